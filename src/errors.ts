@@ -1,0 +1,228 @@
+/**
+ * The errors the engine throws. Each has a stable {@linkcode SecretsEngineError.code}
+ * to branch on; messages never contain a secret value or a clear entry name.
+ *
+ * @module
+ */
+
+/** The stable codes of {@linkcode SecretsEngineError} subclasses. */
+export type ErrorCode =
+  | "SECURITY"
+  | "INTEGRITY"
+  | "KEY_MISMATCH"
+  | "KEY_NOT_FOUND"
+  | "DECRYPTION"
+  | "INITIALIZATION"
+  | "PERMISSION"
+  | "VALIDATION"
+  | "CLOSED"
+  | "BUSY";
+
+/**
+ * The base of every error the engine throws.
+ *
+ * @example Branch on the code
+ * ```ts
+ * import { SecretsEngineError, ValidationError } from "./errors.ts";
+ *
+ * const error: unknown = new ValidationError("name must not be empty");
+ * if (error instanceof SecretsEngineError) console.assert(error.code === "VALIDATION");
+ * ```
+ */
+export class SecretsEngineError extends Error {
+  /** A stable, machine-readable code; the message may change, this does not. */
+  readonly code: ErrorCode;
+
+  /**
+   * Makes an error with a code; subclasses fix the code.
+   *
+   * @param code The stable code.
+   * @param message What went wrong, free of secrets.
+   * @param options The cause, when there is one.
+   */
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A vault file has unsafe permissions, is a symlink out of the vault, or is
+ * not the kind of file the engine made.
+ *
+ * @example
+ * ```ts
+ * import { SecurityError } from "./errors.ts";
+ * console.assert(new SecurityError("mode 0644").code === "SECURITY");
+ * ```
+ */
+export class SecurityError extends SecretsEngineError {
+  /** @param message What is unsafe. @param options The cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("SECURITY", message, options);
+  }
+}
+
+/**
+ * The vault's data was changed outside the engine: a row, the schema or the
+ * integrity record does not verify.
+ *
+ * @example
+ * ```ts
+ * import { IntegrityError } from "./errors.ts";
+ * console.assert(new IntegrityError("tag mismatch").code === "INTEGRITY");
+ * ```
+ */
+export class IntegrityError extends SecretsEngineError {
+  /** @param message What failed to verify. @param options The cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("INTEGRITY", message, options);
+  }
+}
+
+/**
+ * The data key could not be unwrapped: the machine identity changed, or the
+ * keyfile was replaced, damaged or removed.
+ *
+ * @example
+ * ```ts
+ * import { KeyMismatchError } from "./errors.ts";
+ * console.assert(new KeyMismatchError("keyfile replaced").code === "KEY_MISMATCH");
+ * ```
+ */
+export class KeyMismatchError extends SecretsEngineError {
+  /** @param message Why the key does not fit. @param options The cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("KEY_MISMATCH", message, options);
+  }
+}
+
+/**
+ * `getOrThrow` found no secret under the name.
+ *
+ * @example
+ * ```ts
+ * import { KeyNotFoundError } from "./errors.ts";
+ * console.assert(new KeyNotFoundError("no such secret").code === "KEY_NOT_FOUND");
+ * ```
+ */
+export class KeyNotFoundError extends SecretsEngineError {
+  /** @param message Which entry, by hash prefix. @param options The cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("KEY_NOT_FOUND", message, options);
+  }
+}
+
+/**
+ * A stored ciphertext failed to authenticate: it was altered or moved to
+ * another row.
+ *
+ * @example
+ * ```ts
+ * import { DecryptionError } from "./errors.ts";
+ * console.assert(new DecryptionError("bad tag").code === "DECRYPTION");
+ * ```
+ */
+export class DecryptionError extends SecretsEngineError {
+  /** @param message Which entry, by hash prefix. @param options The cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("DECRYPTION", message, options);
+  }
+}
+
+/**
+ * The vault cannot be opened or created: a file is missing or unreadable,
+ * or the format is newer than this version understands.
+ *
+ * @example
+ * ```ts
+ * import { InitializationError } from "./errors.ts";
+ * console.assert(new InitializationError("store.db missing").code === "INITIALIZATION");
+ * ```
+ */
+export class InitializationError extends SecretsEngineError {
+  /** @param message What is missing or wrong. @param options The cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("INITIALIZATION", message, options);
+  }
+}
+
+/**
+ * Deno has not granted a permission the operation needs. {@linkcode flag}
+ * is the exact flag to add.
+ *
+ * @example
+ * ```ts
+ * import { PermissionError } from "./errors.ts";
+ * const error = new PermissionError("--allow-sys=hostname", "the vault is bound to the hostname");
+ * console.assert(error.message.includes("--allow-sys=hostname"));
+ * ```
+ */
+export class PermissionError extends SecretsEngineError {
+  /** The flag that grants what is missing, e.g. `--allow-read=/srv/vault`. */
+  readonly flag: string;
+
+  /**
+   * @param flag The exact flag to add.
+   * @param reason What needs it, and any alternative.
+   * @param options The cause.
+   */
+  constructor(flag: string, reason: string, options?: ErrorOptions) {
+    super("PERMISSION", `${reason}: run with ${flag}`, options);
+    this.flag = flag;
+  }
+}
+
+/**
+ * A name, value or pattern is not acceptable; nothing was written.
+ *
+ * @example
+ * ```ts
+ * import { ValidationError } from "./errors.ts";
+ * console.assert(new ValidationError("value must be a string").code === "VALIDATION");
+ * ```
+ */
+export class ValidationError extends SecretsEngineError {
+  /** @param message What is wrong, never the input itself. @param options The cause. */
+  constructor(message: string, options?: ErrorOptions) {
+    super("VALIDATION", message, options);
+  }
+}
+
+/**
+ * The engine was closed, or destroyed, before this call.
+ *
+ * @example
+ * ```ts
+ * import { ClosedError } from "./errors.ts";
+ * console.assert(new ClosedError().code === "CLOSED");
+ * ```
+ */
+export class ClosedError extends SecretsEngineError {
+  /** @param options The cause. */
+  constructor(options?: ErrorOptions) {
+    super("CLOSED", "the secrets engine is closed", options);
+  }
+}
+
+/**
+ * Another connection held the vault's write lock for longer than the busy
+ * timeout; nothing was written, and the call may be retried.
+ *
+ * @example
+ * ```ts
+ * import { BusyError } from "./errors.ts";
+ * console.assert(new BusyError(5000).code === "BUSY");
+ * ```
+ */
+export class BusyError extends SecretsEngineError {
+  /** @param timeoutMs How long the engine waited. @param options The cause. */
+  constructor(timeoutMs: number, options?: ErrorOptions) {
+    super(
+      "BUSY",
+      `the vault stayed locked by another writer for ${timeoutMs} ms`,
+      options,
+    );
+  }
+}

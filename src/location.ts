@@ -1,0 +1,82 @@
+/**
+ * Where a vault lives: an explicit path, or a default location under the
+ * user's home or config directory. Reading the environment for a default
+ * needs `--allow-env`, checked up front so that Deno never prompts.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+import { PermissionError } from "./errors.ts";
+
+/** The default locations a vault can live in. */
+export type Location = "home" | "xdg";
+
+/** How to find the vault; `path` wins over `location`. */
+export interface LocationOptions {
+  /** The vault directory. Needs no `--allow-env`. */
+  path?: string;
+  /**
+   * `"home"`: `~/.secrets-engine`. `"xdg"`: `$XDG_CONFIG_HOME/secrets-engine`
+   * (`~/.config/secrets-engine` when unset). When neither this nor `path` is
+   * given: `"xdg"` if `XDG_CONFIG_HOME` is set, else `"home"`.
+   */
+  location?: Location;
+}
+
+const DIR_NAME = "secrets-engine";
+const isWindows = Deno.build.os === "windows";
+const HOME_VAR = isWindows ? "USERPROFILE" : "HOME";
+const CONFIG_VAR = isWindows ? "APPDATA" : "XDG_CONFIG_HOME";
+
+function readEnv(variable: string): string | undefined {
+  const state = Deno.permissions.querySync({ name: "env", variable }).state;
+  if (state !== "granted") {
+    throw new PermissionError(
+      `--allow-env=${variable}`,
+      "the default vault location is read from the environment " +
+        "(or pass `path` to need no environment access)",
+    );
+  }
+  return Deno.env.get(variable) || undefined;
+}
+
+function home(): string {
+  const dir = readEnv(HOME_VAR);
+  if (dir === undefined) {
+    throw new PermissionError(
+      `--allow-env=${HOME_VAR}`,
+      `${HOME_VAR} is not set, so there is no default vault location ` +
+        "(pass `path` instead)",
+    );
+  }
+  return dir;
+}
+
+function configDir(): string {
+  return readEnv(CONFIG_VAR) ??
+    (isWindows ? join(home(), "AppData", "Roaming") : join(home(), ".config"));
+}
+
+/**
+ * Resolves the absolute vault directory the options name.
+ *
+ * @example
+ * ```ts
+ * import { resolveVaultPath } from "./location.ts";
+ * console.assert(resolveVaultPath({ path: "./.secrets" }).endsWith(".secrets"));
+ * ```
+ */
+export function resolveVaultPath(options: LocationOptions = {}): string {
+  if (options.path !== undefined) return resolve(options.path);
+  switch (options.location) {
+    case "home":
+      return join(home(), `.${DIR_NAME}`);
+    case "xdg":
+      return join(configDir(), DIR_NAME);
+    default:
+      return readEnv(CONFIG_VAR) === undefined
+        ? join(home(), `.${DIR_NAME}`)
+        : join(configDir(), DIR_NAME);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The storage binding: a small interface over SQLite (open, exec, prepare,
+ * transaction, checkpoint, close) so that another binding can be swapped
+ * in, and its implementation on Deno's built-in `node:sqlite`, which needs
+ * no native library and no permission beyond read/write on the file.
+ *
+ * @module
+ */
+
+import {
+  DatabaseSync,
+  type SQLInputValue,
+  type StatementSync,
+} from "node:sqlite";
+import { BusyError, IntegrityError } from "./errors.ts";
+
+/** A value SQLite takes or returns. */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+
+/** A result row, by column name. */
+export type Row = Record<string, SqlValue>;
+
+/** A prepared statement, compiled once and run many times. */
+export interface Statement {
+  /** Runs the statement, returning how many rows it changed. */
+  run(...params: SqlValue[]): number;
+  /** The first result row, or `undefined`. */
+  get(...params: SqlValue[]): Row | undefined;
+  /** Every result row, lazily. */
+  iterate(...params: SqlValue[]): IterableIterator<Row>;
+}
+
+/** An open database. */
+export interface Store {
+  /** Runs SQL that returns nothing. */
+  exec(sql: string): void;
+  /** Compiles a statement. */
+  prepare(sql: string): Statement;
+  /**
+   * Runs `fn` in a write transaction that holds the write lock from the
+   * start (`BEGIN IMMEDIATE`), committing on return and rolling back on a
+   * throw.
+   */
+  transaction<T>(fn: () => T): T;
+  /** Runs `fn` in one read transaction, so it sees a single snapshot. */
+  snapshot<T>(fn: () => T): T;
+  /** Checkpoints and truncates the WAL; `false` when another connection kept it from completing. */
+  checkpoint(): boolean;
+  /** A number that changes whenever another connection commits. */
+  dataVersion(): number;
+  /** Closes the database; idempotent. */
+  close(): void;
+}
+
+/** How to open a store. */
+export interface StoreOptions {
+  /** How long a writer waits for the write lock before {@linkcode BusyError}. */
+  busyTimeoutMs: number;
+}
+
+const BUSY = /database is (?:locked|busy)/;
+const DAMAGED = /not a database|malformed|disk image/;
+
+/**
+ * Maps SQLite's errors to the engine's: lock timeouts to
+ * {@linkcode BusyError}, a damaged file to {@linkcode IntegrityError}.
+ * Anything else is returned as it is.
+ */
+function translate(error: unknown, busyTimeoutMs: number): unknown {
+  if (!(error instanceof Error)) return error;
+  if (BUSY.test(error.message)) {
+    return new BusyError(busyTimeoutMs, { cause: error });
+  }
+  if (DAMAGED.test(error.message)) {
+    return new IntegrityError("store.db is damaged and cannot be read", {
+      cause: error,
+    });
+  }
+  return error;
+}
+
+function guarded<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  busyTimeoutMs: number,
+): (...args: A) => R {
+  return (...args) => {
+    try {
+      return fn(...args);
+    } catch (error) {
+      throw translate(error, busyTimeoutMs);
+    }
+  };
+}
+
+function wrapStatement(
+  statement: StatementSync,
+  busyTimeoutMs: number,
+): Statement {
+  const params = (values: SqlValue[]) => values as SQLInputValue[];
+  return {
+    run: guarded(
+      (...values) => Number(statement.run(...params(values)).changes),
+      busyTimeoutMs,
+    ),
+    get: guarded(
+      (...values) => statement.get(...params(values)) as Row | undefined,
+      busyTimeoutMs,
+    ),
+    iterate: guarded(
+      (...values) =>
+        statement.iterate(...params(values)) as IterableIterator<Row>,
+      busyTimeoutMs,
+    ),
+  };
+}
+
+const PRAGMAS = [
+  "PRAGMA journal_mode = WAL",
+  // An acknowledged write survives power loss.
+  "PRAGMA synchronous = FULL",
+  // No temporary file outside the vault directory.
+  "PRAGMA temp_store = MEMORY",
+  "PRAGMA trusted_schema = OFF",
+].join(";");
+
+/**
+ * Opens the SQLite database at `path` (which must exist, so its mode is the
+ * engine's, not SQLite's default) in WAL mode with durable commits.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./store.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 1000 });
+ * store.exec("CREATE TABLE t (x)");
+ * store.transaction(() => store.prepare("INSERT INTO t VALUES (?)").run(1));
+ * store.close();
+ * ```
+ */
+export function openStore(path: string, options: StoreOptions): Store {
+  const { busyTimeoutMs } = options;
+  const db = guarded(
+    () => new DatabaseSync(path, { timeout: busyTimeoutMs }),
+    busyTimeoutMs,
+  )();
+  const exec = guarded((sql: string) => db.exec(sql), busyTimeoutMs);
+  try {
+    exec(PRAGMAS);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const version = db.prepare("PRAGMA data_version");
+  const checkpoint = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+
+  function inTransaction<T>(begin: string, fn: () => T): T {
+    exec(begin);
+    try {
+      const result = fn();
+      exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  return {
+    exec,
+    prepare: (sql) => wrapStatement(db.prepare(sql), busyTimeoutMs),
+    transaction: (fn) => inTransaction("BEGIN IMMEDIATE", fn),
+    snapshot: (fn) => inTransaction("BEGIN", fn),
+    checkpoint: guarded(() => {
+      const result = checkpoint.get();
+      return result?.busy === 0 && result.log === result.checkpointed;
+    }, busyTimeoutMs),
+    dataVersion: () => Number(version.get()?.data_version),
+    close: () => {
+      if (db.isOpen) db.close();
+    },
+  };
+}
