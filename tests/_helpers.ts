@@ -1,0 +1,79 @@
+/**
+ * Shared test helpers: temporary vaults, raw SQL on a vault's database, and
+ * child `deno` processes for the process-level tests.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { join } from "node:path";
+import { SecretsEngine } from "../mod.ts";
+
+/** A temporary directory that removes itself. */
+export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
+  const path = await Deno.makeTempDir({ prefix: "secrets-test-" });
+  return {
+    path,
+    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
+  };
+}
+
+/** Opens a vault in `dir` (a subfolder `vault`) bound to no factors. */
+export function openVault(dir: string): Promise<SecretsEngine> {
+  return SecretsEngine.open({ path: join(dir, "vault"), factors: [] });
+}
+
+/** Runs raw SQL against a vault's database, as an attacker or a second tool would. */
+export function rawSql<T>(dir: string, fn: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(join(dir, "vault", "store.db"), {
+    timeout: 5000,
+  });
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Whether this test run may spawn `deno`; process-level tests skip without it. */
+export const canSpawn: boolean =
+  Deno.permissions.querySync({ name: "run", command: "deno" }).state ===
+    "granted";
+
+/** Why process-level tests skip, printed once per file. */
+export const SPAWN_SKIP_REASON =
+  "skipped: needs --allow-run=deno (run `deno task test`)";
+
+/** The output of a finished child process. */
+export interface ChildResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `deno <args>` to completion. */
+export async function runDeno(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<ChildResult> {
+  const child = new Deno.Command("deno", {
+    args,
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}

@@ -1,0 +1,95 @@
+import { assert, assertEquals, assertFalse } from "./_assert.ts";
+import assertStrict from "node:assert/strict";
+import { join } from "node:path";
+import { SecurityError } from "../src/errors.ts";
+import {
+  createExclusive,
+  inspectVaultFile,
+  prepareVaultDir,
+  removeVaultFiles,
+  writeAtomic,
+} from "../src/fs.ts";
+import { tempDir } from "./_helpers.ts";
+
+const isPosix = Deno.build.os !== "windows";
+
+Deno.test("prepareVaultDir creates a 0700 directory and returns its real path", async () => {
+  await using dir = await tempDir();
+  const vault = prepareVaultDir(join(dir.path, "a", "vault"));
+  assertEquals(vault, await Deno.realPath(join(dir.path, "a", "vault")));
+  if (isPosix) assertEquals((Deno.statSync(vault).mode ?? 0) & 0o777, 0o700);
+  await Deno.writeTextFile(join(dir.path, "file"), "");
+  assertStrict.throws(
+    () => prepareVaultDir(join(dir.path, "file")),
+    SecurityError,
+  );
+});
+
+Deno.test({
+  name: "inspectVaultFile refuses symlinks, non-files and loose modes",
+  ignore: !isPosix,
+  fn: async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "store.db");
+    assertFalse(inspectVaultFile(path));
+    createExclusive(path, 0o600);
+    assert(inspectVaultFile(path));
+    await Deno.chmod(path, 0o640);
+    assertStrict.throws(() => inspectVaultFile(path), SecurityError);
+    await Deno.remove(path);
+    await Deno.writeTextFile(join(dir.path, "elsewhere"), "", { mode: 0o600 });
+    await Deno.symlink(join(dir.path, "elsewhere"), path);
+    assertStrict.throws(() => inspectVaultFile(path), SecurityError);
+    await Deno.remove(path);
+    await Deno.mkdir(path);
+    assertStrict.throws(() => inspectVaultFile(path), SecurityError);
+  },
+});
+
+Deno.test("createExclusive never replaces a file", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, ".keyfile");
+  createExclusive(path, 0o400, new Uint8Array([1, 2, 3]));
+  assertStrict.throws(
+    () => createExclusive(path, 0o400),
+    Deno.errors.AlreadyExists,
+  );
+  assertEquals(await Deno.readFile(path), new Uint8Array([1, 2, 3]));
+  if (isPosix) assertEquals((Deno.statSync(path).mode ?? 0) & 0o777, 0o400);
+});
+
+Deno.test("writeAtomic replaces the file and leaves no temporary file", async () => {
+  await using dir = await tempDir();
+  const data = (text: string) => new TextEncoder().encode(text);
+  writeAtomic(dir.path, "meta.json", data("one"), 0o600);
+  writeAtomic(dir.path, "meta.json", data("two"), 0o600);
+  assertEquals(await Deno.readTextFile(join(dir.path, "meta.json")), "two");
+  assertEquals([...Deno.readDirSync(dir.path)].map((e) => e.name), [
+    "meta.json",
+  ]);
+});
+
+Deno.test("removeVaultFiles removes the engine's files and leftovers only", async () => {
+  await using dir = await tempDir();
+  const vault = join(dir.path, "vault");
+  await Deno.mkdir(vault);
+  for (
+    const name of [
+      "store.db",
+      "store.db-wal",
+      "meta.json",
+      "meta.json.0123456789abcdef.tmp",
+    ]
+  ) {
+    await Deno.writeTextFile(join(vault, name), "");
+  }
+  await Deno.writeTextFile(join(vault, "meta.json.bak"), "mine");
+  removeVaultFiles(vault);
+  assertEquals([...Deno.readDirSync(vault)].map((e) => e.name), [
+    "meta.json.bak",
+  ]);
+  await Deno.remove(join(vault, "meta.json.bak"));
+  await Deno.writeTextFile(join(vault, ".keyfile"), "");
+  removeVaultFiles(vault);
+  assertStrict.throws(() => Deno.statSync(vault), Deno.errors.NotFound);
+});

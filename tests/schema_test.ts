@@ -1,0 +1,69 @@
+import { assertEquals } from "./_assert.ts";
+import assertStrict from "node:assert/strict";
+import { join } from "node:path";
+import { InitializationError, IntegrityError } from "../src/errors.ts";
+import {
+  checkSchema,
+  isEmpty,
+  readMeta,
+  SCHEMA,
+  type VaultMeta,
+  writeMeta,
+} from "../src/schema.ts";
+import { openStore, type Store } from "../src/store.ts";
+import { tempDir } from "./_helpers.ts";
+
+const meta: VaultMeta = {
+  format: 1,
+  kdf: { N: 1024, r: 8, p: 1 },
+  salt: new Uint8Array(32).fill(7),
+  factors: ["hostname", "user"],
+  wrappedKey: new Uint8Array(60).fill(9),
+};
+
+async function withStore(fn: (store: Store) => void): Promise<void> {
+  await using dir = await tempDir();
+  const path = join(dir.path, "store.db");
+  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+  const store = openStore(path, { busyTimeoutMs: 100 });
+  try {
+    fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+Deno.test("meta round-trips and an empty database is recognised", () =>
+  withStore((store) => {
+    assertEquals(isEmpty(store), true);
+    store.exec(SCHEMA.join(";"));
+    assertEquals(isEmpty(store), false);
+    checkSchema(store);
+    writeMeta(store, meta, new Uint8Array(72));
+    assertEquals(readMeta(store), meta);
+  }));
+
+Deno.test("objects beyond the engine's schema are an IntegrityError", () =>
+  withStore((store) => {
+    store.exec(SCHEMA.join(";"));
+    store.exec("CREATE VIEW v AS SELECT * FROM meta");
+    assertStrict.throws(() => checkSchema(store), IntegrityError);
+  }));
+
+Deno.test("a newer format is an InitializationError, bad meta an IntegrityError", () =>
+  withStore((store) => {
+    store.exec(SCHEMA.join(";"));
+    writeMeta(store, meta, new Uint8Array(72));
+    const set = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
+    set.run(new TextEncoder().encode("2"), "format");
+    assertStrict.throws(() => readMeta(store), InitializationError);
+    set.run(new TextEncoder().encode("1"), "format");
+    set.run(new TextEncoder().encode('{"N":1000,"r":8,"p":1}'), "kdf");
+    assertStrict.throws(() => readMeta(store), IntegrityError);
+    set.run(new TextEncoder().encode('{"N":1024,"r":8,"p":1}'), "kdf");
+    set.run(new TextEncoder().encode('["serial"]'), "factors");
+    assertStrict.throws(() => readMeta(store), IntegrityError);
+    set.run(new TextEncoder().encode("[]"), "factors");
+    store.exec("DELETE FROM meta WHERE key = 'salt'");
+    assertStrict.throws(() => readMeta(store), IntegrityError);
+  }));

@@ -1,0 +1,99 @@
+import { assert, assertEquals, assertFalse } from "./_assert.ts";
+import assertStrict from "node:assert/strict";
+import { join } from "node:path";
+import { BusyError, IntegrityError } from "../src/errors.ts";
+import { openStore, type Store } from "../src/store.ts";
+import { tempDir } from "./_helpers.ts";
+
+function newStore(dir: string, busyTimeoutMs = 100): Store {
+  const path = join(dir, "store.db");
+  try {
+    Deno.writeFileSync(path, new Uint8Array(), {
+      mode: 0o600,
+      createNew: true,
+    });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  return openStore(path, { busyTimeoutMs });
+}
+
+Deno.test("a store runs in WAL mode with durable commits", async () => {
+  await using dir = await tempDir();
+  const store = newStore(dir.path);
+  assertEquals(store.prepare("PRAGMA journal_mode").get()?.journal_mode, "wal");
+  assertEquals(store.prepare("PRAGMA synchronous").get()?.synchronous, 2);
+  assertEquals(store.prepare("PRAGMA temp_store").get()?.temp_store, 2);
+  store.close();
+  store.close();
+});
+
+Deno.test("transaction commits on return and rolls back on throw", async () => {
+  await using dir = await tempDir();
+  const store = newStore(dir.path);
+  store.exec("CREATE TABLE t (x)");
+  const insert = store.prepare("INSERT INTO t VALUES (?)");
+  store.transaction(() => insert.run(1));
+  assertStrict.throws(() =>
+    store.transaction(() => {
+      insert.run(2);
+      throw new Error("stop");
+    }), /stop/);
+  assertEquals(
+    [...store.prepare("SELECT x FROM t").iterate()].map((r) => r.x),
+    [1],
+  );
+  store.close();
+});
+
+Deno.test("a writer that waits past the timeout gets BusyError", async () => {
+  await using dir = await tempDir();
+  const holder = newStore(dir.path);
+  const waiter = newStore(dir.path, 50);
+  holder.exec("CREATE TABLE t (x)");
+  holder.exec("BEGIN IMMEDIATE");
+  assertStrict.throws(() => waiter.transaction(() => 0), BusyError);
+  holder.exec("COMMIT");
+  assertEquals(waiter.transaction(() => 1), 1);
+  holder.close();
+  waiter.close();
+});
+
+Deno.test("dataVersion moves only for other connections' commits", async () => {
+  await using dir = await tempDir();
+  const a = newStore(dir.path);
+  const b = newStore(dir.path);
+  a.exec("CREATE TABLE t (x)");
+  const seen = b.dataVersion();
+  const own = a.dataVersion();
+  a.transaction(() => a.prepare("INSERT INTO t VALUES (1)").run());
+  assertEquals(a.dataVersion(), own);
+  assert(b.dataVersion() !== seen);
+  a.close();
+  b.close();
+});
+
+Deno.test("checkpoint reports whether the WAL was emptied", async () => {
+  await using dir = await tempDir();
+  const a = newStore(dir.path);
+  const b = newStore(dir.path);
+  a.exec("CREATE TABLE t (x)");
+  a.transaction(() => a.prepare("INSERT INTO t VALUES (1)").run());
+  assert(a.checkpoint());
+  assertEquals(Deno.statSync(join(dir.path, "store.db-wal")).size, 0);
+  a.transaction(() => a.prepare("INSERT INTO t VALUES (2)").run());
+  b.snapshot(() => {
+    b.prepare("SELECT * FROM t").get();
+    assertFalse(a.checkpoint());
+  });
+  a.close();
+  b.close();
+});
+
+Deno.test("a file that is not a database is an IntegrityError", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(join(dir.path, "store.db"), "x".repeat(4096), {
+    mode: 0o600,
+  });
+  assertStrict.throws(() => newStore(dir.path), IntegrityError);
+});

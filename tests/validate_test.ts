@@ -1,0 +1,59 @@
+import { assertEquals } from "./_assert.ts";
+import assertStrict from "node:assert/strict";
+import { ValidationError } from "../src/errors.ts";
+import {
+  MAX_NAME_BYTES,
+  MAX_VALUE_BYTES,
+  validateName,
+  validatePattern,
+  validateValue,
+} from "../src/validate.ts";
+
+Deno.test("valid names, values and patterns pass through", () => {
+  assertEquals(validateName("openai.apiKey"), "openai.apiKey");
+  assertEquals(
+    validateName("ü".repeat(MAX_NAME_BYTES / 2)),
+    "ü".repeat(MAX_NAME_BYTES / 2),
+  );
+  assertEquals(
+    validateValue("-----BEGIN KEY-----\nabc\n"),
+    "-----BEGIN KEY-----\nabc\n",
+  );
+  assertEquals(
+    validateValue("v".repeat(MAX_VALUE_BYTES)).length,
+    MAX_VALUE_BYTES,
+  );
+  assertEquals(validatePattern("**.id"), "**.id");
+});
+
+Deno.test("limits are counted in UTF-8 bytes", () => {
+  assertStrict.throws(
+    () => validateName("ü".repeat(MAX_NAME_BYTES / 2 + 1)),
+    ValidationError,
+  );
+});
+
+Deno.test("invalid input throws ValidationError without echoing it", () => {
+  for (
+    const input of [
+      undefined,
+      null,
+      1,
+      {},
+      "",
+      "tab\there",
+      "del\u007f",
+      "c1\u0085",
+      "\udc00x",
+    ]
+  ) {
+    assertStrict.throws(() => validateName(input), (error: unknown) => {
+      return error instanceof ValidationError &&
+        !error.message.includes("here") &&
+        error.code === "VALIDATION";
+    });
+  }
+  assertStrict.throws(() => validateValue(""), ValidationError);
+  assertStrict.throws(() => validateValue("\ud800"), ValidationError);
+  assertStrict.throws(() => validatePattern("a\nb"), ValidationError);
+});
