@@ -1,4 +1,5 @@
 import { assert, assertEquals, assertFalse, assertRejects } from "./_assert.ts";
+import assertStrict from "node:assert/strict";
 import { join } from "node:path";
 import {
   ClosedError,
@@ -146,7 +147,7 @@ Deno.test("close is idempotent and every other call then throws ClosedError", as
   await assertRejects(() => engine.keys(), ClosedError);
   await assertRejects(() => engine.delete("a"), ClosedError);
   await assertRejects(() => engine.destroy(), ClosedError);
-  await assertRejects(async () => engine.size, ClosedError);
+  assertStrict.throws(() => engine.size, ClosedError);
 });
 
 Deno.test("destroy removes only the engine's files", async (t) => {
