@@ -364,9 +364,15 @@ export class SecretsEngine implements AsyncDisposable {
     }
     const store = openStore(database, { busyTimeoutMs });
     try {
-      const created = isEmpty(store)
-        ? await createVault(store, dir, factors)
-        : null;
+      const empty = isEmpty(store);
+      // The seal is first written just after creation commits: an empty
+      // database beside one lost its contents, it was never half-created.
+      if (empty && inspectVaultFile(file(VAULT_FILES.seal))) {
+        throw new InitializationError(
+          "store.db is empty but the vault was sealed before: restore store.db, or destroy the vault to start over",
+        );
+      }
+      const created = empty ? await createVault(store, dir, factors) : null;
       const { meta, dek } = created ??
         await unlockVault(store, file(VAULT_FILES.keyfile));
       const engine = new SecretsEngine(

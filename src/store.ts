@@ -12,7 +12,7 @@ import {
   type SQLInputValue,
   type StatementSync,
 } from "node:sqlite";
-import { BusyError, IntegrityError } from "./errors.ts";
+import { BusyError, InitializationError, IntegrityError } from "./errors.ts";
 
 /** A value SQLite takes or returns. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
@@ -59,17 +59,26 @@ export interface StoreOptions {
 }
 
 const BUSY = /database is (?:locked|busy)/;
+const CANNOT_WRITE = /unable to open database file|readonly database/;
 const DAMAGED = /not a database|malformed|disk image/;
 
 /**
  * Maps SQLite's errors to the engine's: lock timeouts to
- * {@linkcode BusyError}, a damaged file to {@linkcode IntegrityError}.
+ * {@linkcode BusyError}, a file it cannot write to
+ * {@linkcode InitializationError}, a damaged file to
+ * {@linkcode IntegrityError}.
  * Anything else is returned as it is.
  */
 function translate(error: unknown, busyTimeoutMs: number): unknown {
   if (!(error instanceof Error)) return error;
   if (BUSY.test(error.message)) {
     return new BusyError(busyTimeoutMs, { cause: error });
+  }
+  if (CANNOT_WRITE.test(error.message)) {
+    return new InitializationError(
+      "store.db cannot be opened for writing: is the vault directory read-only?",
+      { cause: error },
+    );
   }
   if (DAMAGED.test(error.message)) {
     return new IntegrityError("store.db is damaged and cannot be read", {

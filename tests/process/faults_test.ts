@@ -1,0 +1,180 @@
+/**
+ * Faults and bad files: each gives a specific, documented error or a
+ * correct recovery, never a silent new vault and never a lost secret that
+ * was recoverable.
+ *
+ * @module
+ */
+
+import assertStrict from "node:assert/strict";
+import { join } from "node:path";
+import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import {
+  canSpawn,
+  openVault,
+  SPAWN_SKIP_REASON,
+  tempDir,
+} from "../_helpers.ts";
+import {
+  InitializationError,
+  IntegrityError,
+  SecretsEngine,
+  SecurityError,
+} from "../../mod.ts";
+
+const isPosix = Deno.build.os !== "windows";
+
+async function vaultWithSecret(dir: string): Promise<string> {
+  await using engine = await openVault(dir);
+  await engine.set("kept", "value");
+  return join(dir, "vault");
+}
+
+Deno.test({
+  name:
+    "a write followed by SIGKILL reopens with no error and the value present",
+  ignore: !canSpawn,
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = await vaultWithSecret(dir.path);
+    const child = new Deno.Command("deno", {
+      args: [
+        "run",
+        `--allow-read=${vault}`,
+        `--allow-write=${vault}`,
+        new URL("./hold_child.ts", import.meta.url).pathname,
+        vault,
+        "after.crash",
+        "survived",
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    while (!out.includes("ack")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    child.kill("SIGKILL");
+    await reader.cancel();
+    assertEquals((await child.status).signal, "SIGKILL");
+    assert(
+      (await Deno.stat(join(vault, "store.db-wal"))).size > 0,
+      "the write is in the WAL",
+    );
+
+    await using engine = await openVault(dir.path);
+    assertEquals(await engine.get("after.crash"), "survived");
+    assertEquals(await engine.get("kept"), "value");
+  },
+});
+
+Deno.test("a vault file replaced by a directory is a SecurityError", async (t) => {
+  for (const name of ["store.db", "meta.json", ".keyfile", "store.db-wal"]) {
+    await t.step(name, async () => {
+      await using dir = await tempDir();
+      const vault = await vaultWithSecret(dir.path);
+      await Deno.remove(join(vault, name)).catch(() => {});
+      await Deno.mkdir(join(vault, name));
+      await assertRejects(() => openVault(dir.path), SecurityError);
+    });
+  }
+});
+
+Deno.test("a truncated store.db is an error, never a new vault", async (t) => {
+  await t.step("cut in half: IntegrityError", async () => {
+    await using dir = await tempDir();
+    const vault = await vaultWithSecret(dir.path);
+    // Enough rows that the file spans several pages.
+    {
+      await using engine = await openVault(dir.path);
+      await engine.setMany(
+        Array.from(
+          { length: 200 },
+          (_, i) => [`bulk.${i}`, "x".repeat(100)] as const,
+        ),
+      );
+    }
+    const database = join(vault, "store.db");
+    const { size } = await Deno.stat(database);
+    await Deno.truncate(database, Math.floor(size / 2));
+    await assertRejects(() => openVault(dir.path), IntegrityError);
+  });
+  await t.step(
+    "cut to nothing: InitializationError, keyfile kept",
+    async () => {
+      await using dir = await tempDir();
+      const vault = await vaultWithSecret(dir.path);
+      const keyfile = await Deno.readFile(join(vault, ".keyfile"));
+      await Deno.truncate(join(vault, "store.db"), 0);
+      await assertRejects(() => openVault(dir.path), InitializationError);
+      assertEquals(await Deno.readFile(join(vault, ".keyfile")), keyfile);
+    },
+  );
+});
+
+Deno.test("a database half-created by a crash is created anew", async () => {
+  await using dir = await tempDir();
+  const vault = join(dir.path, "vault");
+  await Deno.mkdir(vault, { mode: 0o700 });
+  await Deno.writeFile(join(vault, "store.db"), new Uint8Array(), {
+    mode: 0o600,
+  });
+  await Deno.writeFile(join(vault, ".keyfile"), new Uint8Array(32), {
+    mode: 0o400,
+  });
+  await using engine = await openVault(dir.path);
+  await engine.set("fresh", "start");
+  assertEquals(await engine.get("fresh"), "start");
+});
+
+Deno.test({
+  name: "a read-only vault directory is an InitializationError",
+  ignore: !isPosix,
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = await vaultWithSecret(dir.path);
+    await Deno.chmod(vault, 0o500);
+    try {
+      // Root ignores modes: there the directory is not read-only at all.
+      const probe = join(vault, "probe");
+      const writable = await Deno.writeTextFile(probe, "").then(
+        () => true,
+        () => false,
+      );
+      if (writable) {
+        await Deno.remove(probe);
+        console.log("skipped: this user writes through mode 0500 (root)");
+        return;
+      }
+      const error = await assertRejects(
+        () => openVault(dir.path),
+        InitializationError,
+      );
+      assert(error.message.includes("read-only"));
+    } finally {
+      await Deno.chmod(vault, 0o700);
+    }
+  },
+});
+
+Deno.test("an engine opened on a vault whose format is newer is refused", async () => {
+  await using dir = await tempDir();
+  const vault = await vaultWithSecret(dir.path);
+  const { DatabaseSync } = await import("node:sqlite");
+  const db = new DatabaseSync(join(vault, "store.db"));
+  db.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(
+    new TextEncoder().encode("9"),
+  );
+  db.close();
+  await assertRejects(
+    () => SecretsEngine.open({ path: vault, factors: [] }),
+    InitializationError,
+  );
+  assertStrict.ok(await Deno.stat(join(vault, "store.db")));
+});
+
+if (!canSpawn) console.log(`faults_test: ${SPAWN_SKIP_REASON}`);
