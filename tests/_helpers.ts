@@ -54,11 +54,17 @@ export interface ChildResult {
 /** Runs `deno <args>` to completion. */
 export async function runDeno(
   args: string[],
-  options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {},
+  options: {
+    stdin?: string;
+    env?: Record<string, string>;
+    clearEnv?: boolean;
+    cwd?: string;
+  } = {},
 ): Promise<ChildResult> {
   const child = new Deno.Command("deno", {
     args,
     cwd: options.cwd,
+    clearEnv: options.clearEnv,
     env: { NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
