@@ -58,7 +58,12 @@ export class SecretsEngineError extends Error {
  * ```
  */
 export class SecurityError extends SecretsEngineError {
-  /** @param message What is unsafe. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param message What is unsafe.
+   * @param options The cause.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super("SECURITY", message, options);
   }
@@ -75,7 +80,12 @@ export class SecurityError extends SecretsEngineError {
  * ```
  */
 export class IntegrityError extends SecretsEngineError {
-  /** @param message What failed to verify. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param message What failed to verify.
+   * @param options The cause.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super("INTEGRITY", message, options);
   }
@@ -92,7 +102,12 @@ export class IntegrityError extends SecretsEngineError {
  * ```
  */
 export class KeyMismatchError extends SecretsEngineError {
-  /** @param message Why the key does not fit. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param message Why the key does not fit.
+   * @param options The cause.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super("KEY_MISMATCH", message, options);
   }
@@ -108,7 +123,12 @@ export class KeyMismatchError extends SecretsEngineError {
  * ```
  */
 export class KeyNotFoundError extends SecretsEngineError {
-  /** @param message Which entry, by hash prefix. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param message Which entry, by hash prefix.
+   * @param options The cause.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super("KEY_NOT_FOUND", message, options);
   }
@@ -125,7 +145,12 @@ export class KeyNotFoundError extends SecretsEngineError {
  * ```
  */
 export class DecryptionError extends SecretsEngineError {
-  /** @param message Which entry, by hash prefix. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param message Which entry, by hash prefix.
+   * @param options The cause.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super("DECRYPTION", message, options);
   }
@@ -142,7 +167,12 @@ export class DecryptionError extends SecretsEngineError {
  * ```
  */
 export class InitializationError extends SecretsEngineError {
-  /** @param message What is missing or wrong. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param message What is missing or wrong.
+   * @param options The cause.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super("INITIALIZATION", message, options);
   }
@@ -164,6 +194,8 @@ export class PermissionError extends SecretsEngineError {
   readonly flag: string;
 
   /**
+   * Makes the error; the message ends with the flag to add.
+   *
    * @param flag The exact flag to add.
    * @param reason What needs it, and any alternative.
    * @param options The cause.
@@ -184,7 +216,12 @@ export class PermissionError extends SecretsEngineError {
  * ```
  */
 export class ValidationError extends SecretsEngineError {
-  /** @param message What is wrong, never the input itself. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param message What is wrong, never the input itself.
+   * @param options The cause.
+   */
   constructor(message: string, options?: ErrorOptions) {
     super("VALIDATION", message, options);
   }
@@ -200,7 +237,11 @@ export class ValidationError extends SecretsEngineError {
  * ```
  */
 export class ClosedError extends SecretsEngineError {
-  /** @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param options The cause.
+   */
   constructor(options?: ErrorOptions) {
     super("CLOSED", "the secrets engine is closed", options);
   }
@@ -217,7 +258,12 @@ export class ClosedError extends SecretsEngineError {
  * ```
  */
 export class BusyError extends SecretsEngineError {
-  /** @param timeoutMs How long the engine waited. @param options The cause. */
+  /**
+   * Makes the error.
+   *
+   * @param timeoutMs How long the engine waited.
+   * @param options The cause.
+   */
   constructor(timeoutMs: number, options?: ErrorOptions) {
     super(
       "BUSY",
