@@ -32,6 +32,7 @@ export {
   type OpenOptions,
   type SecretEntries,
   SecretsEngine,
+  type VaultInfo,
 } from "./src/engine.ts";
 export {
   BusyError,

@@ -86,6 +86,24 @@ export interface OpenOptions extends LocationOptions {
   busyTimeoutMs?: number;
 }
 
+/** What {@linkcode SecretsEngine.info} reports. */
+export interface VaultInfo {
+  /** The vault directory's real path. */
+  path: string;
+  /** How many secrets it holds. */
+  size: number;
+  /** The binding factors recorded at creation. */
+  factors: BindingFactor[];
+  /** The on-disk format version. */
+  format: number;
+  /**
+   * Whether this open found the file exactly as last sealed; `false` means
+   * it was verified in full (after an unclean exit, another process's
+   * writes, or a first open).
+   */
+  openedSealed: boolean;
+}
+
 /** Secrets to write at once: a record, or name/value pairs. */
 export type SecretEntries =
   | Record<string, string>
@@ -103,7 +121,7 @@ const keyAad = encoder.encode(`@scope/secrets data key v${FORMAT_VERSION}`);
 interface Statements {
   selectRow: Statement;
   selectValue: Statement;
-  selectName: Statement;
+  selectNames: Statement;
   selectHashes: Statement;
   upsert: Statement;
   remove: Statement;
@@ -116,7 +134,7 @@ function prepareStatements(store: Store): Statements {
       "SELECT name_hash, name, value, created, updated FROM entries WHERE name_hash = ?",
     ),
     selectValue: store.prepare("SELECT value FROM entries WHERE name_hash = ?"),
-    selectName: store.prepare("SELECT name FROM entries WHERE name_hash = ?"),
+    selectNames: store.prepare("SELECT name_hash, name FROM entries"),
     selectHashes: store.prepare("SELECT name_hash FROM entries"),
     upsert: store.prepare(
       "INSERT OR REPLACE INTO entries (name_hash, name, value, created, updated) " +
@@ -279,7 +297,8 @@ export class SecretsEngine implements AsyncDisposable {
   readonly #dir: string;
   readonly #store: Store;
   readonly #keys: SubKeys;
-  readonly #format: number;
+  readonly #meta: VaultMeta;
+  #openedSealed = false;
   readonly #sql: Statements;
   #closed = false;
   #memo = new Map<string, string>();
@@ -293,12 +312,12 @@ export class SecretsEngine implements AsyncDisposable {
     dir: string,
     store: Store,
     keys: SubKeys,
-    format: number,
+    meta: VaultMeta,
   ) {
     this.#dir = dir;
     this.#store = store;
     this.#keys = keys;
-    this.#format = format;
+    this.#meta = meta;
     this.#sql = prepareStatements(store);
     this.#seenVersion = store.dataVersion();
   }
@@ -379,9 +398,9 @@ export class SecretsEngine implements AsyncDisposable {
         dir,
         store,
         deriveSubKeys(dek),
-        meta.format,
+        meta,
       );
-      engine.#settle();
+      engine.#openedSealed = engine.#settle();
       return engine;
     } catch (error) {
       store.close();
@@ -508,9 +527,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   has(name: string): Promise<boolean> {
-    return this.#run(() =>
-      this.#hashSet().has(this.#hashOf(validateName(name)))
-    );
+    return this.#run(() => this.#hashSet().has(this.#hashOf(name)));
   }
 
   /**
@@ -581,6 +598,29 @@ export class SecretsEngine implements AsyncDisposable {
   }
 
   /**
+   * Facts about the vault for diagnostics: where it is, how many entries it
+   * holds, what it is bound to, its format, and whether this open found it
+   * exactly as last sealed (the fast path) or verified it in full.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "./engine.ts";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path, factors: [] });
+   * console.assert((await engine.info()).factors.length === 0);
+   * ```
+   */
+  info(): Promise<VaultInfo> {
+    return this.#run(() => ({
+      path: this.#dir,
+      size: this.#hashSet().size,
+      factors: [...this.#meta.factors],
+      format: this.#meta.format,
+      openedSealed: this.#openedSealed,
+    }));
+  }
+
+  /**
    * Seals the vault (checkpoint, then an HMAC of the file into
    * `meta.json`) and closes it. Idempotent; every other call after it
    * throws {@linkcode ClosedError}.
@@ -645,9 +685,11 @@ export class SecretsEngine implements AsyncDisposable {
     }
   }
 
+  /** The name's hash; validates the name unless it was seen before. */
   #hashOf(name: string): string {
     let hash = this.#memo.get(name);
     if (hash === undefined) {
+      validateName(name);
       if (this.#memo.size >= NAME_MEMO_LIMIT) this.#memo.clear();
       hash = hmacText(this.#keys.index, name);
       this.#memo.set(name, hash);
@@ -656,7 +698,7 @@ export class SecretsEngine implements AsyncDisposable {
   }
 
   #get(name: string): string | null {
-    const hash = this.#hashOf(validateName(name));
+    const hash = this.#hashOf(name);
     const row = this.#sql.selectValue.get(hash);
     if (row === undefined) return null;
     return decoder.decode(this.#decrypt("value", hash, row.value));
@@ -699,18 +741,17 @@ export class SecretsEngine implements AsyncDisposable {
     for (const hash of this.#names.keys()) {
       if (!hashes.has(hash)) this.#names.delete(hash);
     }
-    const names: string[] = [];
-    for (const hash of hashes) {
-      let name = this.#names.get(hash);
-      if (name === undefined) {
-        const row = this.#sql.selectName.get(hash);
-        if (row === undefined) continue;
-        name = decoder.decode(this.#decrypt("name", hash, row.name));
-        this.#names.set(hash, name);
+    if (this.#names.size < hashes.size) {
+      for (const row of this.#sql.selectNames.iterate()) {
+        const hash = row.name_hash as string;
+        if (this.#names.has(hash) || !hashes.has(hash)) continue;
+        this.#names.set(
+          hash,
+          decoder.decode(this.#decrypt("name", hash, row.name)),
+        );
       }
-      names.push(name);
     }
-    return names;
+    return [...this.#names.values()];
   }
 
   /**
@@ -772,15 +813,16 @@ export class SecretsEngine implements AsyncDisposable {
    * closed; anything else (an unclean exit, another process writing,
    * tampering) is verified in full and, if it holds, sealed anew.
    */
-  #settle(): void {
+  #settle(): boolean {
     const version = this.#store.dataVersion();
     const current = this.#sealable();
     const seal = readSeal(this.#dir);
-    if (current && seal && equalBytes(current, seal)) return;
+    if (current && seal && equalBytes(current, seal)) return true;
     verifyVault(this.#store, this.#keys);
     if (current && this.#store.dataVersion() === version) {
-      writeSeal(this.#dir, current, this.#format);
+      writeSeal(this.#dir, current, this.#meta.format);
     }
+    return false;
   }
 
   /** Checkpoints and hashes the file; `null` when the checkpoint was partial. */
@@ -796,7 +838,7 @@ export class SecretsEngine implements AsyncDisposable {
   #sealIfStable(version: number): void {
     const current = this.#sealable();
     if (current && this.#store.dataVersion() === version) {
-      writeSeal(this.#dir, current, this.#format);
+      writeSeal(this.#dir, current, this.#meta.format);
     }
   }
 }
