@@ -323,7 +323,7 @@ const COMMANDS: Record<string, Command> = {
       "store a secret; the value comes from stdin when piped, else a prompt without echo",
     options: ["value"],
     operands: [1, 1],
-    async run(engine, args) {
+    async run(engine, args): Promise<number> {
       const [name] = args.operands;
       validateName(name);
       const value = await readValue(name, args);
@@ -337,7 +337,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "print a secret's value (exit 1 when there is none)",
     options: [],
     operands: [1, 1],
-    async run(engine, args) {
+    async run(engine, args): Promise<number> {
       await using vault = await engine();
       const value = await vault.get(args.operands[0]);
       if (value === null) throw new Failure("no secret with that name");
@@ -350,7 +350,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "print the names (never the values), optionally matching a glob",
     options: [],
     operands: [0, 1],
-    async run(engine, args) {
+    async run(engine, args): Promise<number> {
       await using vault = await engine();
       const names = await vault.keys(args.operands[0]);
       if (names.length > 0) write(`${names.join("\n")}\n`);
@@ -362,7 +362,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "exit 0 when the secret exists, 1 when not; prints nothing",
     options: [],
     operands: [1, 1],
-    async run(engine, args) {
+    async run(engine, args): Promise<number> {
       await using vault = await engine();
       return await vault.has(args.operands[0]) ? OK : FAILED;
     },
@@ -372,7 +372,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "remove a secret (exit 1 when there was none)",
     options: [],
     operands: [1, 1],
-    async run(engine, args) {
+    async run(engine, args): Promise<number> {
       await using vault = await engine();
       if (!await vault.delete(args.operands[0])) {
         throw new Failure("no secret with that name");
@@ -417,7 +417,7 @@ const COMMANDS: Record<string, Command> = {
       "show the vault's path, size, binding factors, format and seal state",
     options: [],
     operands: [0, 0],
-    async run(engine) {
+    async run(engine): Promise<number> {
       await using vault = await engine();
       const info = await vault.info();
       write(

@@ -36,7 +36,7 @@ export function redactStream(
   );
   let carry = "";
   return new TransformStream({
-    transform(chunk, controller) {
+    transform(chunk, controller): void {
       const text = carry + chunk;
       const masked = pattern ? text.replace(pattern, MASK) : text;
       // Hold back only the unmasked tail: a value may be starting there.
@@ -46,7 +46,7 @@ export function redactStream(
       if (safe > 0) controller.enqueue(masked.slice(0, safe));
       carry = masked.slice(safe);
     },
-    flush(controller) {
+    flush(controller): void {
       const rest = pattern ? carry.replace(pattern, MASK) : carry;
       if (rest) controller.enqueue(rest);
     },
