@@ -130,9 +130,6 @@ const PRAGMAS = [
   // No temporary file outside the vault directory.
   "PRAGMA temp_store = MEMORY",
   "PRAGMA trusted_schema = OFF",
-  // Reads through a memory map skip a system call per page; writes still
-  // go through the WAL as usual.
-  "PRAGMA mmap_size = 268435456",
 ].join(";");
 
 /**
