@@ -200,6 +200,61 @@ function toNames(names: Iterable<string>): string[] {
   return Array.from(names, validateName);
 }
 
+function checkOptions(
+  options: OpenOptions,
+): { factors: BindingFactor[]; busyTimeoutMs: number } {
+  if (typeof options !== "object" || options === null) {
+    throw new ValidationError("options must be an object");
+  }
+  const { path, location } = options;
+  if (path !== undefined && (typeof path !== "string" || path === "")) {
+    throw new ValidationError("path must be a non-empty string");
+  }
+  if (location !== undefined && location !== "home" && location !== "xdg") {
+    throw new ValidationError('location must be "home" or "xdg"');
+  }
+  const factors = options.factors === undefined
+    ? grantedFactors()
+    : parseFactors(options.factors);
+  if (factors === null) {
+    throw new ValidationError(
+      'factors must be a list of "hostname", "mac" and "user"',
+    );
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new ValidationError(
+      "busyTimeoutMs must be a whole number of milliseconds",
+    );
+  }
+  return { factors, busyTimeoutMs };
+}
+
+/**
+ * Checks every vault file and returns the database's path, creating it
+ * (mode 0600, before SQLite can create it with its own) when the vault is
+ * new. A missing database beside a keyfile is refused: it held secrets.
+ */
+function prepareDatabaseFile(dir: string): string {
+  for (const name of Object.values(VAULT_FILES)) {
+    inspectVaultFile(join(dir, name));
+  }
+  const database = join(dir, VAULT_FILES.database);
+  if (inspectVaultFile(database)) return database;
+  if (inspectVaultFile(join(dir, VAULT_FILES.keyfile))) {
+    throw new InitializationError(
+      "store.db is missing but the keyfile is not: restore store.db, or destroy the vault to start over",
+    );
+  }
+  try {
+    createExclusive(database, FILE_MODE);
+  } catch (error) {
+    // Another process is creating the same vault at this moment.
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  return database;
+}
+
 interface Unlocked {
   meta: VaultMeta;
   dek: Uint8Array;
@@ -347,40 +402,13 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   static async open(options: OpenOptions = {}): Promise<SecretsEngine> {
-    const factors = options.factors === undefined
-      ? grantedFactors()
-      : parseFactors(options.factors);
-    if (factors === null) {
-      throw new ValidationError(
-        'factors must be a list of "hostname", "mac" and "user"',
-      );
-    }
-    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-      throw new ValidationError(
-        "busyTimeoutMs must be a whole number of milliseconds",
-      );
-    }
+    const { factors, busyTimeoutMs } = checkOptions(options);
     const path = resolveVaultPath(options);
     requireVaultAccess(path);
     const dir = prepareVaultDir(path);
     if (dir !== path) requireVaultAccess(dir);
     const file = (name: string) => join(dir, name);
-    for (const name of Object.values(VAULT_FILES)) inspectVaultFile(file(name));
-
-    const database = file(VAULT_FILES.database);
-    if (!inspectVaultFile(database)) {
-      if (inspectVaultFile(file(VAULT_FILES.keyfile))) {
-        throw new InitializationError(
-          "store.db is missing but the keyfile is not: restore store.db, or destroy the vault to start over",
-        );
-      }
-      try {
-        createExclusive(database, FILE_MODE);
-      } catch (error) {
-        if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      }
-    }
+    const database = prepareDatabaseFile(dir);
     const store = openStore(database, { busyTimeoutMs });
     try {
       const empty = isEmpty(store);
@@ -639,6 +667,9 @@ export class SecretsEngine implements AsyncDisposable {
     this.#closed = true;
     try {
       this.#sealIfStable(this.#store.dataVersion());
+    } catch {
+      // The seal only lets the next open skip full verification; failing to
+      // write it loses nothing, so it must not fail the close.
     } finally {
       this.#store.close();
     }

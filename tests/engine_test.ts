@@ -2,6 +2,7 @@ import { assert, assertEquals, assertFalse, assertRejects } from "./_assert.ts";
 import assertStrict from "node:assert/strict";
 import { join } from "node:path";
 import {
+  BusyError,
   ClosedError,
   DecryptionError,
   InitializationError,
@@ -10,6 +11,7 @@ import {
   KeyNotFoundError,
   MAX_NAME_BYTES,
   MAX_VALUE_BYTES,
+  type OpenOptions,
   PermissionError,
   SecretsEngine,
   SecurityError,
@@ -448,4 +450,59 @@ Deno.test("two engines on one vault see each other's writes", async () => {
   assert(await a.delete("other"));
   assertEquals(await b.keys(), ["shared"]);
   assertEquals(b.size, 1);
+});
+
+Deno.test("bad options are a ValidationError before anything is touched", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "vault");
+  for (
+    const options of [
+      null,
+      "./vault",
+      { path: "" },
+      { path: 42 },
+      { path, location: "desktop" },
+      { path, busyTimeoutMs: -1 },
+      { path, busyTimeoutMs: 1.5 },
+      { path, factors: "hostname" },
+    ]
+  ) {
+    await assertRejects(
+      () => SecretsEngine.open(options as unknown as OpenOptions),
+      ValidationError,
+    );
+  }
+  await assertRejects(() => Deno.stat(path), Deno.errors.NotFound);
+});
+
+Deno.test("a write blocked past busyTimeoutMs is a BusyError and changes nothing", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "vault");
+  {
+    await using engine = await openVault(dir.path);
+    await engine.set("before", "1");
+  }
+  await using engine = await SecretsEngine.open({
+    path,
+    factors: [],
+    busyTimeoutMs: 50,
+  });
+  const { DatabaseSync } = await import("node:sqlite");
+  const holder = new DatabaseSync(join(path, "store.db"));
+  holder.exec("BEGIN IMMEDIATE");
+  try {
+    const error = await assertRejects(
+      () => engine.set("blocked", "2"),
+      BusyError,
+    );
+    assertEquals(error.code, "BUSY");
+    await assertRejects(() => engine.setMany({ a: "1", b: "2" }), BusyError);
+    await assertRejects(() => engine.delete("before"), BusyError);
+  } finally {
+    holder.exec("ROLLBACK");
+    holder.close();
+  }
+  assertEquals(await engine.keys(), ["before"]);
+  await engine.set("after", "3");
+  assertEquals(engine.size, 2);
 });
