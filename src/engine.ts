@@ -63,6 +63,7 @@ import {
   isEmpty,
   readMeta,
   SCHEMA,
+  SELECT_META,
   type VaultMeta,
   writeMeta,
 } from "./schema.ts";
@@ -125,6 +126,7 @@ interface Statements {
   selectHashes: Statement;
   upsert: Statement;
   remove: Statement;
+  selectMeta: Statement;
   writeIntegrity: Statement;
 }
 
@@ -141,6 +143,7 @@ function prepareStatements(store: Store): Statements {
         "VALUES (?, ?, ?, ?, ?)",
     ),
     remove: store.prepare("DELETE FROM entries WHERE name_hash = ?"),
+    selectMeta: store.prepare(SELECT_META),
     writeIntegrity: store.prepare("UPDATE meta SET value = ? WHERE key = ?"),
   };
 }
@@ -792,7 +795,7 @@ export class SecretsEngine implements AsyncDisposable {
    */
   #write<T>(change: (acc: Accumulator) => T): T {
     return this.#store.transaction(() => {
-      const acc = readIntegrity(this.#store, this.#keys.tag);
+      const acc = readIntegrity(this.#sql.selectMeta, this.#keys.tag);
       const result = change(acc);
       this.#sql.writeIntegrity.run(
         encodeIntegrity(this.#keys.tag, acc),

@@ -85,12 +85,12 @@ export function requireFactors(factors: readonly BindingFactor[]): void {
   }
 }
 
+/** The MAC of the first non-loopback interface, by name: stable across boots. */
 function primaryMac(): string {
-  const macs = Deno.networkInterfaces()
+  const nics = Deno.networkInterfaces()
     .filter((nic) => nic.mac !== NO_MAC)
-    .map((nic) => `${nic.name} ${nic.mac}`)
-    .sort();
-  return macs[0]?.split(" ")[1] ?? "";
+    .sort((a, b) => a.name.localeCompare(b.name) || a.mac.localeCompare(b.mac));
+  return nics[0]?.mac ?? "";
 }
 
 function readFactor(factor: BindingFactor): string {

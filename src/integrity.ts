@@ -15,8 +15,13 @@ import { createHmac } from "node:crypto";
 import { equalBytes, hmac, KEY_BYTES, type SubKeys } from "./crypto.ts";
 import { IntegrityError } from "./errors.ts";
 import { FILE_MODE, VAULT_FILES, writeAtomic } from "./fs.ts";
-import { checkSchema, type EntryRow, INTEGRITY_KEY } from "./schema.ts";
-import type { Store } from "./store.ts";
+import {
+  checkSchema,
+  type EntryRow,
+  INTEGRITY_KEY,
+  SELECT_META,
+} from "./schema.ts";
+import type { Statement, Store } from "./store.ts";
 
 /** The running integrity state: X and the row count. */
 export interface Accumulator {
@@ -124,13 +129,14 @@ export function decodeIntegrity(
 }
 
 /**
- * Reads the integrity record inside the current transaction.
+ * Reads the integrity record through `selectMeta` (a prepared
+ * {@linkcode SELECT_META}), checking its tag.
  */
-export function readIntegrity(store: Store, tagKey: Uint8Array): Accumulator {
-  const row = store.prepare("SELECT value FROM meta WHERE key = ?").get(
-    INTEGRITY_KEY,
-  );
-  return decodeIntegrity(tagKey, row?.value);
+export function readIntegrity(
+  selectMeta: Statement,
+  tagKey: Uint8Array,
+): Accumulator {
+  return decodeIntegrity(tagKey, selectMeta.get(INTEGRITY_KEY)?.value);
 }
 
 /**
@@ -153,7 +159,7 @@ export function verifyVault(store: Store, keys: SubKeys): void {
       );
     }
     checkSchema(store);
-    const stored = readIntegrity(store, keys.tag);
+    const stored = readIntegrity(store.prepare(SELECT_META), keys.tag);
     const x = new Uint8Array(KEY_BYTES);
     let count = 0;
     const rows = store.prepare(

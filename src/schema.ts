@@ -56,6 +56,9 @@ export interface EntryRow {
 /** The `meta` key of the integrity record. */
 export const INTEGRITY_KEY = "integrity";
 
+/** Reads one `meta` value by key. */
+export const SELECT_META = "SELECT value FROM meta WHERE key = ?";
+
 /**
  * Whether the database holds nothing yet: a new file, or one whose creating
  * transaction never committed.
@@ -161,7 +164,7 @@ function isKdf(value: unknown): value is KdfParams {
  * ```
  */
 export function readMeta(store: Store): VaultMeta {
-  const select = store.prepare("SELECT value FROM meta WHERE key = ?");
+  const select = store.prepare(SELECT_META);
   const format = json(select.get("format"), "format");
   if (typeof format !== "number" || !Number.isInteger(format) || format < 1) {
     throw new IntegrityError("the meta table lacks a valid format");

@@ -83,3 +83,19 @@ export async function runDeno(
     stderr: decoder.decode(stderr),
   };
 }
+
+/** Reads `stream` until `word` appears in it, then stops reading. */
+export async function readUntil(
+  stream: ReadableStream<Uint8Array>,
+  word: string,
+): Promise<string> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes(word)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+  }
+  await reader.cancel();
+  return text;
+}

@@ -10,6 +10,7 @@ import { assert, assertEquals, assertFalse } from "./_assert.ts";
 import {
   canSpawn,
   type ChildResult,
+  readUntil,
   runDeno,
   SPAWN_SKIP_REASON,
   tempDir,
@@ -306,15 +307,8 @@ test("run forwards a signal to the program", async () => {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  while (!out.includes("started")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    out += value;
-  }
+  assert((await readUntil(child.stdout, "started")).includes("started"));
   child.kill("SIGTERM");
-  await reader.cancel();
   await child.stderr.cancel();
   assertEquals((await child.status).code, 128 + 15);
 });

@@ -12,6 +12,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   canSpawn,
   openVault,
+  readUntil,
   SPAWN_SKIP_REASON,
   tempDir,
 } from "../_helpers.ts";
@@ -50,16 +51,8 @@ Deno.test({
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let out = "";
-    while (!out.includes("ack")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      out += value;
-    }
+    assert((await readUntil(child.stdout, "ack")).includes("ack"));
     child.kill("SIGKILL");
-    await reader.cancel();
     assertEquals((await child.status).signal, "SIGKILL");
     assert(
       (await Deno.stat(join(vault, "store.db-wal"))).size > 0,

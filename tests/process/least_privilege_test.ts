@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   canSpawn,
+  type ChildResult,
   openVault,
   runDeno,
   SPAWN_SKIP_REASON,
@@ -21,6 +22,21 @@ import { SecurityError } from "../../mod.ts";
 const example = (name: string) =>
   new URL(`../../examples/${name}`, import.meta.url).pathname;
 
+/** Runs examples/lifecycle.ts with read and write on `vault` and nothing else. */
+function runLifecycle(
+  vault: string,
+  env?: Record<string, string>,
+): Promise<ChildResult> {
+  return runDeno([
+    "run",
+    "--no-prompt",
+    `--allow-read=${vault}`,
+    `--allow-write=${vault}`,
+    example("lifecycle.ts"),
+    vault,
+  ], { env });
+}
+
 Deno.test({
   name:
     "the whole lifecycle runs with --allow-read and --allow-write on the vault only",
@@ -28,14 +44,7 @@ Deno.test({
   fn: async () => {
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
-    const result = await runDeno([
-      "run",
-      "--no-prompt",
-      `--allow-read=${vault}`,
-      `--allow-write=${vault}`,
-      example("lifecycle.ts"),
-      vault,
-    ]);
+    const result = await runLifecycle(vault);
     assertEquals(result.code, 0, result.stderr);
     assert(
       result.stdout.includes("names: db.password, db.user, service.token"),
@@ -118,17 +127,11 @@ Deno.test({
     const vault = join(dir.path, "vault");
     const tmp = join(dir.path, "tmp");
     await Deno.mkdir(tmp);
-    const result = await runDeno(
-      [
-        "run",
-        "--no-prompt",
-        `--allow-read=${vault}`,
-        `--allow-write=${vault}`,
-        example("lifecycle.ts"),
-        vault,
-      ],
-      { env: { TMPDIR: tmp, TEMP: tmp, TMP: tmp } },
-    );
+    const result = await runLifecycle(vault, {
+      TMPDIR: tmp,
+      TEMP: tmp,
+      TMP: tmp,
+    });
     assertEquals(result.code, 0, result.stderr);
     assertEquals([...Deno.readDirSync(tmp)], []);
     assertEquals([...Deno.readDirSync(dir.path)].map((e) => e.name), ["tmp"]);
