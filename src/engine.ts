@@ -405,6 +405,20 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   static async open(options: OpenOptions = {}): Promise<SecretsEngine> {
+    try {
+      return await SecretsEngine.#open(options);
+    } catch (error) {
+      if (error instanceof Deno.errors.PermissionDenied) {
+        throw new InitializationError(
+          `the operating system denied access to the vault: ${error.message}`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  static async #open(options: OpenOptions): Promise<SecretsEngine> {
     const { factors, busyTimeoutMs } = checkOptions(options);
     const path = resolveVaultPath(options);
     requireVaultAccess(path);

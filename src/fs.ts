@@ -67,8 +67,10 @@ export function prepareVaultDir(path: string): string {
     Deno.mkdirSync(path, { recursive: true, mode: DIR_MODE });
     if (checksModes) Deno.chmodSync(path, DIR_MODE);
   }
+  // Stat through the granted path: the real one may lie outside the grant,
+  // which the caller reports as a PermissionError naming it.
+  const info = Deno.statSync(path);
   const real = Deno.realPathSync(path);
-  const info = Deno.statSync(real);
   if (!info.isDirectory) {
     throw new SecurityError("the vault path is not a directory");
   }

@@ -112,4 +112,31 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "processes creating one vault at once agree on its keys",
+  ignore: !canSpawn,
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const grant = [`--allow-read=${dir.path}`, `--allow-write=${vault}`];
+    const writers = Array.from({ length: WRITERS }, (_, id) =>
+      runDeno([
+        "run",
+        ...grant,
+        here("writer_child.ts"),
+        vault,
+        String(id),
+        "3",
+      ]));
+    for (const result of await Promise.all(writers)) {
+      assertEquals(result.code, 0, result.stderr);
+    }
+    await using engine = await SecretsEngine.open({ path: vault, factors: [] });
+    for (let id = 0; id < WRITERS; id++) {
+      assertEquals(await engine.get(`w${id}.k2`), `${id}:2`);
+    }
+    assertEquals(engine.size, WRITERS * 3 + 3);
+  },
+});
+
 if (!canSpawn) console.log(`concurrency_test: ${SPAWN_SKIP_REASON}`);

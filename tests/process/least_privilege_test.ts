@@ -120,6 +120,25 @@ Deno.test({
 });
 
 Deno.test({
+  name: "a vault path symlinked outside the grant names the real path's flag",
+  ignore: !canSpawn || Deno.build.os === "windows",
+  fn: async () => {
+    await using dir = await tempDir();
+    const real = join(dir.path, "real");
+    const link = join(dir.path, "link");
+    await Deno.mkdir(real, { mode: 0o700 });
+    await Deno.symlink(real, link);
+    const result = await runLifecycle(link);
+    assertEquals(result.code, 1, result.stderr);
+    assert(
+      result.stderr.includes(`--allow-read=${await Deno.realPath(real)}`),
+      result.stderr,
+    );
+    assertEquals([...Deno.readDirSync(real)], []);
+  },
+});
+
+Deno.test({
   name: "nothing is written outside the vault, not even to TMPDIR",
   ignore: !canSpawn,
   fn: async () => {
