@@ -7,21 +7,16 @@
 import { join } from "node:path";
 import {
   decrypt,
-  DEFAULT_KDF,
-  deriveKek,
   deriveSubKeys,
   encrypt,
   equalBytes,
   hmacText,
-  KEY_BYTES,
-  randomBytes,
   type SubKeys,
 } from "./crypto.ts";
 import {
   ClosedError,
   DecryptionError,
   InitializationError,
-  KeyMismatchError,
   KeyNotFoundError,
   ValidationError,
 } from "./errors.ts";
@@ -29,18 +24,15 @@ import {
   createExclusive,
   FILE_MODE,
   inspectVaultFile,
-  KEYFILE_MODE,
   prepareVaultDir,
   removeVaultFiles,
   VAULT_FILES,
-  writeAtomic,
 } from "./fs.ts";
 import { globToRegExp } from "./glob.ts";
 import {
   type BindingFactor,
   grantedFactors,
   parseFactors,
-  readFactors,
 } from "./identity.ts";
 import {
   type Accumulator,
@@ -53,19 +45,15 @@ import {
   writeSeal,
   xorInto,
 } from "./integrity.ts";
+import { createVault, unlockVault } from "./keys.ts";
 import { type LocationOptions, resolveVaultPath } from "./location.ts";
 import { requireVaultAccess } from "./permissions.ts";
 import {
-  checkSchema,
   type EntryRow,
-  FORMAT_VERSION,
   INTEGRITY_KEY,
   isEmpty,
-  readMeta,
-  SCHEMA,
   SELECT_META,
   type VaultMeta,
-  writeMeta,
 } from "./schema.ts";
 import { openStore, type Statement, type Store } from "./store.ts";
 import { validateName, validatePattern, validateValue } from "./validate.ts";
@@ -117,7 +105,6 @@ const NAME_MEMO_LIMIT = 1 << 17;
 const HASH_PREFIX = 8;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-const keyAad = encoder.encode(`@scope/secrets data key v${FORMAT_VERSION}`);
 
 interface Statements {
   selectRow: Statement;
@@ -154,27 +141,6 @@ function aad(purpose: "name" | "value", hash: string): Uint8Array {
 
 function entryLabel(hash: string): string {
   return `entry ${hash.slice(0, HASH_PREFIX)}`;
-}
-
-function kekSecret(
-  keyfile: Uint8Array,
-  factors: readonly BindingFactor[],
-): Uint8Array {
-  const facts = readFactors(factors);
-  const secret = new Uint8Array(keyfile.length + facts.length);
-  secret.set(keyfile);
-  secret.set(facts, keyfile.length);
-  return secret;
-}
-
-function readKeyfile(path: string): Uint8Array {
-  const keyfile = Deno.readFileSync(path);
-  if (keyfile.length !== KEY_BYTES) {
-    throw new KeyMismatchError(
-      `the keyfile holds ${keyfile.length} bytes, not ${KEY_BYTES}: it was replaced or damaged`,
-    );
-  }
-  return keyfile;
 }
 
 function toPairs(entries: SecretEntries): [string, string][] {
@@ -256,78 +222,6 @@ function prepareDatabaseFile(dir: string): string {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
   return database;
-}
-
-interface Unlocked {
-  meta: VaultMeta;
-  dek: Uint8Array;
-}
-
-/** A new vault's key material, made before the write lock is taken. */
-async function newVaultKeys(factors: BindingFactor[]): Promise<{
-  keyfile: Uint8Array;
-  unlocked: Unlocked;
-}> {
-  const keyfile = randomBytes(KEY_BYTES);
-  const salt = randomBytes(KEY_BYTES);
-  const dek = randomBytes(KEY_BYTES);
-  const kek = await deriveKek(kekSecret(keyfile, factors), salt, DEFAULT_KDF);
-  const meta: VaultMeta = {
-    format: FORMAT_VERSION,
-    kdf: DEFAULT_KDF,
-    salt,
-    factors,
-    wrappedKey: encrypt(kek, dek, keyAad),
-  };
-  return { keyfile, unlocked: { meta, dek } };
-}
-
-/**
- * Creates the vault in an empty database. The keyfile is written under the
- * write lock, so two processes creating one vault at once agree on it; a
- * crash before the commit leaves an empty database, which the next open
- * creates anew.
- */
-async function createVault(
-  store: Store,
-  dir: string,
-  factors: BindingFactor[],
-): Promise<Unlocked | null> {
-  const { keyfile, unlocked } = await newVaultKeys(factors);
-  const keys = deriveSubKeys(unlocked.dek);
-  return store.transaction(() => {
-    if (!isEmpty(store)) return null;
-    writeAtomic(dir, VAULT_FILES.keyfile, keyfile, KEYFILE_MODE);
-    store.exec(SCHEMA.join(";"));
-    const integrity = encodeIntegrity(keys.tag, {
-      x: new Uint8Array(KEY_BYTES),
-      count: 0,
-    });
-    writeMeta(store, unlocked.meta, integrity);
-    return unlocked;
-  });
-}
-
-async function unlockVault(
-  store: Store,
-  keyfilePath: string,
-): Promise<Unlocked> {
-  checkSchema(store);
-  const meta = readMeta(store);
-  if (!inspectVaultFile(keyfilePath)) {
-    throw new KeyMismatchError(
-      "the keyfile is missing: this vault cannot be decrypted without it",
-    );
-  }
-  const secret = kekSecret(readKeyfile(keyfilePath), meta.factors);
-  const kek = await deriveKek(secret, meta.salt, meta.kdf);
-  const dek = decrypt(kek, meta.wrappedKey, keyAad);
-  if (dek === null) {
-    throw new KeyMismatchError(
-      "the data key does not unwrap: the machine identity changed or the keyfile was replaced",
-    );
-  }
-  return { meta, dek };
 }
 
 /**
@@ -438,7 +332,7 @@ export class SecretsEngine implements AsyncDisposable {
       }
       const created = empty ? await createVault(store, dir, factors) : null;
       const { meta, dek } = created ??
-        await unlockVault(store, file(VAULT_FILES.keyfile));
+        await unlockVault(store, dir);
       const engine = new SecretsEngine(
         dir,
         store,
