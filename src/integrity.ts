@@ -144,11 +144,6 @@ export function readIntegrity(
  * the schema, the integrity tag, and X and the count recomputed from every
  * row. O(N); the open path runs it only when the file seal does not match.
  * Throws {@linkcode IntegrityError}.
- *
- * @example
- * ```ts ignore
- * verifyVault(store, keys);
- * ```
  */
 export function verifyVault(store: Store, keys: SubKeys): void {
   store.snapshot(() => {

@@ -76,7 +76,7 @@ function translate(error: unknown, busyTimeoutMs: number): unknown {
   }
   if (CANNOT_WRITE.test(error.message)) {
     return new InitializationError(
-      "store.db cannot be opened for writing: is the vault directory read-only?",
+      "store.db cannot be opened for writing: the vault directory must exist and be writable (is it read-only?)",
       { cause: error },
     );
   }

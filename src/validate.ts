@@ -8,9 +8,27 @@
 
 import { ValidationError } from "./errors.ts";
 
-/** The longest accepted name, in UTF-8 bytes. */
+/**
+ * The longest accepted name, in UTF-8 bytes.
+ *
+ * @example
+ * ```ts
+ * import { MAX_NAME_BYTES } from "./validate.ts";
+ * const fits = (name: string) => new TextEncoder().encode(name).length <= MAX_NAME_BYTES;
+ * console.assert(fits("openai.apiKey"));
+ * ```
+ */
 export const MAX_NAME_BYTES = 512;
-/** The longest accepted value, in UTF-8 bytes (1 MiB). */
+
+/**
+ * The longest accepted value, in UTF-8 bytes (1 MiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_VALUE_BYTES } from "./validate.ts";
+ * console.assert(MAX_VALUE_BYTES === 1024 * 1024);
+ * ```
+ */
 export const MAX_VALUE_BYTES = 1024 * 1024;
 
 // C0 controls, DEL and C1 controls: they hide in terminals and logs.

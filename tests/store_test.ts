@@ -1,7 +1,11 @@
 import { assert, assertEquals, assertFalse } from "./_assert.ts";
 import assertStrict from "node:assert/strict";
 import { join } from "node:path";
-import { BusyError, IntegrityError } from "../src/errors.ts";
+import {
+  BusyError,
+  InitializationError,
+  IntegrityError,
+} from "../src/errors.ts";
 import { openStore, type Store } from "../src/store.ts";
 import { tempDir } from "./_helpers.ts";
 
@@ -96,4 +100,15 @@ Deno.test("a file that is not a database is an IntegrityError", async () => {
     mode: 0o600,
   });
   assertStrict.throws(() => newStore(dir.path), IntegrityError);
+});
+
+Deno.test("a database SQLite cannot open for writing is an InitializationError", async () => {
+  await using dir = await tempDir();
+  assertStrict.throws(
+    () =>
+      openStore(join(dir.path, "missing", "store.db"), { busyTimeoutMs: 10 }),
+    (error: unknown) =>
+      error instanceof InitializationError &&
+      error.message.includes("writable"),
+  );
 });
