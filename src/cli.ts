@@ -85,10 +85,20 @@ async function readStdin(): Promise<string> {
   return await new Response(Deno.stdin.readable).text();
 }
 
+/** Drops the last UTF-8 character: its continuation bytes, then its lead. */
+function eraseLastCharacter(bytes: number[]): void {
+  while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) {
+    bytes.pop();
+  }
+  bytes.pop();
+}
+
 /** Reads a line from the terminal without echoing it. */
 function promptHidden(question: string): string {
-  Deno.stderr.writeSync(encoder.encode(question));
+  // Raw mode first: input typed or pasted the moment the question shows
+  // must not be echoed.
   Deno.stdin.setRaw(true);
+  Deno.stderr.writeSync(encoder.encode(question));
   const bytes: number[] = [];
   const buffer = new Uint8Array(1);
   try {
@@ -97,7 +107,7 @@ function promptHidden(question: string): string {
       const byte = buffer[0];
       if (byte === 0x0d || byte === 0x0a) break;
       if (byte === 0x03) throw new Failure("cancelled");
-      if (byte === 0x7f || byte === 0x08) bytes.pop();
+      if (byte === 0x7f || byte === 0x08) eraseLastCharacter(bytes);
       else bytes.push(byte);
     }
   } finally {

@@ -337,4 +337,78 @@ test("without --path, a missing --allow-env is named", async () => {
   assert(result.stderr.includes("--allow-env=XDG_CONFIG_HOME"), result.stderr);
 });
 
+const canScript = Deno.build.os === "linux" &&
+  Deno.permissions.querySync({ name: "run", command: "script" }).state ===
+    "granted";
+
+/**
+ * Runs the CLI under `script`, so it sees a terminal; writes `answer` once
+ * `cue` shows in the output.
+ */
+async function atTerminal(
+  vault: string,
+  args: string[],
+  cue?: string,
+  answer?: string,
+): Promise<string> {
+  const command = [
+    "deno run",
+    `--allow-read=${vault}`,
+    `--allow-write=${vault}`,
+    CLI,
+    "--path",
+    vault,
+    ...args,
+  ].join(" ");
+  const child = new Deno.Command("script", {
+    args: ["-qec", command, "/dev/null"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const [forCue, rest] = child.stdout.tee();
+  const output = new Response(rest).text();
+  if (cue !== undefined && answer !== undefined) {
+    await readUntil(forCue, cue);
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(answer));
+    await writer.close();
+  } else {
+    await forCue.cancel();
+    await child.stdin.close();
+  }
+  await child.status;
+  return (await output).replaceAll("\r", "");
+}
+
+Deno.test({
+  name:
+    "at a terminal: set prompts without echo, get adds a newline, export refuses, destroy asks",
+  ignore: !canSpawn || !canScript,
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const typed = await atTerminal(
+      vault,
+      ["set", "tty.key"],
+      "Value for",
+      "sk-typed\r",
+    );
+    assert(typed.includes("Value for tty.key: "), typed);
+    assertFalse(typed.includes("sk-typed"), "the value was echoed");
+    assertEquals(await atTerminal(vault, ["get", "tty.key"]), "sk-typed\n");
+    const exported = await atTerminal(vault, ["export"]);
+    assert(
+      exported.includes("refusing to print secrets to a terminal"),
+      exported,
+    );
+    assertFalse(exported.includes("sk-typed"));
+    await atTerminal(vault, ["destroy"], "Type", "no\n");
+    assertEquals((await cli(vault, ["get", "tty.key"])).stdout, "sk-typed");
+    await atTerminal(vault, ["destroy"], "Type", "yes\n");
+    assertEquals([...Deno.readDirSync(dir.path)], []);
+  },
+});
+
 if (!canSpawn) console.log(`cli_test: ${SPAWN_SKIP_REASON}`);
