@@ -101,6 +101,20 @@ function guarded<A extends unknown[], R>(
   };
 }
 
+/** Rows of `rows`, with an error met while stepping through them translated. */
+function* translating(
+  rows: Iterator<unknown>,
+  busyTimeoutMs: number,
+): IterableIterator<Row> {
+  try {
+    for (let next = rows.next(); !next.done; next = rows.next()) {
+      yield next.value as Row;
+    }
+  } catch (error) {
+    throw translate(error, busyTimeoutMs);
+  }
+}
+
 function wrapStatement(
   statement: StatementSync,
   busyTimeoutMs: number,
@@ -115,11 +129,11 @@ function wrapStatement(
       (...values) => statement.get(...params(values)) as Row | undefined,
       busyTimeoutMs,
     ),
-    iterate: guarded(
-      (...values) =>
-        statement.iterate(...params(values)) as IterableIterator<Row>,
-      busyTimeoutMs,
-    ),
+    iterate: (...values) =>
+      translating(
+        guarded(() => statement.iterate(...params(values)), busyTimeoutMs)(),
+        busyTimeoutMs,
+      ),
   };
 }
 
