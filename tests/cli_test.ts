@@ -285,10 +285,17 @@ test("run injects secrets by the env-name rule and returns the program's code", 
   });
 });
 
-test("run forwards a signal to the program", async () => {
+test("run forwards a signal to the program and returns its exit code", async () => {
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
   await cli(vault, ["set", "a"], { stdin: "b" });
+  // The program exits 42 on SIGTERM: a 42 proves the signal reached it
+  // through the CLI, where a CLI killed by the signal itself would give 143.
+  const program = [
+    "Deno.addSignalListener('SIGTERM', () => { console.log('got SIGTERM'); Deno.exit(42); });",
+    "console.log('started');",
+    "setTimeout(() => {}, 30000);",
+  ].join(" ");
   const child = new Deno.Command("deno", {
     args: [
       "run",
@@ -302,15 +309,18 @@ test("run forwards a signal to the program", async () => {
       "--",
       "deno",
       "eval",
-      "console.log('started'); setTimeout(() => {}, 30000)",
+      program,
     ],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  assert((await readUntil(child.stdout, "started")).includes("started"));
+  const [cue, rest] = child.stdout.tee();
+  const output = new Response(rest).text();
+  await readUntil(cue, "started");
   child.kill("SIGTERM");
   await child.stderr.cancel();
-  assertEquals((await child.status).code, 128 + 15);
+  assertEquals((await child.status).code, 42);
+  assert((await output).includes("got SIGTERM"));
 });
 
 test("info shows the vault without values; destroy needs --yes off a terminal", async () => {
