@@ -254,10 +254,9 @@ export class SecretsEngine implements AsyncDisposable {
   readonly #sql: Statements;
   #closed = false;
   #memo = new Map<string, string>();
-  // Hashes of every entry, loaded on demand and dropped when another
-  // connection commits; clear names decrypted so far, by hash.
-  #hashes: Set<string> | null = null;
-  #names = new Map<string, string>();
+  // Every entry's hash, with its clear name once decrypted: loaded on
+  // demand, reloaded when another connection commits.
+  #index: Map<string, string | undefined> | null = null;
   #seenVersion: number;
 
   private constructor(
@@ -355,7 +354,7 @@ export class SecretsEngine implements AsyncDisposable {
   /** How many secrets the vault holds now. */
   get size(): number {
     this.#ensureOpen();
-    return this.#hashSet().size;
+    return this.#entries().size;
   }
 
   /**
@@ -448,8 +447,7 @@ export class SecretsEngine implements AsyncDisposable {
         }
       });
       for (const { hash, name } of pairs) {
-        this.#hashes?.add(hash);
-        this.#names.set(hash, name);
+        this.#index?.set(hash, name);
       }
     });
   }
@@ -466,7 +464,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   has(name: string): Promise<boolean> {
-    return this.#run(() => this.#hashSet().has(this.#hashOf(name)));
+    return this.#run(() => this.#entries().has(this.#hashOf(name)));
   }
 
   /**
@@ -503,8 +501,7 @@ export class SecretsEngine implements AsyncDisposable {
         hashes.filter((hash) => this.#remove(acc, hash))
       );
       for (const hash of removed) {
-        this.#hashes?.delete(hash);
-        this.#names.delete(hash);
+        this.#index?.delete(hash);
       }
       return removed.length;
     });
@@ -552,7 +549,7 @@ export class SecretsEngine implements AsyncDisposable {
   info(): Promise<VaultInfo> {
     return this.#run(() => ({
       path: this.#dir,
-      size: this.#hashSet().size,
+      size: this.#entries().size,
       factors: [...this.#meta.factors],
       format: this.#meta.format,
       openedSealed: this.#openedSealed,
@@ -664,36 +661,45 @@ export class SecretsEngine implements AsyncDisposable {
     return plain;
   }
 
-  /** The set of entry hashes, current as of this call. */
-  #hashSet(): Set<string> {
+  /**
+   * The index, current as of this call. A reload keeps the names already
+   * decrypted, so another process's write costs one scan of the hashes,
+   * not a decryption of every name.
+   */
+  #entries(): Map<string, string | undefined> {
     const version = this.#store.dataVersion();
-    if (version !== this.#seenVersion || this.#hashes === null) {
-      this.#seenVersion = version;
-      this.#hashes = new Set();
+    if (version !== this.#seenVersion || this.#index === null) {
+      const previous = this.#index;
+      const index = new Map<string, string | undefined>();
       for (const row of this.#sql.selectHashes.iterate()) {
-        this.#hashes.add(row.name_hash as string);
+        const hash = row.name_hash as string;
+        index.set(hash, previous?.get(hash));
       }
+      this.#index = index;
+      this.#seenVersion = version;
     }
-    return this.#hashes;
+    return this.#index;
   }
 
   /** Every clear name; decrypts only those not seen before. */
   #allNames(): string[] {
-    const hashes = this.#hashSet();
-    for (const hash of this.#names.keys()) {
-      if (!hashes.has(hash)) this.#names.delete(hash);
-    }
-    if (this.#names.size < hashes.size) {
-      for (const row of this.#sql.selectNames.iterate()) {
-        const hash = row.name_hash as string;
-        if (this.#names.has(hash) || !hashes.has(hash)) continue;
-        this.#names.set(
-          hash,
-          decoder.decode(this.#decrypt("name", hash, row.name)),
-        );
+    const index = this.#entries();
+    for (const name of index.values()) {
+      if (name === undefined) {
+        this.#decryptNames(index);
+        break;
       }
     }
-    return [...this.#names.values()];
+    return [...index.values()].filter((name) => name !== undefined);
+  }
+
+  #decryptNames(index: Map<string, string | undefined>): void {
+    for (const row of this.#sql.selectNames.iterate()) {
+      const hash = row.name_hash as string;
+      if (index.has(hash) && index.get(hash) === undefined) {
+        index.set(hash, decoder.decode(this.#decrypt("name", hash, row.name)));
+      }
+    }
   }
 
   /**
