@@ -32,8 +32,7 @@ export function assertEquals<T>(
 /** Asserts `fn` rejects with an instance of `type`, and returns the error. */
 export async function assertRejects<E extends Error>(
   fn: () => Promise<unknown>,
-  // deno-lint-ignore no-explicit-any
-  type: new (...args: any[]) => E,
+  type: new (...args: never[]) => E,
 ): Promise<E> {
   try {
     await fn();
