@@ -8,6 +8,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { SecretsEngine } from "../mod.ts";
+import { openStore, type Store } from "../src/store.ts";
 
 /** A temporary directory that removes itself. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
@@ -21,6 +22,23 @@ export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
 /** Opens a vault in `dir` (a subfolder `vault`) bound to no factors. */
 export function openVault(dir: string): Promise<SecretsEngine> {
   return SecretsEngine.open({ path: join(dir, "vault"), factors: [] });
+}
+
+/**
+ * Opens a store on `dir/store.db`, creating the file (mode 0600) on first
+ * use as the engine does.
+ */
+export function newStore(dir: string, busyTimeoutMs = 100): Store {
+  const path = join(dir, "store.db");
+  try {
+    Deno.writeFileSync(path, new Uint8Array(), {
+      mode: 0o600,
+      createNew: true,
+    });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+  return openStore(path, { busyTimeoutMs });
 }
 
 /** Runs raw SQL against a vault's database, as an attacker or a second tool would. */

@@ -2,21 +2,7 @@ import { assertEquals, assertRejects } from "./_assert.ts";
 import { join } from "node:path";
 import { KeyMismatchError } from "../src/errors.ts";
 import { createVault, unlockVault } from "../src/keys.ts";
-import { openStore, type Store } from "../src/store.ts";
-import { tempDir } from "./_helpers.ts";
-
-function newStore(dir: string): Store {
-  const path = join(dir, "store.db");
-  try {
-    Deno.writeFileSync(path, new Uint8Array(), {
-      mode: 0o600,
-      createNew: true,
-    });
-  } catch (error) {
-    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-  }
-  return openStore(path, { busyTimeoutMs: 1000 });
-}
+import { newStore, tempDir } from "./_helpers.ts";
 
 Deno.test("a created vault unlocks to the same data key, once", async () => {
   await using dir = await tempDir();

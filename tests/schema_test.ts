@@ -1,6 +1,5 @@
 import { assertEquals } from "./_assert.ts";
 import assertStrict from "node:assert/strict";
-import { join } from "node:path";
 import { InitializationError, IntegrityError } from "../src/errors.ts";
 import {
   checkSchema,
@@ -10,8 +9,8 @@ import {
   type VaultMeta,
   writeMeta,
 } from "../src/schema.ts";
-import { openStore, type Store } from "../src/store.ts";
-import { tempDir } from "./_helpers.ts";
+import type { Store } from "../src/store.ts";
+import { newStore, tempDir } from "./_helpers.ts";
 
 const meta: VaultMeta = {
   format: 1,
@@ -23,9 +22,7 @@ const meta: VaultMeta = {
 
 async function withStore(fn: (store: Store) => void): Promise<void> {
   await using dir = await tempDir();
-  const path = join(dir.path, "store.db");
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir.path);
   try {
     fn(store);
   } finally {

@@ -6,21 +6,8 @@ import {
   InitializationError,
   IntegrityError,
 } from "../src/errors.ts";
-import { openStore, type Store } from "../src/store.ts";
-import { tempDir } from "./_helpers.ts";
-
-function newStore(dir: string, busyTimeoutMs = 100): Store {
-  const path = join(dir, "store.db");
-  try {
-    Deno.writeFileSync(path, new Uint8Array(), {
-      mode: 0o600,
-      createNew: true,
-    });
-  } catch (error) {
-    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-  }
-  return openStore(path, { busyTimeoutMs });
-}
+import { openStore } from "../src/store.ts";
+import { newStore, tempDir } from "./_helpers.ts";
 
 Deno.test("a store runs in WAL mode with durable commits", async () => {
   await using dir = await tempDir();
