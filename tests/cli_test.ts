@@ -158,6 +158,20 @@ test("import reads dotenv atomically, with a prefix", async () => {
   );
 });
 
+test("a large import says what it is doing", async () => {
+  await using dir = await tempDir();
+  const vault = join(dir.path, "vault");
+  const file = join(vault, "big.env");
+  await Deno.mkdir(vault, { mode: 0o700 });
+  const lines = Array.from({ length: 1500 }, (_, i) => `KEY_${i}=value-${i}`);
+  await Deno.writeTextFile(file, lines.join("\n"));
+  const result = await cli(vault, ["import", file]);
+  assertEquals(result.code, 0, result.stderr);
+  assert(result.stderr.includes("importing 1500 secrets"), result.stderr);
+  assert(result.stderr.includes("imported 1500 secrets"), result.stderr);
+  assertEquals((await cli(vault, ["get", "KEY_1499"])).stdout, "value-1499");
+});
+
 test("malformed dotenv lines are reported by number and nothing is imported", async () => {
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
