@@ -199,18 +199,26 @@ function checkOptions(
   return { factors, busyTimeoutMs };
 }
 
+/** The database's path and which vault files were present when checked. */
+interface VaultFiles {
+  database: string;
+  present: Set<string>;
+}
+
 /**
- * Checks every vault file and returns the database's path, creating it
+ * Checks every vault file once and returns the database's path, creating it
  * (mode 0600, before SQLite can create it with its own) when the vault is
  * new. A missing database beside a keyfile is refused: it held secrets.
  */
-function prepareDatabaseFile(dir: string): string {
-  for (const name of Object.values(VAULT_FILES)) {
-    inspectVaultFile(join(dir, name));
-  }
+function prepareVaultFiles(dir: string): VaultFiles {
+  const present = new Set(
+    Object.values(VAULT_FILES).filter((name) =>
+      inspectVaultFile(join(dir, name))
+    ),
+  );
   const database = join(dir, VAULT_FILES.database);
-  if (inspectVaultFile(database)) return database;
-  if (inspectVaultFile(join(dir, VAULT_FILES.keyfile))) {
+  if (present.has(VAULT_FILES.database)) return { database, present };
+  if (present.has(VAULT_FILES.keyfile)) {
     throw new InitializationError(
       "store.db is missing but the keyfile is not: restore store.db, or destroy the vault to start over",
     );
@@ -221,7 +229,7 @@ function prepareDatabaseFile(dir: string): string {
     // Another process is creating the same vault at this moment.
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
   }
-  return database;
+  return { database, present };
 }
 
 /**
@@ -317,14 +325,13 @@ export class SecretsEngine implements AsyncDisposable {
     requireVaultAccess(path);
     const dir = prepareVaultDir(path);
     if (dir !== path) requireVaultAccess(dir);
-    const file = (name: string) => join(dir, name);
-    const database = prepareDatabaseFile(dir);
+    const { database, present } = prepareVaultFiles(dir);
     const store = openStore(database, { busyTimeoutMs });
     try {
       const empty = isEmpty(store);
       // The seal is first written just after creation commits: an empty
       // database beside one lost its contents, it was never half-created.
-      if (empty && inspectVaultFile(file(VAULT_FILES.seal))) {
+      if (empty && present.has(VAULT_FILES.seal)) {
         throw new InitializationError(
           "store.db is empty but the vault was sealed before: restore store.db, or destroy the vault to start over",
         );

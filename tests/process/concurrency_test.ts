@@ -16,6 +16,30 @@ const WRITERS = 3;
 const WRITES = 40;
 const here = (name: string) => new URL(name, import.meta.url).pathname;
 
+/** Runs writer children `ids` with `writes` writes each; all must succeed. */
+async function runWriters(
+  vault: string,
+  grant: string[],
+  ids: number[],
+  writes: number,
+): Promise<void> {
+  const writers = ids.map((id) =>
+    runDeno([
+      "run",
+      ...grant,
+      here("writer_child.ts"),
+      vault,
+      String(id),
+      String(writes),
+    ])
+  );
+  for (const result of await Promise.all(writers)) {
+    assertEquals(result.code, 0, result.stderr);
+  }
+}
+
+const writerIds = Array.from({ length: WRITERS }, (_, id) => id);
+
 Deno.test({
   name: `${WRITERS} writer processes and a reader share one vault`,
   ignore: !canSpawn,
@@ -34,21 +58,7 @@ Deno.test({
       vault,
       stop,
     ]);
-    const writers = Array.from(
-      { length: WRITERS },
-      (_, id) =>
-        runDeno([
-          "run",
-          ...grant,
-          here("writer_child.ts"),
-          vault,
-          String(id),
-          String(WRITES),
-        ]),
-    );
-    for (const result of await Promise.all(writers)) {
-      assertEquals(result.code, 0, result.stderr);
-    }
+    await runWriters(vault, grant, writerIds, WRITES);
     await Deno.writeTextFile(stop, "");
     const read = await reader;
     assertEquals(read.code, 0, read.stderr);
@@ -86,14 +96,7 @@ Deno.test({
     const grant = [`--allow-read=${vault}`, `--allow-write=${vault}`];
     await (await SecretsEngine.open({ path: vault, factors: [] })).close();
     const writes = 150;
-    const writer = runDeno([
-      "run",
-      ...grant,
-      here("writer_child.ts"),
-      vault,
-      "7",
-      String(writes),
-    ]);
+    const writer = runWriters(vault, grant, [7], writes);
     let cycles = 0;
     let done = false;
     writer.finally(() => done = true);
@@ -105,7 +108,7 @@ Deno.test({
       await engine.get("w7.k0");
       cycles++;
     }
-    assertEquals((await writer).code, 0);
+    await writer;
     await using engine = await SecretsEngine.open({ path: vault, factors: [] });
     assertEquals(engine.size, writes + 4);
     assertEquals(await engine.get(`w7.k${writes - 1}`), `7:${writes - 1}`);
@@ -119,18 +122,7 @@ Deno.test({
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
     const grant = [`--allow-read=${dir.path}`, `--allow-write=${vault}`];
-    const writers = Array.from({ length: WRITERS }, (_, id) =>
-      runDeno([
-        "run",
-        ...grant,
-        here("writer_child.ts"),
-        vault,
-        String(id),
-        "3",
-      ]));
-    for (const result of await Promise.all(writers)) {
-      assertEquals(result.code, 0, result.stderr);
-    }
+    await runWriters(vault, grant, writerIds, 3);
     await using engine = await SecretsEngine.open({ path: vault, factors: [] });
     for (let id = 0; id < WRITERS; id++) {
       assertEquals(await engine.get(`w${id}.k2`), `${id}:2`);
