@@ -30,6 +30,7 @@
 
 export {
   type OpenOptions,
+  type RecoveryReport,
   type SecretEntries,
   SecretsEngine,
   type VaultInfo,
@@ -46,8 +47,14 @@ export {
   PermissionError,
   SecretsEngineError,
   SecurityError,
+  StorageError,
   ValidationError,
+  VaultNotFoundError,
 } from "./src/errors.ts";
-export type { BindingFactor } from "./src/identity.ts";
-export type { Location, LocationOptions } from "./src/location.ts";
-export { MAX_NAME_BYTES, MAX_VALUE_BYTES } from "./src/validate.ts";
+export type { BindingFactor } from "./src/keys/factors.ts";
+export type { Location, LocationOptions } from "./src/storage/location.ts";
+export {
+  MAX_NAME_BYTES,
+  MAX_PATTERN_LENGTH,
+  MAX_VALUE_BYTES,
+} from "./src/validate.ts";

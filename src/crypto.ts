@@ -37,6 +37,35 @@ export interface KdfParams {
 /** The parameters new vaults use: scrypt N=2^17, r=8, p=1 (128 MiB). */
 export const DEFAULT_KDF: KdfParams = { N: 2 ** 17, r: 8, p: 1 };
 
+// Stored parameters are not trusted to be sane: above these an open would
+// take seconds to minutes and gigabytes, so it is refused before deriving.
+const MAX_KDF_MEMORY = 256 * 2 ** 20;
+const MAX_KDF_WORK = 4 * DEFAULT_KDF.N * DEFAULT_KDF.r * DEFAULT_KDF.p;
+const MIN_KDF_N = 2 ** 10;
+
+function scryptMemory({ N, r }: KdfParams): number {
+  return 128 * N * r;
+}
+
+/**
+ * Whether scrypt parameters are well-formed (N a power of two of at least
+ * 2^10) and within the maxima: 256 MiB of memory (128·N·r) and four times
+ * the default work (N·r·p).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_KDF, isSafeKdf } from "./crypto.ts";
+ * console.assert(isSafeKdf(DEFAULT_KDF));
+ * console.assert(!isSafeKdf({ N: 2 ** 22, r: 32, p: 16 }));
+ * ```
+ */
+export function isSafeKdf(params: KdfParams): boolean {
+  const { N, r, p } = params;
+  return [N, r, p].every((n) => Number.isSafeInteger(n) && n >= 1) &&
+    N >= MIN_KDF_N && (N & (N - 1)) === 0 &&
+    scryptMemory(params) <= MAX_KDF_MEMORY && N * r * p <= MAX_KDF_WORK;
+}
+
 /** The sub-keys derived from the data key, one per purpose. */
 export interface SubKeys {
   /** Encrypts names and values. */
@@ -187,7 +216,10 @@ export function deriveKek(
   salt: Uint8Array,
   params: KdfParams,
 ): Promise<Uint8Array> {
-  const maxmem = 256 * params.N * params.r * params.p;
+  if (!isSafeKdf(params)) {
+    return Promise.reject(new RangeError("scrypt parameters out of bounds"));
+  }
+  const maxmem = 2 * scryptMemory(params);
   return new Promise((resolve, reject) => {
     scrypt(secret, salt, KEY_BYTES, { ...params, maxmem }, (error, key) => {
       if (error) reject(error);

@@ -1,79 +1,53 @@
 /**
- * The secrets engine: a machine-bound, encrypted key-value vault.
+ * The secrets engine: a machine-bound, encrypted key-value vault. This file
+ * is the facade (validation, lifecycle, promises); opening lives in
+ * `open.ts`, the index in `name_index.ts`, and rows, integrity and files in
+ * `storage/`.
  *
  * @module
  */
 
-import { join } from "node:path";
-import {
-  decrypt,
-  deriveSubKeys,
-  encrypt,
-  equalBytes,
-  hmacText,
-  type SubKeys,
-} from "./crypto.ts";
+import { hmacText } from "./crypto.ts";
 import {
   ClosedError,
-  DecryptionError,
-  InitializationError,
+  IntegrityError,
   KeyNotFoundError,
+  SecretsEngineError,
+  StorageError,
   ValidationError,
 } from "./errors.ts";
+import { compileGlob } from "./glob.ts";
+import { type BindingFactor, recordedFactors } from "./keys/factors.ts";
+import { type NameIndex, nameIndex } from "./name_index.ts";
 import {
-  createExclusive,
-  FILE_MODE,
-  inspectVaultFile,
-  prepareVaultDir,
-  removeVaultFiles,
-  VAULT_FILES,
-} from "./fs.ts";
-import { globToRegExp } from "./glob.ts";
-import {
-  type BindingFactor,
-  grantedFactors,
-  parseFactors,
-} from "./identity.ts";
+  type OpenedVault,
+  type OpenOptions,
+  openVault,
+  sealable,
+  trySeal,
+} from "./open.ts";
+import type { RecoveryReport } from "./recovery.ts";
+import { markDestroyed } from "./storage/entries.ts";
+import { translateOsError } from "./storage/failures.ts";
 import {
   type Accumulator,
+  DESTROYED_MESSAGE,
   encodeIntegrity,
-  hashDatabase,
-  readIntegrity,
-  readSeal,
+  readAccumulator,
   rowMac,
-  verifyVault,
-  writeSeal,
   xorInto,
-} from "./integrity.ts";
-import { createVault, unlockVault } from "./keys.ts";
-import { type LocationOptions, resolveVaultPath } from "./location.ts";
-import { requireVaultAccess } from "./permissions.ts";
+} from "./storage/integrity.ts";
+import { entryLabel, openField, sealRow } from "./storage/rows.ts";
+import { removeVaultFiles } from "./storage/vault_files.ts";
 import {
-  type EntryRow,
-  INTEGRITY_KEY,
-  isEmpty,
-  SELECT_META,
-  type VaultMeta,
-} from "./schema.ts";
-import { openStore, type Statement, type Store } from "./store.ts";
-import { validateName, validatePattern, validateValue } from "./validate.ts";
+  validateName,
+  validatePattern,
+  validateStoredName,
+  validateValue,
+} from "./validate.ts";
 
-/** Options for {@linkcode SecretsEngine.open}. */
-export interface OpenOptions extends LocationOptions {
-  /**
-   * The machine facts a new vault is bound to. Default: each of
-   * `"hostname"`, `"mac"` and `"user"` whose `--allow-sys` permission is
-   * granted. Containers whose MAC changes want `["hostname", "user"]` or
-   * `[]`. Ignored when the vault exists: it keeps the factors it was made
-   * with.
-   */
-  factors?: BindingFactor[];
-  /**
-   * How long a write waits for another writer's lock before
-   * {@linkcode BusyError}. Default 5000 ms.
-   */
-  busyTimeoutMs?: number;
-}
+export type { OpenOptions } from "./open.ts";
+export type { RecoveryReport } from "./recovery.ts";
 
 /** What {@linkcode SecretsEngine.info} reports. */
 export interface VaultInfo {
@@ -81,7 +55,7 @@ export interface VaultInfo {
   path: string;
   /** How many secrets it holds. */
   size: number;
-  /** The binding factors recorded at creation. */
+  /** The binding factors recorded at creation (none: the keyfile alone). */
   factors: BindingFactor[];
   /** The on-disk format version. */
   format: number;
@@ -98,50 +72,11 @@ export type SecretEntries =
   | Record<string, string>
   | Iterable<readonly [string, string]>;
 
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-// Names hashed by this engine, kept so repeated lookups skip the HMAC. A
-// name's hash never changes, so the memo is never stale; it is only bounded.
+// Hashes of names seen, so repeated lookups skip the HMAC. A name's hash
+// never changes, so the memo is never stale; it is only bounded.
 const NAME_MEMO_LIMIT = 1 << 17;
-const HASH_PREFIX = 8;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-interface Statements {
-  selectRow: Statement;
-  selectValue: Statement;
-  selectNames: Statement;
-  selectHashes: Statement;
-  upsert: Statement;
-  remove: Statement;
-  selectMeta: Statement;
-  writeIntegrity: Statement;
-}
-
-function prepareStatements(store: Store): Statements {
-  return {
-    selectRow: store.prepare(
-      "SELECT name_hash, name, value, created, updated FROM entries WHERE name_hash = ?",
-    ),
-    selectValue: store.prepare("SELECT value FROM entries WHERE name_hash = ?"),
-    selectNames: store.prepare("SELECT name_hash, name FROM entries"),
-    selectHashes: store.prepare("SELECT name_hash FROM entries"),
-    upsert: store.prepare(
-      "INSERT OR REPLACE INTO entries (name_hash, name, value, created, updated) " +
-        "VALUES (?, ?, ?, ?, ?)",
-    ),
-    remove: store.prepare("DELETE FROM entries WHERE name_hash = ?"),
-    selectMeta: store.prepare(SELECT_META),
-    writeIntegrity: store.prepare("UPDATE meta SET value = ? WHERE key = ?"),
-  };
-}
-
-function aad(purpose: "name" | "value", hash: string): Uint8Array {
-  return encoder.encode(`${purpose}\0${hash}`);
-}
-
-function entryLabel(hash: string): string {
-  return `entry ${hash.slice(0, HASH_PREFIX)}`;
-}
 
 function toPairs(entries: SecretEntries): [string, string][] {
   if (typeof entries !== "object" || entries === null) {
@@ -166,70 +101,7 @@ function toNames(names: Iterable<string>): string[] {
   ) {
     throw new ValidationError("names must be an iterable of strings");
   }
-  return Array.from(names, validateName);
-}
-
-function checkOptions(
-  options: OpenOptions,
-): { factors: BindingFactor[]; busyTimeoutMs: number } {
-  if (typeof options !== "object" || options === null) {
-    throw new ValidationError("options must be an object");
-  }
-  const { path, location } = options;
-  if (path !== undefined && (typeof path !== "string" || path === "")) {
-    throw new ValidationError("path must be a non-empty string");
-  }
-  if (location !== undefined && location !== "home" && location !== "xdg") {
-    throw new ValidationError('location must be "home" or "xdg"');
-  }
-  const factors = options.factors === undefined
-    ? grantedFactors()
-    : parseFactors(options.factors);
-  if (factors === null) {
-    throw new ValidationError(
-      'factors must be a list of "hostname", "mac" and "user"',
-    );
-  }
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new ValidationError(
-      "busyTimeoutMs must be a whole number of milliseconds",
-    );
-  }
-  return { factors, busyTimeoutMs };
-}
-
-/** The database's path and which vault files were present when checked. */
-interface VaultFiles {
-  database: string;
-  present: Set<string>;
-}
-
-/**
- * Checks every vault file once and returns the database's path, creating it
- * (mode 0600, before SQLite can create it with its own) when the vault is
- * new. A missing database beside a keyfile is refused: it held secrets.
- */
-function prepareVaultFiles(dir: string): VaultFiles {
-  const present = new Set(
-    Object.values(VAULT_FILES).filter((name) =>
-      inspectVaultFile(join(dir, name))
-    ),
-  );
-  const database = join(dir, VAULT_FILES.database);
-  if (present.has(VAULT_FILES.database)) return { database, present };
-  if (present.has(VAULT_FILES.keyfile)) {
-    throw new InitializationError(
-      "store.db is missing but the keyfile is not: restore store.db, or destroy the vault to start over",
-    );
-  }
-  try {
-    createExclusive(database, FILE_MODE);
-  } catch (error) {
-    // Another process is creating the same vault at this moment.
-    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-  }
-  return { database, present };
+  return Array.from(names, validateStoredName);
 }
 
 /**
@@ -242,7 +114,7 @@ function prepareVaultFiles(dir: string): VaultFiles {
  *
  * @example Store and read a secret
  * ```ts
- * import { SecretsEngine } from "./engine.ts";
+ * import { SecretsEngine } from "@scope/secrets";
  *
  * const path = await Deno.makeTempDir();
  * {
@@ -254,114 +126,73 @@ function prepareVaultFiles(dir: string): VaultFiles {
  * ```
  */
 export class SecretsEngine implements AsyncDisposable {
-  readonly #dir: string;
-  readonly #store: Store;
-  readonly #keys: SubKeys;
-  readonly #meta: VaultMeta;
-  #openedSealed = false;
-  readonly #sql: Statements;
-  #closed = false;
-  #memo = new Map<string, string>();
-  // Every entry's hash, with its clear name once decrypted: loaded on
-  // demand, reloaded when another connection commits.
-  #index: Map<string, string | undefined> | null = null;
-  #seenVersion: number;
+  readonly #vault: OpenedVault;
+  readonly #index: NameIndex;
+  readonly #memo = new Map<string, string>();
+  // Why the engine is closed, or null while it is open.
+  #closed: string | null = null;
+  // Set once a check failed: the file is then never sealed by this engine.
+  #damaged = false;
 
-  private constructor(
-    dir: string,
-    store: Store,
-    keys: SubKeys,
-    meta: VaultMeta,
-  ) {
-    this.#dir = dir;
-    this.#store = store;
-    this.#keys = keys;
-    this.#meta = meta;
-    this.#sql = prepareStatements(store);
-    this.#seenVersion = store.dataVersion();
+  private constructor(vault: OpenedVault) {
+    this.#vault = vault;
+    this.#index = nameIndex({ ...vault, lenient: vault.recovery !== null });
   }
 
   /**
    * Opens the vault, creating it on first use. Resolves the location
    * (`path`, else `location`, else `$XDG_CONFIG_HOME/secrets-engine` when
-   * set, else `~/.secrets-engine`), checks permissions, modes and
+   * set, else `~/.secrets-engine`), checks permissions, owners, modes and
    * integrity, and unlocks the data key.
    *
    * @throws {PermissionError} a needed `--allow-*` flag is missing; the
    *   message names it.
-   * @throws {SecurityError} a vault file is a symlink or has group/other
-   *   access.
+   * @throws {SecurityError} a vault file is a symlink, hard-linked, owned
+   *   by another user, or has group/other access.
    * @throws {KeyMismatchError} the keyfile or machine identity changed.
    * @throws {IntegrityError} the vault was changed outside the engine.
    * @throws {InitializationError} the vault is incomplete or of a newer
    *   format.
+   * @throws {VaultNotFoundError} there is no vault and `create` is false.
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
-   * const engine = await SecretsEngine.open({ path, factors: [] });
+   * const engine = await SecretsEngine.open({ path });
    * await engine.close();
    * await Deno.remove(path, { recursive: true });
    * ```
    */
   static async open(options: OpenOptions = {}): Promise<SecretsEngine> {
-    try {
-      return await SecretsEngine.#open(options);
-    } catch (error) {
-      if (error instanceof Deno.errors.PermissionDenied) {
-        throw new InitializationError(
-          `the operating system denied access to the vault: ${error.message}`,
-          { cause: error },
-        );
-      }
-      throw error;
-    }
-  }
-
-  static async #open(options: OpenOptions): Promise<SecretsEngine> {
-    const { factors, busyTimeoutMs } = checkOptions(options);
-    const path = resolveVaultPath(options);
-    requireVaultAccess(path);
-    const dir = prepareVaultDir(path);
-    if (dir !== path) requireVaultAccess(dir);
-    const { database, present } = prepareVaultFiles(dir);
-    const store = openStore(database, { busyTimeoutMs });
-    try {
-      const empty = isEmpty(store);
-      // The seal is first written just after creation commits: an empty
-      // database beside one lost its contents, it was never half-created.
-      if (empty && present.has(VAULT_FILES.seal)) {
-        throw new InitializationError(
-          "store.db is empty but the vault was sealed before: restore store.db, or destroy the vault to start over",
-        );
-      }
-      const created = empty ? await createVault(store, dir, factors) : null;
-      const { meta, dek } = created ??
-        await unlockVault(store, dir);
-      const engine = new SecretsEngine(
-        dir,
-        store,
-        deriveSubKeys(dek),
-        meta,
-      );
-      engine.#openedSealed = engine.#settle();
-      return engine;
-    } catch (error) {
-      store.close();
-      throw error;
-    }
+    return new SecretsEngine(await openVault(options));
   }
 
   /** The vault directory's absolute real path. */
   get storagePath(): string {
-    return this.#dir;
+    return this.#vault.dir;
   }
 
   /** How many secrets the vault holds now. */
   get size(): number {
-    this.#ensureOpen();
-    return this.#entries().size;
+    return this.#call(() => this.#index.current().size);
+  }
+
+  /**
+   * With `open({ recover: true })`, what the survey of the vault found:
+   * which checks failed and which entries do not decrypt. `null` on an
+   * engine opened normally.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path, recover: true });
+   * console.assert(engine.recovery?.intact === true);
+   * ```
+   */
+  get recovery(): RecoveryReport | null {
+    return this.#vault.recovery;
   }
 
   /**
@@ -371,14 +202,14 @@ export class SecretsEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * console.assert(await engine.get("missing") === null);
    * ```
    */
   get(name: string): Promise<string | null> {
-    return this.#run(() => this.#get(name));
+    return this.#async(() => this.#get(name));
   }
 
   /**
@@ -387,7 +218,7 @@ export class SecretsEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * await engine.set("db.password", "hunter2");
@@ -395,12 +226,11 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   getOrThrow(name: string): Promise<string> {
-    return this.#run(() => {
+    return this.#async(() => {
       const value = this.#get(name);
       if (value === null) {
-        throw new KeyNotFoundError(
-          `no secret under ${entryLabel(this.#hashOf(name))}`,
-        );
+        const [hash] = this.#lookup(name);
+        throw new KeyNotFoundError(`no secret under ${entryLabel(hash)}`);
       }
       return value;
     });
@@ -413,10 +243,11 @@ export class SecretsEngine implements AsyncDisposable {
    * @throws {ValidationError} the name or value is not acceptable; nothing
    *   was written.
    * @throws {BusyError} another writer held the lock past the timeout.
+   * @throws {StorageError} the disk is full; nothing was written.
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * await engine.set("github.token", "ghp_example");
@@ -433,7 +264,7 @@ export class SecretsEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * await engine.setMany({ "aws.id": "AKIA", "aws.secret": "wJal" });
@@ -441,21 +272,24 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   setMany(entries: SecretEntries): Promise<void> {
-    return this.#run(() => {
-      const pairs = toPairs(entries).map(([name, value]) => ({
+    return this.#async(() => {
+      this.#ensureWritable();
+      const writes = toPairs(entries).map(([name, value]) => ({
         name,
-        hash: this.#hashOf(name),
+        hash: this.#hash(name),
         value: encoder.encode(value),
       }));
       const now = Date.now();
-      this.#write((acc) => {
-        for (const pair of pairs) {
-          this.#put(acc, pair.hash, pair.name, pair.value, now);
-        }
-      });
-      for (const { hash, name } of pairs) {
-        this.#index?.set(hash, name);
+      try {
+        this.#write((acc) => {
+          for (const { name, hash, value } of writes) {
+            this.#put(acc, hash, name, value, now);
+          }
+        });
+      } finally {
+        for (const { value } of writes) value.fill(0);
       }
+      for (const { hash, name } of writes) this.#index.add(hash, name);
     });
   }
 
@@ -464,14 +298,17 @@ export class SecretsEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * console.assert(!(await engine.has("stripe.key")));
    * ```
    */
   has(name: string): Promise<boolean> {
-    return this.#run(() => this.#entries().has(this.#hashOf(name)));
+    return this.#async(() => {
+      const index = this.#index.current();
+      return this.#lookup(name).some((hash) => index.has(hash));
+    });
   }
 
   /**
@@ -479,7 +316,7 @@ export class SecretsEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * console.assert(!(await engine.delete("never.set")));
@@ -491,10 +328,12 @@ export class SecretsEngine implements AsyncDisposable {
 
   /**
    * Removes several secrets in one transaction, returning how many existed.
+   * A name stored before 0.2 in another Unicode spelling, or with a format
+   * character that names may no longer hold, is found and removed too.
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * await engine.setMany({ "a.one": "1", "a.two": "2" });
@@ -502,14 +341,15 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   deleteMany(names: Iterable<string>): Promise<number> {
-    return this.#run(() => {
-      const hashes = toNames(names).map((name) => this.#hashOf(name));
+    return this.#async(() => {
+      this.#ensureWritable();
+      const lookups = toNames(names).map((name) => this.#lookup(name));
       const removed = this.#write((acc) =>
-        hashes.filter((hash) => this.#remove(acc, hash))
+        lookups.filter((hashes) =>
+          hashes.map((hash) => this.#remove(acc, hash)).includes(true)
+        )
       );
-      for (const hash of removed) {
-        this.#index?.delete(hash);
-      }
+      for (const hash of removed.flat()) this.#index.remove(hash);
       return removed.length;
     });
   }
@@ -517,11 +357,11 @@ export class SecretsEngine implements AsyncDisposable {
   /**
    * The names of the stored secrets, sorted, optionally filtered by a
    * glob: `*` within one dot-separated segment, `**` across segments, `?`
-   * one character.
+   * one character. Matching takes time linear in name × pattern.
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * await engine.setMany({ "openai.apiKey": "sk", "openai.org.id": "org", "aws.id": "AKIA" });
@@ -530,13 +370,12 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   keys(pattern?: string): Promise<string[]> {
-    return this.#run(() => {
-      const matcher = pattern === undefined
+    return this.#async(() => {
+      const matches = pattern === undefined
         ? null
-        : globToRegExp(validatePattern(pattern));
-      const names = this.#allNames();
-      return (matcher ? names.filter((name) => matcher.test(name)) : names)
-        .sort();
+        : compileGlob(validatePattern(pattern));
+      const names = this.#index.names();
+      return (matches ? names.filter(matches) : names).sort();
     });
   }
 
@@ -547,30 +386,31 @@ export class SecretsEngine implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path, factors: [] });
+   * await using engine = await SecretsEngine.open({ path });
    * console.assert((await engine.info()).factors.length === 0);
    * ```
    */
   info(): Promise<VaultInfo> {
-    return this.#run(() => ({
-      path: this.#dir,
-      size: this.#entries().size,
-      factors: [...this.#meta.factors],
-      format: this.#meta.format,
-      openedSealed: this.#openedSealed,
+    return this.#async(() => ({
+      path: this.#vault.dir,
+      size: this.#index.current().size,
+      factors: recordedFactors(this.#vault.meta.factors) ?? [],
+      format: this.#vault.meta.format,
+      openedSealed: this.#vault.openedSealed,
     }));
   }
 
   /**
    * Seals the vault (checkpoint, then an HMAC of the file into
-   * `meta.json`) and closes it. Idempotent; every other call after it
-   * throws {@linkcode ClosedError}.
+   * `meta.json`) and closes it, zeroing the keys it held. Idempotent; every
+   * other call after it throws {@linkcode ClosedError}. An engine opened
+   * with `recover`, or one that met damage, closes without sealing.
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * const engine = await SecretsEngine.open({ path });
    * await engine.close();
@@ -578,38 +418,47 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    try {
-      this.#sealIfStable(this.#store.dataVersion());
-    } catch {
-      // The seal only lets the next open skip full verification; failing to
-      // write it loses nothing, so it must not fail the close.
-    } finally {
-      this.#store.close();
+    if (this.#closed === null) {
+      try {
+        this.#sealIfStable();
+      } catch {
+        // The seal only lets the next open skip full verification; failing
+        // to write it loses nothing, so it must not fail the close.
+      }
+      this.#shutdown();
     }
     return Promise.resolve();
   }
 
   /**
-   * Closes the vault and removes its files: the keyfile, the database with
-   * its WAL and SHM, and `meta.json`, then the directory if nothing else is
-   * in it. Files the engine did not create are left alone. The secrets are
-   * gone for good.
+   * Closes the vault and removes it: first, in one transaction, every entry
+   * and key record is deleted and the vault marked destroyed (other engines
+   * on it fail from their next call); then its files go, the keyfile first,
+   * and the directory if nothing else is in it. Files the engine did not
+   * create are left alone. An interrupted destroy is finished by the next
+   * open, which then finds no vault. The secrets are gone for good.
    *
    * @example
    * ```ts
-   * import { SecretsEngine } from "./engine.ts";
+   * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * const engine = await SecretsEngine.open({ path });
    * await engine.destroy();
    * ```
    */
   destroy(): Promise<void> {
-    return this.#run(() => {
-      this.#closed = true;
-      this.#store.close();
-      removeVaultFiles(this.#dir);
+    return this.#async(() => {
+      const { store, dir } = this.#vault;
+      store.transaction(() => {
+        if (this.#vault.table.destroyed()) {
+          throw new ClosedError(DESTROYED_MESSAGE);
+        }
+        markDestroyed(store);
+      });
+      // Until the marker is in store.db itself, the WAL must outlive it.
+      const complete = this.#tryCheckpoint();
+      this.#shutdown();
+      removeVaultFiles(dir, { keepDatabase: !complete });
     });
   }
 
@@ -618,95 +467,87 @@ export class SecretsEngine implements AsyncDisposable {
     return this.close();
   }
 
-  #ensureOpen(): void {
-    if (this.#closed) throw new ClosedError();
+  /**
+   * Runs `fn` on the open engine, turning every error into a
+   * {@linkcode SecretsEngineError} and noting what it says of the vault.
+   */
+  #call<T>(fn: () => T): T {
+    if (this.#closed !== null) throw new ClosedError(this.#closed);
+    try {
+      return fn();
+    } catch (thrown) {
+      const error = thrown instanceof SecretsEngineError
+        ? thrown
+        : translateOsError(thrown);
+      if (error instanceof IntegrityError) this.#damaged = true;
+      if (error instanceof ClosedError && this.#closed === null) {
+        this.#shutdown(error.message);
+      }
+      throw error;
+    }
   }
 
-  #run<T>(fn: () => T): Promise<T> {
+  #async<T>(fn: () => T): Promise<T> {
     try {
-      this.#ensureOpen();
-      return Promise.resolve(fn());
+      return Promise.resolve(this.#call(fn));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
-  /** The name's hash; validates the name unless it was seen before. */
-  #hashOf(name: string): string {
+  #ensureWritable(): void {
+    if (this.#vault.recovery !== null) {
+      throw new ValidationError(
+        "this engine was opened with recover: true and is read-only",
+      );
+    }
+  }
+
+  #shutdown(reason = "the secrets engine is closed"): void {
+    this.#closed = reason;
+    this.#vault.store.close();
+    for (const key of Object.values(this.#vault.keys)) key.fill(0);
+    this.#memo.clear();
+    this.#index.clear();
+  }
+
+  /** The HMAC of exactly `name`, memoised. */
+  #hash(name: string): string {
     let hash = this.#memo.get(name);
     if (hash === undefined) {
-      validateName(name);
       if (this.#memo.size >= NAME_MEMO_LIMIT) this.#memo.clear();
-      hash = hmacText(this.#keys.index, name);
+      hash = hmacText(this.#vault.keys.index, name);
       this.#memo.set(name, hash);
     }
     return hash;
   }
 
-  #get(name: string): string | null {
-    const hash = this.#hashOf(name);
-    const row = this.#sql.selectValue.get(hash);
-    if (row === undefined) return null;
-    return decoder.decode(this.#decrypt("value", hash, row.value));
-  }
-
-  #decrypt(
-    purpose: "name" | "value",
-    hash: string,
-    sealed: unknown,
-  ): Uint8Array {
-    const plain = sealed instanceof Uint8Array
-      ? decrypt(this.#keys.value, sealed, aad(purpose, hash))
-      : null;
-    if (plain === null) {
-      throw new DecryptionError(
-        `the ${purpose} of ${
-          entryLabel(hash)
-        } does not decrypt: it was altered or moved`,
-      );
-    }
-    return plain;
-  }
-
   /**
-   * The index, current as of this call. A reload keeps the names already
-   * decrypted, so another process's write costs one scan of the hashes,
-   * not a decryption of every name.
+   * The hashes `name` may be stored under: its normal form C, then (for
+   * names stored before 0.2) the exact spelling given.
    */
-  #entries(): Map<string, string | undefined> {
-    const version = this.#store.dataVersion();
-    if (version !== this.#seenVersion || this.#index === null) {
-      const previous = this.#index;
-      const index = new Map<string, string | undefined>();
-      for (const row of this.#sql.selectHashes.iterate()) {
-        const hash = row.name_hash as string;
-        index.set(hash, previous?.get(hash));
-      }
-      this.#index = index;
-      this.#seenVersion = version;
-    }
-    return this.#index;
+  #lookup(name: string): string[] {
+    const stored = validateStoredName(name);
+    const normal = stored.normalize("NFC");
+    return normal === stored
+      ? [this.#hash(stored)]
+      : [this.#hash(normal), this.#hash(stored)];
   }
 
-  /** Every clear name; decrypts only those not seen before. */
-  #allNames(): string[] {
-    const index = this.#entries();
-    for (const name of index.values()) {
-      if (name === undefined) {
-        this.#decryptNames(index);
-        break;
+  #get(name: string): string | null {
+    const { table, keys } = this.#vault;
+    for (const hash of this.#lookup(name)) {
+      const sealed = table.value(hash);
+      if (sealed === undefined) continue;
+      const plain = openField(keys, "value", hash, sealed);
+      try {
+        return decoder.decode(plain);
+      } finally {
+        plain.fill(0);
       }
     }
-    return [...index.values()].filter((name) => name !== undefined);
-  }
-
-  #decryptNames(index: Map<string, string | undefined>): void {
-    for (const row of this.#sql.selectNames.iterate()) {
-      const hash = row.name_hash as string;
-      if (index.has(hash) && index.get(hash) === undefined) {
-        index.set(hash, decoder.decode(this.#decrypt("name", hash, row.name)));
-      }
-    }
+    if (table.destroyed()) throw new ClosedError(DESTROYED_MESSAGE);
+    return null;
   }
 
   /**
@@ -715,13 +556,11 @@ export class SecretsEngine implements AsyncDisposable {
    * writers never see or leave a stale one.
    */
   #write<T>(change: (acc: Accumulator) => T): T {
-    return this.#store.transaction(() => {
-      const acc = readIntegrity(this.#sql.selectMeta, this.#keys.tag);
+    const { store, table, keys } = this.#vault;
+    return store.transaction(() => {
+      const acc = readAccumulator(table, keys.tag);
       const result = change(acc);
-      this.#sql.writeIntegrity.run(
-        encodeIntegrity(this.#keys.tag, acc),
-        INTEGRITY_KEY,
-      );
+      table.writeIntegrity(encodeIntegrity(keys.tag, acc));
       return result;
     });
   }
@@ -733,67 +572,49 @@ export class SecretsEngine implements AsyncDisposable {
     value: Uint8Array,
     now: number,
   ): void {
-    const old = this.#sql.selectRow.get(hash) as EntryRow | undefined;
-    if (old) xorInto(acc.x, rowMac(this.#keys.row, old));
+    const { table, keys } = this.#vault;
+    const old = table.row(hash);
+    if (old) xorInto(acc.x, rowMac(keys.row, old));
     else acc.count++;
-    const row: EntryRow = {
-      name_hash: hash,
-      name: old?.name ??
-        encrypt(this.#keys.value, encoder.encode(name), aad("name", hash)),
-      value: encrypt(this.#keys.value, value, aad("value", hash)),
-      created: old?.created ?? now,
-      updated: now,
-    };
-    xorInto(acc.x, rowMac(this.#keys.row, row));
-    this.#sql.upsert.run(
-      row.name_hash,
-      row.name,
-      row.value,
-      row.created,
-      row.updated,
-    );
+    const clearName = encoder.encode(name);
+    const row = sealRow(keys, hash, clearName, value, old, now);
+    clearName.fill(0);
+    xorInto(acc.x, rowMac(keys.row, row));
+    table.put(row);
   }
 
   #remove(acc: Accumulator, hash: string): boolean {
-    const old = this.#sql.selectRow.get(hash) as EntryRow | undefined;
+    const { table, keys } = this.#vault;
+    const old = table.row(hash);
     if (!old) return false;
-    xorInto(acc.x, rowMac(this.#keys.row, old));
+    xorInto(acc.x, rowMac(keys.row, old));
     acc.count--;
-    this.#sql.remove.run(hash);
+    table.remove(hash);
     return true;
   }
 
-  /**
-   * Open's integrity step: a file that matches its seal is exactly as last
-   * closed; anything else (an unclean exit, another process writing,
-   * tampering) is verified in full and, if it holds, sealed anew.
-   */
-  #settle(): boolean {
-    const version = this.#store.dataVersion();
-    const current = this.#sealable();
-    const seal = readSeal(this.#dir);
-    if (current && seal && equalBytes(current, seal)) return true;
-    verifyVault(this.#store, this.#keys);
-    if (current && this.#store.dataVersion() === version) {
-      writeSeal(this.#dir, current, this.#meta.format);
+  #tryCheckpoint(): boolean {
+    try {
+      return this.#vault.store.checkpoint();
+    } catch (error) {
+      if (error instanceof StorageError) return false;
+      throw error;
     }
-    return false;
-  }
-
-  /** Checkpoints and hashes the file; `null` when the checkpoint was partial. */
-  #sealable(): Uint8Array | null {
-    if (!this.#store.checkpoint()) return null;
-    return hashDatabase(this.#keys.seal, join(this.#dir, VAULT_FILES.database));
   }
 
   /**
-   * Seals the file only when no other connection committed since `version`:
-   * a seal must describe a state this engine can vouch for.
+   * Seals the file only when this engine can vouch for it: opened normally,
+   * no check failed, not destroyed, and no other connection committed
+   * while it was hashed.
    */
-  #sealIfStable(version: number): void {
-    const current = this.#sealable();
-    if (current && this.#store.dataVersion() === version) {
-      writeSeal(this.#dir, current, this.#meta.format);
+  #sealIfStable(): void {
+    const vault = this.#vault;
+    if (this.#damaged || vault.recovery !== null) return;
+    if (vault.table.destroyed()) return;
+    const version = vault.store.dataVersion();
+    const current = sealable(vault);
+    if (current && vault.store.dataVersion() === version) {
+      trySeal(vault.dir, current, vault.meta.format);
     }
   }
 }

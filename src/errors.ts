@@ -16,14 +16,16 @@ export type ErrorCode =
   | "PERMISSION"
   | "VALIDATION"
   | "CLOSED"
-  | "BUSY";
+  | "BUSY"
+  | "STORAGE"
+  | "VAULT_NOT_FOUND";
 
 /**
  * The base of every error the engine throws.
  *
  * @example Branch on the code
  * ```ts
- * import { SecretsEngineError, ValidationError } from "./errors.ts";
+ * import { SecretsEngineError, ValidationError } from "@scope/secrets";
  *
  * const error: unknown = new ValidationError("name must not be empty");
  * if (error instanceof SecretsEngineError) console.assert(error.code === "VALIDATION");
@@ -53,7 +55,7 @@ export class SecretsEngineError extends Error {
  *
  * @example
  * ```ts
- * import { SecurityError } from "./errors.ts";
+ * import { SecurityError } from "@scope/secrets";
  * console.assert(new SecurityError("mode 0644").code === "SECURITY");
  * ```
  */
@@ -75,7 +77,7 @@ export class SecurityError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { IntegrityError } from "./errors.ts";
+ * import { IntegrityError } from "@scope/secrets";
  * console.assert(new IntegrityError("tag mismatch").code === "INTEGRITY");
  * ```
  */
@@ -97,7 +99,7 @@ export class IntegrityError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { KeyMismatchError } from "./errors.ts";
+ * import { KeyMismatchError } from "@scope/secrets";
  * console.assert(new KeyMismatchError("keyfile replaced").code === "KEY_MISMATCH");
  * ```
  */
@@ -118,7 +120,7 @@ export class KeyMismatchError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { KeyNotFoundError } from "./errors.ts";
+ * import { KeyNotFoundError } from "@scope/secrets";
  * console.assert(new KeyNotFoundError("no such secret").code === "KEY_NOT_FOUND");
  * ```
  */
@@ -140,7 +142,7 @@ export class KeyNotFoundError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { DecryptionError } from "./errors.ts";
+ * import { DecryptionError } from "@scope/secrets";
  * console.assert(new DecryptionError("bad tag").code === "DECRYPTION");
  * ```
  */
@@ -162,7 +164,7 @@ export class DecryptionError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { InitializationError } from "./errors.ts";
+ * import { InitializationError } from "@scope/secrets";
  * console.assert(new InitializationError("store.db missing").code === "INITIALIZATION");
  * ```
  */
@@ -184,7 +186,7 @@ export class InitializationError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { PermissionError } from "./errors.ts";
+ * import { PermissionError } from "@scope/secrets";
  * const error = new PermissionError("--allow-sys=hostname", "the vault is bound to the hostname");
  * console.assert(error.message.includes("--allow-sys=hostname"));
  * ```
@@ -211,7 +213,7 @@ export class PermissionError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { ValidationError } from "./errors.ts";
+ * import { ValidationError } from "@scope/secrets";
  * console.assert(new ValidationError("value must be a string").code === "VALIDATION");
  * ```
  */
@@ -232,7 +234,7 @@ export class ValidationError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { ClosedError } from "./errors.ts";
+ * import { ClosedError } from "@scope/secrets";
  * console.assert(new ClosedError().code === "CLOSED");
  * ```
  */
@@ -240,10 +242,15 @@ export class ClosedError extends SecretsEngineError {
   /**
    * Makes the error.
    *
+   * @param message Why the engine is closed; by default, that `close()` or
+   *   `destroy()` was called on it.
    * @param options The cause.
    */
-  constructor(options?: ErrorOptions) {
-    super("CLOSED", "the secrets engine is closed", options);
+  constructor(
+    message = "the secrets engine is closed",
+    options?: ErrorOptions,
+  ) {
+    super("CLOSED", message, options);
   }
 }
 
@@ -253,7 +260,7 @@ export class ClosedError extends SecretsEngineError {
  *
  * @example
  * ```ts
- * import { BusyError } from "./errors.ts";
+ * import { BusyError } from "@scope/secrets";
  * console.assert(new BusyError(5000).code === "BUSY");
  * ```
  */
@@ -270,5 +277,54 @@ export class BusyError extends SecretsEngineError {
       `the vault stayed locked by another writer for ${timeoutMs} ms`,
       options,
     );
+  }
+}
+
+/**
+ * The storage under the vault failed: the disk is full, or the operating
+ * system reported an I/O error. Nothing was written by the call that threw;
+ * reading still works while the disk is full.
+ *
+ * @example
+ * ```ts
+ * import { StorageError } from "@scope/secrets";
+ * console.assert(new StorageError("the disk is full").code === "STORAGE");
+ * ```
+ */
+export class StorageError extends SecretsEngineError {
+  /**
+   * Makes the error.
+   *
+   * @param message What failed, free of secrets.
+   * @param options The cause.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("STORAGE", message, options);
+  }
+}
+
+/**
+ * There is no vault at the path, and the caller asked not to create one
+ * (`open({ create: false })`).
+ *
+ * @example
+ * ```ts
+ * import { VaultNotFoundError } from "@scope/secrets";
+ * console.assert(new VaultNotFoundError("/srv/vault").code === "VAULT_NOT_FOUND");
+ * ```
+ */
+export class VaultNotFoundError extends SecretsEngineError {
+  /** The vault directory that holds no vault. */
+  readonly path: string;
+
+  /**
+   * Makes the error.
+   *
+   * @param path The vault directory that holds no vault.
+   * @param options The cause.
+   */
+  constructor(path: string, options?: ErrorOptions) {
+    super("VAULT_NOT_FOUND", `no vault at ${path}`, options);
+    this.path = path;
   }
 }

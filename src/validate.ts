@@ -31,8 +31,23 @@ export const MAX_NAME_BYTES = 512;
  */
 export const MAX_VALUE_BYTES = 1024 * 1024;
 
+/**
+ * The longest accepted glob pattern, in characters. Matching takes time
+ * linear in name × pattern, so this bounds the work of one match.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PATTERN_LENGTH } from "@scope/secrets";
+ * console.assert(MAX_PATTERN_LENGTH === 256);
+ * ```
+ */
+export const MAX_PATTERN_LENGTH = 256;
+
 // C0 controls, DEL and C1 controls: they hide in terminals and logs.
 const CONTROL = /\p{Cc}/u;
+// Format characters (bidi overrides, zero-width joiners, the BOM): they make
+// two different names look the same.
+const FORMAT = /\p{Cf}/u;
 const encoder = new TextEncoder();
 
 function checkText(what: string, input: unknown, maxBytes: number): string {
@@ -63,16 +78,39 @@ function checkLabel(what: string, input: unknown): string {
 }
 
 /**
- * Returns `name` when it is a valid secret name: a non-empty string of at
- * most {@linkcode MAX_NAME_BYTES} UTF-8 bytes with no control characters.
+ * Returns `name` in Unicode normal form C when it is a valid secret name: a
+ * non-empty string of at most {@linkcode MAX_NAME_BYTES} UTF-8 bytes with no
+ * control or format characters. Two spellings of one name ("café" composed
+ * or decomposed) are one name.
  *
  * @example
  * ```ts
  * import { validateName } from "./validate.ts";
- * console.assert(validateName("openai.apiKey") === "openai.apiKey");
+ * console.assert(validateName("cafe\u0301") === "caf\u00e9");
  * ```
  */
 export function validateName(name: unknown): string {
+  const text = checkLabel("name", name).normalize("NFC");
+  if (FORMAT.test(text)) {
+    throw new ValidationError(
+      "name must not contain format characters (bidi controls, zero-width characters, BOM)",
+    );
+  }
+  return checkLabel("name", text);
+}
+
+/**
+ * The rule names were held to before 0.2 (no normalisation, format
+ * characters allowed): lookups accept such a name, so that an entry stored
+ * under it can still be read and deleted.
+ *
+ * @example
+ * ```ts
+ * import { validateStoredName } from "./validate.ts";
+ * console.assert(validateStoredName("a\u200bb") === "a\u200bb");
+ * ```
+ */
+export function validateStoredName(name: unknown): string {
   return checkLabel("name", name);
 }
 
@@ -92,8 +130,9 @@ export function validateValue(value: unknown): string {
 }
 
 /**
- * Returns `pattern` when it is a valid glob for `keys`: the same rules as a
- * name, since it is matched against names.
+ * Returns `pattern` in normal form C when it is a valid glob for `keys`: a
+ * name's rules (it is matched against names) and at most
+ * {@linkcode MAX_PATTERN_LENGTH} characters.
  *
  * @example
  * ```ts
@@ -102,5 +141,11 @@ export function validateValue(value: unknown): string {
  * ```
  */
 export function validatePattern(pattern: unknown): string {
-  return checkLabel("pattern", pattern);
+  const text = checkLabel("pattern", pattern);
+  if (text.length > MAX_PATTERN_LENGTH) {
+    throw new ValidationError(
+      `pattern must be at most ${MAX_PATTERN_LENGTH} characters`,
+    );
+  }
+  return text.normalize("NFC");
 }

@@ -8,7 +8,7 @@
 import { DatabaseSync } from "node:sqlite";
 import { join } from "node:path";
 import { SecretsEngine } from "../mod.ts";
-import { openStore, type Store } from "../src/store.ts";
+import { openStore, type Store } from "../src/storage/store.ts";
 
 /** A temporary directory that removes itself. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
@@ -53,10 +53,41 @@ export function rawSql<T>(dir: string, fn: (db: DatabaseSync) => T): T {
   }
 }
 
-/** Whether this test run may spawn `deno`; process-level tests skip without it. */
-export const canSpawn: boolean =
-  Deno.permissions.querySync({ name: "run", command: "deno" }).state ===
+/** Whether this test run may run `command` (`deno task test` grants it). */
+export function canRun(command: string): boolean {
+  return Deno.permissions.querySync({ name: "run", command }).state ===
     "granted";
+}
+
+/** Whether this test run may spawn `deno`; process-level tests skip without it. */
+export const canSpawn: boolean = canRun("deno");
+
+/** A user id other than this process's: `nobody` on most systems. */
+export const OTHER_UID = 65534;
+
+/**
+ * Whether this process may give a file to another user (it runs as root),
+ * found by trying, since asking for the uid needs `--allow-sys`.
+ */
+export const canChown: boolean = await (async () => {
+  if (Deno.build.os === "windows") return false;
+  const path = await Deno.makeTempFile({ prefix: "secrets-test-chown-" });
+  try {
+    await Deno.chown(path, OTHER_UID, null);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await Deno.remove(path);
+  }
+})();
+
+/** Makes a named pipe at `path` with `mkfifo(1)`. */
+export async function makeFifo(path: string): Promise<void> {
+  const { success } = await new Deno.Command("mkfifo", { args: [path] })
+    .output();
+  if (!success) throw new Error(`mkfifo ${path} failed`);
+}
 
 /** Why process-level tests skip, printed once per file. */
 export const SPAWN_SKIP_REASON =

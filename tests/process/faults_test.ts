@@ -116,12 +116,37 @@ Deno.test("a database half-created by a crash is created anew", async () => {
   await Deno.writeFile(join(vault, "store.db"), new Uint8Array(), {
     mode: 0o600,
   });
-  await Deno.writeFile(join(vault, ".keyfile"), new Uint8Array(32), {
+  // Creation writes its keyfile as pending until its transaction commits.
+  await Deno.writeFile(join(vault, ".keyfile.pending"), new Uint8Array(32), {
     mode: 0o400,
   });
+  {
+    await using engine = await openVault(dir.path);
+    await engine.set("fresh", "start");
+  }
   await using engine = await openVault(dir.path);
-  await engine.set("fresh", "start");
   assertEquals(await engine.get("fresh"), "start");
+  assertEquals(
+    (await Deno.readFile(join(vault, ".keyfile"))).length,
+    32,
+  );
+});
+
+// Issue #9, item 6: with meta.json gone too, an empty store.db beside a
+// keyfile made a new vault and overwrote the keyfile that a restored
+// store.db would need.
+Deno.test("empty store.db without meta.json: keyfile kept, InitializationError", async () => {
+  await using dir = await tempDir();
+  const vault = await vaultWithSecret(dir.path);
+  const keyfile = await Deno.readFile(join(vault, ".keyfile"));
+  await Deno.remove(join(vault, "meta.json"));
+  await Deno.truncate(join(vault, "store.db"), 0);
+  const error = await assertRejects(
+    () => openVault(dir.path),
+    InitializationError,
+  );
+  assert(/restore store\.db/.test(error.message));
+  assertEquals(await Deno.readFile(join(vault, ".keyfile")), keyfile);
 });
 
 /** Whether this user writes through a directory's mode 0500, as root does. */

@@ -12,7 +12,7 @@ import {
   type SQLInputValue,
   type StatementSync,
 } from "node:sqlite";
-import { BusyError, InitializationError, IntegrityError } from "./errors.ts";
+import { translateSqliteError } from "./failures.ts";
 
 /** A value SQLite takes or returns. */
 export type SqlValue = null | number | bigint | string | Uint8Array;
@@ -26,8 +26,12 @@ export interface Statement {
   run(...params: SqlValue[]): number;
   /** The first result row, or `undefined`. */
   get(...params: SqlValue[]): Row | undefined;
-  /** Every result row, lazily. */
-  iterate(...params: SqlValue[]): IterableIterator<Row>;
+  /**
+   * Every result row. There is deliberately no lazy iteration:
+   * `node:sqlite`'s `iterate()` ends silently at a damaged page, where
+   * `all()` throws.
+   */
+  all(...params: SqlValue[]): Row[];
 }
 
 /** An open database. */
@@ -58,36 +62,6 @@ export interface StoreOptions {
   busyTimeoutMs: number;
 }
 
-const BUSY = /database is (?:locked|busy)/;
-const CANNOT_WRITE = /unable to open database file|readonly database/;
-const DAMAGED = /not a database|malformed|disk image/;
-
-/**
- * Maps SQLite's errors to the engine's: lock timeouts to
- * {@linkcode BusyError}, a file it cannot write to
- * {@linkcode InitializationError}, a damaged file to
- * {@linkcode IntegrityError}.
- * Anything else is returned as it is.
- */
-function translate(error: unknown, busyTimeoutMs: number): unknown {
-  if (!(error instanceof Error)) return error;
-  if (BUSY.test(error.message)) {
-    return new BusyError(busyTimeoutMs, { cause: error });
-  }
-  if (CANNOT_WRITE.test(error.message)) {
-    return new InitializationError(
-      "store.db cannot be opened for writing: the vault directory must exist and be writable (is it read-only?)",
-      { cause: error },
-    );
-  }
-  if (DAMAGED.test(error.message)) {
-    return new IntegrityError("store.db is damaged and cannot be read", {
-      cause: error,
-    });
-  }
-  return error;
-}
-
 function guarded<A extends unknown[], R>(
   fn: (...args: A) => R,
   busyTimeoutMs: number,
@@ -96,23 +70,9 @@ function guarded<A extends unknown[], R>(
     try {
       return fn(...args);
     } catch (error) {
-      throw translate(error, busyTimeoutMs);
+      throw translateSqliteError(error, busyTimeoutMs);
     }
   };
-}
-
-/** Rows of `rows`, with an error met while stepping through them translated. */
-function* translating(
-  rows: Iterator<unknown>,
-  busyTimeoutMs: number,
-): IterableIterator<Row> {
-  try {
-    for (let next = rows.next(); !next.done; next = rows.next()) {
-      yield next.value as Row;
-    }
-  } catch (error) {
-    throw translate(error, busyTimeoutMs);
-  }
 }
 
 function wrapStatement(
@@ -129,11 +89,10 @@ function wrapStatement(
       (...values) => statement.get(...params(values)) as Row | undefined,
       busyTimeoutMs,
     ),
-    iterate: (...values) =>
-      translating(
-        guarded(() => statement.iterate(...params(values)), busyTimeoutMs)(),
-        busyTimeoutMs,
-      ),
+    all: guarded(
+      (...values) => statement.all(...params(values)) as Row[],
+      busyTimeoutMs,
+    ),
   };
 }
 

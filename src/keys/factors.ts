@@ -1,14 +1,19 @@
 /**
  * Machine binding factors: facts about the machine mixed into the
- * key-encryption key, so that a vault copied elsewhere does not open. Each
- * is read only where Deno grants its permission; the set a vault uses is
- * recorded at creation, by name only.
+ * key-encryption key, so that a vault copied elsewhere does not open. None
+ * is used unless asked for; the set a vault uses is recorded at creation,
+ * by name only, and each needs its `--allow-sys` permission to be read.
+ *
+ * `mac` is read for vaults that 0.1 bound to it, and no longer offered for
+ * new ones: Deno reports neither whether an interface is up nor whether it
+ * is virtual, so no rule over `Deno.networkInterfaces()` stays stable when
+ * a Docker bridge, a VPN or a DHCP lease comes and goes.
  *
  * @module
  */
 
 import { userInfo } from "node:os";
-import { PermissionError } from "./errors.ts";
+import { PermissionError, ValidationError } from "../errors.ts";
 
 /** A fact about the machine that a vault can be bound to. */
 export type BindingFactor = "hostname" | "mac" | "user";
@@ -42,7 +47,7 @@ function granted(kind: string): boolean {
  *
  * @example
  * ```ts
- * import { factorFlag } from "./identity.ts";
+ * import { factorFlag } from "./factors.ts";
  * console.assert(factorFlag("hostname") === "--allow-sys=hostname");
  * ```
  */
@@ -51,26 +56,12 @@ export function factorFlag(factor: BindingFactor): string {
 }
 
 /**
- * The factors whose permissions Deno has granted: what a new vault binds to
- * when the caller does not choose.
- *
- * @example
- * ```ts
- * import { grantedFactors } from "./identity.ts";
- * console.assert(Array.isArray(grantedFactors()));
- * ```
- */
-export function grantedFactors(): BindingFactor[] {
-  return BINDING_FACTORS.filter((factor) => SYS_KINDS[factor].every(granted));
-}
-
-/**
  * Throws {@linkcode PermissionError} naming the flag for the first factor in
  * `factors` whose permission is not granted.
  *
  * @example
  * ```ts
- * import { requireFactors } from "./identity.ts";
+ * import { requireFactors } from "./factors.ts";
  * requireFactors([]);
  * ```
  */
@@ -85,7 +76,10 @@ export function requireFactors(factors: readonly BindingFactor[]): void {
   }
 }
 
-/** The MAC of the first non-loopback interface, by name: stable across boots. */
+/**
+ * The MAC of the first interface by name with a non-zero address: the rule
+ * 0.1 bound vaults with, kept exactly so that they keep opening.
+ */
 function primaryMac(): string {
   const nics = Deno.networkInterfaces()
     .filter((nic) => nic.mac !== NO_MAC)
@@ -110,7 +104,7 @@ function readFactor(factor: BindingFactor): string {
  *
  * @example
  * ```ts
- * import { readFactors } from "./identity.ts";
+ * import { readFactors } from "./factors.ts";
  * console.assert(readFactors([]).length > 0);
  * ```
  */
@@ -120,18 +114,52 @@ export function readFactors(factors: readonly BindingFactor[]): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(pairs));
 }
 
+/** The factors a new vault may be bound to. */
+export const NEW_VAULT_FACTORS: readonly BindingFactor[] = ["hostname", "user"];
+
 /**
- * Checks that `input` is a list of known binding factors, returning them
- * without duplicates in canonical order.
+ * Checks the factors asked for a new vault, returning them without
+ * duplicates in canonical order, or a reason they are refused.
  *
  * @example
  * ```ts
- * import { parseFactors } from "./identity.ts";
- * console.assert(parseFactors(["user", "hostname"])?.join() === "hostname,user");
+ * import { parseFactors } from "./factors.ts";
+ * console.assert(parseFactors(["user", "hostname"]).join() === "hostname,user");
  * ```
  */
-export function parseFactors(input: unknown): BindingFactor[] | null {
-  if (!Array.isArray(input)) return null;
-  if (!input.every((item) => BINDING_FACTORS.includes(item))) return null;
+export function parseFactors(input: unknown): BindingFactor[] {
+  if (!Array.isArray(input)) {
+    throw new ValidationError(
+      'factors must be a list of "hostname" and "user"',
+    );
+  }
+  if (input.includes("mac")) {
+    throw new ValidationError(
+      'the "mac" factor is no longer offered: interfaces come and go (Docker, VPNs), locking the vault; use "hostname" and "user"',
+    );
+  }
+  if (!input.every((item) => NEW_VAULT_FACTORS.includes(item))) {
+    throw new ValidationError(
+      'factors must be a list of "hostname" and "user"',
+    );
+  }
   return BINDING_FACTORS.filter((factor) => input.includes(factor));
+}
+
+/**
+ * The factors a vault recorded at creation, `mac` included for vaults 0.1
+ * made, or `null` when the record names something unknown.
+ *
+ * @example
+ * ```ts
+ * import { recordedFactors } from "./factors.ts";
+ * console.assert(recordedFactors(["mac"])?.join() === "mac");
+ * ```
+ */
+export function recordedFactors(
+  names: readonly string[],
+): BindingFactor[] | null {
+  const known = (name: string): name is BindingFactor =>
+    (BINDING_FACTORS as readonly string[]).includes(name);
+  return names.every(known) ? [...names] : null;
 }

@@ -1,13 +1,13 @@
-import { assertEquals } from "./_assert.ts";
+import { assertEquals } from "../_assert.ts";
 import assertStrict from "node:assert/strict";
-import { PermissionError } from "../src/errors.ts";
+import { PermissionError, ValidationError } from "../../src/errors.ts";
 import {
   factorFlag,
-  grantedFactors,
   parseFactors,
   readFactors,
+  recordedFactors,
   requireFactors,
-} from "../src/identity.ts";
+} from "../../src/keys/factors.ts";
 
 const sysGranted = (kind: "hostname") =>
   Deno.permissions.querySync({ name: "sys", kind }).state === "granted";
@@ -16,10 +16,6 @@ Deno.test("each factor names the exact flag it needs", () => {
   assertEquals(factorFlag("hostname"), "--allow-sys=hostname");
   assertEquals(factorFlag("mac"), "--allow-sys=networkInterfaces");
   assertEquals(factorFlag("user"), "--allow-sys=userInfo,uid,gid");
-});
-
-Deno.test("only granted factors are chosen by default", () => {
-  assertEquals(grantedFactors().includes("hostname"), sysGranted("hostname"));
 });
 
 Deno.test({
@@ -40,9 +36,30 @@ Deno.test("no factors still give a fixed, non-empty encoding", () => {
   assertEquals(new TextDecoder().decode(readFactors([])), "[]");
 });
 
-Deno.test("parseFactors accepts known names only, in canonical order", () => {
-  assertEquals(parseFactors(["user", "mac", "user"]), ["mac", "user"]);
+Deno.test("parseFactors accepts hostname and user only, in canonical order", () => {
+  assertEquals(parseFactors(["user", "hostname", "user"]), [
+    "hostname",
+    "user",
+  ]);
   assertEquals(parseFactors([]), []);
-  assertEquals(parseFactors(["serial"]), null);
-  assertEquals(parseFactors("hostname"), null);
+  for (const bad of [["serial"], "hostname", null]) {
+    assertStrict.throws(() => parseFactors(bad), ValidationError);
+  }
+});
+
+// Issue #9, item 7: the MAC of "the first interface by name" changed with
+// every Docker bridge or VPN and locked the vault.
+Deno.test("mac factor: no longer offered for new vaults, still read for old ones", () => {
+  assertStrict.throws(
+    () => parseFactors(["mac"]),
+    (error: unknown) =>
+      error instanceof ValidationError &&
+      /no longer offered/.test(error.message),
+  );
+  assertEquals(recordedFactors(["hostname", "mac", "user"]), [
+    "hostname",
+    "mac",
+    "user",
+  ]);
+  assertEquals(recordedFactors(["serial"]), null);
 });

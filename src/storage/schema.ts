@@ -5,13 +5,16 @@
  * @module
  */
 
-import type { KdfParams } from "./crypto.ts";
-import { InitializationError, IntegrityError } from "./errors.ts";
-import { type BindingFactor, parseFactors } from "./identity.ts";
+import { isSafeKdf, type KdfParams } from "../crypto.ts";
+import { InitializationError, IntegrityError } from "../errors.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
 
-/** The on-disk format this version reads and writes. */
-export const FORMAT_VERSION = 1;
+/**
+ * The on-disk format this version writes; it reads every format from 1 up.
+ * Format 2 binds the key record's fields into the wrapped key's additional
+ * data.
+ */
+export const FORMAT_VERSION = 2;
 
 /**
  * The engine's schema, exactly as SQLite records it in `sqlite_master`. A
@@ -33,8 +36,11 @@ export interface VaultMeta {
   kdf: KdfParams;
   /** scrypt salt. */
   salt: Uint8Array;
-  /** The binding factors recorded at creation. */
-  factors: BindingFactor[];
+  /**
+   * The names of the binding factors recorded at creation; `keys/` knows
+   * what they mean.
+   */
+  factors: string[];
   /** The data key, wrapped by the key-encryption key. */
   wrappedKey: Uint8Array;
 }
@@ -55,6 +61,13 @@ export interface EntryRow {
 
 /** The `meta` key of the integrity record. */
 export const INTEGRITY_KEY = "integrity";
+
+/**
+ * The `meta` key `destroy()` writes, in the transaction that empties the
+ * vault, before it removes any file: a vault holding it is gone, whatever
+ * files an interrupted removal left behind.
+ */
+export const DESTROYED_KEY = "destroyed";
 
 /** Reads one `meta` value by key. */
 export const SELECT_META = "SELECT value FROM meta WHERE key = ?";
@@ -96,7 +109,7 @@ export function isEmpty(store: Store): boolean {
  * ```
  */
 export function checkSchema(store: Store): void {
-  const found = [...store.prepare("SELECT sql FROM sqlite_master").iterate()]
+  const found = store.prepare("SELECT sql FROM sqlite_master").all()
     .map((row) => row.sql).sort();
   const expected = [...SCHEMA].sort();
   if (
@@ -128,6 +141,10 @@ function json(row: Row | undefined, key: string): unknown {
   }
 }
 
+function encodeJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
 function within(value: unknown, min: number, max: number): value is number {
   return typeof value === "number" && Number.isInteger(value) &&
     value >= min && value <= max;
@@ -136,8 +153,13 @@ function within(value: unknown, min: number, max: number): value is number {
 function isKdf(value: unknown): value is KdfParams {
   if (typeof value !== "object" || value === null) return false;
   const { N, r, p } = value as Record<string, unknown>;
-  return within(N, 2 ** 10, 2 ** 22) && (N & (N - 1)) === 0 &&
-    within(r, 1, 32) && within(p, 1, 16);
+  return within(N, 1, 2 ** 30) && within(r, 1, 2 ** 10) &&
+    within(p, 1, 2 ** 10) && isSafeKdf({ N, r, p });
+}
+
+function isNameList(value: unknown): value is string[] {
+  return Array.isArray(value) &&
+    value.every((item) => typeof item === "string");
 }
 
 /**
@@ -175,9 +197,13 @@ export function readMeta(store: Store): VaultMeta {
     );
   }
   const kdf = json(select.get("kdf"), "kdf");
-  if (!isKdf(kdf)) throw new IntegrityError("the meta table lacks a valid kdf");
-  const factors = parseFactors(json(select.get("factors"), "factors"));
-  if (factors === null) {
+  if (!isKdf(kdf)) {
+    throw new IntegrityError(
+      "the meta table's KDF parameters are malformed or above the maxima this version runs",
+    );
+  }
+  const factors = json(select.get("factors"), "factors");
+  if (!isNameList(factors)) {
     throw new IntegrityError("the meta table lacks valid factors");
   }
   return {
@@ -198,16 +224,24 @@ export function writeMeta(
   meta: VaultMeta,
   integrity: Uint8Array,
 ): void {
-  const encode = (value: unknown) =>
-    new TextEncoder().encode(JSON.stringify(value));
   const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
   const pairs: [string, SqlValue][] = [
-    ["format", encode(meta.format)],
-    ["kdf", encode(meta.kdf)],
+    ["format", encodeJson(meta.format)],
+    ["kdf", encodeJson(meta.kdf)],
     ["salt", meta.salt],
-    ["factors", encode(meta.factors)],
+    ["factors", encodeJson(meta.factors)],
     ["key", meta.wrappedKey],
     [INTEGRITY_KEY, integrity],
   ];
   for (const [key, value] of pairs) insert.run(key, value);
+}
+
+/**
+ * Replaces the wrapped data key and the format it was wrapped for; call
+ * inside a write transaction.
+ */
+export function writeWrappedKey(store: Store, meta: VaultMeta): void {
+  const update = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
+  update.run(meta.wrappedKey, "key");
+  update.run(encodeJson(meta.format), "format");
 }

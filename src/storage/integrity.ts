@@ -10,18 +10,16 @@
  * @module
  */
 
-import { join } from "node:path";
-import { createHmac } from "node:crypto";
-import { equalBytes, hmac, KEY_BYTES, type SubKeys } from "./crypto.ts";
-import { IntegrityError } from "./errors.ts";
-import { FILE_MODE, VAULT_FILES, writeAtomic } from "./fs.ts";
+import { equalBytes, hmac, KEY_BYTES, type SubKeys } from "../crypto.ts";
+import { ClosedError, IntegrityError } from "../errors.ts";
+import { type EntryTable, scanEntries } from "./entries.ts";
 import {
   checkSchema,
   type EntryRow,
   INTEGRITY_KEY,
   SELECT_META,
 } from "./schema.ts";
-import type { Statement, Store } from "./store.ts";
+import type { Store } from "./store.ts";
 
 /** The running integrity state: X and the row count. */
 export interface Accumulator {
@@ -33,7 +31,6 @@ export interface Accumulator {
 
 const COUNT_BYTES = 8;
 const RECORD_BYTES = KEY_BYTES + COUNT_BYTES + KEY_BYTES;
-const READ_CHUNK = 1 << 20;
 const encoder = new TextEncoder();
 
 /**
@@ -129,85 +126,93 @@ export function decodeIntegrity(
 }
 
 /**
- * Reads the integrity record through `selectMeta` (a prepared
- * {@linkcode SELECT_META}), checking its tag.
+ * What another engine's next call says once `destroy()` has emptied and
+ * marked the vault.
  */
-export function readIntegrity(
-  selectMeta: Statement,
+export const DESTROYED_MESSAGE =
+  "the vault was destroyed by another engine or process";
+
+/**
+ * Reads and checks the integrity record, in the caller's transaction. A
+ * record missing because the vault was destroyed is {@linkcode ClosedError}.
+ *
+ * @example
+ * ```ts
+ * import { readAccumulator } from "./integrity.ts";
+ * import { entryTable } from "./entries.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * try {
+ *   readAccumulator(entryTable(store), new Uint8Array(32));
+ * } catch (error) {
+ *   console.assert(error instanceof Error && error.name === "IntegrityError");
+ * }
+ * store.close();
+ * ```
+ */
+export function readAccumulator(
+  table: EntryTable,
   tagKey: Uint8Array,
 ): Accumulator {
-  return decodeIntegrity(tagKey, selectMeta.get(INTEGRITY_KEY)?.value);
+  const record = table.integrity();
+  if (record === undefined && table.destroyed()) {
+    throw new ClosedError(DESTROYED_MESSAGE);
+  }
+  return decodeIntegrity(tagKey, record);
 }
 
 /**
- * Verifies the whole vault in one snapshot: SQLite's own structure check,
- * the schema, the integrity tag, and X and the count recomputed from every
- * row. O(N); the open path runs it only when the file seal does not match.
- * Throws {@linkcode IntegrityError}.
+ * The checks of a full verification, each throwing
+ * {@linkcode IntegrityError}: SQLite's own structure check, the schema, and
+ * X and the count recomputed from every row against the integrity record.
+ * {@linkcode verifyVault} runs them all; a recovery survey runs each.
+ */
+export const VERIFICATIONS: readonly ((store: Store, keys: SubKeys) => void)[] =
+  [
+    (store) => {
+      const check = store.prepare("PRAGMA quick_check").get();
+      if (check?.quick_check !== "ok") {
+        throw new IntegrityError(
+          "store.db is damaged: SQLite's structure check failed",
+        );
+      }
+    },
+    (store) => checkSchema(store),
+    checkAccumulator,
+  ];
+
+function checkAccumulator(store: Store, keys: SubKeys): void {
+  const stored = decodeIntegrity(
+    keys.tag,
+    store.prepare(SELECT_META).get(INTEGRITY_KEY)?.value,
+  );
+  const x = new Uint8Array(KEY_BYTES);
+  let count = 0;
+  scanEntries(store, (row) => {
+    xorInto(x, rowMac(keys.row, row));
+    count++;
+  });
+  if (count !== stored.count) {
+    throw new IntegrityError(
+      `the vault holds ${count} entries where its integrity record says ${stored.count}`,
+    );
+  }
+  if (!equalBytes(x, stored.x)) {
+    throw new IntegrityError("an entry was changed outside the engine");
+  }
+}
+
+/**
+ * Verifies the whole vault in one snapshot: every check of
+ * {@linkcode VERIFICATIONS}. O(N); the open path runs it only when the file
+ * seal does not match. Throws {@linkcode IntegrityError}.
  */
 export function verifyVault(store: Store, keys: SubKeys): void {
   store.snapshot(() => {
-    const check = store.prepare("PRAGMA quick_check").get();
-    if (check?.quick_check !== "ok") {
-      throw new IntegrityError(
-        "store.db is damaged: SQLite's structure check failed",
-      );
-    }
-    checkSchema(store);
-    const stored = readIntegrity(store.prepare(SELECT_META), keys.tag);
-    const x = new Uint8Array(KEY_BYTES);
-    let count = 0;
-    const rows = store.prepare(
-      "SELECT name_hash, name, value, created, updated FROM entries",
-    );
-    for (const row of rows.iterate()) {
-      xorInto(x, rowMac(keys.row, row as unknown as EntryRow));
-      count++;
-    }
-    if (count !== stored.count) {
-      throw new IntegrityError(
-        `the vault holds ${count} entries where its integrity record says ${stored.count}`,
-      );
-    }
-    if (!equalBytes(x, stored.x)) {
-      throw new IntegrityError("an entry was changed outside the engine");
-    }
+    for (const verify of VERIFICATIONS) verify(store, keys);
   });
-}
-
-/**
- * HMAC of the bytes of `store.db`, read in chunks so memory stays flat.
- */
-export function hashDatabase(sealKey: Uint8Array, path: string): Uint8Array {
-  const mac = createHmac("sha256", sealKey);
-  using file = Deno.openSync(path, { read: true });
-  const chunk = new Uint8Array(READ_CHUNK);
-  for (let n = file.readSync(chunk); n !== null; n = file.readSync(chunk)) {
-    mac.update(chunk.subarray(0, n));
-  }
-  return new Uint8Array(mac.digest());
-}
-
-/**
- * The seal stored in `meta.json`, or `null` when the file is missing or
- * unreadable: either way the open path verifies in full and writes it anew.
- */
-export function readSeal(dir: string): Uint8Array | null {
-  try {
-    const meta = JSON.parse(Deno.readTextFileSync(join(dir, VAULT_FILES.seal)));
-    if (typeof meta?.seal !== "string") return null;
-    return Uint8Array.from(atob(meta.seal), (c) => c.charCodeAt(0));
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw error;
-    return null;
-  }
-}
-
-/** Writes the seal to `meta.json` atomically. */
-export function writeSeal(dir: string, seal: Uint8Array, format: number): void {
-  const text = JSON.stringify({
-    format,
-    seal: btoa(String.fromCharCode(...seal)),
-  });
-  writeAtomic(dir, VAULT_FILES.seal, encoder.encode(`${text}\n`), FILE_MODE);
 }

@@ -1,6 +1,6 @@
-import { assertEquals } from "./_assert.ts";
+import { assertEquals } from "../_assert.ts";
 import assertStrict from "node:assert/strict";
-import { InitializationError, IntegrityError } from "../src/errors.ts";
+import { InitializationError, IntegrityError } from "../../src/errors.ts";
 import {
   checkSchema,
   isEmpty,
@@ -8,9 +8,9 @@ import {
   SCHEMA,
   type VaultMeta,
   writeMeta,
-} from "../src/schema.ts";
-import type { Store } from "../src/store.ts";
-import { newStore, tempDir } from "./_helpers.ts";
+} from "../../src/storage/schema.ts";
+import type { Store } from "../../src/storage/store.ts";
+import { newStore, tempDir } from "../_helpers.ts";
 
 const meta: VaultMeta = {
   format: 1,
@@ -52,13 +52,13 @@ Deno.test("a newer format is an InitializationError, bad meta an IntegrityError"
     store.exec(SCHEMA.join(";"));
     writeMeta(store, meta, new Uint8Array(72));
     const set = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
-    set.run(new TextEncoder().encode("2"), "format");
+    set.run(new TextEncoder().encode("3"), "format");
     assertStrict.throws(() => readMeta(store), InitializationError);
     set.run(new TextEncoder().encode("1"), "format");
     set.run(new TextEncoder().encode('{"N":1000,"r":8,"p":1}'), "kdf");
     assertStrict.throws(() => readMeta(store), IntegrityError);
     set.run(new TextEncoder().encode('{"N":1024,"r":8,"p":1}'), "kdf");
-    set.run(new TextEncoder().encode('["serial"]'), "factors");
+    set.run(new TextEncoder().encode("[1]"), "factors");
     assertStrict.throws(() => readMeta(store), IntegrityError);
     set.run(new TextEncoder().encode("[]"), "factors");
     store.exec("DELETE FROM meta WHERE key = 'salt'");

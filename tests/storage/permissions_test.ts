@@ -1,7 +1,7 @@
 import assertStrict from "node:assert/strict";
-import { PermissionError } from "../src/errors.ts";
-import { requireVaultAccess } from "../src/permissions.ts";
-import { tempDir } from "./_helpers.ts";
+import { PermissionError } from "../../src/errors.ts";
+import { requireVaultAccess } from "../../src/storage/permissions.ts";
+import { tempDir } from "../_helpers.ts";
 
 Deno.test("granted read and write pass", async () => {
   await using dir = await tempDir();

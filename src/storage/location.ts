@@ -7,7 +7,7 @@
  */
 
 import { join, resolve } from "node:path";
-import { PermissionError } from "./errors.ts";
+import { PermissionError } from "../errors.ts";
 
 /** The default locations a vault can live in. */
 export type Location = "home" | "xdg";

@@ -1,8 +1,8 @@
-import { assertEquals } from "./_assert.ts";
+import { assertEquals } from "../_assert.ts";
 import assertStrict from "node:assert/strict";
 import { resolve } from "node:path";
-import { PermissionError } from "../src/errors.ts";
-import { resolveVaultPath } from "../src/location.ts";
+import { PermissionError } from "../../src/errors.ts";
+import { resolveVaultPath } from "../../src/storage/location.ts";
 
 const envGranted = (variable: string) =>
   Deno.permissions.querySync({ name: "env", variable }).state === "granted";

@@ -1,19 +1,14 @@
-import { assert, assertEquals, assertFalse } from "./_assert.ts";
+import { assertEquals, assertFalse } from "../_assert.ts";
 import assertStrict from "node:assert/strict";
-import { join } from "node:path";
-import { deriveSubKeys, equalBytes, randomBytes } from "../src/crypto.ts";
-import { IntegrityError } from "../src/errors.ts";
+import { equalBytes, randomBytes } from "../../src/crypto.ts";
+import { IntegrityError } from "../../src/errors.ts";
 import {
   decodeIntegrity,
   encodeIntegrity,
-  hashDatabase,
-  readSeal,
   rowMac,
-  writeSeal,
   xorInto,
-} from "../src/integrity.ts";
-import type { EntryRow } from "../src/schema.ts";
-import { tempDir } from "./_helpers.ts";
+} from "../../src/storage/integrity.ts";
+import type { EntryRow } from "../../src/storage/schema.ts";
 
 const row: EntryRow = {
   name_hash: "abc",
@@ -63,28 +58,4 @@ Deno.test("the integrity record rejects a changed X, count or tag", () => {
     IntegrityError,
   );
   assertStrict.throws(() => decodeIntegrity(key, "text"), IntegrityError);
-});
-
-Deno.test("hashDatabase is keyed and covers every byte", async () => {
-  await using dir = await tempDir();
-  const path = join(dir.path, "store.db");
-  const bytes = randomBytes(3 << 20);
-  await Deno.writeFile(path, bytes);
-  const keys = deriveSubKeys(randomBytes(32));
-  const mac = hashDatabase(keys.seal, path);
-  assert(equalBytes(hashDatabase(keys.seal, path), mac));
-  assertFalse(equalBytes(hashDatabase(keys.row, path), mac));
-  bytes[bytes.length - 1] ^= 1;
-  await Deno.writeFile(path, bytes);
-  assertFalse(equalBytes(hashDatabase(keys.seal, path), mac));
-});
-
-Deno.test("the seal round-trips through meta.json, and garbage reads as none", async () => {
-  await using dir = await tempDir();
-  assertEquals(readSeal(dir.path), null);
-  const seal = randomBytes(32);
-  writeSeal(dir.path, seal, 1);
-  assertEquals(readSeal(dir.path), seal);
-  await Deno.writeTextFile(join(dir.path, "meta.json"), "[1,");
-  assertEquals(readSeal(dir.path), null);
 });

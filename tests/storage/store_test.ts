@@ -1,13 +1,13 @@
-import { assert, assertEquals, assertFalse } from "./_assert.ts";
+import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import assertStrict from "node:assert/strict";
 import { join } from "node:path";
 import {
   BusyError,
   InitializationError,
   IntegrityError,
-} from "../src/errors.ts";
-import { openStore } from "../src/store.ts";
-import { newStore, tempDir } from "./_helpers.ts";
+} from "../../src/errors.ts";
+import { openStore } from "../../src/storage/store.ts";
+import { newStore, tempDir } from "../_helpers.ts";
 
 Deno.test("a store runs in WAL mode with durable commits", async () => {
   await using dir = await tempDir();
@@ -31,7 +31,7 @@ Deno.test("transaction commits on return and rolls back on throw", async () => {
       throw new Error("stop");
     }), /stop/);
   assertEquals(
-    [...store.prepare("SELECT x FROM t").iterate()].map((r) => r.x),
+    store.prepare("SELECT x FROM t").all().map((r) => r.x),
     [1],
   );
   store.close();

@@ -1,0 +1,113 @@
+/**
+ * The index of an open engine: every entry's name hash, with its clear
+ * name once decrypted. Loaded on demand and reloaded when another
+ * connection commits; a reload keeps the names already decrypted, so
+ * another process's write costs one read of the hashes, not a decryption of
+ * every name.
+ *
+ * A reload checks the number of hashes against the integrity record, read
+ * in the same snapshot: a damaged page that ends a read early would
+ * otherwise look like a smaller vault.
+ *
+ * @module
+ */
+
+import { IntegrityError, SecretsEngineError } from "./errors.ts";
+import type { SubKeys } from "./crypto.ts";
+import type { EntryTable } from "./storage/entries.ts";
+import { readAccumulator } from "./storage/integrity.ts";
+import { openField } from "./storage/rows.ts";
+import type { Store } from "./storage/store.ts";
+
+/** An engine's index of its vault's entries. */
+export interface NameIndex {
+  /** Every name hash, with its clear name if decrypted; current as of now. */
+  current(): Map<string, string | undefined>;
+  /** Every clear name, decrypting those not seen before. */
+  names(): string[];
+  /** Records an entry this engine wrote. */
+  add(hash: string, name: string): void;
+  /** Records an entry this engine removed. */
+  remove(hash: string): void;
+  /** Forgets every name. */
+  clear(): void;
+}
+
+/** What the index reads from. */
+export interface IndexSource {
+  store: Store;
+  table: EntryTable;
+  keys: SubKeys;
+  /** Skip names that do not decrypt and the count check (recovery). */
+  lenient: boolean;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Makes the index of an open vault.
+ */
+export function nameIndex(source: IndexSource): NameIndex {
+  const { store, table, keys, lenient } = source;
+  let index: Map<string, string | undefined> | null = null;
+  let seenVersion = 0;
+
+  function load(): Map<string, string | undefined> {
+    const previous = index;
+    return store.snapshot(() => {
+      const hashes = table.hashes();
+      if (!lenient) {
+        const { count } = readAccumulator(table, keys.tag);
+        if (count !== hashes.length) {
+          throw new IntegrityError(
+            `store.db lists ${hashes.length} entries where its integrity record says ${count}: it is damaged`,
+          );
+        }
+      }
+      return new Map(hashes.map((hash) => [hash, previous?.get(hash)]));
+    });
+  }
+
+  function current(): Map<string, string | undefined> {
+    const version = store.dataVersion();
+    if (index === null || version !== seenVersion) {
+      index = load();
+      seenVersion = version;
+    }
+    return index;
+  }
+
+  function decryptName(hash: string, sealed: unknown): string | undefined {
+    try {
+      const plain = openField(keys, "name", hash, sealed);
+      const name = decoder.decode(plain);
+      plain.fill(0);
+      return name;
+    } catch (error) {
+      if (lenient && error instanceof SecretsEngineError) return undefined;
+      throw error;
+    }
+  }
+
+  function names(): string[] {
+    const map = current();
+    if ([...map.values()].includes(undefined)) {
+      for (const { hash, name } of table.names()) {
+        if (map.has(hash) && map.get(hash) === undefined) {
+          map.set(hash, decryptName(hash, name));
+        }
+      }
+    }
+    return [...map.values()].filter((name) => name !== undefined);
+  }
+
+  return {
+    current,
+    names,
+    add: (hash, name) => index?.set(hash, name),
+    remove: (hash) => index?.delete(hash),
+    clear: () => {
+      index = null;
+    },
+  };
+}

@@ -1,0 +1,326 @@
+/**
+ * Opening a vault: checking the options, the permissions, the directory
+ * and every file in it; creating or unlocking; finishing a destroy that was
+ * interrupted; and settling integrity (the sealed fast path, or full
+ * verification and a new seal).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { deriveSubKeys, equalBytes, type SubKeys } from "./crypto.ts";
+import {
+  InitializationError,
+  SecretsEngineError,
+  StorageError,
+  ValidationError,
+  VaultNotFoundError,
+} from "./errors.ts";
+import { type BindingFactor, parseFactors } from "./keys/factors.ts";
+import { createVault, unlockVault } from "./keys/envelope.ts";
+import { type EntryTable, entryTable } from "./storage/entries.ts";
+import { translateOsError } from "./storage/failures.ts";
+import { verifyVault } from "./storage/integrity.ts";
+import { type LocationOptions, resolveVaultPath } from "./storage/location.ts";
+import {
+  requireVaultAccess,
+  requireVaultFileAccess,
+} from "./storage/permissions.ts";
+import { type RecoveryReport, surveyVault } from "./recovery.ts";
+import {
+  checkSchema,
+  DESTROYED_KEY,
+  isEmpty,
+  SELECT_META,
+  type VaultMeta,
+} from "./storage/schema.ts";
+import { hashDatabase, readSeal, writeSeal } from "./storage/seal.ts";
+import { openStore, type Store } from "./storage/store.ts";
+import {
+  createExclusive,
+  FILE_MODE,
+  inspectVaultFile,
+  type Owner,
+  prepareVaultDir,
+  removeVaultFiles,
+  VAULT_FILES,
+  vaultOwner,
+} from "./storage/vault_files.ts";
+
+/** Options for {@linkcode SecretsEngine.open}. */
+export interface OpenOptions extends LocationOptions {
+  /**
+   * Machine facts a new vault is bound to, besides its keyfile: any of
+   * `"hostname"` and `"user"` (each needs its `--allow-sys` permission on
+   * every later open). Default: none, the keyfile alone. Ignored when the
+   * vault exists: it keeps the factors it was made with.
+   */
+  factors?: BindingFactor[];
+  /**
+   * How long a write waits for another writer's lock before
+   * {@linkcode BusyError}: a whole number of milliseconds up to 2^31 − 1.
+   * Default 5000.
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Whether to create the vault when there is none. Default `true`; with
+   * `false`, a missing vault is {@linkcode VaultNotFoundError} and nothing
+   * is created, not even the directory.
+   */
+  create?: boolean;
+  /**
+   * Opens a vault that fails verification, read-only, to get out what is
+   * intact: {@linkcode SecretsEngine.recovery} reports what failed, reads
+   * work for every entry that decrypts and authenticates, writes are
+   * refused and nothing is sealed. The data key must still unwrap.
+   */
+  recover?: boolean;
+}
+
+/** A vault opened and settled: what the engine works on. */
+export interface OpenedVault {
+  /** The vault directory's real path. */
+  dir: string;
+  /** The database connection. */
+  store: Store;
+  /** The entries table's statements on `store`. */
+  table: EntryTable;
+  /** The sub-keys of the data key. */
+  keys: SubKeys;
+  /** The meta record. */
+  meta: VaultMeta;
+  /** `store.db` as checked before SQLite opened it. */
+  database: Deno.FileInfo;
+  /** Whether the seal matched, so no full verification ran. */
+  openedSealed: boolean;
+  /** With `recover`, what the survey found; otherwise `null`. */
+  recovery: RecoveryReport | null;
+}
+
+interface CheckedOptions {
+  factors: BindingFactor[];
+  busyTimeoutMs: number;
+  create: boolean;
+  recover: boolean;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+// SQLite takes the timeout as a signed 32-bit int; above it Deno aborts.
+const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
+
+function checkOptions(options: OpenOptions): CheckedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new ValidationError("options must be an object");
+  }
+  const { path, location } = options;
+  if (path !== undefined && (typeof path !== "string" || path === "")) {
+    throw new ValidationError("path must be a non-empty string");
+  }
+  if (path?.includes("\0")) {
+    throw new ValidationError("path must not contain a NUL character");
+  }
+  if (location !== undefined && location !== "home" && location !== "xdg") {
+    throw new ValidationError('location must be "home" or "xdg"');
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  if (
+    !Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0 ||
+    busyTimeoutMs > MAX_BUSY_TIMEOUT_MS
+  ) {
+    throw new ValidationError(
+      `busyTimeoutMs must be a whole number of milliseconds from 0 to ${MAX_BUSY_TIMEOUT_MS}`,
+    );
+  }
+  for (const flag of ["create", "recover"] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== "boolean") {
+      throw new ValidationError(`${flag} must be true or false`);
+    }
+  }
+  return {
+    factors: parseFactors(options.factors ?? []),
+    busyTimeoutMs,
+    create: options.create ?? true,
+    recover: options.recover ?? false,
+  };
+}
+
+/** `store.db` checked, and which other vault files exist. */
+interface VaultFiles {
+  database: Deno.FileInfo;
+  present: Set<string>;
+}
+
+/**
+ * Checks every vault file once and returns `store.db`'s identity, creating
+ * it (mode 0600, before SQLite can create it with its own) when the vault
+ * is new. A missing database beside a keyfile is refused: it held secrets.
+ */
+function prepareVaultFiles(
+  dir: string,
+  owner: Owner,
+  create: boolean,
+): VaultFiles {
+  const present = new Set(
+    Object.values(VAULT_FILES).filter((name) =>
+      inspectVaultFile(join(dir, name), owner) !== null
+    ),
+  );
+  const path = join(dir, VAULT_FILES.database);
+  if (!present.has(VAULT_FILES.database)) {
+    if (present.has(VAULT_FILES.keyfile)) {
+      throw new InitializationError(
+        "store.db is missing but the keyfile is not: restore store.db, or destroy the vault to start over",
+      );
+    }
+    if (!create) throw new VaultNotFoundError(dir);
+    try {
+      createExclusive(path, FILE_MODE);
+    } catch (error) {
+      // Another process is creating the same vault at this moment.
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  const database = inspectVaultFile(path, owner);
+  if (database === null) throw new Deno.errors.NotFound(path);
+  return { database, present };
+}
+
+/** Refuses an empty database that a sealed or keyed vault once held. */
+function checkEmptyDatabase(present: Set<string>): void {
+  // The seal is first written just after creation commits, and `.keyfile`
+  // exists only once it has: an empty database beside either lost its
+  // contents; it was never half-created.
+  for (const file of [VAULT_FILES.seal, VAULT_FILES.keyfile]) {
+    if (present.has(file)) {
+      throw new InitializationError(
+        `store.db is empty but ${file} shows the vault held secrets: restore store.db, or destroy the vault to start over`,
+      );
+    }
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+function isDestroyed(store: Store): boolean {
+  checkSchema(store);
+  return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
+}
+
+/**
+ * Checkpoints and hashes `store.db`; `null` when the checkpoint was partial,
+ * the disk is full, or the file is not the one SQLite opened.
+ */
+export function sealable(
+  vault: Pick<OpenedVault, "store" | "keys" | "dir" | "database">,
+): Uint8Array | null {
+  try {
+    if (!vault.store.checkpoint()) return null;
+  } catch (error) {
+    if (error instanceof StorageError) return null;
+    throw error;
+  }
+  const path = join(vault.dir, VAULT_FILES.database);
+  return hashDatabase(vault.keys.seal, path, vault.database);
+}
+
+/** Writes the seal unless the disk refuses: it only saves a verification. */
+export function trySeal(dir: string, seal: Uint8Array, format: number): void {
+  try {
+    writeSeal(dir, seal, format);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+  }
+}
+
+/**
+ * Open's integrity step: a file that matches its seal is exactly as last
+ * closed; anything else (an unclean exit, another process writing,
+ * tampering) is verified in full and, if it holds, sealed anew.
+ */
+function settle(
+  vault: Omit<OpenedVault, "openedSealed" | "recovery">,
+): boolean {
+  const version = vault.store.dataVersion();
+  const current = sealable(vault);
+  const seal = readSeal(vault.dir);
+  if (current && seal && equalBytes(current, seal)) return true;
+  verifyVault(vault.store, vault.keys);
+  if (current && vault.store.dataVersion() === version) {
+    trySeal(vault.dir, current, vault.meta.format);
+  }
+  return false;
+}
+
+async function openOnce(
+  options: OpenOptions,
+  checked: CheckedOptions,
+): Promise<OpenedVault | "destroyed"> {
+  const path = resolveVaultPath(options);
+  requireVaultAccess(path);
+  if (!checked.create && !exists(join(path, VAULT_FILES.database))) {
+    throw new VaultNotFoundError(path);
+  }
+  const dir = prepareVaultDir(path);
+  if (dir !== path) requireVaultAccess(dir);
+  requireVaultFileAccess(dir);
+  const owner = vaultOwner(dir);
+  const { database, present } = prepareVaultFiles(dir, owner, checked.create);
+  const store = openStore(join(dir, VAULT_FILES.database), checked);
+  try {
+    const empty = isEmpty(store);
+    if (empty) checkEmptyDatabase(present);
+    if (empty && !checked.create) throw new VaultNotFoundError(dir);
+    if (!empty && isDestroyed(store)) {
+      store.close();
+      removeVaultFiles(dir);
+      return "destroyed";
+    }
+    const unlocked =
+      (empty ? await createVault(store, dir, checked.factors) : null) ??
+        await unlockVault(store, dir, owner);
+    const keys = deriveSubKeys(unlocked.dek);
+    unlocked.dek.fill(0);
+    const base = {
+      dir,
+      store,
+      table: entryTable(store),
+      keys,
+      meta: unlocked.meta,
+      database,
+    };
+    if (checked.recover) {
+      return { ...base, openedSealed: false, recovery: surveyVault(base) };
+    }
+    return { ...base, openedSealed: settle(base), recovery: null };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens (or creates) the vault the options name. A vault whose destroy was
+ * interrupted is removed first, and then counts as no vault. Every error is
+ * a {@linkcode SecretsEngineError}.
+ */
+export async function openVault(options: OpenOptions): Promise<OpenedVault> {
+  try {
+    const checked = checkOptions(options);
+    const opened = await openOnce(options, checked);
+    if (opened !== "destroyed") return opened;
+    const again = await openOnce(options, checked);
+    if (again !== "destroyed") return again;
+    throw new InitializationError("the vault is being destroyed meanwhile");
+  } catch (error) {
+    if (error instanceof SecretsEngineError) throw error;
+    throw translateOsError(error);
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The files of a vault on disk: their names and modes, checks that refuse
+ * symlinks, hard links, other owners and loose permissions, exclusive and
+ * atomic writes, and removal of exactly the engine's own files in an order
+ * that an interruption cannot turn into a vault that neither opens nor
+ * destroys.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { randomBytes } from "../crypto.ts";
+import { SecurityError } from "../errors.ts";
+
+/** The names of the files a vault directory holds, and nothing else. */
+export const VAULT_FILES = {
+  keyfile: ".keyfile",
+  pendingKeyfile: ".keyfile.pending",
+  database: "store.db",
+  wal: "store.db-wal",
+  shm: "store.db-shm",
+  seal: "meta.json",
+} as const;
+
+/** Mode of the vault directory. */
+export const DIR_MODE = 0o700;
+/** Mode of the keyfile: read-only for its owner. */
+export const KEYFILE_MODE = 0o400;
+/** Mode of the database, its WAL and SHM files, and the seal. */
+export const FILE_MODE = 0o600;
+
+/**
+ * The order `destroy` removes files in. The keys go first (without them
+ * nothing decrypts); the WAL and SHM go before the database, which holds the
+ * destroyed marker to the end, so an interrupted removal leaves either a
+ * marked database (the next open finishes the job) or none.
+ */
+const KEY_FILES = [
+  VAULT_FILES.keyfile,
+  VAULT_FILES.pendingKeyfile,
+  VAULT_FILES.seal,
+];
+const DATABASE_FILES = [
+  VAULT_FILES.wal,
+  VAULT_FILES.shm,
+  VAULT_FILES.database,
+];
+
+const GROUP_OTHER_BITS = 0o077;
+const TEMP_FILE =
+  /^(?:\.keyfile|\.keyfile\.pending|meta\.json|\.owner)\.[0-9a-f]{16}\.tmp$/;
+const isPosix = Deno.build.os !== "windows";
+
+/** Who owns a vault: the user id its files must have (`null` on Windows). */
+export type Owner = number | null;
+
+function checkMode(info: Deno.FileInfo, what: string, path: string): void {
+  if (isPosix && info.mode !== null && info.mode & GROUP_OTHER_BITS) {
+    const mode = info.mode & 0o777;
+    const fixed = (mode & ~GROUP_OTHER_BITS).toString(8);
+    throw new SecurityError(
+      `${what} has mode ${mode.toString(8).padStart(4, "0")}: ` +
+        `group and other must have no access (run: chmod ${fixed} ${path})`,
+    );
+  }
+}
+
+function checkOwner(info: Deno.FileInfo, owner: Owner, what: string): void {
+  if (owner !== null && info.uid !== owner) {
+    throw new SecurityError(
+      `${what} is owned by user ${info.uid}, not by this process's user ${owner}: ` +
+        "another user could read what is written to it",
+    );
+  }
+}
+
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+function randomSuffix(): string {
+  return Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, "0"))
+    .join("");
+}
+
+/**
+ * The user this process creates files as, learnt without `--allow-sys`: the
+ * owner of a file it creates in `dir` and removes at once.
+ */
+function probeOwner(dir: string): Owner {
+  if (!isPosix) return null;
+  const probe = join(dir, `.owner.${randomSuffix()}.tmp`);
+  try {
+    using file = Deno.openSync(probe, {
+      write: true,
+      createNew: true,
+      mode: FILE_MODE,
+    });
+    return file.statSync().uid;
+  } finally {
+    removeIfPresent(probe);
+  }
+}
+
+/**
+ * Creates the vault directory (mode 0700) if it is missing, checks its
+ * mode, and returns its real path. A vault path may pass through symlinks;
+ * the files inside may not.
+ *
+ * @example
+ * ```ts
+ * import { prepareVaultDir } from "./vault_files.ts";
+ * const parent = Deno.makeTempDirSync();
+ * const dir = prepareVaultDir(`${parent}/vault`);
+ * Deno.removeSync(parent, { recursive: true });
+ * console.assert(dir.endsWith("vault"));
+ * ```
+ */
+export function prepareVaultDir(path: string): string {
+  if (lstatOrNull(path) === null) {
+    Deno.mkdirSync(path, { recursive: true, mode: DIR_MODE });
+    if (isPosix) Deno.chmodSync(path, DIR_MODE);
+  }
+  // Stat through the granted path: the real one may lie outside the grant,
+  // which the caller reports as a PermissionError naming it.
+  const info = Deno.statSync(path);
+  const dir = Deno.realPathSync(path);
+  if (!info.isDirectory) {
+    throw new SecurityError("the vault path is not a directory");
+  }
+  checkMode(info, "the vault directory", dir);
+  return dir;
+}
+
+/**
+ * The user every file of the vault directory `dir` must belong to: this
+ * process's, learnt by creating a file there. A directory owned by anyone
+ * else is a {@linkcode SecurityError}.
+ *
+ * @example
+ * ```ts
+ * import { vaultOwner } from "./vault_files.ts";
+ * const owner = vaultOwner(Deno.makeTempDirSync());
+ * console.assert(owner === null || typeof owner === "number");
+ * ```
+ */
+export function vaultOwner(dir: string): Owner {
+  const owner = probeOwner(dir);
+  checkOwner(Deno.lstatSync(dir), owner, "the vault directory");
+  return owner;
+}
+
+/**
+ * Checks one vault file and returns what `lstat` says of it, or `null` when
+ * it is missing. A symlink, anything but a regular file, a file with more
+ * than one hard link (it would survive `destroy()` elsewhere), another
+ * owner, or group/other access is a {@linkcode SecurityError}.
+ *
+ * @example
+ * ```ts
+ * import { inspectVaultFile } from "./vault_files.ts";
+ * console.assert(inspectVaultFile(`${Deno.makeTempDirSync()}/meta.json`, null) === null);
+ * ```
+ */
+export function inspectVaultFile(
+  path: string,
+  owner: Owner,
+): Deno.FileInfo | null {
+  const info = lstatOrNull(path);
+  if (info === null) return null;
+  const name = path.split(/[\\/]/).pop() ?? path;
+  if (info.isSymlink) {
+    throw new SecurityError(`${name} is a symlink; vault files never are`);
+  }
+  if (!info.isFile) throw new SecurityError(`${name} is not a regular file`);
+  if (isPosix && info.nlink !== null && info.nlink > 1) {
+    throw new SecurityError(
+      `${name} has ${info.nlink} hard links: another path shares its contents`,
+    );
+  }
+  checkMode(info, name, path);
+  checkOwner(info, owner, name);
+  return info;
+}
+
+/**
+ * Reads a small vault file, refusing (with `null`) anything that is not a
+ * regular file of at most `maxBytes` at the moment it is opened: a FIFO
+ * swapped in would block the read forever, a huge file would be read whole.
+ *
+ * @example
+ * ```ts
+ * import { readSmallFile } from "./vault_files.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${dir}/meta.json`, "{}");
+ * console.assert(readSmallFile(`${dir}/meta.json`, 64)?.length === 2);
+ * ```
+ */
+export function readSmallFile(
+  path: string,
+  maxBytes: number,
+): Uint8Array | null {
+  const before = lstatOrNull(path);
+  if (before === null || !before.isFile || before.size > maxBytes) return null;
+  using file = Deno.openSync(path, { read: true });
+  const info = file.statSync();
+  if (!info.isFile || info.ino !== before.ino || info.size > maxBytes) {
+    return null;
+  }
+  const data = new Uint8Array(info.size);
+  for (let done = 0; done < data.length;) {
+    const n = file.readSync(data.subarray(done));
+    if (n === null) return null;
+    done += n;
+  }
+  return data;
+}
+
+/**
+ * Creates `path` with `mode` from the first byte on, failing if it exists,
+ * so no other process ever sees it with looser permissions.
+ *
+ * @example
+ * ```ts
+ * import { createExclusive } from "./vault_files.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * createExclusive(path, 0o600);
+ * console.assert(Deno.statSync(path).size === 0);
+ * ```
+ */
+export function createExclusive(
+  path: string,
+  mode: number,
+  data: Uint8Array = new Uint8Array(),
+): void {
+  using file = Deno.openSync(path, { write: true, createNew: true, mode });
+  for (let done = 0; done < data.length;) {
+    done += file.writeSync(data.subarray(done));
+  }
+  file.syncSync();
+}
+
+/** Makes a rename or removal in `dir` durable. */
+export function syncDir(dir: string): void {
+  if (!isPosix) return;
+  using handle = Deno.openSync(dir, { read: true });
+  handle.syncSync();
+}
+
+/**
+ * Replaces `dir/name` with `data` atomically: a temporary file in the same
+ * directory, fsync, rename, fsync of the directory. A crash leaves the old
+ * file or the new one, never a mix.
+ *
+ * @example
+ * ```ts
+ * import { writeAtomic } from "./vault_files.ts";
+ * const dir = Deno.makeTempDirSync();
+ * writeAtomic(dir, "meta.json", new TextEncoder().encode("{}"), 0o600);
+ * console.assert(Deno.readTextFileSync(`${dir}/meta.json`) === "{}");
+ * ```
+ */
+export function writeAtomic(
+  dir: string,
+  name: string,
+  data: Uint8Array,
+  mode: number,
+): void {
+  const temp = join(dir, `${name}.${randomSuffix()}.tmp`);
+  try {
+    createExclusive(temp, mode, data);
+    Deno.renameSync(temp, join(dir, name));
+  } catch (error) {
+    removeIfPresent(temp);
+    throw error;
+  }
+  syncDir(dir);
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    Deno.removeSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/**
+ * Removes the vault's own files, keys first and database last (and the
+ * temporary files its writes left behind), then the directory if that left
+ * it empty. With `keepDatabase` (the destroyed marker is still only in the
+ * WAL) the database files stay for the next open to remove. A file the
+ * engine did not create survives, and so does the directory holding it. A
+ * file already gone is fine: this finishes an interrupted run.
+ *
+ * @example
+ * ```ts
+ * import { removeVaultFiles } from "./vault_files.ts";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeTextFileSync(`${dir}/notes.txt`, "mine");
+ * removeVaultFiles(dir);
+ * console.assert(Deno.readTextFileSync(`${dir}/notes.txt`) === "mine");
+ * ```
+ */
+export function removeVaultFiles(
+  dir: string,
+  options: { keepDatabase?: boolean } = {},
+): void {
+  const names = options.keepDatabase
+    ? KEY_FILES
+    : [...KEY_FILES, ...DATABASE_FILES];
+  for (const name of names) removeIfPresent(join(dir, name));
+  let othersRemain = false;
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.isFile && TEMP_FILE.test(entry.name)) {
+      removeIfPresent(join(dir, entry.name));
+    } else {
+      othersRemain = true;
+    }
+  }
+  if (!othersRemain) removeIfPresent(dir);
+  else syncDir(dir);
+}
