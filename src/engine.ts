@@ -10,6 +10,7 @@
 import { hmacText } from "./crypto.ts";
 import {
   ClosedError,
+  DecryptionError,
   IntegrityError,
   KeyNotFoundError,
   SecretsEngineError,
@@ -20,6 +21,7 @@ import { compileGlob } from "./glob.ts";
 import { type BindingFactor, recordedFactors } from "./keys/factors.ts";
 import { type NameIndex, nameIndex } from "./name_index.ts";
 import {
+  closeVault,
   type OpenedVault,
   type OpenOptions,
   openVault,
@@ -131,7 +133,8 @@ export class SecretsEngine implements AsyncDisposable {
   readonly #memo = new Map<string, string>();
   // Why the engine is closed, or null while it is open.
   #closed: string | null = null;
-  // Set once a check failed: the file is then never sealed by this engine.
+  // Set once a check failed or a row did not decrypt: the file is then
+  // never sealed by this engine, so the next open verifies it in full.
   #damaged = false;
 
   private constructor(vault: OpenedVault) {
@@ -479,7 +482,9 @@ export class SecretsEngine implements AsyncDisposable {
       const error = thrown instanceof SecretsEngineError
         ? thrown
         : translateOsError(thrown);
-      if (error instanceof IntegrityError) this.#damaged = true;
+      if (error instanceof IntegrityError || error instanceof DecryptionError) {
+        this.#damaged = true;
+      }
       if (error instanceof ClosedError && this.#closed === null) {
         this.#shutdown(error.message);
       }
@@ -505,8 +510,7 @@ export class SecretsEngine implements AsyncDisposable {
 
   #shutdown(reason = "the secrets engine is closed"): void {
     this.#closed = reason;
-    this.#vault.store.close();
-    for (const key of Object.values(this.#vault.keys)) key.fill(0);
+    closeVault(this.#vault);
     this.#memo.clear();
     this.#index.clear();
   }

@@ -307,6 +307,16 @@ async function openOnce(
 }
 
 /**
+ * Closes the vault's connection and zeroes its sub-keys: best effort in
+ * JavaScript, where strings and the engine's internal copies cannot be
+ * wiped, but no key stays readable in the buffers the engine owns.
+ */
+export function closeVault(vault: OpenedVault): void {
+  vault.store.close();
+  for (const key of Object.values(vault.keys)) key.fill(0);
+}
+
+/**
  * Opens (or creates) the vault the options name. A vault whose destroy was
  * interrupted is removed first, and then counts as no vault. Every error is
  * a {@linkcode SecretsEngineError}.
