@@ -148,3 +148,39 @@ export async function readUntil(
   await reader.cancel();
   return text;
 }
+
+/** The JSON line `tests/process/probe_child.ts` printed last. */
+export interface ProbeResult {
+  ok?: boolean;
+  info?: { factors: string[] };
+  error?: string;
+  engine?: boolean;
+  code?: string | null;
+  flag?: string | null;
+  message?: string | null;
+}
+
+/** Runs `probe_child.ts` on `vault` with `flags`, returning what it printed. */
+export async function runProbe(
+  flags: string[],
+  vault: string,
+  step: "open" | "info" | "write-loop",
+): Promise<ProbeResult> {
+  const child = new URL("./process/probe_child.ts", import.meta.url).pathname;
+  const result = await runDeno([
+    "run",
+    "--no-prompt",
+    ...flags,
+    child,
+    vault,
+    step,
+  ]);
+  const last = result.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(last);
+  } catch {
+    throw new Error(
+      `probe printed no result: ${result.stdout}${result.stderr}`,
+    );
+  }
+}

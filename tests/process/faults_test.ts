@@ -10,6 +10,8 @@ import assertStrict from "node:assert/strict";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
+  canChown,
+  canRun,
   canSpawn,
   openVault,
   readUntil,
@@ -21,6 +23,7 @@ import {
   IntegrityError,
   SecretsEngine,
   SecurityError,
+  StorageError,
 } from "../../mod.ts";
 
 const isPosix = Deno.build.os !== "windows";
@@ -31,9 +34,71 @@ async function vaultWithSecret(dir: string): Promise<string> {
   return join(dir, "vault");
 }
 
+/**
+ * Makes a vault with `kept`, then has a child write `after.crash`, print
+ * `ack` and die by SIGKILL with the write in the WAL.
+ */
+async function killedAfterWrite(dir: string): Promise<string> {
+  const vault = await vaultWithSecret(dir);
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      `--allow-read=${vault}`,
+      `--allow-write=${vault}`,
+      new URL("./hold_child.ts", import.meta.url).pathname,
+      vault,
+      "after.crash",
+      "survived",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  assert((await readUntil(child.stdout, "ack")).includes("ack"));
+  child.kill("SIGKILL");
+  assertEquals((await child.status).signal, "SIGKILL");
+  assert(
+    (await Deno.stat(join(vault, "store.db-wal"))).size > 0,
+    "the write is in the WAL",
+  );
+  return vault;
+}
+
 Deno.test({
   name:
     "a write followed by SIGKILL reopens with no error and the value present",
+  ignore: !canSpawn,
+  fn: async () => {
+    await using dir = await tempDir();
+    await killedAfterWrite(dir.path);
+
+    await using engine = await openVault(dir.path);
+    assertEquals(await engine.get("after.crash"), "survived");
+    assertEquals(await engine.get("kept"), "value");
+  },
+});
+
+// Issue #9, item 16, a documented limit: the WAL holds the writes since the
+// last checkpoint, and nothing outside it records them, so losing it rolls
+// the vault back to its last intact commit in store.db, silently.
+Deno.test({
+  name:
+    "WAL damage: losing the WAL after SIGKILL rolls back to the last checkpoint (documented limit)",
+  ignore: !canSpawn,
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = await killedAfterWrite(dir.path);
+    await Deno.remove(join(vault, "store.db-wal"));
+    await Deno.remove(join(vault, "store.db-shm"));
+    await using engine = await openVault(dir.path);
+    assertEquals(await engine.get("after.crash"), null);
+    assertEquals(await engine.get("kept"), "value");
+  },
+});
+
+// Issue #9, item 3: a process writing while another destroyed the vault kept
+// acknowledging writes into the deleted files (46 lost, no error).
+Deno.test({
+  name: "destroy while a process writes: its next write fails with ClosedError",
   ignore: !canSpawn,
   fn: async () => {
     await using dir = await tempDir();
@@ -43,25 +108,61 @@ Deno.test({
         "run",
         `--allow-read=${vault}`,
         `--allow-write=${vault}`,
-        new URL("./hold_child.ts", import.meta.url).pathname,
+        new URL("./probe_child.ts", import.meta.url).pathname,
         vault,
-        "after.crash",
-        "survived",
+        "write-loop",
       ],
       stdout: "piped",
       stderr: "inherit",
     }).spawn();
-    assert((await readUntil(child.stdout, "ack")).includes("ack"));
-    child.kill("SIGKILL");
-    assertEquals((await child.status).signal, "SIGKILL");
-    assert(
-      (await Deno.stat(join(vault, "store.db-wal"))).size > 0,
-      "the write is in the WAL",
-    );
+    const [early, rest] = child.stdout.tee();
+    await readUntil(early, "ack 20");
+    const output = new Response(rest).text();
+    await (await openVault(dir.path)).destroy();
+    assertEquals((await child.status).code, 0);
+    const last = JSON.parse((await output).trim().split("\n").pop() ?? "");
+    assertEquals(last.code, "CLOSED", JSON.stringify(last));
+    assert(/destroyed/.test(last.message));
+  },
+});
 
-    await using engine = await openVault(dir.path);
-    assertEquals(await engine.get("after.crash"), "survived");
-    assertEquals(await engine.get("kept"), "value");
+// Issue #9, item 10: a full disk gave a raw ERR_SQLITE_ERROR from set() and
+// from every later open(), so the vault could not even be read.
+Deno.test({
+  name:
+    "disk full: writes are a StorageError, and the vault still opens and reads",
+  ignore: !canChown || !canRun("mount") || !canRun("umount"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const mount = (args: string[]) =>
+      new Deno.Command(args[0], { args: args.slice(1) }).output();
+    const mounted = await mount([
+      "mount",
+      "-t",
+      "tmpfs",
+      "-o",
+      "size=1m",
+      "tmpfs",
+      dir.path,
+    ]);
+    assert(mounted.success, new TextDecoder().decode(mounted.stderr));
+    try {
+      const filler = "x".repeat(16 * 1024);
+      {
+        await using engine = await openVault(dir.path);
+        await engine.set("kept", "value");
+        const error = await assertRejects(async () => {
+          for (let i = 0; i < 1000; i++) await engine.set(`fill.${i}`, filler);
+        }, StorageError);
+        assert(/disk .* is full/.test(error.message), error.message);
+        assertEquals(await engine.get("kept"), "value");
+      }
+      await using engine = await openVault(dir.path);
+      assertEquals(await engine.get("kept"), "value");
+      await assertRejects(() => engine.set("more", filler), StorageError);
+    } finally {
+      await mount(["umount", dir.path]);
+    }
   },
 });
 

@@ -14,6 +14,7 @@ import {
   type ChildResult,
   openVault,
   runDeno,
+  runProbe,
   SPAWN_SKIP_REASON,
   tempDir,
 } from "../_helpers.ts";
@@ -204,3 +205,51 @@ Deno.test({
 });
 
 if (!canSpawn) console.log(`least_privilege_test: ${SPAWN_SKIP_REASON}`);
+
+// Issue #9, item 10: a --deny-read or --deny-write on one vault file inside
+// a granted directory reached the caller as a raw NotCapable.
+Deno.test({
+  name: "deny flags: a denied vault file is a PermissionError naming it",
+  ignore: !canSpawn,
+  fn: async (t) => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    {
+      await using engine = await openVault(dir.path);
+      await engine.set("a", "1");
+    }
+    const grant = [`--allow-read=${vault}`, `--allow-write=${vault}`];
+    for (const [deny, file] of [["read", ".keyfile"], ["write", "store.db"]]) {
+      await t.step(`--deny-${deny}=${file}`, async () => {
+        const path = join(vault, file);
+        const result = await runProbe(
+          [...grant, `--deny-${deny}=${path}`],
+          vault,
+          "open",
+        );
+        assertEquals(result.code, "PERMISSION", JSON.stringify(result));
+        assertEquals(result.flag, `--allow-${deny}=${path}`);
+      });
+    }
+  },
+});
+
+// Issue #9, item 7: under -A, 0.1 bound a new vault to every factor, so the
+// same vault opened differently from a scoped run.
+Deno.test({
+  name:
+    "default factors: a vault created under -A is bound to its keyfile alone",
+  ignore: !canSpawn,
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const created = await runProbe(["-A"], vault, "info");
+    assertEquals(created.info?.factors, [], JSON.stringify(created));
+    const scoped = await runProbe(
+      [`--allow-read=${vault}`, `--allow-write=${vault}`],
+      vault,
+      "open",
+    );
+    assertEquals(scoped.ok, true, JSON.stringify(scoped));
+  },
+});
