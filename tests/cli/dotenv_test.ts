@@ -1,5 +1,5 @@
-import { assertEquals } from "./_assert.ts";
-import { formatDotenv, parseDotenv } from "../src/dotenv.ts";
+import { assertEquals } from "../_assert.ts";
+import { formatDotenv, parseDotenv } from "../../src/cli/dotenv.ts";
 
 const pairs = (text: string) =>
   parseDotenv(text).entries.map(({ key, value }) => [key, value]);

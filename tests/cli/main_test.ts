@@ -6,7 +6,7 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertFalse } from "./_assert.ts";
+import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import {
   canSpawn,
   type ChildResult,
@@ -14,10 +14,10 @@ import {
   runDeno,
   SPAWN_SKIP_REASON,
   tempDir,
-} from "./_helpers.ts";
-import { parseDotenv } from "../src/dotenv.ts";
+} from "../_helpers.ts";
+import { parseDotenv } from "../../src/cli/dotenv.ts";
 
-const CLI = new URL("../src/cli.ts", import.meta.url).pathname;
+const CLI = new URL("../../src/cli/main.ts", import.meta.url).pathname;
 
 function cli(
   vault: string,
@@ -344,8 +344,8 @@ test("info shows the vault without values; destroy needs --yes off a terminal", 
   const info = await cli(vault, ["info"]);
   assertEquals(info.code, 0);
   assert(
-    info.stdout.includes(`path:    ${vault}`) &&
-      info.stdout.includes("entries: 1"),
+    info.stdout.includes(`path:     ${vault}`) &&
+      info.stdout.includes("entries:  1"),
   );
   assertFalse(info.stdout.includes("secret-info"));
   assertEquals((await cli(vault, ["destroy"])).code, 2);

@@ -34,6 +34,9 @@ export interface DotenvResult {
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+// How a single quote is written inside a single-quoted shell word: close the
+// quote, an escaped quote, open it again.
+const SHELL_QUOTE = "'\\''";
 const ESCAPES: Record<string, string> = {
   n: "\n",
   r: "\r",
@@ -41,10 +44,6 @@ const ESCAPES: Record<string, string> = {
   '"': '"',
   "\\": "\\",
 };
-
-function unescapeDouble(text: string): string {
-  return text.replace(/\\([nrt"\\])/g, (_, c: string) => ESCAPES[c]);
-}
 
 /** Finds the closing quote of a value that starts at `lines[start]`. */
 function readQuoted(
@@ -54,19 +53,21 @@ function readQuoted(
 ): { value: string; end: number; after: string } | null {
   const quote = rest[0];
   let text = rest.slice(1);
+  let value = "";
+  let i = 0;
   for (let end = start; end < lines.length; end++) {
-    for (let i = 0; i < text.length; i++) {
-      if (quote === '"' && text[i] === "\\") {
+    for (; i < text.length; i++) {
+      const char = text[i];
+      if (quote === '"' && char === "\\" && i + 1 < text.length) {
+        value += ESCAPES[text[i + 1]] ?? `\\${text[i + 1]}`;
         i++;
-        continue;
-      }
-      if (text[i] === quote) {
-        const raw = text.slice(0, i);
-        return {
-          value: quote === '"' ? unescapeDouble(raw) : raw,
-          end,
-          after: text.slice(i + 1),
-        };
+      } else if (quote === "'" && text.startsWith(SHELL_QUOTE, i)) {
+        value += "'";
+        i += SHELL_QUOTE.length - 1;
+      } else if (char === quote) {
+        return { value, end, after: text.slice(i + 1) };
+      } else {
+        value += char;
       }
     }
     if (end + 1 < lines.length) {
@@ -89,12 +90,15 @@ function readQuoted(
  * ```
  */
 export function parseDotenv(text: string): DotenvResult {
-  const lines = text.replace(/\r\n?/g, "\n").split("\n");
+  // Split on LF alone: a CR inside a quoted value is part of it, and the
+  // trim of every line drops the CR of a CRLF file.
+  const lines = text.split("\n");
   const entries: DotenvEntry[] = [];
   const errors: DotenvError[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "" || line.startsWith("#")) continue;
+    // Only the start is trimmed here: a quoted value keeps trailing spaces.
+    const line = lines[i].trimStart();
+    if (line.trim() === "" || line.startsWith("#")) continue;
     const body = line.replace(/^export\s+/, "");
     const eq = body.indexOf("=");
     if (eq < 0) {
@@ -106,7 +110,7 @@ export function parseDotenv(text: string): DotenvResult {
       errors.push({ line: i + 1, message: "the key is not a valid name" });
       continue;
     }
-    const rest = body.slice(eq + 1).trim();
+    const rest = body.slice(eq + 1).trimStart();
     if (rest[0] === '"' || rest[0] === "'" || rest[0] === "`") {
       const quoted = readQuoted(lines, i, rest);
       if (quoted === null) {
@@ -127,31 +131,29 @@ export function parseDotenv(text: string): DotenvResult {
       i = quoted.end;
       continue;
     }
-    entries.push({ key, value: rest.replace(/\s+#.*$/, ""), line: i + 1 });
+    const value = rest.trimEnd().replace(/\s+#.*$/, "");
+    entries.push({ key, value, line: i + 1 });
   }
   return { entries, errors };
 }
 
 /**
- * Formats entries as dotenv lines, double-quoting and escaping every value
- * so that {@linkcode parseDotenv} reads back exactly what was written.
+ * Formats entries as `KEY='value'` lines quoted for POSIX shells: inside
+ * single quotes nothing is special, and a quote is written `'\''`. So
+ * `eval "$(secrets export)"` and `set -a; . ./file` give back every value
+ * byte for byte (`$`, backquotes and newlines included), and
+ * {@linkcode parseDotenv} reads the file back the same.
  *
  * @example
  * ```ts
- * import { formatDotenv, parseDotenv } from "./dotenv.ts";
- * const text = formatDotenv([["A", 'say "hi"\n']]);
- * console.assert(parseDotenv(text).entries[0].value === 'say "hi"\n');
+ * import { formatDotenv } from "./dotenv.ts";
+ * console.assert(formatDotenv([["A", "it's $HOME"]]) === "A='it'\\''s $HOME'\n");
  * ```
  */
 export function formatDotenv(
   entries: readonly (readonly [string, string])[],
 ): string {
-  return entries.map(([key, value]) => {
-    const escaped = value
-      .replace(/\\/g, "\\\\")
-      .replace(/"/g, '\\"')
-      .replace(/\n/g, "\\n")
-      .replace(/\r/g, "\\r");
-    return `${key}="${escaped}"\n`;
-  }).join("");
+  return entries.map(([key, value]) =>
+    `${key}='${value.replaceAll("'", SHELL_QUOTE)}'\n`
+  ).join("");
 }

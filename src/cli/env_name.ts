@@ -14,7 +14,7 @@
  * @module
  */
 
-import { ValidationError } from "./errors.ts";
+import { ValidationError } from "../errors.ts";
 
 /**
  * The environment variable name for a secret name, by the rule above.
@@ -67,4 +67,26 @@ export function toEnvNames(names: readonly string[]): Map<string, string> {
     result.set(name, env);
   }
   return result;
+}
+
+/**
+ * Maps names to environment names like {@linkcode toEnvNames}, setting
+ * aside (rather than failing on) names with nothing to keep, such as a name
+ * written only in another script.
+ *
+ * @example
+ * ```ts
+ * import { splitEnvNames } from "./env_name.ts";
+ * const { mapped, unmapped } = splitEnvNames(["db.url", "パスワード"]);
+ * console.assert(mapped.get("db.url") === "DB_URL" && unmapped[0] === "パスワード");
+ * ```
+ */
+export function splitEnvNames(
+  names: readonly string[],
+): { mapped: Map<string, string>; unmapped: string[] } {
+  const hasEnvName = (name: string) => /[A-Za-z0-9]/.test(name);
+  return {
+    mapped: toEnvNames(names.filter(hasEnvName)),
+    unmapped: names.filter((name) => !hasEnvName(name)),
+  };
 }

@@ -1,0 +1,87 @@
+/**
+ * What every command of the `secrets` CLI shares: its table entry, the
+ * parsed arguments it receives, the two failures it may throw, and the exit
+ * codes.
+ *
+ * @module
+ */
+
+import type { OpenOptions, SecretsEngine } from "../engine.ts";
+
+/** The exit codes: 0 success, 1 failure, 2 usage; `run` adds its own. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  notExecutable: 126,
+  notFound: 127,
+  signalBase: 128,
+} as const;
+
+/** A usage mistake: printed with a pointer to `--help`, exit code 2. */
+export class UsageError extends Error {}
+
+/** A failure already explained to the user: exit code 1. */
+export class Failure extends Error {}
+
+/** Every command option, as `node:util` `parseArgs` takes them. */
+export const COMMAND_OPTIONS = {
+  value: { type: "string" },
+  prefix: { type: "string" },
+  format: { type: "string" },
+  force: { type: "boolean" },
+  only: { type: "string", multiple: true },
+  redact: { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
+} as const;
+
+/** The name of a command option. */
+export type OptionName = keyof typeof COMMAND_OPTIONS;
+
+/** A command's arguments, parsed. */
+export interface Parsed {
+  /** The operands, `--` and what follows it excluded except for `run`. */
+  operands: string[];
+  /** What follows `--`, for `run`. */
+  afterDashes: string[];
+  /** The command options given. */
+  values: {
+    value?: string;
+    prefix?: string;
+    format?: string;
+    force?: boolean;
+    only?: string[];
+    redact?: boolean;
+    yes?: boolean;
+  };
+}
+
+/** What a command runs with. */
+export interface Context {
+  /** Its arguments. */
+  args: Parsed;
+  /**
+   * Opens the vault the global options name. Only the commands that store
+   * (`set`, `import`) may pass `create: true`; the others find no vault as
+   * a failure that names the path.
+   */
+  open(options?: Pick<OpenOptions, "create" | "recover">): Promise<
+    SecretsEngine
+  >;
+}
+
+/** One entry of the command table. */
+export interface Command {
+  /** The synopsis after `secrets`. */
+  usage: string;
+  /** One line for `--help`. */
+  summary: string;
+  /** The options it takes. */
+  options: readonly OptionName[];
+  /** How many operands it takes, at least and at most. */
+  operands: readonly [min: number, max: number];
+  /** Whether its operands are secret names, which must not be empty. */
+  takesNames?: boolean;
+  /** Runs it, resolving to the exit code. */
+  run(context: Context): Promise<number>;
+}

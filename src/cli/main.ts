@@ -1,0 +1,214 @@
+/**
+ * `secrets`: manage a vault from the command line, and run programs with
+ * its secrets in their environment, without a `.env` file on disk.
+ *
+ *     secrets set openai.apiKey            # prompts, without echo
+ *     secrets run -- node server.js        # OPENAI_API_KEY is set for it
+ *
+ * Exit codes: 0 success; 1 not found or failed; 2 usage error. `run`
+ * returns the program's own code, 128 + N when signal N ended it, 126 when
+ * the program is not executable and 127 when it does not exist. No input
+ * and no missing permission ever prints a stack trace; Deno never prompts.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@scope/secrets/cli";
+ * const code = await main(["--help"]);
+ * console.assert(code === 0);
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { SecretsEngine } from "../engine.ts";
+import { SecretsEngineError } from "../errors.ts";
+import {
+  type Command,
+  COMMAND_OPTIONS,
+  type Context,
+  EXIT,
+  Failure,
+  type OptionName,
+  type Parsed,
+  UsageError,
+} from "./command.ts";
+import { get, has, list, remove, set } from "./entries.ts";
+import { ReaderGone, warn, write } from "./io.ts";
+import { run } from "./run.ts";
+import { exportSecrets, importFile } from "./transfer.ts";
+import { destroy, info, recover } from "./vault.ts";
+
+/** Every command: adding one is a file and a line here. */
+const COMMANDS: Record<string, Command> = {
+  set,
+  get,
+  list,
+  has,
+  delete: remove,
+  import: importFile,
+  export: exportSecrets,
+  run,
+  info,
+  destroy,
+  recover,
+};
+
+const GLOBAL_OPTIONS = {
+  path: { type: "string" },
+  xdg: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const GLOBAL_HELP = `Usage: secrets [--path DIR | --xdg] COMMAND [ARGS]
+
+Commands:
+${
+  Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(54)} ${c.summary}`)
+    .join("\n")
+}
+
+Options:
+  --path DIR   the vault directory (needs no --allow-env)
+  --xdg        use $XDG_CONFIG_HOME/secrets-engine
+  -h, --help   show help; "secrets COMMAND --help" for one command
+
+Patterns: * matches within one dot-separated segment, ** across segments,
+? one character; "list '**'" lists everything. A name that starts with "-"
+goes after "--": secrets get -- -name.
+
+Only set and import create a vault; every other command on a path with no
+vault says so. Exit codes: 0 ok, 1 not found or failed, 2 usage; run returns
+the program's own code (128+N for signal N, 126 not executable, 127 missing).
+`;
+
+function commandHelp(command: Command): string {
+  return `Usage: secrets [--path DIR | --xdg] ${command.usage}\n\n${command.summary}.\n`;
+}
+
+interface CommandLine {
+  name: string | undefined;
+  help: boolean;
+  path?: string;
+  xdg: boolean;
+  args: Parsed;
+}
+
+function parse(argv: string[]): CommandLine {
+  const { values, positionals, tokens } = parseArgs({
+    args: argv,
+    options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS },
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+  });
+  const dashes = tokens.findIndex((token) =>
+    token.kind === "option-terminator"
+  );
+  const before = dashes < 0
+    ? positionals
+    : tokens.slice(0, dashes).flatMap((token) =>
+      token.kind === "positional" ? [token.value] : []
+    );
+  const afterDashes = positionals.slice(before.length);
+  const [name, ...operands] = before;
+  const commandValues: Record<string, unknown> = {};
+  for (const key of Object.keys(COMMAND_OPTIONS) as OptionName[]) {
+    if (values[key] !== undefined) commandValues[key] = values[key];
+  }
+  const isRun = name === "run";
+  return {
+    name,
+    help: values.help === true,
+    path: values.path,
+    xdg: values.xdg === true,
+    args: {
+      operands: isRun ? operands : [...operands, ...afterDashes],
+      afterDashes: isRun ? afterDashes : [],
+      values: commandValues as Parsed["values"],
+    },
+  };
+}
+
+function checkShape(name: string, command: Command, args: Parsed): void {
+  for (const option of Object.keys(args.values) as OptionName[]) {
+    if (!command.options.includes(option)) {
+      throw new UsageError(`${name} takes no --${option}`);
+    }
+  }
+  const [min, max] = command.operands;
+  if (args.operands.length < min || args.operands.length > max) {
+    throw new UsageError(`usage: secrets ${command.usage}`);
+  }
+  if (command.takesNames && args.operands.some((operand) => operand === "")) {
+    throw new UsageError("a secret name cannot be empty");
+  }
+}
+
+function isParseError(error: unknown): error is TypeError {
+  return error instanceof TypeError && "code" in error &&
+    String(error.code).startsWith("ERR_PARSE_ARGS");
+}
+
+/** Prints what went wrong, never a stack trace, and gives the exit code. */
+function report(error: unknown): number {
+  if (error instanceof UsageError || isParseError(error)) {
+    warn(`${error.message} (see secrets --help)`);
+    return EXIT.usage;
+  }
+  if (error instanceof ReaderGone) return EXIT.ok;
+  if (error instanceof Failure || error instanceof SecretsEngineError) {
+    warn(error.message);
+    return EXIT.failed;
+  }
+  const name = error instanceof Error ? error.name : "error";
+  const message = error instanceof Error ? error.message : String(error);
+  warn(`unexpected ${name}: ${message}`);
+  return EXIT.failed;
+}
+
+/**
+ * Runs the command line `argv` (without the program name) and resolves to
+ * the exit code. Output goes to stdout and stderr; secret values appear only
+ * where a command prints them on purpose (`get`, `export`, `recover`).
+ *
+ * @example
+ * ```ts
+ * import { main } from "@scope/secrets/cli";
+ * console.assert(await main(["frobnicate"]) === 2);
+ * ```
+ */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const { name, help, path, xdg, args } = parse(argv);
+    if (name === undefined) {
+      (help ? write : warn)(GLOBAL_HELP);
+      return help ? EXIT.ok : EXIT.usage;
+    }
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (command === undefined) throw new UsageError(`unknown command: ${name}`);
+    if (help) {
+      write(commandHelp(command));
+      return EXIT.ok;
+    }
+    if (path !== undefined && xdg) {
+      throw new UsageError("--path and --xdg exclude each other");
+    }
+    checkShape(name, command, args);
+    const location = path !== undefined
+      ? { path }
+      : xdg
+      ? { location: "xdg" as const }
+      : {};
+    const context: Context = {
+      args,
+      open: (options = {}) =>
+        SecretsEngine.open({ ...location, create: false, ...options }),
+    };
+    return await command.run(context);
+  } catch (error) {
+    return report(error);
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,69 @@
+import { assertEquals } from "../_assert.ts";
+import {
+  MASK,
+  maskable,
+  MIN_REDACTED_LENGTH,
+  redactStream,
+} from "../../src/cli/redact.ts";
+
+async function redact(chunks: string[], values: string[]): Promise<string> {
+  let out = "";
+  for await (
+    const chunk of ReadableStream.from(chunks).pipeThrough(redactStream(values))
+  ) {
+    out += chunk;
+  }
+  return out;
+}
+
+Deno.test("values are masked wherever chunks split them", async () => {
+  const text = "token=sk-abcdef and again sk-abcdef.";
+  const expected = `token=${MASK} and again ${MASK}.`;
+  for (let size = 1; size <= text.length; size++) {
+    const chunks = text.match(new RegExp(`[^]{1,${size}}`, "g")) ?? [];
+    assertEquals(
+      await redact(chunks, ["sk-abcdef"]),
+      expected,
+      `chunks of ${size}`,
+    );
+  }
+});
+
+Deno.test("longer values win, special characters are literal, no values pass through", async () => {
+  assertEquals(
+    await redact(["abcdef abcdefgh a.c.e."], ["abcdef", "abcdefgh", "a.c.e."]),
+    `${MASK} ${MASK} ${MASK}`,
+  );
+  assertEquals(await redact(["axcxex"], ["a.c.e."]), "axcxex");
+  assertEquals(await redact(["plain text"], []), "plain text");
+});
+
+// Issue #10, item 6: output was held back until exit (a server's
+// "listening" line showed 4 s late).
+Deno.test("redact streaming: text that cannot start a value passes at once", async () => {
+  const transform = redactStream(["x".repeat(2000), "sk-live-123"]);
+  const writer = transform.writable.getWriter();
+  const reader = transform.readable.getReader();
+  writer.write("listening on :8080\nkey sk-li");
+  assertEquals((await reader.read()).value, "listening on :8080\nkey ");
+  writer.write("ve-123 done\n");
+  assertEquals((await reader.read()).value, `${MASK} done\n`);
+  await writer.close();
+});
+
+Deno.test("redact streaming: a value reaching into a held tail is never split", async () => {
+  assertEquals(
+    await redact(["abcdef", "g"], ["abcdef", "cdefgh"]),
+    `${MASK}g`,
+  );
+});
+
+// Issue #10, item 6: a short value such as `true` masked inside `construe`.
+Deno.test("redact minimum: values shorter than the minimum are not masked", async () => {
+  assertEquals(MIN_REDACTED_LENGTH, 6);
+  assertEquals(await redact(["construe on"], ["true", "on"]), "construe on");
+  assertEquals(maskable(["true", "secret", ""]), {
+    masked: ["secret"],
+    tooShort: 1,
+  });
+});
