@@ -55,16 +55,17 @@ export function nameIndex(source: IndexSource): NameIndex {
   function load(): Map<string, string | undefined> {
     const previous = index;
     return store.snapshot(() => {
-      const hashes = table.hashes();
+      const loaded = new Map<string, string | undefined>();
+      table.eachHash((hash) => loaded.set(hash, previous?.get(hash)));
       if (!lenient) {
         const { count } = readAccumulator(table, keys.tag);
-        if (count !== hashes.length) {
+        if (count !== loaded.size) {
           throw new IntegrityError(
-            `store.db lists ${hashes.length} entries where its integrity record says ${count}: it is damaged`,
+            `store.db lists ${loaded.size} entries where its integrity record says ${count}: it is damaged`,
           );
         }
       }
-      return new Map(hashes.map((hash) => [hash, previous?.get(hash)]));
+      return loaded;
     });
   }
 
@@ -92,11 +93,11 @@ export function nameIndex(source: IndexSource): NameIndex {
   function names(): string[] {
     const map = current();
     if ([...map.values()].includes(undefined)) {
-      for (const { hash, name } of table.names()) {
+      table.eachName((hash, name) => {
         if (map.has(hash) && map.get(hash) === undefined) {
           map.set(hash, decryptName(hash, name));
         }
-      }
+      });
     }
     return [...map.values()].filter((name) => name !== undefined);
   }

@@ -105,6 +105,7 @@ interface CheckedOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const OWNER_READ_WRITE = 0o600;
 // SQLite takes the timeout as a signed 32-bit int; above it Deno aborts.
 const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
 
@@ -182,7 +183,28 @@ function prepareVaultFiles(
   }
   const database = inspectVaultFile(path, owner);
   if (database === null) throw new Deno.errors.NotFound(path);
+  checkWritable(dir, present);
   return { database, present };
+}
+
+/**
+ * Refuses a database file its owner cannot write, before SQLite opens it:
+ * SQLite would open read-only and create `store.db-shm` with the same
+ * read-only mode, which then outlives the fix.
+ */
+function checkWritable(dir: string, present: Set<string>): void {
+  const files = [VAULT_FILES.database, VAULT_FILES.wal, VAULT_FILES.shm];
+  for (const file of files.filter((name) => present.has(name))) {
+    const path = join(dir, file);
+    const mode = Deno.lstatSync(path).mode;
+    if (mode !== null && (mode & OWNER_READ_WRITE) !== OWNER_READ_WRITE) {
+      throw new InitializationError(
+        `${file} is not readable and writable by its owner (mode ${
+          (mode & 0o777).toString(8).padStart(4, "0")
+        }): run chmod 600 ${path}`,
+      );
+    }
+  }
 }
 
 /** Refuses an empty database that a sealed or keyed vault once held. */

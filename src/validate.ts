@@ -61,7 +61,13 @@ function checkText(what: string, input: unknown, maxBytes: number): string {
   if (!input.isWellFormed()) {
     throw new ValidationError(`${what} must be well-formed Unicode`);
   }
-  if (input.length > maxBytes || encoder.encode(input).length > maxBytes) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: most strings need no
+  // encoding to be known short enough.
+  const mayExceed = input.length * 3 > maxBytes;
+  if (
+    input.length > maxBytes ||
+    (mayExceed && encoder.encode(input).length > maxBytes)
+  ) {
     throw new ValidationError(
       `${what} must be at most ${maxBytes} UTF-8 bytes`,
     );

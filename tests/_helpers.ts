@@ -104,7 +104,7 @@ export interface ChildResult {
 export async function runDeno(
   args: string[],
   options: {
-    stdin?: string;
+    stdin?: string | Uint8Array;
     env?: Record<string, string>;
     clearEnv?: boolean;
     cwd?: string;
@@ -121,7 +121,10 @@ export async function runDeno(
   }).spawn();
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(options.stdin));
+    const stdin = options.stdin;
+    await writer.write(
+      typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
+    );
     await writer.close();
   }
   const { code, stdout, stderr } = await child.output();

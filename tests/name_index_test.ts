@@ -30,7 +30,10 @@ Deno.test("iterate short read: a damaged page is an IntegrityError, never a smal
   file.close();
   await assertRejects(() => engine.keys(), IntegrityError);
   await assertRejects(() => engine.has("svc2999.token"), IntegrityError);
-  await assertRejects(async () => engine.size, IntegrityError);
+  await assertRejects(
+    () => Promise.resolve().then(() => engine.size),
+    IntegrityError,
+  );
   await engine.close();
   assertEquals(await Deno.readFile(join(vault, "meta.json")), seal);
   await assertRejects(() => openVault(dir.path), IntegrityError);

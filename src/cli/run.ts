@@ -8,7 +8,7 @@ import { type Command, EXIT, Failure, UsageError } from "./command.ts";
 import { readSecrets, toEnvironment } from "./environment.ts";
 import { warn } from "./io.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
-import { forwardedSignals, forwardSignals, signalNumber } from "./signals.ts";
+import { forwardSignals, signalNumber } from "./signals.ts";
 
 function spawn(
   program: string,
@@ -98,10 +98,7 @@ export const run: Command = {
     }
     const child = spawn(program, programArgs, env, redact);
     if (typeof child === "number") return child;
-    const stopForwarding = forwardSignals(
-      child,
-      forwardedSignals(atTerminal()),
-    );
+    const stopForwarding = forwardSignals(child, atTerminal());
     const piping = redact
       ? [
         pipeRedacted(child.stdout, Deno.stdout.writable, values),

@@ -76,34 +76,34 @@ const TERMINAL_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGQUIT"];
 const OTHER_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGHUP"];
 
 /**
- * The signals the CLI passes on to its child: those sent to the CLI alone.
- * At a terminal, Ctrl-C and Ctrl-\ already reach the child from the
- * terminal, so only `SIGTERM` and `SIGHUP` are passed on; with no terminal
- * (a service manager, `timeout`), `SIGINT` and `SIGQUIT` are too.
+ * Whether the CLI passes `signal` on to its child: only when it was sent to
+ * the CLI alone. At a terminal, Ctrl-C and Ctrl-\ already reach the child
+ * from the terminal, so only `SIGTERM` and `SIGHUP` are passed on; with no
+ * terminal (a service manager, `timeout`), `SIGINT` and `SIGQUIT` are too.
  *
  * @example
  * ```ts
- * import { forwardedSignals } from "./signals.ts";
- * console.assert(forwardedSignals(true).join() === "SIGTERM,SIGHUP");
+ * import { isForwarded } from "./signals.ts";
+ * console.assert(!isForwarded("SIGINT", true) && isForwarded("SIGTERM", true));
  * ```
  */
-export function forwardedSignals(atTerminal: boolean): Deno.Signal[] {
-  return atTerminal
-    ? [...OTHER_SIGNALS]
-    : [...TERMINAL_SIGNALS, ...OTHER_SIGNALS];
+export function isForwarded(signal: Deno.Signal, atTerminal: boolean): boolean {
+  return !atTerminal || !TERMINAL_SIGNALS.includes(signal);
 }
 
 /**
- * Passes each of `signals` the CLI receives on to `child` until the
- * returned function is called.
+ * Until the returned function is called, the CLI outlives the signals a
+ * program is commonly stopped with, so that it can wait for its child and
+ * return its exit code; each is passed on where {@linkcode isForwarded}.
  */
 export function forwardSignals(
   child: Deno.ChildProcess,
-  signals: readonly Deno.Signal[],
+  atTerminal: boolean,
 ): () => void {
   if (Deno.build.os === "windows") return () => {};
-  const handlers = signals.map((signal) => {
+  const handlers = [...TERMINAL_SIGNALS, ...OTHER_SIGNALS].map((signal) => {
     const handler = () => {
+      if (!isForwarded(signal, atTerminal)) return;
       try {
         child.kill(signal);
       } catch {

@@ -13,7 +13,7 @@ import {
   INTEGRITY_KEY,
   SELECT_META,
 } from "./schema.ts";
-import type { SqlValue, Store } from "./store.ts";
+import type { Row, SqlValue, Store } from "./store.ts";
 
 const ROW_COLUMNS = "name_hash, name, value, created, updated";
 const SCAN_BATCH = 256;
@@ -24,10 +24,13 @@ export interface EntryTable {
   row(hash: string): EntryRow | undefined;
   /** One row's encrypted value. */
   value(hash: string): Uint8Array | undefined;
-  /** Every name hash. */
-  hashes(): string[];
-  /** Every name hash with its encrypted name. */
-  names(): { hash: string; name: unknown }[];
+  /** Calls `visit` with every name hash, in batches. */
+  eachHash(visit: (hash: string) => void): void;
+  /**
+   * Calls `visit` with every name hash and its encrypted name, in batches,
+   * so the names are never all in memory at once.
+   */
+  eachName(visit: (hash: string, name: unknown) => void): void;
   /** Inserts or replaces a row. */
   put(row: EntryRow): void;
   /** Deletes a row. */
@@ -52,7 +55,9 @@ export interface EntryTable {
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
- * console.assert(entryTable(store).hashes().length === 0);
+ * let hashes = 0;
+ * entryTable(store).eachHash(() => hashes++);
+ * console.assert(hashes === 0);
  * store.close();
  * ```
  */
@@ -63,8 +68,8 @@ export function entryTable(store: Store): EntryTable {
   const selectValue = store.prepare(
     "SELECT value FROM entries WHERE name_hash = ?",
   );
-  const selectHashes = store.prepare("SELECT name_hash FROM entries");
-  const selectNames = store.prepare("SELECT name_hash, name FROM entries");
+  const selectHashes = batches(store, "name_hash");
+  const selectNames = batches(store, "name_hash, name");
   const upsert = store.prepare(
     `INSERT OR REPLACE INTO entries (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?)`,
   );
@@ -74,12 +79,9 @@ export function entryTable(store: Store): EntryTable {
   return {
     row: (hash) => selectRow.get(hash) as EntryRow | undefined,
     value: (hash) => selectValue.get(hash)?.value as Uint8Array | undefined,
-    hashes: () => selectHashes.all().map((row) => row.name_hash as string),
-    names: () =>
-      selectNames.all().map((row) => ({
-        hash: row.name_hash as string,
-        name: row.name,
-      })),
+    eachHash: (visit) => selectHashes((row) => visit(row.name_hash as string)),
+    eachName: (visit) =>
+      selectNames((row) => visit(row.name_hash as string, row.name)),
     put: (row) => {
       upsert.run(row.name_hash, row.name, row.value, row.created, row.updated);
     },
@@ -95,8 +97,30 @@ export function entryTable(store: Store): EntryTable {
 }
 
 /**
- * Calls `visit` with every entry row, in batches of a few hundred rows in
- * name-hash order, so memory stays flat and a damaged page throws.
+ * A reader of `columns` of every entry, a few hundred rows at a time in
+ * name-hash order: memory stays flat, and a damaged page throws (a lazy
+ * `iterate()` would end silently).
+ */
+function batches(
+  store: Store,
+  columns: string,
+): (visit: (row: Row) => void) => void {
+  const batch = store.prepare(
+    `SELECT ${columns} FROM entries WHERE name_hash > ? ` +
+      "ORDER BY name_hash LIMIT ?",
+  );
+  return (visit) => {
+    for (let after = "";;) {
+      const rows = batch.all(after, SCAN_BATCH);
+      rows.forEach(visit);
+      if (rows.length < SCAN_BATCH) return;
+      after = rows[rows.length - 1].name_hash as string;
+    }
+  };
+}
+
+/**
+ * Calls `visit` with every entry row, in batches (see `batches`).
  *
  * @example
  * ```ts
@@ -117,16 +141,7 @@ export function scanEntries(
   store: Store,
   visit: (row: EntryRow) => void,
 ): void {
-  const batch = store.prepare(
-    `SELECT ${ROW_COLUMNS} FROM entries WHERE name_hash > ? ` +
-      "ORDER BY name_hash LIMIT ?",
-  );
-  for (let after = "";;) {
-    const rows = batch.all(after, SCAN_BATCH) as unknown as EntryRow[];
-    rows.forEach(visit);
-    if (rows.length < SCAN_BATCH) return;
-    after = rows[rows.length - 1].name_hash;
-  }
+  batches(store, ROW_COLUMNS)((row) => visit(row as unknown as EntryRow));
 }
 
 /**

@@ -9,39 +9,15 @@ import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import {
   canSpawn,
-  type ChildResult,
   readUntil,
   runDeno,
   SPAWN_SKIP_REASON,
   tempDir,
 } from "../_helpers.ts";
 import { parseDotenv } from "../../src/cli/dotenv.ts";
+import { CLI, cli, cliTest } from "./_cli.ts";
 
-const CLI = new URL("../../src/cli/main.ts", import.meta.url).pathname;
-
-function cli(
-  vault: string,
-  args: string[],
-  options: { stdin?: string; flags?: string[] } = {},
-): Promise<ChildResult> {
-  return runDeno(
-    [
-      "run",
-      "--no-prompt",
-      `--allow-read=${vault}`,
-      `--allow-write=${vault}`,
-      ...(options.flags ?? []),
-      CLI,
-      "--path",
-      vault,
-      ...args,
-    ],
-    { stdin: options.stdin },
-  );
-}
-
-const test = (name: string, fn: (t: Deno.TestContext) => Promise<void>) =>
-  Deno.test({ name, ignore: !canSpawn, fn });
+const test = cliTest;
 
 test("set, get, has, list and delete", async () => {
   await using dir = await tempDir();

@@ -1,0 +1,202 @@
+/**
+ * `secrets run` through a real `deno run`: exit codes, signals, redaction
+ * as it streams, and names that map to no environment variable.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertFalse } from "../_assert.ts";
+import { canRun, readUntil, tempDir } from "../_helpers.ts";
+import { CLI, cli } from "./_cli.ts";
+
+const test = (
+  name: string,
+  fn: (vault: string, dir: string) => Promise<void>,
+) =>
+  Deno.test({
+    name,
+    ignore: !canRun("deno") || !canRun("sh") || Deno.build.os === "windows",
+    fn: async () => {
+      await using dir = await tempDir();
+      const vault = join(dir.path, "vault");
+      await cli(vault, ["import", "-"], {
+        stdin: "app.token=tok-123456\nother.key=other-value\n",
+      });
+      await fn(vault, dir.path);
+    },
+  });
+
+function runSh(vault: string, script: string, extra: string[] = []) {
+  return cli(vault, ["run", ...extra, "--", "sh", "-c", script], {
+    flags: ["--allow-run=sh"],
+  });
+}
+
+// Issue #10, item 5: every signal but four gave 128; a program that is not
+// executable gave a stack trace.
+test(
+  "run exit codes: 128+N for each signal, 126 not executable, 127 missing",
+  async (vault, dir) => {
+    const signals: [string, number][] = [
+      ["ABRT", 6],
+      ["SEGV", 11],
+      ["PIPE", 13],
+      ["QUIT", 3],
+      ["USR1", 10],
+      ["TERM", 15],
+    ];
+    for (const [name, number] of signals) {
+      const result = await runSh(vault, `kill -${name} $$`);
+      assertEquals(result.code, 128 + number, `SIG${name}: ${result.stderr}`);
+    }
+    assertEquals((await runSh(vault, "exit 7")).code, 7);
+    const script = join(dir, "not-executable.sh");
+    await Deno.writeTextFile(script, "#!/bin/sh\necho hi\n", { mode: 0o600 });
+    const denied = await cli(vault, ["run", "--", script], {
+      flags: [`--allow-run=${script}`],
+    });
+    assertEquals(denied.code, 126, denied.stderr);
+    assert(denied.stderr.includes("not executable"), denied.stderr);
+    assertFalse(/\n\s+at /.test(denied.stderr), "a stack trace");
+    const missing = join(dir, "absent");
+    const absent = await cli(vault, ["run", "--", missing], {
+      flags: [`--allow-run=${missing}`],
+    });
+    assertEquals(absent.code, 127, absent.stderr);
+  },
+);
+
+// Issue #10, item 7: one name with no environment name broke run for the
+// whole vault without saying which.
+test("a name with no environment name is skipped with a warning, or an error when --only asks for it", async (vault) => {
+  await cli(vault, ["set", "パスワード"], { stdin: "hidden" });
+  const result = await runSh(vault, 'printf "%s" "$APP_TOKEN"');
+  assertEquals([result.code, result.stdout], [0, "tok-123456"]);
+  assert(result.stderr.includes('"パスワード"'), result.stderr);
+  const asked = await runSh(vault, "true", ["--only", "パ*"]);
+  assertEquals(asked.code, 1);
+  assert(asked.stderr.includes('"パスワード"'), asked.stderr);
+});
+
+// Issue #10, item 10: a repeated --only kept only the last pattern, and a
+// pattern matching nothing ran the program with no secrets.
+test("--only may repeat; a pattern that matches nothing is an error", async (vault) => {
+  const both = await runSh(
+    vault,
+    'printf "%s,%s" "$APP_TOKEN" "$OTHER_KEY"',
+    ["--only", "app.*", "--only", "other.*"],
+  );
+  assertEquals([both.code, both.stdout], [0, "tok-123456,other-value"]);
+  const one = await runSh(vault, 'printf "%s" "${OTHER_KEY:-unset}"', [
+    "--only",
+    "app.*",
+  ]);
+  assertEquals(one.stdout, "unset");
+  const none = await runSh(vault, "true", ["--only", "nothing.*"]);
+  assertEquals(none.code, 1);
+  assert(none.stderr.includes("nothing.* matches no secret"), none.stderr);
+});
+
+// Issue #10, item 6: redacted output was held until the program exited.
+test(
+  "run --redact passes output through while the program still runs",
+  async (vault, dir) => {
+    const go = join(dir, "go");
+    const child = new Deno.Command("deno", {
+      args: [
+        "run",
+        `--allow-read=${vault}`,
+        `--allow-write=${vault}`,
+        "--allow-run=sh",
+        CLI,
+        "--path",
+        vault,
+        "run",
+        "--redact",
+        "--",
+        "sh",
+        "-c",
+        `echo "listening with tok-123456"; while [ ! -e '${go}' ]; do sleep 0.05; done; echo done`,
+      ],
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const [early, rest] = child.stdout.tee();
+    const deadline = new Promise<string>((resolve) =>
+      setTimeout(() => resolve("timed out"), 15_000)
+    );
+    const first = await Promise.race([readUntil(early, "listening"), deadline]);
+    await Deno.writeTextFile(go, "");
+    const all = await new Response(rest).text();
+    assertEquals((await child.status).code, 0);
+    assert(first.includes("listening with <redacted>"), first);
+    assertEquals(all, "listening with <redacted>\ndone\n");
+  },
+);
+
+// Issue #10, item 9: `run --redact | head` died with a BrokenPipe trace.
+test("run --redact into a closed pipe exits without a stack trace", async (vault) => {
+  const command = [
+    "deno run --no-prompt",
+    `--allow-read=${vault} --allow-write=${vault} --allow-run=sh`,
+    CLI,
+    `--path ${vault} run --redact -- sh -c 'yes tok-123456 | head -n 100000'`,
+    "| head -n 1",
+  ].join(" ");
+  const { stdout, stderr } = await new Deno.Command("sh", {
+    args: ["-c", command],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(new TextDecoder().decode(stdout), "<redacted>\n");
+  const errors = new TextDecoder().decode(stderr);
+  assertFalse(/\n\s+at |BrokenPipe/.test(errors), errors);
+});
+
+// Issue #10, item 5: Ctrl-C reached the child twice, from the terminal and
+// again from the CLI.
+Deno.test({
+  name:
+    "Ctrl-C at a terminal reaches the program once, and the CLI waits for it",
+  ignore: !canRun("deno") || !canRun("python3") || Deno.build.os === "windows",
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "a"], { stdin: "1" });
+    const program = [
+      "import signal, time",
+      "count = [0]",
+      "signal.signal(signal.SIGINT, lambda *_: count.__setitem__(0, count[0] + 1))",
+      "print('ready', flush=True)",
+      "time.sleep(1.5)",
+      "print('interrupts', count[0], flush=True)",
+    ].join("\n");
+    const steps = [{ expect: "ready" }, { send: "\x03" }];
+    const driver = new URL("./pty_driver.py", import.meta.url).pathname;
+    const { stdout } = await new Deno.Command("python3", {
+      args: [
+        driver,
+        JSON.stringify(steps),
+        "deno",
+        "run",
+        `--allow-read=${vault}`,
+        `--allow-write=${vault}`,
+        "--allow-run=python3",
+        CLI,
+        "--path",
+        vault,
+        "run",
+        "--",
+        "python3",
+        "-c",
+        program,
+      ],
+      stdout: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const result = JSON.parse(new TextDecoder().decode(stdout));
+    assert(result.output.includes("interrupts 1"), result.output);
+    assertEquals(result.code, 0, result.output);
+  },
+});

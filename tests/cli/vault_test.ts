@@ -1,0 +1,77 @@
+/**
+ * `info`, `destroy` and `recover` through a real `deno run`, and the errors
+ * a vault directory made by hand gives.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals, assertFalse } from "../_assert.ts";
+import { rawSql, tempDir } from "../_helpers.ts";
+import { cli, cliTest } from "./_cli.ts";
+
+// Issue #10, item 12: a vault directory made with plain mkdir was refused
+// with no hint.
+cliTest(
+  "a vault directory made with mkdir (0755) names the chmod that fixes it",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await Deno.mkdir(vault, { mode: 0o755 });
+    await Deno.chmod(vault, 0o755);
+    const result = await cli(vault, ["set", "a"], { stdin: "1" });
+    assertEquals(result.code, 1);
+    assert(result.stderr.includes(`chmod 700 ${vault}`), result.stderr);
+    await Deno.chmod(vault, 0o700);
+    assertEquals((await cli(vault, ["set", "a"], { stdin: "1" })).code, 0);
+  },
+);
+
+// Issue #10, item 12: a read-only store.db left a read-only store.db-shm
+// behind, so the vault stayed broken after the fix.
+cliTest(
+  "a read-only store.db is explained, and leaves nothing behind to fix",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "a"], { stdin: "1" });
+    const database = join(vault, "store.db");
+    await Deno.chmod(database, 0o400);
+    const result = await cli(vault, ["get", "a"]);
+    assertEquals(result.code, 1);
+    assert(result.stderr.includes(`chmod 600 ${database}`), result.stderr);
+    assertFalse(
+      await Deno.stat(`${database}-shm`).then(() => true, () => false),
+    );
+    await Deno.chmod(database, 0o600);
+    assertEquals((await cli(vault, ["get", "a"])).stdout, "1");
+  },
+);
+
+// Issue #9: the recovery path, from the command line.
+cliTest(
+  "recover reports the damaged entry and exports the intact ones",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["import", "-"], { stdin: "GOOD=kept\nBAD=lost\n" });
+    rawSql(dir.path, (db) => {
+      const rows = db.prepare("SELECT name_hash, value FROM entries").all();
+      db.prepare("UPDATE entries SET value = ? WHERE name_hash = ?").run(
+        rows[1].value as Uint8Array,
+        rows[0].name_hash as string,
+      );
+    });
+    assertEquals((await cli(vault, ["get", "GOOD"])).code, 1);
+    const result = await cli(vault, ["recover", "--format", "json"]);
+    assertEquals(result.code, 0, result.stderr);
+    assert(result.stderr.includes("damaged: "), result.stderr);
+    assert(/unreadable: entry \S{8}/.test(result.stderr), result.stderr);
+    assertEquals(Object.keys(JSON.parse(result.stdout)).length, 1);
+    assertFalse(
+      result.stderr.includes("kept") || result.stderr.includes("lost"),
+    );
+    const destroyed = await cli(vault, ["destroy", "--yes"]);
+    assertEquals(destroyed.code, 0, destroyed.stderr);
+  },
+);
