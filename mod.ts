@@ -57,4 +57,4 @@ export {
   MAX_NAME_BYTES,
   MAX_PATTERN_LENGTH,
   MAX_VALUE_BYTES,
-} from "./src/validate.ts";
+} from "./src/limits.ts";

@@ -3,9 +3,13 @@ import assertStrict from "node:assert/strict";
 import { ValidationError } from "../src/errors.ts";
 import {
   MAX_NAME_BYTES,
+  MAX_PATTERN_LENGTH,
   MAX_VALUE_BYTES,
+} from "../src/limits.ts";
+import {
   validateName,
   validatePattern,
+  validateStoredName,
   validateValue,
 } from "../src/validate.ts";
 
@@ -56,4 +60,23 @@ Deno.test("invalid input throws ValidationError without echoing it", () => {
   assertStrict.throws(() => validateValue(""), ValidationError);
   assertStrict.throws(() => validateValue("\ud800"), ValidationError);
   assertStrict.throws(() => validatePattern("a\nb"), ValidationError);
+});
+
+// Issue #9, item 15: look-alike names.
+Deno.test("names are NFC, without format characters; stored names are looked up as given", () => {
+  assertEquals(validateName("cafe\u0301"), "caf\u00e9");
+  for (const lookAlike of ["a\u202eb", "a\u200bb", "\ufeffa", "a\u2066b"]) {
+    assertStrict.throws(() => validateName(lookAlike), ValidationError);
+    assertEquals(validateStoredName(lookAlike), lookAlike);
+  }
+  assertStrict.throws(() => validateStoredName("a\nb"), ValidationError);
+});
+
+// Issue #9, item 2: patterns are capped, so one match is bounded.
+Deno.test("patterns longer than MAX_PATTERN_LENGTH are a ValidationError", () => {
+  assertEquals(validatePattern("*".repeat(MAX_PATTERN_LENGTH)).length, 256);
+  assertStrict.throws(
+    () => validatePattern("*".repeat(MAX_PATTERN_LENGTH + 1)),
+    ValidationError,
+  );
 });

@@ -39,6 +39,18 @@ cliTest(
   },
 );
 
+// Issue #10, item 9: a file where a directory should be gave a NotADirectory
+// stack trace.
+cliTest("--path below a file is a plain error", async () => {
+  await using dir = await tempDir();
+  const file = join(dir.path, "file");
+  await Deno.writeTextFile(file, "");
+  const result = await cli(join(file, "sub"), ["set", "a"], { stdin: "1" });
+  assertEquals(result.code, 1);
+  assert(result.stderr.includes("is a file, not a directory"), result.stderr);
+  assertFalse(/\n\s+at /.test(result.stderr), "a stack trace");
+});
+
 // Issue #10, item 11: a name starting with "-" could not be used, and the
 // form the error suggested was refused.
 cliTest(

@@ -110,3 +110,31 @@ test("Ctrl-D ends the input", async (vault) => {
   assertEquals(result.code, 0, result.output);
   assertEquals(await stored(vault), "typed");
 });
+
+// Issue #10, item 9: at a terminal, Deno itself prompted for a permission the
+// CLI lacked. Here the CLI runs without --no-prompt, as a user may run it.
+test("no Deno permission prompt at a terminal: a missing flag is named instead", async (vault) => {
+  const file = join(vault, "..", "outside.env");
+  await Deno.writeTextFile(file, "A=1\n");
+  const { stdout } = await new Deno.Command("python3", {
+    args: [
+      DRIVER,
+      "[]",
+      "deno",
+      "run",
+      `--allow-read=${vault}`,
+      `--allow-write=${vault}`,
+      CLI,
+      "--path",
+      vault,
+      "import",
+      file,
+    ],
+    stdout: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const result = JSON.parse(new TextDecoder().decode(stdout));
+  assertEquals(result.code, 1, result.output);
+  assert(result.output.includes(`--allow-read=${file}`), result.output);
+  assertFalse(/Deno requests|Allow\?/.test(result.output), result.output);
+});

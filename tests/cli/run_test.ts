@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import { canRun, readUntil, tempDir } from "../_helpers.ts";
+import { canRun, type ChildResult, readUntil, tempDir } from "../_helpers.ts";
 import { CLI, cli } from "./_cli.ts";
 
 const test = (
@@ -27,7 +27,11 @@ const test = (
     },
   });
 
-function runSh(vault: string, script: string, extra: string[] = []) {
+function runSh(
+  vault: string,
+  script: string,
+  extra: string[] = [],
+): Promise<ChildResult> {
   return cli(vault, ["run", ...extra, "--", "sh", "-c", script], {
     flags: ["--allow-run=sh"],
   });
