@@ -40,3 +40,39 @@ export function cliTest(
 ): void {
   Deno.test({ name, ignore: !canSpawn, fn });
 }
+
+/** What a command did at a pseudo-terminal. */
+export interface TerminalResult {
+  /** Its exit code. */
+  code: number;
+  /** Everything the terminal showed. */
+  output: string;
+}
+
+/** A step of a terminal session: wait for text, type text, or pause. */
+export type TerminalStep = { expect: string } | { send: string } | {
+  sleep: number;
+};
+
+/**
+ * Runs `command` at a pseudo-terminal (`tests/cli/pty_driver.py`), typing
+ * as `steps` say.
+ */
+export async function atTerminal(
+  steps: TerminalStep[],
+  command: string[],
+): Promise<TerminalResult> {
+  const driver = new URL("./pty_driver.py", import.meta.url).pathname;
+  const { stdout, stderr } = await new Deno.Command("python3", {
+    args: [driver, JSON.stringify(steps), ...command],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  const result = JSON.parse(decoder.decode(stdout) || "null");
+  if (typeof result?.output !== "string") {
+    throw new Error(`the pty driver failed: ${decoder.decode(stderr)}`);
+  }
+  return result;
+}

@@ -9,9 +9,8 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { canRun, canSpawn, runDeno, tempDir } from "../_helpers.ts";
+import { atTerminal, CLI } from "./_cli.ts";
 
-const CLI = new URL("../../src/cli/main.ts", import.meta.url).pathname;
-const DRIVER = new URL("./pty_driver.py", import.meta.url).pathname;
 const PASTE_START = "\x1b[200~";
 const PASTE_END = "\x1b[201~";
 
@@ -29,16 +28,10 @@ async function setAtTerminal(
   ].join(" ");
   const script =
     `${cli}; code=$?; read -r -t 1 rest; echo "LEFT<$rest>"; exit $code`;
-  const steps = [{ expect: "Value for" }, { send: input }];
-  const { stdout, stderr } = await new Deno.Command("python3", {
-    args: [DRIVER, JSON.stringify(steps), "bash", "-c", script],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decoder = new TextDecoder();
-  const result = JSON.parse(decoder.decode(stdout) || "{}");
-  assert(typeof result.output === "string", decoder.decode(stderr));
+  const result = await atTerminal(
+    [{ expect: "Value for" }, { send: input }],
+    ["bash", "-c", script],
+  );
   const leftover = /LEFT<([^>]*)>/.exec(result.output)?.[1] ?? "?";
   return { code: result.code, output: result.output, leftover };
 }
@@ -116,24 +109,17 @@ test("Ctrl-D ends the input", async (vault) => {
 test("no Deno permission prompt at a terminal: a missing flag is named instead", async (vault) => {
   const file = join(vault, "..", "outside.env");
   await Deno.writeTextFile(file, "A=1\n");
-  const { stdout } = await new Deno.Command("python3", {
-    args: [
-      DRIVER,
-      "[]",
-      "deno",
-      "run",
-      `--allow-read=${vault}`,
-      `--allow-write=${vault}`,
-      CLI,
-      "--path",
-      vault,
-      "import",
-      file,
-    ],
-    stdout: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const result = JSON.parse(new TextDecoder().decode(stdout));
+  const result = await atTerminal([], [
+    "deno",
+    "run",
+    `--allow-read=${vault}`,
+    `--allow-write=${vault}`,
+    CLI,
+    "--path",
+    vault,
+    "import",
+    file,
+  ]);
   assertEquals(result.code, 1, result.output);
   assert(result.output.includes(`--allow-read=${file}`), result.output);
   assertFalse(/Deno requests|Allow\?/.test(result.output), result.output);

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { canRun, type ChildResult, readUntil, tempDir } from "../_helpers.ts";
-import { CLI, cli } from "./_cli.ts";
+import { atTerminal, CLI, cli } from "./_cli.ts";
 
 const test = (
   name: string,
@@ -176,12 +176,9 @@ Deno.test({
       "time.sleep(1.5)",
       "print('interrupts', count[0], flush=True)",
     ].join("\n");
-    const steps = [{ expect: "ready" }, { send: "\x03" }];
-    const driver = new URL("./pty_driver.py", import.meta.url).pathname;
-    const { stdout } = await new Deno.Command("python3", {
-      args: [
-        driver,
-        JSON.stringify(steps),
+    const result = await atTerminal(
+      [{ expect: "ready" }, { send: "\x03" }],
+      [
         "deno",
         "run",
         `--allow-read=${vault}`,
@@ -196,10 +193,7 @@ Deno.test({
         "-c",
         program,
       ],
-      stdout: "piped",
-      env: { NO_COLOR: "1" },
-    }).output();
-    const result = JSON.parse(new TextDecoder().decode(stdout));
+    );
     assert(result.output.includes("interrupts 1"), result.output);
     assertEquals(result.code, 0, result.output);
   },
