@@ -33,6 +33,10 @@ export const COMMAND_OPTIONS = {
   only: { type: "string", multiple: true },
   redact: { type: "boolean" },
   yes: { type: "boolean", short: "y" },
+  "env-file": { type: "string", multiple: true },
+  pristine: { type: "boolean" },
+  input: { type: "string", short: "i" },
+  output: { type: "string", short: "o" },
 } as const;
 
 /** The name of a command option. */
@@ -53,6 +57,10 @@ export interface Parsed {
     only?: string[];
     redact?: boolean;
     yes?: boolean;
+    "env-file"?: string[];
+    pristine?: boolean;
+    input?: string;
+    output?: string;
   };
 }
 
@@ -76,6 +84,8 @@ export interface Command {
   usage: string;
   /** One line for `--help`. */
   summary: string;
+  /** More, for `secrets COMMAND --help`. */
+  details?: string;
   /** The options it takes. */
   options: readonly OptionName[];
   /** How many operands it takes, at least and at most. */

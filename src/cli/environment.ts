@@ -56,3 +56,25 @@ export function toEnvironment(
     return env === undefined ? [] : [[env, value] as [string, string]];
   });
 }
+
+/**
+ * The values of `names`, read from the vault; a missing name is a
+ * {@linkcode Failure} that lists every missing name at once.
+ */
+export async function resolveNames(
+  vault: SecretsEngine,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  const missing: string[] = [];
+  for (const name of names) {
+    const value = await vault.get(name);
+    if (value === null) missing.push(name);
+    else values.set(name, value);
+  }
+  if (missing.length > 0) {
+    const list = missing.map((name) => JSON.stringify(name)).join(", ");
+    throw new Failure(`no secret for ${missing.length} reference(s): ${list}`);
+  }
+  return values;
+}

@@ -34,6 +34,7 @@ import {
   UsageError,
 } from "./command.ts";
 import { get, has, list, remove, set } from "./entries.ts";
+import { inject, read } from "./inject.ts";
 import { ReaderGone, warn, write } from "./io.ts";
 import { run } from "./run.ts";
 import { exportSecrets, importFile } from "./transfer.ts";
@@ -52,6 +53,8 @@ const COMMANDS: Record<string, Command> = {
   info,
   destroy,
   recover,
+  inject,
+  read,
 };
 
 const GLOBAL_OPTIONS = {
@@ -64,7 +67,7 @@ const GLOBAL_HELP = `Usage: secrets [--path DIR | --xdg] COMMAND [ARGS]
 
 Commands:
 ${
-  Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(54)} ${c.summary}`)
+  Object.values(COMMANDS).map((c) => `  ${c.usage}\n      ${c.summary}`)
     .join("\n")
 }
 
@@ -77,13 +80,18 @@ Patterns: * matches within one dot-separated segment, ** across segments,
 ? one character; "list '**'" lists everything. A name that starts with "-"
 goes after "--": secrets get -- -name.
 
+References: secrets://NAME in a file given to run --env-file, or in
+{{ secrets://NAME }} in a template given to inject, names a secret; escape
+%, spaces, { and } in NAME as %25, %20, %7B, %7D.
+
 Only set and import create a vault; every other command on a path with no
 vault says so. Exit codes: 0 ok, 1 not found or failed, 2 usage; run returns
 the program's own code (128+N for signal N, 126 not executable, 127 missing).
 `;
 
 function commandHelp(command: Command): string {
-  return `Usage: secrets [--path DIR | --xdg] ${command.usage}\n\n${command.summary}.\n`;
+  const details = command.details ? `\n${command.details.trim()}\n` : "";
+  return `Usage: secrets [--path DIR | --xdg] ${command.usage}\n\n${command.summary}.\n${details}`;
 }
 
 interface CommandLine {

@@ -4,26 +4,26 @@
  * @module
  */
 
-import { type Command, EXIT, Failure, UsageError } from "./command.ts";
-import { readSecrets, toEnvironment } from "./environment.ts";
+import {
+  type Command,
+  type Context,
+  EXIT,
+  Failure,
+  type Parsed,
+  UsageError,
+} from "./command.ts";
+import { readEnvFiles, referencedNames } from "./env_files.ts";
+import { readSecrets, resolveNames, toEnvironment } from "./environment.ts";
 import { warn } from "./io.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
 
 function spawn(
   program: string,
-  args: string[],
-  env: Record<string, string>,
-  redact: boolean,
+  options: Deno.CommandOptions,
 ): Deno.ChildProcess | number {
   try {
-    return new Deno.Command(program, {
-      args,
-      env,
-      stdin: "inherit",
-      stdout: redact ? "piped" : "inherit",
-      stderr: redact ? "piped" : "inherit",
-    }).spawn();
+    return new Deno.Command(program, options).spawn();
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) {
       warn(`program not found: ${program}`);
@@ -58,17 +58,83 @@ function atTerminal(): boolean {
   return [Deno.stdin, Deno.stdout, Deno.stderr].some((s) => s.isTerminal());
 }
 
+/** The child's environment, and the secret values in it to redact. */
+interface Environment {
+  env: Record<string, string>;
+  secrets: string[];
+}
+
+/** The vault's secrets (or those `--only` selects) as variables. */
+async function vaultEnvironment(
+  args: Parsed,
+  open: Context["open"],
+): Promise<Environment> {
+  const only = args.values.only ?? [];
+  // The vault is closed before the program starts: it may run for days.
+  await using vault = await open();
+  const pairs = await readSecrets(vault, only);
+  return {
+    env: Object.fromEntries(toEnvironment(pairs, only.length > 0)),
+    secrets: pairs.map(([, value]) => value),
+  };
+}
+
+/** The variables of `--env-file` files, their references resolved. */
+async function fileEnvironment(
+  files: string[],
+  open: Context["open"],
+): Promise<Environment> {
+  const variables = await readEnvFiles(files);
+  const names = referencedNames(variables);
+  let values = new Map<string, string>();
+  if (names.length > 0) {
+    await using vault = await open();
+    values = await resolveNames(vault, names);
+  }
+  const env: Record<string, string> = {};
+  for (const [key, { value, reference }] of variables) {
+    env[key] = reference === null ? value : values.get(reference) ?? "";
+  }
+  return { env, secrets: [...values.values()] };
+}
+
+/** With `--pristine`, the variables and `PATH` alone. */
+function pristine(env: Record<string, string>): Record<string, string> {
+  const access = Deno.permissions.querySync({ name: "env", variable: "PATH" });
+  if (access.state !== "granted") {
+    throw new Failure("--pristine passes PATH on: run with --allow-env=PATH");
+  }
+  const path = Deno.env.get("PATH");
+  return path === undefined ? env : { ...env, PATH: path };
+}
+
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
 export const run: Command = {
-  usage: "run [--only PATTERN]... [--redact] -- PROGRAM [ARGS...]",
+  usage:
+    "run [--only PATTERN]... [--env-file FILE]... [--pristine] [--redact] -- PROGRAM [ARGS...]",
   summary:
     "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
-  options: ["only", "redact"],
+  details: `
+Without --env-file, every secret (or those --only selects; it may repeat) is
+added under its environment name. With --env-file, only the variables of the
+dotenv file(s) are added: plain values as written, secrets://NAME references
+resolved from the vault (a missing one is an error listing all of them, and
+nothing runs). A later file overrides an earlier one, and a variable already
+in the environment is overridden. --pristine gives the program those
+variables and PATH only (needs --allow-env=PATH). --redact masks the secret
+values (6 characters or more) in the program's output; it is off by default
+because it pipes that output, so the program no longer sees a terminal.
+Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
+  options: ["only", "redact", "env-file", "pristine"],
   operands: [0, 0],
   async run({ args, open }): Promise<number> {
     const [program, ...programArgs] = args.afterDashes;
     if (program === undefined) {
       throw new UsageError("run needs -- and a program");
+    }
+    const files = args.values["env-file"] ?? [];
+    if (files.length > 0 && args.values.only !== undefined) {
+      throw new UsageError("--only and --env-file exclude each other");
     }
     const access = Deno.permissions.querySync({
       name: "run",
@@ -79,30 +145,31 @@ export const run: Command = {
         `run needs --allow-run=${program} to start the program`,
       );
     }
-    const only = args.values.only ?? [];
-    let pairs: [string, string][];
-    {
-      // The vault is closed before the program starts: it may run for days.
-      await using vault = await open();
-      pairs = await readSecrets(vault, only);
-    }
-    const env = Object.fromEntries(toEnvironment(pairs, only.length > 0));
-    const values = pairs.map(([, value]) => value);
+    const { env, secrets } = files.length > 0
+      ? await fileEnvironment(files, open)
+      : await vaultEnvironment(args, open);
     const redact = args.values.redact === true;
-    if (redact && maskable(values).tooShort > 0) {
+    const { tooShort } = maskable(secrets);
+    if (redact && tooShort > 0) {
       warn(
-        `--redact leaves ${
-          maskable(values).tooShort
-        } value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
+        `--redact leaves ${tooShort} value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
       );
     }
-    const child = spawn(program, programArgs, env, redact);
+    const clean = args.values.pristine === true;
+    const child = spawn(program, {
+      args: programArgs,
+      env: clean ? pristine(env) : env,
+      clearEnv: clean,
+      stdin: "inherit",
+      stdout: redact ? "piped" : "inherit",
+      stderr: redact ? "piped" : "inherit",
+    });
     if (typeof child === "number") return child;
     const stopForwarding = forwardSignals(child, atTerminal());
     const piping = redact
       ? [
-        pipeRedacted(child.stdout, Deno.stdout.writable, values),
-        pipeRedacted(child.stderr, Deno.stderr.writable, values),
+        pipeRedacted(child.stdout, Deno.stdout.writable, secrets),
+        pipeRedacted(child.stderr, Deno.stderr.writable, secrets),
       ]
       : [];
     const status = await child.status;

@@ -1,7 +1,8 @@
 /**
  * The install line the README gives, run exactly as written (with the local
  * entry point in place of the JSR one), and the installed `secrets` used at
- * the default location, with XDG_CONFIG_HOME, --xdg, --path, import and run.
+ * the default location, with XDG_CONFIG_HOME, --xdg, --path, import, run and
+ * run --pristine.
  *
  * @module
  */
@@ -93,5 +94,20 @@ Deno.test({
       'printf "%s %s" "$P_KEY" "$FROM_FILE"',
     ]);
     assertEquals([ran.code, ran.stdout], [0, "p yes"], ran.stderr);
+    const template = join(dir.path, "project", ".env.tpl");
+    await Deno.writeTextFile(template, "KEY=secrets://p.key\n");
+    const pristine = await secrets([
+      "--path",
+      elsewhere,
+      "run",
+      "--pristine",
+      "--env-file",
+      template,
+      "--",
+      "sh",
+      "-c",
+      'printf "%s %s" "$KEY" "${HOME:-no-home}"',
+    ]);
+    assertEquals(pristine.stdout, "p no-home", pristine.stderr);
   },
 });

@@ -198,3 +198,102 @@ Deno.test({
     assertEquals(result.code, 0, result.output);
   },
 });
+
+// Issue #14: a committed .env.tpl names secrets instead of holding them.
+test(
+  "run --env-file: references resolved, plain values kept, only the file's variables",
+  async (vault, dir) => {
+    const template = join(dir, ".env.tpl");
+    await Deno.writeTextFile(
+      template,
+      "TOKEN=secrets://app.token\nMODE=production\nQUOTED='secrets://other.key'\n",
+    );
+    const result = await cli(vault, [
+      "run",
+      "--env-file",
+      template,
+      "--",
+      "sh",
+      "-c",
+      'printf "%s|%s|%s|%s" "$TOKEN" "$MODE" "$QUOTED" "${APP_TOKEN:-absent}"',
+    ], { flags: ["--allow-run=sh", `--allow-read=${template}`] });
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(result.stdout, "tok-123456|production|other-value|absent");
+  },
+);
+
+test(
+  "run --env-file: later files override earlier ones and the environment",
+  async (vault, dir) => {
+    const base = join(dir, "base.env");
+    const local = join(dir, "local.env");
+    await Deno.writeTextFile(base, "A=base\nB=secrets://app.token\n");
+    await Deno.writeTextFile(local, "B=local\n");
+    const command = [
+      "A=outer deno run --no-prompt",
+      `--allow-read=${vault},${dir} --allow-write=${vault} --allow-run=sh`,
+      CLI,
+      `--path ${vault} run --env-file ${base} --env-file ${local}`,
+      `-- sh -c 'printf "%s|%s" "$A" "$B"'`,
+    ].join(" ");
+    const { stdout, success } = await new Deno.Command("sh", {
+      args: ["-c", command],
+      stdout: "piped",
+    }).output();
+    assert(success);
+    assertEquals(new TextDecoder().decode(stdout), "base|local");
+  },
+);
+
+test(
+  "run --env-file: missing references are listed at once and nothing runs",
+  async (vault, dir) => {
+    const template = join(dir, ".env.tpl");
+    await Deno.writeTextFile(
+      template,
+      "A=secrets://gone.one\nB=secrets://app.token\nC=secrets://gone.two\n",
+    );
+    const marker = join(dir, "ran");
+    const result = await cli(vault, [
+      "run",
+      "--env-file",
+      template,
+      "--",
+      "sh",
+      "-c",
+      `touch '${marker}'`,
+    ], { flags: ["--allow-run=sh", `--allow-read=${template}`] });
+    assertEquals(result.code, 1);
+    assert(result.stderr.includes('"gone.one", "gone.two"'), result.stderr);
+    assertFalse(await Deno.stat(marker).then(() => true, () => false));
+    const both = await cli(vault, [
+      "run",
+      "--only",
+      "app.*",
+      "--env-file",
+      template,
+      "--",
+      "true",
+    ]);
+    assertEquals(both.code, 2);
+  },
+);
+
+test(
+  "run --pristine: the program sees the resolved variables and PATH, nothing else",
+  async (vault, dir) => {
+    const template = join(dir, ".env.tpl");
+    await Deno.writeTextFile(template, "TOKEN=secrets://app.token\nMODE=ci\n");
+    const args = ["run", "--pristine", "--env-file", template, "--", "env"];
+    const flags = ["--allow-run=env", `--allow-read=${template}`];
+    const denied = await cli(vault, args, { flags });
+    assertEquals(denied.code, 1);
+    assert(denied.stderr.includes("--allow-env=PATH"), denied.stderr);
+    const result = await cli(vault, args, {
+      flags: [...flags, "--allow-env=PATH"],
+    });
+    assertEquals(result.code, 0, result.stderr);
+    const names = result.stdout.trim().split("\n").map((l) => l.split("=")[0]);
+    assertEquals(names.sort(), ["MODE", "PATH", "TOKEN"]);
+  },
+);
