@@ -7,49 +7,35 @@
  * @module
  */
 
-import { hmacText } from "./crypto.ts";
 import {
   ClosedError,
   DecryptionError,
   IntegrityError,
   KeyNotFoundError,
   SecretsEngineError,
-  StorageError,
   ValidationError,
 } from "./errors.ts";
 import { compileGlob } from "./glob.ts";
 import { type BindingFactor, recordedFactors } from "./keys/factors.ts";
+import { type NameHasher, nameHasher } from "./name_hash.ts";
 import { type NameIndex, nameIndex } from "./name_index.ts";
-import {
-  closeVault,
-  type OpenedVault,
-  type OpenOptions,
-  openVault,
-  sealable,
-  trySeal,
-} from "./open.ts";
+import { closeVault, destroyVault, sealIfStable } from "./lifecycle.ts";
+import { type OpenedVault, type OpenOptions, openVault } from "./open.ts";
 import type { RecoveryReport } from "./recovery.ts";
-import { markDestroyed } from "./storage/entries.ts";
 import { translateOsError } from "./storage/failures.ts";
+import { DESTROYED_MESSAGE } from "./storage/integrity.ts";
+import { entryLabel, openField } from "./storage/rows.ts";
+import { writeEntries } from "./storage/writes.ts";
 import {
-  type Accumulator,
-  DESTROYED_MESSAGE,
-  encodeIntegrity,
-  readAccumulator,
-  rowMac,
-  xorInto,
-} from "./storage/integrity.ts";
-import { entryLabel, openField, sealRow } from "./storage/rows.ts";
-import { removeVaultFiles } from "./storage/vault_files.ts";
-import {
-  validateName,
+  type SecretEntries,
+  validateEntries,
+  validateNames,
   validatePattern,
-  validateStoredName,
-  validateValue,
 } from "./validate.ts";
 
 export type { OpenOptions } from "./open.ts";
 export type { RecoveryReport } from "./recovery.ts";
+export type { SecretEntries } from "./validate.ts";
 
 /** What {@linkcode SecretsEngine.info} reports. */
 export interface VaultInfo {
@@ -69,42 +55,8 @@ export interface VaultInfo {
   openedSealed: boolean;
 }
 
-/** Secrets to write at once: a record, or name/value pairs. */
-export type SecretEntries =
-  | Record<string, string>
-  | Iterable<readonly [string, string]>;
-
-// Hashes of names seen, so repeated lookups skip the HMAC. A name's hash
-// never changes, so the memo is never stale; it is only bounded.
-const NAME_MEMO_LIMIT = 1 << 17;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-function toPairs(entries: SecretEntries): [string, string][] {
-  if (typeof entries !== "object" || entries === null) {
-    throw new ValidationError(
-      "entries must be a record or an iterable of pairs",
-    );
-  }
-  const pairs = Symbol.iterator in entries
-    ? Array.from(entries as Iterable<readonly [string, string]>)
-    : Object.entries(entries);
-  return pairs.map((pair) => {
-    if (!Array.isArray(pair) || pair.length !== 2) {
-      throw new ValidationError("each entry must be a [name, value] pair");
-    }
-    return [validateName(pair[0]), validateValue(pair[1])];
-  });
-}
-
-function toNames(names: Iterable<string>): string[] {
-  if (
-    typeof names !== "object" || names === null || !(Symbol.iterator in names)
-  ) {
-    throw new ValidationError("names must be an iterable of strings");
-  }
-  return Array.from(names, validateStoredName);
-}
 
 /**
  * A vault of secrets, encrypted at rest and bound to this machine. Open it
@@ -130,7 +82,7 @@ function toNames(names: Iterable<string>): string[] {
 export class SecretsEngine implements AsyncDisposable {
   readonly #vault: OpenedVault;
   readonly #index: NameIndex;
-  readonly #memo = new Map<string, string>();
+  readonly #names: NameHasher;
   // Why the engine is closed, or null while it is open.
   #closed: string | null = null;
   // Set once a check failed or a row did not decrypt: the file is then
@@ -140,6 +92,7 @@ export class SecretsEngine implements AsyncDisposable {
   private constructor(vault: OpenedVault) {
     this.#vault = vault;
     this.#index = nameIndex({ ...vault, lenient: vault.recovery !== null });
+    this.#names = nameHasher(vault.keys.index);
   }
 
   /**
@@ -232,7 +185,7 @@ export class SecretsEngine implements AsyncDisposable {
     return this.#async(() => {
       const value = this.#get(name);
       if (value === null) {
-        const [hash] = this.#lookup(name);
+        const [hash] = this.#names.lookup(name);
         throw new KeyNotFoundError(`no secret under ${entryLabel(hash)}`);
       }
       return value;
@@ -277,20 +230,23 @@ export class SecretsEngine implements AsyncDisposable {
   setMany(entries: SecretEntries): Promise<void> {
     return this.#async(() => {
       this.#ensureWritable();
-      const writes = toPairs(entries).map(([name, value]) => ({
+      const writes = validateEntries(entries).map(([name, value]) => ({
         name,
-        hash: this.#hash(name),
+        hash: this.#names.hash(name),
+        clearName: encoder.encode(name),
         value: encoder.encode(value),
       }));
-      const now = Date.now();
       try {
-        this.#write((acc) => {
-          for (const { name, hash, value } of writes) {
-            this.#put(acc, hash, name, value, now);
+        writeEntries(this.#vault, Date.now(), (session) => {
+          for (const { hash, clearName, value } of writes) {
+            session.put(hash, clearName, value);
           }
         });
       } finally {
-        for (const { value } of writes) value.fill(0);
+        for (const { clearName, value } of writes) {
+          clearName.fill(0);
+          value.fill(0);
+        }
       }
       for (const { hash, name } of writes) this.#index.add(hash, name);
     });
@@ -310,7 +266,7 @@ export class SecretsEngine implements AsyncDisposable {
   has(name: string): Promise<boolean> {
     return this.#async(() => {
       const index = this.#index.current();
-      return this.#lookup(name).some((hash) => index.has(hash));
+      return this.#names.lookup(name).some((hash) => index.has(hash));
     });
   }
 
@@ -346,11 +302,16 @@ export class SecretsEngine implements AsyncDisposable {
   deleteMany(names: Iterable<string>): Promise<number> {
     return this.#async(() => {
       this.#ensureWritable();
-      const lookups = toNames(names).map((name) => this.#lookup(name));
-      const removed = this.#write((acc) =>
-        lookups.filter((hashes) =>
-          hashes.map((hash) => this.#remove(acc, hash)).includes(true)
-        )
+      const lookups = validateNames(names).map((name) =>
+        this.#names.lookup(name)
+      );
+      const removed = writeEntries(
+        this.#vault,
+        Date.now(),
+        (session) =>
+          lookups.filter((hashes) =>
+            hashes.map((hash) => session.remove(hash)).includes(true)
+          ),
       );
       for (const hash of removed.flat()) this.#index.remove(hash);
       return removed.length;
@@ -423,7 +384,9 @@ export class SecretsEngine implements AsyncDisposable {
   close(): Promise<void> {
     if (this.#closed === null) {
       try {
-        this.#sealIfStable();
+        if (!this.#damaged && this.#vault.recovery === null) {
+          sealIfStable(this.#vault);
+        }
       } catch {
         // The seal only lets the next open skip full verification; failing
         // to write it loses nothing, so it must not fail the close.
@@ -451,17 +414,8 @@ export class SecretsEngine implements AsyncDisposable {
    */
   destroy(): Promise<void> {
     return this.#async(() => {
-      const { store, dir } = this.#vault;
-      store.transaction(() => {
-        if (this.#vault.table.destroyed()) {
-          throw new ClosedError(DESTROYED_MESSAGE);
-        }
-        markDestroyed(store);
-      });
-      // Until the marker is in store.db itself, the WAL must outlive it.
-      const complete = this.#tryCheckpoint();
+      destroyVault(this.#vault);
       this.#shutdown();
-      removeVaultFiles(dir, { keepDatabase: !complete });
     });
   }
 
@@ -511,36 +465,13 @@ export class SecretsEngine implements AsyncDisposable {
   #shutdown(reason = "the secrets engine is closed"): void {
     this.#closed = reason;
     closeVault(this.#vault);
-    this.#memo.clear();
+    this.#names.clear();
     this.#index.clear();
-  }
-
-  /** The HMAC of exactly `name`, memoised. */
-  #hash(name: string): string {
-    let hash = this.#memo.get(name);
-    if (hash === undefined) {
-      if (this.#memo.size >= NAME_MEMO_LIMIT) this.#memo.clear();
-      hash = hmacText(this.#vault.keys.index, name);
-      this.#memo.set(name, hash);
-    }
-    return hash;
-  }
-
-  /**
-   * The hashes `name` may be stored under: its normal form C, then (for
-   * names stored before 0.2) the exact spelling given.
-   */
-  #lookup(name: string): string[] {
-    const stored = validateStoredName(name);
-    const normal = stored.normalize("NFC");
-    return normal === stored
-      ? [this.#hash(stored)]
-      : [this.#hash(normal), this.#hash(stored)];
   }
 
   #get(name: string): string | null {
     const { table, keys } = this.#vault;
-    for (const hash of this.#lookup(name)) {
+    for (const hash of this.#names.lookup(name)) {
       const sealed = table.value(hash);
       if (sealed === undefined) continue;
       const plain = openField(keys, "value", hash, sealed);
@@ -552,73 +483,5 @@ export class SecretsEngine implements AsyncDisposable {
     }
     if (table.destroyed()) throw new ClosedError(DESTROYED_MESSAGE);
     return null;
-  }
-
-  /**
-   * Runs `change` in one write transaction with the integrity accumulator
-   * read (its tag checked) and written back inside it, so concurrent
-   * writers never see or leave a stale one.
-   */
-  #write<T>(change: (acc: Accumulator) => T): T {
-    const { store, table, keys } = this.#vault;
-    return store.transaction(() => {
-      const acc = readAccumulator(table, keys.tag);
-      const result = change(acc);
-      table.writeIntegrity(encodeIntegrity(keys.tag, acc));
-      return result;
-    });
-  }
-
-  #put(
-    acc: Accumulator,
-    hash: string,
-    name: string,
-    value: Uint8Array,
-    now: number,
-  ): void {
-    const { table, keys } = this.#vault;
-    const old = table.row(hash);
-    if (old) xorInto(acc.x, rowMac(keys.row, old));
-    else acc.count++;
-    const clearName = encoder.encode(name);
-    const row = sealRow(keys, hash, clearName, value, old, now);
-    clearName.fill(0);
-    xorInto(acc.x, rowMac(keys.row, row));
-    table.put(row);
-  }
-
-  #remove(acc: Accumulator, hash: string): boolean {
-    const { table, keys } = this.#vault;
-    const old = table.row(hash);
-    if (!old) return false;
-    xorInto(acc.x, rowMac(keys.row, old));
-    acc.count--;
-    table.remove(hash);
-    return true;
-  }
-
-  #tryCheckpoint(): boolean {
-    try {
-      return this.#vault.store.checkpoint();
-    } catch (error) {
-      if (error instanceof StorageError) return false;
-      throw error;
-    }
-  }
-
-  /**
-   * Seals the file only when this engine can vouch for it: opened normally,
-   * no check failed, not destroyed, and no other connection committed
-   * while it was hashed.
-   */
-  #sealIfStable(): void {
-    const vault = this.#vault;
-    if (this.#damaged || vault.recovery !== null) return;
-    if (vault.table.destroyed()) return;
-    const version = vault.store.dataVersion();
-    const current = sealable(vault);
-    if (current && vault.store.dataVersion() === version) {
-      trySeal(vault.dir, current, vault.meta.format);
-    }
   }
 }

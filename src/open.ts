@@ -8,11 +8,11 @@
  */
 
 import { join } from "node:path";
-import { deriveSubKeys, equalBytes, type SubKeys } from "./crypto.ts";
+import { deriveSubKeys, type SubKeys } from "./crypto.ts";
+import { settle } from "./lifecycle.ts";
 import {
   InitializationError,
   SecretsEngineError,
-  StorageError,
   ValidationError,
   VaultNotFoundError,
 } from "./errors.ts";
@@ -20,7 +20,6 @@ import { type BindingFactor, parseFactors } from "./keys/factors.ts";
 import { createVault, unlockVault } from "./keys/envelope.ts";
 import { type EntryTable, entryTable } from "./storage/entries.ts";
 import { translateOsError } from "./storage/failures.ts";
-import { verifyVault } from "./storage/integrity.ts";
 import { type LocationOptions, resolveVaultPath } from "./storage/location.ts";
 import {
   requireVaultAccess,
@@ -34,7 +33,6 @@ import {
   SELECT_META,
   type VaultMeta,
 } from "./storage/schema.ts";
-import { hashDatabase, readSeal, writeSeal } from "./storage/seal.ts";
 import { openStore, type Store } from "./storage/store.ts";
 import {
   createExclusive,
@@ -236,51 +234,6 @@ function isDestroyed(store: Store): boolean {
   return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
 }
 
-/**
- * Checkpoints and hashes `store.db`; `null` when the checkpoint was partial,
- * the disk is full, or the file is not the one SQLite opened.
- */
-export function sealable(
-  vault: Pick<OpenedVault, "store" | "keys" | "dir" | "database">,
-): Uint8Array | null {
-  try {
-    if (!vault.store.checkpoint()) return null;
-  } catch (error) {
-    if (error instanceof StorageError) return null;
-    throw error;
-  }
-  const path = join(vault.dir, VAULT_FILES.database);
-  return hashDatabase(vault.keys.seal, path, vault.database);
-}
-
-/** Writes the seal unless the disk refuses: it only saves a verification. */
-export function trySeal(dir: string, seal: Uint8Array, format: number): void {
-  try {
-    writeSeal(dir, seal, format);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotCapable) throw error;
-  }
-}
-
-/**
- * Open's integrity step: a file that matches its seal is exactly as last
- * closed; anything else (an unclean exit, another process writing,
- * tampering) is verified in full and, if it holds, sealed anew.
- */
-function settle(
-  vault: Omit<OpenedVault, "openedSealed" | "recovery">,
-): boolean {
-  const version = vault.store.dataVersion();
-  const current = sealable(vault);
-  const seal = readSeal(vault.dir);
-  if (current && seal && equalBytes(current, seal)) return true;
-  verifyVault(vault.store, vault.keys);
-  if (current && vault.store.dataVersion() === version) {
-    trySeal(vault.dir, current, vault.meta.format);
-  }
-  return false;
-}
-
 async function openOnce(
   options: OpenOptions,
   checked: CheckedOptions,
@@ -326,16 +279,6 @@ async function openOnce(
     store.close();
     throw error;
   }
-}
-
-/**
- * Closes the vault's connection and zeroes its sub-keys: best effort in
- * JavaScript, where strings and the engine's internal copies cannot be
- * wiped, but no key stays readable in the buffers the engine owns.
- */
-export function closeVault(vault: OpenedVault): void {
-  vault.store.close();
-  for (const key of Object.values(vault.keys)) key.fill(0);
 }
 
 /**

@@ -125,3 +125,54 @@ export function validatePattern(pattern: unknown): string {
   }
   return text.normalize("NFC");
 }
+
+/** Secrets to write at once: a record, or name/value pairs. */
+export type SecretEntries =
+  | Record<string, string>
+  | Iterable<readonly [string, string]>;
+
+/**
+ * Checks every entry of `entries` before anything is written, returning
+ * `[name, value]` pairs with names in normal form C.
+ *
+ * @example
+ * ```ts
+ * import { validateEntries } from "./validate.ts";
+ * console.assert(validateEntries({ "a.b": "1" })[0][0] === "a.b");
+ * ```
+ */
+export function validateEntries(entries: SecretEntries): [string, string][] {
+  if (typeof entries !== "object" || entries === null) {
+    throw new ValidationError(
+      "entries must be a record or an iterable of pairs",
+    );
+  }
+  const pairs = Symbol.iterator in entries
+    ? Array.from(entries as Iterable<readonly [string, string]>)
+    : Object.entries(entries);
+  return pairs.map((pair) => {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      throw new ValidationError("each entry must be a [name, value] pair");
+    }
+    return [validateName(pair[0]), validateValue(pair[1])];
+  });
+}
+
+/**
+ * Checks an iterable of names to look up or delete (names stored before 0.2
+ * included).
+ *
+ * @example
+ * ```ts
+ * import { validateNames } from "./validate.ts";
+ * console.assert(validateNames(["a", "b"]).length === 2);
+ * ```
+ */
+export function validateNames(names: Iterable<string>): string[] {
+  if (
+    typeof names !== "object" || names === null || !(Symbol.iterator in names)
+  ) {
+    throw new ValidationError("names must be an iterable of strings");
+  }
+  return Array.from(names, validateStoredName);
+}

@@ -38,7 +38,7 @@ cliTest(
       await Deno.readTextFile(out),
       `url: postgres://u:p@h/db\nkey: |\n${PEM}\nport: 8080\n`,
     );
-    assertEquals((await Deno.stat(out)).mode! & 0o777, 0o600);
+    assertEquals(((await Deno.stat(out)).mode ?? 0) & 0o777, 0o600);
     const again = await cli(vault, ["inject", "-i", template, "-o", out], {
       flags,
     });

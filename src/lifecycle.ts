@@ -1,0 +1,106 @@
+/**
+ * An open vault's integrity state over its life: settling it on open (the
+ * sealed fast path, or full verification and a new seal), sealing it on
+ * close when the engine can vouch for it, and closing or destroying it.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { equalBytes } from "./crypto.ts";
+import { ClosedError, StorageError } from "./errors.ts";
+import { markDestroyed } from "./storage/entries.ts";
+import { DESTROYED_MESSAGE, verifyVault } from "./storage/integrity.ts";
+import { hashDatabase, readSeal, writeSeal } from "./storage/seal.ts";
+import type { Store } from "./storage/store.ts";
+import { removeVaultFiles, VAULT_FILES } from "./storage/vault_files.ts";
+import type { OpenedVault } from "./open.ts";
+
+/** What settling and sealing need of an open vault. */
+type Sealable = Pick<
+  OpenedVault,
+  "store" | "table" | "keys" | "dir" | "database" | "meta"
+>;
+
+/** Checkpoints fully; `false` when another connection or a full disk kept it from completing. */
+function tryCheckpoint(store: Store): boolean {
+  try {
+    return store.checkpoint();
+  } catch (error) {
+    if (error instanceof StorageError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Checkpoints and hashes `store.db`; `null` when the checkpoint was partial,
+ * the disk is full, or the file is not the one SQLite opened.
+ */
+function sealable(vault: Sealable): Uint8Array | null {
+  if (!tryCheckpoint(vault.store)) return null;
+  const path = join(vault.dir, VAULT_FILES.database);
+  return hashDatabase(vault.keys.seal, path, vault.database);
+}
+
+/** Writes the seal unless the disk refuses: it only saves a verification. */
+function trySeal(vault: Sealable, seal: Uint8Array): void {
+  try {
+    writeSeal(vault.dir, seal, vault.meta.format);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
+  }
+}
+
+/**
+ * Open's integrity step: a file that matches its seal is exactly as last
+ * closed; anything else (an unclean exit, another process writing,
+ * tampering) is verified in full and, if it holds, sealed anew. Returns
+ * whether the seal matched.
+ */
+export function settle(vault: Sealable): boolean {
+  const version = vault.store.dataVersion();
+  const current = sealable(vault);
+  const seal = readSeal(vault.dir);
+  if (current && seal && equalBytes(current, seal)) return true;
+  verifyVault(vault.store, vault.keys);
+  if (current && vault.store.dataVersion() === version) trySeal(vault, current);
+  return false;
+}
+
+/**
+ * Close's seal, written only when no other connection committed while the
+ * file was hashed and the vault was not destroyed meanwhile.
+ */
+export function sealIfStable(vault: Sealable): void {
+  if (vault.table.destroyed()) return;
+  const version = vault.store.dataVersion();
+  const current = sealable(vault);
+  if (current && vault.store.dataVersion() === version) trySeal(vault, current);
+}
+
+/**
+ * Closes the vault's connection and zeroes its sub-keys: best effort in
+ * JavaScript, where strings and the engine's internal copies cannot be
+ * wiped, but no key stays readable in the buffers the engine owns.
+ */
+export function closeVault(vault: OpenedVault): void {
+  vault.store.close();
+  for (const key of Object.values(vault.keys)) key.fill(0);
+}
+
+/**
+ * Empties the vault and marks it destroyed in one transaction, closes it,
+ * and removes its files. Until the marker is in `store.db` itself (a full
+ * checkpoint), the WAL must outlive it, so the database files then stay for
+ * the next open to remove.
+ */
+export function destroyVault(vault: OpenedVault): void {
+  const { store, table, dir } = vault;
+  store.transaction(() => {
+    if (table.destroyed()) throw new ClosedError(DESTROYED_MESSAGE);
+    markDestroyed(store);
+  });
+  const complete = tryCheckpoint(store);
+  closeVault(vault);
+  removeVaultFiles(dir, { keepDatabase: !complete });
+}
