@@ -4,16 +4,18 @@
  * A vault is a directory holding a SQLite database (WAL mode, durable
  * commits) in which both the names and the values of secrets are encrypted
  * with AES-256-GCM under a data key that is itself wrapped by a key derived
- * from a keyfile and, where Deno grants it, facts about the machine. Every
- * write keeps an integrity accumulator up to date in the same transaction,
- * so a crash at any instant leaves a vault that opens, and tampering is
- * detected.
+ * from a random keyfile (and, if asked, the hostname and user). Every write
+ * keeps an integrity accumulator up to date in the same transaction, so a
+ * crash at any instant leaves a vault that opens, and tampering is detected;
+ * a vault that fails verification still gives up its intact secrets with
+ * `open({ recover: true })`.
  *
  * Run with `--allow-read=<vault> --allow-write=<vault>` and nothing more.
+ * The `secrets` command line is the `./cli` export.
  *
  * @example Quick start
  * ```ts
- * import { SecretsEngine } from "./mod.ts";
+ * import { SecretsEngine } from "@scope/secrets";
  *
  * const path = await Deno.makeTempDir();
  * {
@@ -29,6 +31,9 @@
  */
 
 export {
+  type BindingFactor,
+  type Location,
+  type LocationOptions,
   type OpenOptions,
   type RecoveryReport,
   type SecretEntries,
@@ -51,8 +56,6 @@ export {
   ValidationError,
   VaultNotFoundError,
 } from "./src/errors.ts";
-export type { BindingFactor } from "./src/keys/factors.ts";
-export type { Location, LocationOptions } from "./src/storage/location.ts";
 export {
   MAX_NAME_BYTES,
   MAX_PATTERN_LENGTH,

@@ -33,6 +33,8 @@ import {
   validatePattern,
 } from "./validate.ts";
 
+export type { BindingFactor } from "./keys/factors.ts";
+export type { Location, LocationOptions } from "./storage/location.ts";
 export type { OpenOptions } from "./open.ts";
 export type { RecoveryReport } from "./recovery.ts";
 export type { SecretEntries } from "./validate.ts";

@@ -39,6 +39,7 @@ import {
   FILE_MODE,
   inspectVaultFile,
   type Owner,
+  pathExists,
   prepareVaultDir,
   removeVaultFiles,
   VAULT_FILES,
@@ -219,16 +220,6 @@ function checkEmptyDatabase(present: Set<string>): void {
   }
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
-
 function isDestroyed(store: Store): boolean {
   checkSchema(store);
   return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
@@ -240,7 +231,7 @@ async function openOnce(
 ): Promise<OpenedVault | "destroyed"> {
   const path = resolveVaultPath(options);
   requireVaultAccess(path);
-  if (!checked.create && !exists(join(path, VAULT_FILES.database))) {
+  if (!checked.create && !pathExists(join(path, VAULT_FILES.database))) {
     throw new VaultNotFoundError(path);
   }
   const dir = prepareVaultDir(path);

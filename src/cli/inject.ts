@@ -7,7 +7,7 @@
  */
 
 import { basename, dirname, resolve } from "node:path";
-import { writeAtomic } from "../storage/vault_files.ts";
+import { pathExists, writeAtomic } from "../storage/vault_files.ts";
 import { type Command, EXIT, Failure, UsageError } from "./command.ts";
 import { resolveNames } from "./environment.ts";
 import { readUserFile, warn, write } from "./io.ts";
@@ -15,16 +15,6 @@ import { refuseTerminal } from "./transfer.ts";
 import { parseReference, readTemplate, SCHEME } from "./references.ts";
 
 const OUTPUT_MODE = 0o600;
-
-function exists(path: string): boolean {
-  try {
-    Deno.lstatSync(path);
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return false;
-    throw error;
-  }
-}
 
 /**
  * Writes `text` to `path` with mode 0600, atomically (a temporary file in the
@@ -42,7 +32,7 @@ function writeOutput(path: string, text: string, force: boolean): void {
       `writing ${path} needs --allow-read=${dir} --allow-write=${dir}`,
     );
   }
-  if (exists(full) && !force) {
+  if (pathExists(full) && !force) {
     throw new Failure(`${path} exists: pass --force to replace it`);
   }
   try {

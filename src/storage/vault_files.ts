@@ -83,6 +83,19 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
   }
 }
 
+/**
+ * Whether anything is at `path` (a dangling symlink counts).
+ *
+ * @example
+ * ```ts
+ * import { pathExists } from "./vault_files.ts";
+ * console.assert(!pathExists(`${Deno.makeTempDirSync()}/absent`));
+ * ```
+ */
+export function pathExists(path: string): boolean {
+  return lstatOrNull(path) !== null;
+}
+
 function randomSuffix(): string {
   return Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, "0"))
     .join("");

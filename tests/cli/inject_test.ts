@@ -6,8 +6,8 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import { tempDir } from "../_helpers.ts";
-import { cli, cliTest } from "./_cli.ts";
+import { canRun, tempDir } from "../_helpers.ts";
+import { atTerminal, CLI, cli, cliTest } from "./_cli.ts";
 
 const PEM = "-----BEGIN KEY-----\nline two\n-----END KEY-----";
 
@@ -124,4 +124,34 @@ cliTest("read takes a reference and prints its secret", async () => {
   assertEquals((await cli(vault, ["read", "db.url"])).code, 2);
   const missing = await cli(vault, ["read", "secrets://nope"]);
   assertEquals(missing.code, 1);
+});
+
+Deno.test({
+  name: "inject refuses to print secrets to a terminal without --force",
+  ignore: !canRun("deno") || !canRun("python3") || Deno.build.os === "windows",
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = await vaultWithSecrets(dir.path);
+    const template = join(dir.path, "t.tpl");
+    await Deno.writeTextFile(template, "{{ secrets://db.url }}\n");
+    const command = [
+      "deno",
+      "run",
+      `--allow-read=${dir.path}`,
+      `--allow-write=${vault}`,
+      CLI,
+      "--path",
+      vault,
+      "inject",
+      "-i",
+      template,
+    ];
+    const refused = await atTerminal([], command);
+    assertEquals(refused.code, 1, refused.output);
+    assert(refused.output.includes("refusing to print secrets to a terminal"));
+    assertFalse(refused.output.includes("postgres://"));
+    const forced = await atTerminal([], [...command, "--force"]);
+    assertEquals(forced.code, 0, forced.output);
+    assert(forced.output.includes("postgres://u:p@h/db"));
+  },
 });
