@@ -38,7 +38,10 @@ export interface IndexSource {
   store: Store;
   table: EntryTable;
   keys: SubKeys;
-  /** Skip names that do not decrypt and the count check (recovery). */
+  /**
+   * Recovery: skip names that do not decrypt and the count check, and keep
+   * what was read before a damaged page.
+   */
   lenient: boolean;
 }
 
@@ -54,16 +57,20 @@ export function nameIndex(source: IndexSource): NameIndex {
 
   function load(): Map<string, string | undefined> {
     const previous = index;
-    return store.snapshot(() => {
-      const loaded = new Map<string, string | undefined>();
+    const loaded = new Map<string, string | undefined>();
+    const read = () =>
       table.eachHash((hash) => loaded.set(hash, previous?.get(hash)));
-      if (!lenient) {
-        const { count } = readAccumulator(table, keys.tag);
-        if (count !== loaded.size) {
-          throw new IntegrityError(
-            `store.db lists ${loaded.size} entries where its integrity record says ${count}: it is damaged`,
-          );
-        }
+    if (lenient) {
+      salvage(read);
+      return loaded;
+    }
+    return store.snapshot(() => {
+      read();
+      const { count } = readAccumulator(table, keys.tag);
+      if (count !== loaded.size) {
+        throw new IntegrityError(
+          `store.db lists ${loaded.size} entries where its integrity record says ${count}: it is damaged`,
+        );
       }
       return loaded;
     });
@@ -76,6 +83,16 @@ export function nameIndex(source: IndexSource): NameIndex {
       seenVersion = version;
     }
     return index;
+  }
+
+  // In recovery, a read that meets a damaged page keeps what it read
+  // before it (the survey has reported the damage); otherwise it throws.
+  function salvage(read: () => void): void {
+    try {
+      read();
+    } catch (error) {
+      if (!lenient || !(error instanceof SecretsEngineError)) throw error;
+    }
   }
 
   function decryptName(hash: string, sealed: unknown): string | undefined {
@@ -93,11 +110,13 @@ export function nameIndex(source: IndexSource): NameIndex {
   function names(): string[] {
     const map = current();
     if ([...map.values()].includes(undefined)) {
-      table.eachName((hash, name) => {
-        if (map.has(hash) && map.get(hash) === undefined) {
-          map.set(hash, decryptName(hash, name));
-        }
-      });
+      salvage(() =>
+        table.eachName((hash, name) => {
+          if (map.has(hash) && map.get(hash) === undefined) {
+            map.set(hash, decryptName(hash, name));
+          }
+        })
+      );
     }
     return [...map.values()].filter((name) => name !== undefined);
   }

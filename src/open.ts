@@ -71,7 +71,8 @@ export interface OpenOptions extends LocationOptions {
    * Opens a vault that fails verification, read-only, to get out what is
    * intact: {@linkcode SecretsEngine.recovery} reports what failed, reads
    * work for every entry that decrypts and authenticates, writes are
-   * refused and nothing is sealed. The data key must still unwrap.
+   * refused, nothing is sealed, upgraded or created (a missing vault is
+   * {@linkcode VaultNotFoundError}). The data key must still unwrap.
    */
   recover?: boolean;
 }
@@ -136,11 +137,15 @@ function checkOptions(options: OpenOptions): CheckedOptions {
       throw new ValidationError(`${flag} must be true or false`);
     }
   }
+  const recover = options.recover ?? false;
+  if (recover && options.create === true) {
+    throw new ValidationError("recover opens an existing vault: drop create");
+  }
   return {
     factors: parseFactors(options.factors ?? []),
     busyTimeoutMs,
-    create: options.create ?? true,
-    recover: options.recover ?? false,
+    create: !recover && (options.create ?? true),
+    recover,
   };
 }
 
@@ -221,7 +226,6 @@ function checkEmptyDatabase(present: Set<string>): void {
 }
 
 function isDestroyed(store: Store): boolean {
-  checkSchema(store);
   return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
 }
 
@@ -249,9 +253,11 @@ async function openOnce(
       removeVaultFiles(dir);
       return "destroyed";
     }
+    // A recovery open reports a changed schema rather than refusing it.
+    if (!empty && !checked.recover) checkSchema(store);
     const unlocked =
       (empty ? await createVault(store, dir, checked.factors) : null) ??
-        await unlockVault(store, dir, owner);
+        await unlockVault(store, dir, owner, checked.recover);
     const keys = deriveSubKeys(unlocked.dek);
     unlocked.dek.fill(0);
     const base = {

@@ -5,6 +5,7 @@ import {
   IntegrityError,
   SecretsEngine,
   ValidationError,
+  VaultNotFoundError,
 } from "../mod.ts";
 import { openVault, rawSql, tempDir } from "./_helpers.ts";
 
@@ -71,4 +72,74 @@ Deno.test("recover: an intact vault reports intact and every entry readable", as
     unreadable: [],
   });
   assertEquals(await engine.get("b"), "2");
+});
+
+Deno.test("recover: a changed schema is reported, not refused, and a missing vault is not created", async () => {
+  await using dir = await tempDir();
+  {
+    await using engine = await openVault(dir.path);
+    await engine.setMany({ a: "1", b: "2" });
+  }
+  rawSql(dir.path, (db) =>
+    db.exec(
+      "CREATE TRIGGER spy AFTER UPDATE ON entries BEGIN SELECT 1; END",
+    ));
+  const path = join(dir.path, "vault");
+  await assertRejects(() => SecretsEngine.open({ path }), IntegrityError);
+  {
+    await using engine = await SecretsEngine.open({ path, recover: true });
+    assert(engine.recovery?.problems.some((p) => /schema/.test(p)));
+    assertEquals(await engine.get("b"), "2");
+  }
+  const missing = join(dir.path, "missing");
+  await assertRejects(
+    () => SecretsEngine.open({ path: missing, recover: true }),
+    VaultNotFoundError,
+  );
+  await assertRejects(
+    () => SecretsEngine.open({ path: missing, recover: true, create: true }),
+    ValidationError,
+  );
+});
+
+Deno.test("recover: a format-1 vault is read as it is, not upgraded", async () => {
+  await using dir = await tempDir();
+  const fixture = new URL("./fixtures/vault-0.1.0", import.meta.url).pathname;
+  const path = join(dir.path, "vault");
+  await Deno.mkdir(path, { mode: 0o700 });
+  for (const name of [".keyfile", "store.db", "meta.json"]) {
+    await Deno.copyFile(join(fixture, name), join(path, name));
+    await Deno.chmod(join(path, name), name === ".keyfile" ? 0o400 : 0o600);
+  }
+  const before = await Deno.readFile(join(path, "store.db"));
+  {
+    await using engine = await SecretsEngine.open({ path, recover: true });
+    assertEquals((await engine.info()).format, 1);
+    assertEquals(await engine.get("openai.apiKey"), "sk-fixture-0.1.0");
+  }
+  assertEquals(await Deno.readFile(join(path, "store.db")), before);
+});
+
+Deno.test("recover: a damaged page is reported, and what can be read is listed and read", async () => {
+  await using dir = await tempDir();
+  const names = Array.from({ length: 3000 }, (_, i) => `svc${i}.token`);
+  {
+    await using engine = await openVault(dir.path);
+    await engine.setMany(
+      names.map((name) => [name, `value of ${name}`] as const),
+    );
+  }
+  const path = join(dir.path, "vault");
+  const file = await Deno.open(join(path, "store.db"), { write: true });
+  await file.seek(4096 * 20, Deno.SeekMode.Start);
+  await file.write(new Uint8Array(4096).fill(0x41));
+  file.close();
+  await assertRejects(() => SecretsEngine.open({ path }), IntegrityError);
+  await using engine = await SecretsEngine.open({ path, recover: true });
+  assert(engine.recovery?.problems.some((p) => /damaged/.test(p)));
+  const listed = await engine.keys();
+  assert(listed.length < names.length, "the damage hid nothing?");
+  for (const name of listed) {
+    assertEquals(await engine.get(name), `value of ${name}`);
+  }
 });

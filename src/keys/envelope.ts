@@ -40,7 +40,6 @@ import {
 import { type BindingFactor, readFactors, recordedFactors } from "./factors.ts";
 import { encodeIntegrity } from "../storage/integrity.ts";
 import {
-  checkSchema,
   FORMAT_VERSION,
   isEmpty,
   readMeta,
@@ -211,17 +210,17 @@ function upgrade(
 }
 
 /**
- * Unwraps the data key of an existing vault, upgrading a format-1 vault. A
- * missing, wrong-sized or replaced keyfile, changed binding factors, or a
- * changed meta field, is {@linkcode KeyMismatchError}; a factor whose
- * permission is missing is a `PermissionError` naming it.
+ * Unwraps the data key of an existing vault, upgrading a format-1 vault
+ * unless `readOnly`. A missing, wrong-sized or replaced keyfile, changed
+ * binding factors, or a changed meta field, is {@linkcode KeyMismatchError};
+ * a factor whose permission is missing is a `PermissionError` naming it.
  */
 export async function unlockVault(
   store: Store,
   dir: string,
   owner: Owner,
+  readOnly = false,
 ): Promise<Unlocked> {
-  checkSchema(store);
   const meta = readMeta(store);
   const factors = recordedFactors(meta.factors);
   if (factors === null) {
@@ -237,8 +236,8 @@ export async function unlockVault(
         "the data key does not unwrap: the machine identity changed, the keyfile was replaced, or the key record was altered",
       );
     }
-    if (pending) promotePendingKeyfile(dir);
-    const current = meta.format === LEGACY_FORMAT
+    if (pending && !readOnly) promotePendingKeyfile(dir);
+    const current = meta.format === LEGACY_FORMAT && !readOnly
       ? upgrade(store, meta, kek, dek)
       : meta;
     return { meta: current, dek };
