@@ -32,6 +32,8 @@
 
 export {
   type BindingFactor,
+  type ExportDocument,
+  type ExportedEntry,
   type Location,
   type LocationOptions,
   type OpenOptions,

@@ -15,6 +15,12 @@ import {
   SecretsEngineError,
   ValidationError,
 } from "./errors.ts";
+import {
+  checkDocument,
+  type ExportDocument,
+  exportRows,
+  importRows,
+} from "./document.ts";
 import { compileGlob } from "./glob.ts";
 import { type BindingFactor, recordedFactors } from "./keys/factors.ts";
 import { type NameHasher, nameHasher } from "./name_hash.ts";
@@ -33,6 +39,7 @@ import {
   validatePattern,
 } from "./validate.ts";
 
+export type { ExportDocument, ExportedEntry } from "./document.ts";
 export type { BindingFactor } from "./keys/factors.ts";
 export type { Location, LocationOptions } from "./storage/location.ts";
 export type { OpenOptions } from "./open.ts";
@@ -340,8 +347,69 @@ export class SecretsEngine implements AsyncDisposable {
       const matches = pattern === undefined
         ? null
         : compileGlob(validatePattern(pattern));
-      const names = this.#index.names();
+      const names = this.#index.named().map(([, name]) => name);
       return (matches ? names.filter(matches) : names).sort();
+    });
+  }
+
+  /**
+   * The secrets (those `pattern` matches, or all) as a versioned
+   * {@linkcode ExportDocument}: names, values and timestamps, read in one
+   * snapshot. This holds every value in clear: encrypt it (the `./age`
+   * export does) before it touches a disk.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("db.url", "postgres://example");
+   * const doc = await engine.exportEntries("db.*");
+   * console.assert(doc.entries[0].value === "postgres://example");
+   * ```
+   */
+  exportEntries(pattern?: string): Promise<ExportDocument> {
+    return this.#async(() => {
+      const matches = pattern === undefined
+        ? () => true
+        : compileGlob(validatePattern(pattern));
+      const named = this.#index.named().filter(([, name]) => matches(name));
+      return exportRows(this.#vault, named);
+    });
+  }
+
+  /**
+   * Writes the secrets of an {@linkcode ExportDocument} in one transaction,
+   * with their timestamps: all of them or none. Every entry is checked
+   * first (a bad document is a {@linkcode ValidationError} naming the entry
+   * and why); without `overwrite`, a name the vault already holds is a
+   * `ValidationError` listing every such name. Resolves to how many were
+   * written.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const [from, to] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+   * await using source = await SecretsEngine.open({ path: from });
+   * await source.set("db.url", "postgres://example");
+   * await using target = await SecretsEngine.open({ path: to });
+   * console.assert(await target.importEntries(await source.exportEntries()) === 1);
+   * ```
+   */
+  importEntries(
+    doc: ExportDocument,
+    options: { overwrite?: boolean } = {},
+  ): Promise<number> {
+    return this.#async(() => {
+      this.#ensureWritable();
+      const written = importRows(
+        this.#vault,
+        checkDocument(doc),
+        (name) => this.#names.hash(name),
+        options.overwrite === true,
+      );
+      for (const [hash, name] of written) this.#index.add(hash, name);
+      return written.length;
     });
   }
 

@@ -23,8 +23,8 @@ import type { Store } from "./storage/store.ts";
 export interface NameIndex {
   /** Every name hash, with its clear name if decrypted; current as of now. */
   current(): Map<string, string | undefined>;
-  /** Every clear name, decrypting those not seen before. */
-  names(): string[];
+  /** Every name hash with its clear name, decrypting those not seen before. */
+  named(): [hash: string, name: string][];
   /** Records an entry this engine wrote. */
   add(hash: string, name: string): void;
   /** Records an entry this engine removed. */
@@ -107,7 +107,7 @@ export function nameIndex(source: IndexSource): NameIndex {
     }
   }
 
-  function names(): string[] {
+  function named(): [string, string][] {
     const map = current();
     if ([...map.values()].includes(undefined)) {
       salvage(() =>
@@ -118,12 +118,14 @@ export function nameIndex(source: IndexSource): NameIndex {
         })
       );
     }
-    return [...map.values()].filter((name) => name !== undefined);
+    return [...map].filter((pair): pair is [string, string] =>
+      pair[1] !== undefined
+    );
   }
 
   return {
     current,
-    names,
+    named,
     add: (hash, name) => index?.set(hash, name),
     remove: (hash) => index?.delete(hash),
     clear: () => {

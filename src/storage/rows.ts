@@ -35,9 +35,18 @@ export function entryLabel(hash: string): string {
   return `entry ${hash.slice(0, HASH_PREFIX)}`;
 }
 
+/** When a row was created and last written, in milliseconds since the epoch. */
+export interface RowTimes {
+  /** Creation time. */
+  created: number;
+  /** Last write time. */
+  updated: number;
+}
+
 /**
  * The row that stores `value` under the name hash `hash`: the encrypted
- * name and creation time of `old` are kept when it exists.
+ * name and creation time of `old` are kept when it exists, unless `times`
+ * (a restore) says otherwise.
  *
  * @example
  * ```ts
@@ -55,13 +64,14 @@ export function sealRow(
   value: Uint8Array,
   old: EntryRow | undefined,
   now: number,
+  times?: RowTimes,
 ): EntryRow {
   return {
     name_hash: hash,
     name: old?.name ?? encrypt(keys.value, name, fieldAad("name", hash)),
     value: encrypt(keys.value, value, fieldAad("value", hash)),
-    created: old?.created ?? now,
-    updated: now,
+    created: times?.created ?? old?.created ?? now,
+    updated: times?.updated ?? now,
   };
 }
 

@@ -17,7 +17,7 @@ import {
   rowMac,
   xorInto,
 } from "./integrity.ts";
-import { sealRow } from "./rows.ts";
+import { type RowTimes, sealRow } from "./rows.ts";
 import type { Store } from "./store.ts";
 
 /** What a write needs: the connection, its statements and the keys. */
@@ -32,8 +32,18 @@ export interface Writable {
 
 /** One change inside a write transaction. */
 export interface WriteSession {
-  /** Stores `value` under `hash`, keeping the row's creation time. */
-  put(hash: string, name: Uint8Array, value: Uint8Array): void;
+  /**
+   * Stores `value` under `hash`, keeping the row's creation time unless
+   * `times` gives both.
+   */
+  put(
+    hash: string,
+    name: Uint8Array,
+    value: Uint8Array,
+    times?: RowTimes,
+  ): void;
+  /** Whether a row `hash` exists, as of this transaction. */
+  has(hash: string): boolean;
   /** Removes the row `hash`; `false` when there was none. */
   remove(hash: string): boolean;
 }
@@ -51,7 +61,9 @@ export function writeEntries<T>(
   return store.transaction(() => {
     const acc = readAccumulator(table, keys.tag);
     const result = change({
-      put: (hash, name, value) => put(vault, acc, hash, name, value, now),
+      put: (hash, name, value, times) =>
+        put(vault, acc, hash, name, value, now, times),
+      has: (hash) => table.row(hash) !== undefined,
       remove: (hash) => remove(vault, acc, hash),
     });
     table.writeIntegrity(encodeIntegrity(keys.tag, acc));
@@ -66,11 +78,12 @@ function put(
   name: Uint8Array,
   value: Uint8Array,
   now: number,
+  times?: RowTimes,
 ): void {
   const old = table.row(hash);
   if (old) xorInto(acc.x, rowMac(keys.row, old));
   else acc.count++;
-  const row = sealRow(keys, hash, name, value, old, now);
+  const row = sealRow(keys, hash, name, value, old, now, times);
   xorInto(acc.x, rowMac(keys.row, row));
   table.put(row);
 }

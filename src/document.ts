@@ -1,0 +1,251 @@
+/**
+ * The export document: what a backup or a share holds inside its
+ * encryption. A small, versioned JSON document, readable by anyone who can
+ * decrypt it (`age -d backup.age | jq`), so a backup outlives this library:
+ *
+ * ```json
+ * { "type": "@scope/secrets export", "version": 1, "exported": "2026-11-25T22:00:00.000Z",
+ *   "entries": [{ "name": "db.url", "kind": "text", "value": "postgres://…",
+ *                 "created": "2026-01-01T00:00:00.000Z", "updated": "2026-02-01T00:00:00.000Z" }] }
+ * ```
+ *
+ * @module
+ */
+
+import { ValidationError } from "./errors.ts";
+import { openField } from "./storage/rows.ts";
+import { type Writable, writeEntries } from "./storage/writes.ts";
+import { validateName, validateValue } from "./validate.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** What identifies the document among other JSON. */
+export const DOCUMENT_TYPE = "@scope/secrets export";
+
+/** The document version this library writes and the newest it reads. */
+export const DOCUMENT_VERSION = 1;
+
+/** One secret in an {@linkcode ExportDocument}. */
+export interface ExportedEntry {
+  /** The secret's name. */
+  name: string;
+  /** What the value is; text is the only kind so far. */
+  kind: "text";
+  /** The value. */
+  value: string;
+  /** When the secret was first stored, as an ISO 8601 time. */
+  created: string;
+  /** When its value was last written, as an ISO 8601 time. */
+  updated: string;
+}
+
+/** Secrets exported from a vault, as they travel inside a backup. */
+export interface ExportDocument {
+  /** Always {@linkcode DOCUMENT_TYPE}. */
+  type: typeof DOCUMENT_TYPE;
+  /** The document version. */
+  version: number;
+  /** When it was exported, as an ISO 8601 time. */
+  exported: string;
+  /** The secrets, sorted by name. */
+  entries: ExportedEntry[];
+}
+
+function invalid(where: string, why: string): ValidationError {
+  return new ValidationError(`${where}: ${why}; nothing was imported`);
+}
+
+function isTime(value: unknown): value is string {
+  return typeof value === "string" && !Number.isNaN(Date.parse(value));
+}
+
+function checkEntry(input: unknown, at: number): ExportedEntry {
+  const where = `entry ${at + 1}`;
+  if (typeof input !== "object" || input === null) {
+    throw invalid(where, "not an object");
+  }
+  const { name, kind, value, created, updated } = input as Record<
+    string,
+    unknown
+  >;
+  let checkedName: string;
+  try {
+    checkedName = validateName(name);
+  } catch (error) {
+    throw invalid(where, (error as Error).message);
+  }
+  const named = `${where} (${JSON.stringify(checkedName)})`;
+  if (kind !== "text") {
+    throw invalid(
+      named,
+      `kind ${JSON.stringify(kind)} is not one this version reads`,
+    );
+  }
+  try {
+    validateValue(value);
+  } catch (error) {
+    throw invalid(named, (error as Error).message);
+  }
+  if (!isTime(created) || !isTime(updated)) {
+    throw invalid(named, "created and updated must be ISO 8601 times");
+  }
+  return { name: checkedName, kind, value: value as string, created, updated };
+}
+
+/**
+ * Checks a parsed document and every entry in it, before anything is
+ * written: a bad document is a {@linkcode ValidationError} saying which
+ * entry and why (secret values never appear in it).
+ *
+ * @example
+ * ```ts
+ * import { checkDocument } from "./document.ts";
+ * const doc = checkDocument({ type: "@scope/secrets export", version: 1, exported: "2026-01-01T00:00:00Z", entries: [] });
+ * console.assert(doc.entries.length === 0);
+ * ```
+ */
+export function checkDocument(input: unknown): ExportDocument {
+  const { type, version, exported, entries } =
+    (typeof input === "object" && input !== null ? input : {}) as Record<
+      string,
+      unknown
+    >;
+  if (type !== DOCUMENT_TYPE) {
+    throw new ValidationError(
+      `not a ${DOCUMENT_TYPE} document; nothing was imported`,
+    );
+  }
+  if (
+    typeof version !== "number" || !Number.isInteger(version) || version < 1
+  ) {
+    throw new ValidationError("the document has no valid version");
+  }
+  if (version > DOCUMENT_VERSION) {
+    throw new ValidationError(
+      `the document is version ${version}; this version reads up to ${DOCUMENT_VERSION}: upgrade @scope/secrets`,
+    );
+  }
+  if (!Array.isArray(entries)) {
+    throw new ValidationError("the document has no list of entries");
+  }
+  const checked = entries.map(checkEntry);
+  const seen = new Map<string, number>();
+  checked.forEach(({ name }, at) => {
+    const first = seen.get(name);
+    if (first !== undefined) {
+      throw invalid(
+        `entry ${at + 1}`,
+        `repeats the name of entry ${first + 1}`,
+      );
+    }
+    seen.set(name, at);
+  });
+  return {
+    type,
+    version,
+    exported: isTime(exported) ? exported : new Date(0).toISOString(),
+    entries: checked,
+  };
+}
+
+/**
+ * Reads a document from its JSON text; text that is not JSON, or JSON that
+ * is not a document, is a {@linkcode ValidationError}.
+ *
+ * @example
+ * ```ts
+ * import { parseDocument } from "./document.ts";
+ * const text = '{"type":"@scope/secrets export","version":1,"exported":"2026-01-01T00:00:00Z","entries":[]}';
+ * console.assert(parseDocument(text).version === 1);
+ * ```
+ */
+export function parseDocument(text: string): ExportDocument {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch {
+    throw new ValidationError(
+      `not a ${DOCUMENT_TYPE} document (not JSON); nothing was imported`,
+    );
+  }
+  return checkDocument(input);
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * The document of the entries `named` (name hash, clear name), read in one
+ * snapshot; an entry deleted meanwhile is left out.
+ */
+export function exportRows(
+  vault: Writable,
+  named: readonly [hash: string, name: string][],
+): ExportDocument {
+  const { store, table, keys } = vault;
+  const entries = store.snapshot(() =>
+    named.flatMap(([hash, name]): ExportedEntry[] => {
+      const row = table.row(hash);
+      if (row === undefined) return [];
+      const plain = openField(keys, "value", hash, row.value);
+      const value = decoder.decode(plain);
+      plain.fill(0);
+      const [created, updated] = [isoTime(row.created), isoTime(row.updated)];
+      return [{ name, kind: "text", value, created, updated }];
+    })
+  );
+  return {
+    type: DOCUMENT_TYPE,
+    version: DOCUMENT_VERSION,
+    exported: new Date().toISOString(),
+    entries: entries.sort((a, b) => a.name < b.name ? -1 : 1),
+  };
+}
+
+/**
+ * Writes a checked document's entries, with their timestamps, in one
+ * transaction; without `overwrite`, names the vault holds are a
+ * {@linkcode ValidationError} listing them all. Returns what was written,
+ * as (name hash, name) pairs.
+ */
+export function importRows(
+  vault: Writable,
+  doc: ExportDocument,
+  hashOf: (name: string) => string,
+  overwrite: boolean,
+): [hash: string, name: string][] {
+  const writes = doc.entries.map((entry) => ({
+    name: entry.name,
+    hash: hashOf(entry.name),
+    clearName: encoder.encode(entry.name),
+    value: encoder.encode(entry.value),
+    times: {
+      created: Date.parse(entry.created),
+      updated: Date.parse(entry.updated),
+    },
+  }));
+  try {
+    writeEntries(vault, Date.now(), (session) => {
+      const taken = overwrite
+        ? []
+        : writes.filter(({ hash }) => session.has(hash));
+      if (taken.length > 0) {
+        const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
+        throw new ValidationError(
+          `the vault already holds ${names}: pass overwrite to replace them; nothing was imported`,
+        );
+      }
+      for (const { hash, clearName, value, times } of writes) {
+        session.put(hash, clearName, value, times);
+      }
+    });
+  } finally {
+    for (const { clearName, value } of writes) {
+      clearName.fill(0);
+      value.fill(0);
+    }
+  }
+  return writes.map(({ hash, name }) => [hash, name]);
+}
