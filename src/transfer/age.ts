@@ -1,0 +1,306 @@
+/**
+ * Backups, moves and shares in the age format (C2SP age v1), through
+ * `age-encryption`, the reference TypeScript implementation by the format's
+ * author: a file this writes is read by the `age` and `rage` command-line
+ * tools, and they write files this reads. Inside is the versioned
+ * {@linkcode ExportDocument}, plain JSON, so a backup can be read without
+ * this library years from now.
+ *
+ * A file is encrypted either to a passphrase (scrypt, work factor 18; files
+ * asking for more than 20 are refused, as the spec advises) or to one or more
+ * X25519 recipients (`age1…`), never both: the spec forbids mixing them.
+ *
+ * This is the `./age` export, kept apart so the core engine never loads the
+ * age dependency.
+ *
+ * @example Back up a vault to a teammate's key, and restore it
+ * ```ts
+ * import { SecretsEngine } from "@scope/secrets";
+ * import { exportAge, generateIdentity, importAge } from "@scope/secrets/age";
+ *
+ * const { identity, recipient } = await generateIdentity();
+ * const [from, to] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+ * await using source = await SecretsEngine.open({ path: from });
+ * await source.set("db.url", "postgres://example");
+ * const file = await exportAge(source, { recipients: [recipient] });
+ * await using target = await SecretsEngine.open({ path: to });
+ * console.assert(await importAge(target, file, { identities: [identity] }) === 1);
+ * ```
+ *
+ * @module
+ */
+
+import {
+  armor,
+  Decrypter,
+  Encrypter,
+  generateX25519Identity,
+  identityToRecipient,
+} from "age-encryption";
+import type { ExportDocument, SecretsEngine } from "../engine.ts";
+import { parseDocument } from "../document.ts";
+import {
+  IntegrityError,
+  KeyMismatchError,
+  SecretsEngineError,
+  ValidationError,
+} from "../errors.ts";
+
+/** How a file is encrypted: to a passphrase, or to age recipients. */
+export type AgeKey = { passphrase: string } | { recipients: string[] };
+
+/** How a file is decrypted: with its passphrase, or with age identities. */
+export type AgeUnlock = { passphrase: string } | { identities: string[] };
+
+/** Options for {@linkcode exportAge}. */
+export interface ExportAgeOptions {
+  /** Only the secrets whose names match this glob (see `keys`). */
+  pattern?: string;
+  /** ASCII armor (PEM-like text) instead of binary; resolves to a string. */
+  armor?: boolean;
+}
+
+/**
+ * The largest age file read, in bytes (64 MiB): the document inside is
+ * parsed whole, so a file is refused above this before it is decrypted.
+ *
+ * @example
+ * ```ts
+ * import { MAX_AGE_FILE_BYTES } from "@scope/secrets/age";
+ * console.assert(MAX_AGE_FILE_BYTES === 64 * 1024 * 1024);
+ * ```
+ */
+export const MAX_AGE_FILE_BYTES = 64 * 1024 * 1024;
+
+const ARMOR_HEADER = "-----BEGIN AGE ENCRYPTED FILE-----";
+const SCRYPT_WORK_FACTOR = 18;
+const RECIPIENT = /^age1[02-9ac-hj-np-z]+$/;
+const IDENTITY = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]+$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+function oneOf<T extends object>(input: T, keys: string[]): void {
+  const given = keys.filter((key) => key in input);
+  if (given.length !== 1) {
+    throw new ValidationError(
+      `give exactly one of ${
+        keys.join(" or ")
+      } (the age spec forbids mixing them)`,
+    );
+  }
+}
+
+function checkPassphrase(passphrase: unknown): string {
+  if (typeof passphrase !== "string" || passphrase === "") {
+    throw new ValidationError("the passphrase must be a non-empty string");
+  }
+  return passphrase;
+}
+
+function encrypter(key: AgeKey): Encrypter {
+  if (typeof key !== "object" || key === null) {
+    throw new ValidationError("give { passphrase } or { recipients }");
+  }
+  oneOf(key, ["passphrase", "recipients"]);
+  const age = new Encrypter();
+  if ("passphrase" in key) {
+    age.setPassphrase(checkPassphrase(key.passphrase));
+    age.setScryptWorkFactor(SCRYPT_WORK_FACTOR);
+    return age;
+  }
+  if (!Array.isArray(key.recipients) || key.recipients.length === 0) {
+    throw new ValidationError("give at least one age recipient (age1…)");
+  }
+  for (const recipient of key.recipients) {
+    const bad = new ValidationError(
+      `not an age X25519 recipient: ${JSON.stringify(recipient)}`,
+    );
+    if (typeof recipient !== "string" || !RECIPIENT.test(recipient)) throw bad;
+    try {
+      age.addRecipient(recipient);
+    } catch {
+      throw bad;
+    }
+  }
+  return age;
+}
+
+function decrypter(unlock: AgeUnlock): Decrypter {
+  if (typeof unlock !== "object" || unlock === null) {
+    throw new ValidationError("give { passphrase } or { identities }");
+  }
+  oneOf(unlock, ["passphrase", "identities"]);
+  const age = new Decrypter();
+  if ("passphrase" in unlock) {
+    age.addPassphrase(checkPassphrase(unlock.passphrase));
+    return age;
+  }
+  if (!Array.isArray(unlock.identities) || unlock.identities.length === 0) {
+    throw new ValidationError("give at least one age identity");
+  }
+  for (const identity of unlock.identities) {
+    // Never echoed: an identity is a private key.
+    const bad = new ValidationError(
+      "an identity is not an age X25519 identity (AGE-SECRET-KEY-1…)",
+    );
+    if (typeof identity !== "string" || !IDENTITY.test(identity)) throw bad;
+    try {
+      age.addIdentity(identity);
+    } catch {
+      throw bad;
+    }
+  }
+  return age;
+}
+
+function isArmored(file: Uint8Array): boolean {
+  const header = encoder.encode(ARMOR_HEADER);
+  let at = 0;
+  while (at < file.length && /\s/.test(String.fromCharCode(file[at]))) at++;
+  return header.every((byte, i) => file[at + i] === byte);
+}
+
+/** The binary age file, from binary or armored input. */
+function binary(file: Uint8Array | string): Uint8Array {
+  const size = typeof file === "string" ? file.length : file.byteLength;
+  if (size > MAX_AGE_FILE_BYTES) {
+    throw new ValidationError(
+      `the file is larger than ${MAX_AGE_FILE_BYTES} bytes, the most this reads`,
+    );
+  }
+  if (typeof file !== "string" && !isArmored(file)) return file;
+  try {
+    return armor.decode(typeof file === "string" ? file : decoder.decode(file));
+  } catch (error) {
+    throw new IntegrityError("the file is not an intact armored age file", {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Decrypts an age file and reads the document inside. A passphrase or
+ * identity that does not open it is {@linkcode KeyMismatchError}; a
+ * truncated or altered file {@linkcode IntegrityError}; a file holding
+ * anything but a document this version reads {@linkcode ValidationError}.
+ *
+ * @example
+ * ```ts
+ * import { decryptAge, exportAge } from "@scope/secrets/age";
+ * import { SecretsEngine } from "@scope/secrets";
+ * await using engine = await SecretsEngine.open({ path: await Deno.makeTempDir() });
+ * const file = await exportAge(engine, { passphrase: "correct horse" });
+ * console.assert((await decryptAge(file, { passphrase: "correct horse" })).entries.length === 0);
+ * ```
+ */
+export async function decryptAge(
+  file: Uint8Array | string,
+  unlock: AgeUnlock,
+): Promise<ExportDocument> {
+  const age = decrypter(unlock);
+  let plain: Uint8Array;
+  try {
+    plain = await age.decrypt(binary(file));
+  } catch (error) {
+    if (error instanceof SecretsEngineError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (/no identity matched/.test(message)) {
+      throw new KeyMismatchError(
+        "the passphrase or identity does not open this age file",
+        { cause: error },
+      );
+    }
+    throw new IntegrityError(
+      `the file is not an intact age file (${message})`,
+      { cause: error },
+    );
+  }
+  try {
+    return parseDocument(decoder.decode(plain));
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new ValidationError(
+      "the age file holds something other than a @scope/secrets export (not UTF-8 text)",
+    );
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/**
+ * Encrypts the vault's secrets (or those `options.pattern` matches) to a
+ * passphrase or to age recipients, as binary or (with `armor`) text.
+ *
+ * @example
+ * ```ts
+ * import { SecretsEngine } from "@scope/secrets";
+ * import { exportAge, generateIdentity } from "@scope/secrets/age";
+ * await using engine = await SecretsEngine.open({ path: await Deno.makeTempDir() });
+ * const { recipient } = await generateIdentity();
+ * const text = await exportAge(engine, { recipients: [recipient] }, { armor: true });
+ * console.assert(String(text).startsWith("-----BEGIN AGE ENCRYPTED FILE-----"));
+ * ```
+ */
+export async function exportAge(
+  engine: SecretsEngine,
+  key: AgeKey,
+  options: ExportAgeOptions = {},
+): Promise<Uint8Array | string> {
+  const age = encrypter(key);
+  const plain = encoder.encode(
+    JSON.stringify(await engine.exportEntries(options.pattern), null, 2),
+  );
+  try {
+    const file = await age.encrypt(plain);
+    return options.armor ? armor.encode(file) : file;
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/**
+ * Decrypts an age file and writes its secrets into the vault in one
+ * transaction, all or nothing (see `importEntries`); resolves to how many
+ * were written.
+ *
+ * @example
+ * ```ts
+ * import { SecretsEngine } from "@scope/secrets";
+ * import { exportAge, importAge } from "@scope/secrets/age";
+ * await using source = await SecretsEngine.open({ path: await Deno.makeTempDir() });
+ * await source.set("api.key", "k-example");
+ * const file = await exportAge(source, { passphrase: "correct horse" });
+ * await using target = await SecretsEngine.open({ path: await Deno.makeTempDir() });
+ * await importAge(target, file, { passphrase: "correct horse" });
+ * console.assert(await target.get("api.key") === "k-example");
+ * ```
+ */
+export async function importAge(
+  engine: SecretsEngine,
+  file: Uint8Array | string,
+  unlock: AgeUnlock,
+  options: { overwrite?: boolean } = {},
+): Promise<number> {
+  return await engine.importEntries(await decryptAge(file, unlock), options);
+}
+
+/**
+ * Makes a new age X25519 identity (`AGE-SECRET-KEY-1…`, keep it secret) and
+ * its recipient (`age1…`, share it: files encrypted to it only the identity
+ * opens).
+ *
+ * @example
+ * ```ts
+ * import { generateIdentity } from "@scope/secrets/age";
+ * const { identity, recipient } = await generateIdentity();
+ * console.assert(identity.startsWith("AGE-SECRET-KEY-1") && recipient.startsWith("age1"));
+ * ```
+ */
+export async function generateIdentity(): Promise<
+  { identity: string; recipient: string }
+> {
+  // X25519, which every age implementation reads (post-quantum hybrid
+  // identities are newer than Debian's age 1.1).
+  const identity = await generateX25519Identity();
+  return { identity, recipient: await identityToRecipient(identity) };
+}
