@@ -21,7 +21,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** What identifies the document among other JSON. */
-export const DOCUMENT_TYPE = "@scope/secrets export";
+export const DOCUMENT_TYPE: ExportDocument["type"] = "@scope/secrets export";
 
 /** The document version this library writes and the newest it reads. */
 export const DOCUMENT_VERSION = 1;
@@ -42,8 +42,8 @@ export interface ExportedEntry {
 
 /** Secrets exported from a vault, as they travel inside a backup. */
 export interface ExportDocument {
-  /** Always {@linkcode DOCUMENT_TYPE}. */
-  type: typeof DOCUMENT_TYPE;
+  /** What identifies the document among other JSON. */
+  type: "@scope/secrets export";
   /** The document version. */
   version: number;
   /** When it was exported, as an ISO 8601 time. */

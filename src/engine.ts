@@ -152,6 +152,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
+   * await (await SecretsEngine.open({ path })).close();
    * await using engine = await SecretsEngine.open({ path, recover: true });
    * console.assert(engine.recovery?.intact === true);
    * ```

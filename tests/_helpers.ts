@@ -59,6 +59,19 @@ export function canRun(command: string): boolean {
     "granted";
 }
 
+/**
+ * Whether `command` is installed and this run may start it (`.ci/run`
+ * installs what the tests use; elsewhere their tests skip).
+ */
+export function installed(command: string): boolean {
+  if (!canRun(command) || !canRun("sh")) return false;
+  const { success } = new Deno.Command("sh", {
+    args: ["-c", `command -v ${command}`],
+    stdout: "null",
+  }).outputSync();
+  return success;
+}
+
 /** Whether this test run may spawn `deno`; process-level tests skip without it. */
 export const canSpawn: boolean = canRun("deno");
 

@@ -37,6 +37,14 @@ export const COMMAND_OPTIONS = {
   pristine: { type: "boolean" },
   input: { type: "string", short: "i" },
   output: { type: "string", short: "o" },
+  passphrase: { type: "boolean" },
+  recipient: { type: "string", multiple: true },
+  "recipients-file": { type: "string" },
+  identity: { type: "string", multiple: true },
+  "identity-env": { type: "string" },
+  armor: { type: "boolean" },
+  overwrite: { type: "boolean" },
+  from: { type: "string" },
 } as const;
 
 /** The name of a command option. */
@@ -61,6 +69,14 @@ export interface Parsed {
     pristine?: boolean;
     input?: string;
     output?: string;
+    passphrase?: boolean;
+    recipient?: string[];
+    "recipients-file"?: string;
+    identity?: string[];
+    "identity-env"?: string;
+    armor?: boolean;
+    overwrite?: boolean;
+    from?: string;
   };
 }
 

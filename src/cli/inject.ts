@@ -6,46 +6,11 @@
  * @module
  */
 
-import { basename, dirname, resolve } from "node:path";
-import { pathExists, writeAtomic } from "../storage/vault_files.ts";
-import { type Command, EXIT, Failure, UsageError } from "./command.ts";
+import { type Command, EXIT, UsageError } from "./command.ts";
 import { resolveNames } from "./environment.ts";
-import { readUserFile, warn, write } from "./io.ts";
+import { readUserFile, warn, write, writeUserFile } from "./io.ts";
 import { refuseTerminal } from "./transfer.ts";
 import { parseReference, readTemplate, SCHEME } from "./references.ts";
-
-const OUTPUT_MODE = 0o600;
-
-/**
- * Writes `text` to `path` with mode 0600, atomically (a temporary file in the
- * same directory, then a rename): a reader never sees half a config.
- */
-function writeOutput(path: string, text: string, force: boolean): void {
-  const full = resolve(path);
-  const dir = dirname(full);
-  // Read, to see whether OUT exists; write, for the temporary file and rename.
-  const granted = (["read", "write"] as const).every((name) =>
-    Deno.permissions.querySync({ name, path: dir }).state === "granted"
-  );
-  if (!granted) {
-    throw new Failure(
-      `writing ${path} needs --allow-read=${dir} --allow-write=${dir}`,
-    );
-  }
-  if (pathExists(full) && !force) {
-    throw new Failure(`${path} exists: pass --force to replace it`);
-  }
-  try {
-    writeAtomic(
-      dir,
-      basename(full),
-      new TextEncoder().encode(text),
-      OUTPUT_MODE,
-    );
-  } catch (error) {
-    throw new Failure(`cannot write ${path}: ${(error as Error).message}`);
-  }
-}
 
 /** `inject -i TEMPLATE [-o OUT]`: renders a template. */
 export const inject: Command = {
@@ -81,7 +46,7 @@ result goes to stdout, which must not be a terminal unless --force.`,
     }
     const text = template.render(values);
     if (output === undefined) write(text);
-    else writeOutput(output, text, force);
+    else writeUserFile(output, text, force);
     return EXIT.ok;
   },
 };

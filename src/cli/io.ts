@@ -7,7 +7,11 @@
  * @module
  */
 
+import { basename, dirname, resolve } from "node:path";
+import { pathExists, writeAtomic } from "../storage/vault_files.ts";
 import { Failure } from "./command.ts";
+
+const OUTPUT_MODE = 0o600;
 
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -62,10 +66,7 @@ export async function readStdin(): Promise<string> {
  */
 export async function readUserFile(path: string): Promise<string> {
   if (path === "-") return await readStdin();
-  const access = Deno.permissions.querySync({ name: "read", path });
-  if (access.state !== "granted") {
-    throw new Failure(`reading ${path} needs --allow-read=${path}`);
-  }
+  requireAccess(path, ["read"], `reading ${path}`);
   let bytes: Uint8Array;
   try {
     if (Deno.statSync(path).isDirectory) {
@@ -80,4 +81,73 @@ export async function readUserFile(path: string): Promise<string> {
     throw new Failure(`cannot read ${path}: ${(error as Error).message}`);
   }
   return decodeUtf8(bytes, path);
+}
+
+function requireAccess(
+  path: string,
+  names: readonly ("read" | "write")[],
+  what: string,
+): void {
+  const missing = names.filter((name) =>
+    Deno.permissions.querySync({ name, path }).state !== "granted"
+  );
+  if (missing.length > 0) {
+    throw new Failure(
+      `${what} needs ${
+        missing.map((name) => `--allow-${name}=${path}`).join(" ")
+      }`,
+    );
+  }
+}
+
+/**
+ * Reads a user's file as bytes, refusing one larger than `maxBytes` before
+ * reading it, and naming the flag when Deno has not granted it.
+ */
+export async function readUserBytes(
+  path: string,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  requireAccess(path, ["read"], `reading ${path}`);
+  try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new Failure(`${path} is a directory`);
+    if (info.size > maxBytes) {
+      throw new Failure(`${path} is larger than ${maxBytes} bytes`);
+    }
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Failure) throw error;
+    if (error instanceof Deno.errors.NotFound) {
+      throw new Failure(`no such file: ${path}`);
+    }
+    throw new Failure(`cannot read ${path}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Writes `data` to a user's file with mode 0600, atomically (a temporary
+ * file in the same directory, then a rename), so a reader never sees half
+ * of it; an existing file is replaced only with `force`.
+ */
+export function writeUserFile(
+  path: string,
+  data: string | Uint8Array,
+  force: boolean,
+): void {
+  const full = resolve(path);
+  const dir = dirname(full);
+  // Read, to see whether the file exists; write, for the temporary file.
+  requireAccess(dir, ["read", "write"], `writing ${path}`);
+  if (pathExists(full) && !force) {
+    throw new Failure(`${path} exists: pass --force to replace it`);
+  }
+  const bytes = typeof data === "string"
+    ? new TextEncoder().encode(data)
+    : data;
+  try {
+    writeAtomic(dir, basename(full), bytes, OUTPUT_MODE);
+  } catch (error) {
+    throw new Failure(`cannot write ${path}: ${(error as Error).message}`);
+  }
 }

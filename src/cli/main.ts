@@ -33,6 +33,7 @@ import {
   type Parsed,
   UsageError,
 } from "./command.ts";
+import { backup, keygen, restore } from "./backup.ts";
 import { get, has, list, remove, set } from "./entries.ts";
 import { inject, read } from "./inject.ts";
 import { ReaderGone, warn, write } from "./io.ts";
@@ -55,6 +56,9 @@ const COMMANDS: Record<string, Command> = {
   recover,
   inject,
   read,
+  backup,
+  restore,
+  keygen,
 };
 
 const GLOBAL_OPTIONS = {

@@ -12,9 +12,13 @@ import {
   type Parsed,
   UsageError,
 } from "./command.ts";
+import { compileGlob } from "../glob.ts";
+import { decryptAge, MAX_AGE_FILE_BYTES } from "../transfer/age.ts";
+import { validatePattern } from "../validate.ts";
+import { decryptionKey } from "./age_keys.ts";
 import { readEnvFiles, referencedNames } from "./env_files.ts";
 import { readSecrets, resolveNames, toEnvironment } from "./environment.ts";
-import { warn } from "./io.ts";
+import { readUserBytes, warn } from "./io.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
 
@@ -98,6 +102,34 @@ async function fileEnvironment(
   return { env, secrets: [...values.values()] };
 }
 
+/**
+ * The secrets of an age backup (`--from`), or those `--only` selects: the
+ * CI model, with no vault at all.
+ */
+async function backupEnvironment(
+  file: string,
+  args: Parsed,
+): Promise<Environment> {
+  const doc = await decryptAge(
+    await readUserBytes(file, MAX_AGE_FILE_BYTES),
+    await decryptionKey(args),
+  );
+  const only = args.values.only ?? [];
+  const selected = only.length === 0 ? doc.entries : only.flatMap((pattern) => {
+    const matches = compileGlob(validatePattern(pattern));
+    const found = doc.entries.filter(({ name }) => matches(name));
+    if (found.length === 0) {
+      throw new Failure(`the pattern ${pattern} matches no secret`);
+    }
+    return found;
+  });
+  const pairs = [...new Map(selected.map((e) => [e.name, e.value]))];
+  return {
+    env: Object.fromEntries(toEnvironment(pairs, only.length > 0)),
+    secrets: pairs.map(([, value]) => value),
+  };
+}
+
 /** With `--pristine`, the variables and `PATH` alone. */
 function pristine(env: Record<string, string>): Record<string, string> {
   const access = Deno.permissions.querySync({ name: "env", variable: "PATH" });
@@ -111,7 +143,7 @@ function pristine(env: Record<string, string>): Record<string, string> {
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
 export const run: Command = {
   usage:
-    "run [--only PATTERN]... [--env-file FILE]... [--pristine] [--redact] -- PROGRAM [ARGS...]",
+    "run [--only PATTERN]... [--env-file FILE]... [--from FILE.age KEY] [--pristine] [--redact] -- PROGRAM [ARGS...]",
   summary:
     "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
   details: `
@@ -124,8 +156,20 @@ in the environment is overridden. --pristine gives the program those
 variables and PATH only (needs --allow-env=PATH). --redact masks the secret
 values (6 characters or more) in the program's output; it is off by default
 because it pipes that output, so the program no longer sees a terminal.
+--from FILE.age takes the secrets from an age backup instead of the vault
+(no vault is needed: the CI model), opened with --identity FILE,
+--identity-env NAME or --passphrase; --only selects among them.
 Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
-  options: ["only", "redact", "env-file", "pristine"],
+  options: [
+    "only",
+    "redact",
+    "env-file",
+    "pristine",
+    "from",
+    "passphrase",
+    "identity",
+    "identity-env",
+  ],
   operands: [0, 0],
   async run({ args, open }): Promise<number> {
     const [program, ...programArgs] = args.afterDashes;
@@ -133,8 +177,12 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
       throw new UsageError("run needs -- and a program");
     }
     const files = args.values["env-file"] ?? [];
+    const from = args.values.from;
     if (files.length > 0 && args.values.only !== undefined) {
       throw new UsageError("--only and --env-file exclude each other");
+    }
+    if (files.length > 0 && from !== undefined) {
+      throw new UsageError("--from and --env-file exclude each other");
     }
     const access = Deno.permissions.querySync({
       name: "run",
@@ -145,7 +193,9 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
         `run needs --allow-run=${program} to start the program`,
       );
     }
-    const { env, secrets } = files.length > 0
+    const { env, secrets } = from !== undefined
+      ? await backupEnvironment(from, args)
+      : files.length > 0
       ? await fileEnvironment(files, open)
       : await vaultEnvironment(args, open);
     const redact = args.values.redact === true;

@@ -246,13 +246,34 @@ export async function exportAge(
   key: AgeKey,
   options: ExportAgeOptions = {},
 ): Promise<Uint8Array | string> {
+  encrypter(key);
+  const doc = await engine.exportEntries(options.pattern);
+  return await encryptAge(doc, key, options.armor);
+}
+
+/**
+ * Encrypts an export document (from `exportEntries`) to a passphrase or to
+ * age recipients, as binary or (with `armored`) text.
+ *
+ * @example
+ * ```ts
+ * import { SecretsEngine } from "@scope/secrets";
+ * import { encryptAge } from "@scope/secrets/age";
+ * await using engine = await SecretsEngine.open({ path: await Deno.makeTempDir() });
+ * const file = await encryptAge(await engine.exportEntries(), { passphrase: "correct horse" });
+ * console.assert(file instanceof Uint8Array);
+ * ```
+ */
+export async function encryptAge(
+  doc: ExportDocument,
+  key: AgeKey,
+  armored = false,
+): Promise<Uint8Array | string> {
   const age = encrypter(key);
-  const plain = encoder.encode(
-    JSON.stringify(await engine.exportEntries(options.pattern), null, 2),
-  );
+  const plain = encoder.encode(JSON.stringify(doc, null, 2));
   try {
     const file = await age.encrypt(plain);
-    return options.armor ? armor.encode(file) : file;
+    return armored ? armor.encode(file) : file;
   } finally {
     plain.fill(0);
   }
