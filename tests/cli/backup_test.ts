@@ -13,6 +13,11 @@ import { canSpawn, type ChildResult, installed, tempDir } from "../_helpers.ts";
 import { atTerminal, cli } from "./_cli.ts";
 
 const ready = canSpawn && installed("age") && Deno.build.os !== "windows";
+if (!ready) {
+  console.log(
+    "backup_test: skipped: needs the age CLI (apt-get install age) and --allow-run=deno,age,sh (run `deno task test`)",
+  );
+}
 const SECRETS: Record<string, string> = {
   "db.url": "postgres://u:p@h/db",
   "tls.key": "-----BEGIN KEY-----\nline two\n-----END KEY-----",

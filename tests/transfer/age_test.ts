@@ -135,3 +135,22 @@ Deno.test("bad keys: passphrase with recipients, a malformed recipient or identi
     );
     assertFalse(error.message.includes(secretish));
   }));
+
+// A tampered header asking for scrypt work factor 21 (2 GiB, minutes) is
+// refused before anything is derived.
+Deno.test("a passphrase file asking for scrypt work factor above 20 is refused at once", () =>
+  withVault(async (engine) => {
+    const file = await exportAge(engine, { passphrase: "p" }) as Uint8Array;
+    const text = new TextDecoder("latin1").decode(file);
+    const header = /-> scrypt \S+ 18\n/.exec(text);
+    assert(header !== null, "a work factor 18 scrypt stanza");
+    const tampered = Uint8Array.from(
+      text.replace(header[0], header[0].replace(" 18\n", " 21\n")),
+      (c) => c.charCodeAt(0),
+    );
+    const error = await assertRejects(
+      () => decryptAge(tampered, { passphrase: "p" }),
+      IntegrityError,
+    );
+    assert(/work factor/.test(error.message), error.message);
+  }));
