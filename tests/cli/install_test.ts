@@ -1,6 +1,7 @@
 /**
- * The install line the README gives, run exactly as written (with the local
- * entry point in place of the JSR one), and the installed `secrets` used at
+ * The install line the README gives for a clone, run exactly as written in
+ * the clone, with the same permission flags as the JSR line (which needs
+ * the registry, out of reach here), and the installed `secrets` used at
  * the default location, with XDG_CONFIG_HOME, --xdg, --path, import, run and
  * run --pristine.
  *
@@ -10,31 +11,39 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { canRun, tempDir } from "../_helpers.ts";
-import { CLI } from "./_cli.ts";
 
 const README = new URL("../../README.md", import.meta.url);
+const REPOSITORY = new URL("../..", import.meta.url).pathname;
 const JSR_ENTRY = "jsr:@scope/secrets/cli";
+const CLONE_ENTRY = "./src/cli/main.ts";
 
-/** The README's install command, joined from its continued lines. */
-function readmeInstallLine(): string[] {
+/** The README's install command ending in `entry`, as words. */
+function readmeInstallLine(entry: string): string[] {
   const text = Deno.readTextFileSync(README).replaceAll("\\\n", " ");
   const line = text.split("\n").find((l) =>
-    l.startsWith("deno install -g -n secrets") && l.includes(JSR_ENTRY)
+    l.startsWith("deno install -g -n secrets") && l.trimEnd().endsWith(entry)
   );
-  assert(line, "README has no `deno install -g -n secrets ... cli` line");
+  assert(
+    line,
+    `README has no \`deno install -g -n secrets ... ${entry}\` line`,
+  );
   return line.split(/\s+/).filter(Boolean);
 }
 
+const permissionFlags = (words: string[]) =>
+  words.filter((word) => word.startsWith("--allow") || word === "--no-prompt");
+
 Deno.test({
   name:
-    "the README's install line works for the default location, XDG, --path, import and run",
+    "the README's install line works for the default location, XDG, --path, import, run and backups",
   ignore: !canRun("deno") || !canRun("sh") || Deno.build.os === "windows",
   fn: async () => {
     await using dir = await tempDir();
     const root = join(dir.path, "root");
-    const [, ...installArgs] = readmeInstallLine().map((word) =>
-      word === JSR_ENTRY ? CLI : word
-    );
+    const fromJsr = readmeInstallLine(JSR_ENTRY);
+    const fromClone = readmeInstallLine(CLONE_ENTRY);
+    assertEquals(permissionFlags(fromClone), permissionFlags(fromJsr));
+    const [, ...installArgs] = fromClone;
     const install = await new Deno.Command("deno", {
       args: [
         ...installArgs.slice(0, 2),
@@ -42,6 +51,7 @@ Deno.test({
         root,
         ...installArgs.slice(2),
       ],
+      cwd: REPOSITORY,
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -109,5 +119,18 @@ Deno.test({
       'printf "%s %s" "$KEY" "${HOME:-no-home}"',
     ]);
     assertEquals(pristine.stdout, "p no-home", pristine.stderr);
+    const key = join(dir.path, "key.txt");
+    const keygen = await secrets(["keygen", "-o", key]);
+    assertEquals(keygen.code, 0, keygen.stderr);
+    const backup = join(dir.path, "backup.age");
+    const made = await secrets([
+      "--path",
+      elsewhere,
+      "backup",
+      backup,
+      "--recipient",
+      keygen.stdout.trim(),
+    ]);
+    assertEquals(made.code, 0, made.stderr);
   },
 });
