@@ -113,17 +113,33 @@ export interface ChildResult {
   stderr: string;
 }
 
+/** How to run a child process. */
+export interface RunOptions {
+  /** What to write to its stdin, then close it; none: no stdin at all. */
+  stdin?: string | Uint8Array;
+  /** Variables to add to (or, with `clearEnv`, make) its environment. */
+  env?: Record<string, string>;
+  /** Start from an empty environment. */
+  clearEnv?: boolean;
+  /** Its working directory. */
+  cwd?: string;
+}
+
 /** Runs `deno <args>` to completion. */
-export async function runDeno(
+export function runDeno(
   args: string[],
-  options: {
-    stdin?: string | Uint8Array;
-    env?: Record<string, string>;
-    clearEnv?: boolean;
-    cwd?: string;
-  } = {},
+  options: RunOptions = {},
 ): Promise<ChildResult> {
-  const child = new Deno.Command("deno", {
+  return runCommand("deno", args, options);
+}
+
+/** Runs `command` to completion, feeding it `options.stdin`. */
+export async function runCommand(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<ChildResult> {
+  const child = new Deno.Command(command, {
     args,
     cwd: options.cwd,
     clearEnv: options.clearEnv,

@@ -11,26 +11,39 @@ import { canSpawn, type ChildResult, runDeno } from "../_helpers.ts";
 export const CLI: string =
   new URL("../../src/cli/main.ts", import.meta.url).pathname;
 
+/**
+ * The arguments of `deno` that run `secrets --path vault ...args` with the
+ * vault's read/write flags and `flags`; `prompt` leaves out `--no-prompt`,
+ * as a user may.
+ */
+export function cliArgs(
+  vault: string,
+  args: string[],
+  flags: string[] = [],
+  prompt = false,
+): string[] {
+  return [
+    "run",
+    ...(prompt ? [] : ["--no-prompt"]),
+    `--allow-read=${vault}`,
+    `--allow-write=${vault}`,
+    ...flags,
+    CLI,
+    "--path",
+    vault,
+    ...args,
+  ];
+}
+
 /** Runs `secrets --path vault ...args` with the vault's read/write flags. */
 export function cli(
   vault: string,
   args: string[],
   options: { stdin?: string | Uint8Array; flags?: string[] } = {},
 ): Promise<ChildResult> {
-  return runDeno(
-    [
-      "run",
-      "--no-prompt",
-      `--allow-read=${vault}`,
-      `--allow-write=${vault}`,
-      ...(options.flags ?? []),
-      CLI,
-      "--path",
-      vault,
-      ...args,
-    ],
-    { stdin: options.stdin },
-  );
+  return runDeno(cliArgs(vault, args, options.flags), {
+    stdin: options.stdin,
+  });
 }
 
 /** A test that needs to spawn `deno`, skipped (and so marked) without it. */

@@ -9,7 +9,13 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import { canSpawn, type ChildResult, installed, tempDir } from "../_helpers.ts";
+import {
+  canSpawn,
+  type ChildResult,
+  installed,
+  runCommand,
+  tempDir,
+} from "../_helpers.ts";
 import { atTerminal, cli } from "./_cli.ts";
 
 const ready = canSpawn && installed("age") && Deno.build.os !== "windows";
@@ -45,27 +51,8 @@ function test(name: string, fn: (setup: Setup) => Promise<void>): void {
         stdin?: string,
         vault = join(dir, "vault"),
       ) => cli(vault, args, { flags: [...flags, "--allow-run=sh"], stdin });
-      const age = async (args: string[], stdin?: string) => {
-        const child = new Deno.Command("age", {
-          args,
-          cwd: dir,
-          stdin: stdin === undefined ? "null" : "piped",
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn();
-        if (stdin !== undefined) {
-          const writer = child.stdin.getWriter();
-          await writer.write(new TextEncoder().encode(stdin));
-          await writer.close();
-        }
-        const out = await child.output();
-        const decoder = new TextDecoder();
-        return {
-          code: out.code,
-          stdout: decoder.decode(out.stdout),
-          stderr: decoder.decode(out.stderr),
-        };
-      };
+      const age = (args: string[], stdin?: string) =>
+        runCommand("age", args, { stdin, cwd: dir });
       const keygen = async (name: string) => {
         const file = join(dir, name);
         const made = await run(["keygen", "-o", file]);

@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
-import { canRun, tempDir } from "../_helpers.ts";
+import { canRun, runCommand, tempDir } from "../_helpers.ts";
 
 const README = new URL("../../README.md", import.meta.url);
 const REPOSITORY = new URL("../..", import.meta.url).pathname;
@@ -58,29 +58,15 @@ Deno.test({
     assert(install.success, new TextDecoder().decode(install.stderr));
     const home = join(dir.path, "home");
     await Deno.mkdir(home);
-    const secrets = async (
+    const secrets = (
       args: string[],
       env: Record<string, string> = {},
       stdin = "",
-    ) => {
-      const child = new Deno.Command("sh", {
-        args: [join(root, "bin", "secrets"), ...args],
-        env: { HOME: home, NO_COLOR: "1", ...env },
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      const writer = child.stdin.getWriter();
-      await writer.write(new TextEncoder().encode(stdin));
-      await writer.close();
-      const out = await child.output();
-      const decoder = new TextDecoder();
-      return {
-        code: out.code,
-        stdout: decoder.decode(out.stdout),
-        stderr: decoder.decode(out.stderr),
-      };
-    };
+    ) =>
+      runCommand("sh", [join(root, "bin", "secrets"), ...args], {
+        env: { HOME: home, ...env },
+        stdin,
+      });
     const xdg = { XDG_CONFIG_HOME: join(home, ".config") };
     assertEquals((await secrets(["set", "home.key"], {}, "h")).code, 0);
     assertEquals((await secrets(["get", "home.key"])).stdout, "h");

@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { canRun, canSpawn, runDeno, tempDir } from "../_helpers.ts";
-import { atTerminal, CLI } from "./_cli.ts";
+import { atTerminal, CLI, cliArgs } from "./_cli.ts";
 
 const PASTE_START = "\x1b[200~";
 const PASTE_END = "\x1b[201~";
@@ -37,16 +37,7 @@ async function setAtTerminal(
 }
 
 async function stored(vault: string): Promise<string | null> {
-  const result = await runDeno([
-    "run",
-    `--allow-read=${vault}`,
-    `--allow-write=${vault}`,
-    CLI,
-    "--path",
-    vault,
-    "get",
-    "tty.key",
-  ]);
+  const result = await runDeno(cliArgs(vault, ["get", "tty.key"]));
   return result.code === 0 ? result.stdout : null;
 }
 
@@ -111,14 +102,7 @@ test("no Deno permission prompt at a terminal: a missing flag is named instead",
   await Deno.writeTextFile(file, "A=1\n");
   const result = await atTerminal([], [
     "deno",
-    "run",
-    `--allow-read=${vault}`,
-    `--allow-write=${vault}`,
-    CLI,
-    "--path",
-    vault,
-    "import",
-    file,
+    ...cliArgs(vault, ["import", file], [], true),
   ]);
   assertEquals(result.code, 1, result.output);
   assert(result.output.includes(`--allow-read=${file}`), result.output);

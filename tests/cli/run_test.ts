@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { canRun, type ChildResult, readUntil, tempDir } from "../_helpers.ts";
-import { atTerminal, CLI, cli } from "./_cli.ts";
+import { atTerminal, CLI, cli, cliArgs } from "./_cli.ts";
 
 const test = (
   name: string,
@@ -108,21 +108,14 @@ test(
   async (vault, dir) => {
     const go = join(dir, "go");
     const child = new Deno.Command("deno", {
-      args: [
-        "run",
-        `--allow-read=${vault}`,
-        `--allow-write=${vault}`,
-        "--allow-run=sh",
-        CLI,
-        "--path",
-        vault,
+      args: cliArgs(vault, [
         "run",
         "--redact",
         "--",
         "sh",
         "-c",
         `echo "listening with tok-123456"; while [ ! -e '${go}' ]; do sleep 0.05; done; echo done`,
-      ],
+      ], ["--allow-run=sh"]),
       stdout: "piped",
       stderr: "null",
     }).spawn();
@@ -180,18 +173,9 @@ Deno.test({
       [{ expect: "ready" }, { send: "\x03" }],
       [
         "deno",
-        "run",
-        `--allow-read=${vault}`,
-        `--allow-write=${vault}`,
-        "--allow-run=python3",
-        CLI,
-        "--path",
-        vault,
-        "run",
-        "--",
-        "python3",
-        "-c",
-        program,
+        ...cliArgs(vault, ["run", "--", "python3", "-c", program], [
+          "--allow-run=python3",
+        ]),
       ],
     );
     assert(result.output.includes("interrupts 1"), result.output);
