@@ -14,10 +14,9 @@
 
 import { ValidationError } from "./errors.ts";
 import { openField } from "./storage/rows.ts";
-import { type Writable, writeEntries } from "./storage/writes.ts";
+import { putEntries, type Writable } from "./storage/writes.ts";
 import { validateName, validateValue } from "./validate.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** What identifies the document among other JSON. */
@@ -216,36 +215,21 @@ export function importRows(
   hashOf: (name: string) => string,
   overwrite: boolean,
 ): [hash: string, name: string][] {
-  const writes = doc.entries.map((entry) => ({
-    name: entry.name,
-    hash: hashOf(entry.name),
-    clearName: encoder.encode(entry.name),
-    value: encoder.encode(entry.value),
-    times: {
-      created: Date.parse(entry.created),
-      updated: Date.parse(entry.updated),
-    },
+  const entries = doc.entries.map(({ name, value, created, updated }) => ({
+    hash: hashOf(name),
+    name,
+    value,
+    times: { created: Date.parse(created), updated: Date.parse(updated) },
   }));
-  try {
-    writeEntries(vault, Date.now(), (session) => {
-      const taken = overwrite
-        ? []
-        : writes.filter(({ hash }) => session.has(hash));
-      if (taken.length > 0) {
-        const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
-        throw new ValidationError(
-          `the vault already holds ${names}: pass overwrite to replace them; nothing was imported`,
-        );
-      }
-      for (const { hash, clearName, value, times } of writes) {
-        session.put(hash, clearName, value, times);
-      }
-    });
-  } finally {
-    for (const { clearName, value } of writes) {
-      clearName.fill(0);
-      value.fill(0);
-    }
-  }
-  return writes.map(({ hash, name }) => [hash, name]);
+  putEntries(
+    vault,
+    entries,
+    overwrite ? undefined : (taken) => {
+      const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
+      throw new ValidationError(
+        `the vault already holds ${names}: pass overwrite to replace them; nothing was imported`,
+      );
+    },
+  );
+  return entries.map(({ hash, name }) => [hash, name]);
 }

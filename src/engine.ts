@@ -30,8 +30,8 @@ import { type OpenedVault, type OpenOptions, openVault } from "./open.ts";
 import type { RecoveryReport } from "./recovery.ts";
 import { translateOsError } from "./storage/failures.ts";
 import { DESTROYED_MESSAGE } from "./storage/integrity.ts";
-import { entryLabel, openField } from "./storage/rows.ts";
-import { writeEntries } from "./storage/writes.ts";
+import { entryLabel, readValue } from "./storage/rows.ts";
+import { putEntries, removeEntries } from "./storage/writes.ts";
 import {
   type SecretEntries,
   validateEntries,
@@ -63,9 +63,6 @@ export interface VaultInfo {
    */
   openedSealed: boolean;
 }
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * A vault of secrets, encrypted at rest and bound to this machine. Open it
@@ -241,23 +238,11 @@ export class SecretsEngine implements AsyncDisposable {
     return this.#async(() => {
       this.#ensureWritable();
       const writes = validateEntries(entries).map(([name, value]) => ({
-        name,
         hash: this.#names.hash(name),
-        clearName: encoder.encode(name),
-        value: encoder.encode(value),
+        name,
+        value,
       }));
-      try {
-        writeEntries(this.#vault, Date.now(), (session) => {
-          for (const { hash, clearName, value } of writes) {
-            session.put(hash, clearName, value);
-          }
-        });
-      } finally {
-        for (const { clearName, value } of writes) {
-          clearName.fill(0);
-          value.fill(0);
-        }
-      }
+      putEntries(this.#vault, writes);
       for (const { hash, name } of writes) this.#index.add(hash, name);
     });
   }
@@ -315,14 +300,7 @@ export class SecretsEngine implements AsyncDisposable {
       const lookups = validateNames(names).map((name) =>
         this.#names.lookup(name)
       );
-      const removed = writeEntries(
-        this.#vault,
-        Date.now(),
-        (session) =>
-          lookups.filter((hashes) =>
-            hashes.map((hash) => session.remove(hash)).includes(true)
-          ),
-      );
+      const removed = removeEntries(this.#vault, lookups);
       for (const hash of removed.flat()) this.#index.remove(hash);
       return removed.length;
     });
@@ -542,17 +520,10 @@ export class SecretsEngine implements AsyncDisposable {
 
   #get(name: string): string | null {
     const { table, keys } = this.#vault;
-    for (const hash of this.#names.lookup(name)) {
-      const sealed = table.value(hash);
-      if (sealed === undefined) continue;
-      const plain = openField(keys, "value", hash, sealed);
-      try {
-        return decoder.decode(plain);
-      } finally {
-        plain.fill(0);
-      }
+    const value = readValue(table, keys, this.#names.lookup(name));
+    if (value === null && table.destroyed()) {
+      throw new ClosedError(DESTROYED_MESSAGE);
     }
-    if (table.destroyed()) throw new ClosedError(DESTROYED_MESSAGE);
-    return null;
+    return value;
   }
 }

@@ -9,6 +9,7 @@
 
 import { decrypt, encrypt, type SubKeys } from "../crypto.ts";
 import { DecryptionError } from "../errors.ts";
+import type { EntryTable } from "./entries.ts";
 import type { EntryRow } from "./schema.ts";
 
 /** Which encrypted column of a row. */
@@ -16,6 +17,7 @@ export type Field = "name" | "value";
 
 const HASH_PREFIX = 8;
 const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 function fieldAad(field: Field, hash: string): Uint8Array {
   return encoder.encode(`${field}\0${hash}`);
@@ -105,4 +107,26 @@ export function openField(
     );
   }
   return plain;
+}
+
+/**
+ * The value stored under the first of `hashes` that holds one, decrypted
+ * (the clear bytes zeroed once decoded), or `null`.
+ */
+export function readValue(
+  table: EntryTable,
+  keys: SubKeys,
+  hashes: readonly string[],
+): string | null {
+  for (const hash of hashes) {
+    const sealed = table.value(hash);
+    if (sealed === undefined) continue;
+    const plain = openField(keys, "value", hash, sealed);
+    try {
+      return decoder.decode(plain);
+    } finally {
+      plain.fill(0);
+    }
+  }
+  return null;
 }

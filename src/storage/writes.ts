@@ -100,3 +100,68 @@ function remove(
   table.remove(hash);
   return true;
 }
+
+/** A secret to store: its name hash, clear name and value, and any times. */
+export interface Entry {
+  /** The name hash, the row's key. */
+  hash: string;
+  /** The clear name. */
+  name: string;
+  /** The value. */
+  value: string;
+  /** Creation and write times to keep (a restore); default: now. */
+  times?: RowTimes;
+}
+
+/**
+ * Stores `entries` in one transaction: all or, on any error, none. With
+ * `refuseExisting`, entries whose hash the vault holds are handed to it
+ * (inside the transaction) before anything is written, to throw. The clear
+ * bytes are zeroed however it ends.
+ */
+export function putEntries(
+  vault: Writable,
+  entries: readonly Entry[],
+  refuseExisting?: (taken: Entry[]) => never,
+): void {
+  const encoder = new TextEncoder();
+  const writes = entries.map((entry) => ({
+    ...entry,
+    clearName: encoder.encode(entry.name),
+    clearValue: encoder.encode(entry.value),
+  }));
+  try {
+    writeEntries(vault, Date.now(), (session) => {
+      const taken = refuseExisting
+        ? writes.filter(({ hash }) => session.has(hash))
+        : [];
+      if (refuseExisting && taken.length > 0) refuseExisting(taken);
+      for (const { hash, clearName, clearValue, times } of writes) {
+        session.put(hash, clearName, clearValue, times);
+      }
+    });
+  } finally {
+    for (const { clearName, clearValue } of writes) {
+      clearName.fill(0);
+      clearValue.fill(0);
+    }
+  }
+}
+
+/**
+ * Removes, in one transaction, every entry stored under any hash of each
+ * lookup; returns the lookups that found something.
+ */
+export function removeEntries(
+  vault: Writable,
+  lookups: readonly string[][],
+): string[][] {
+  return writeEntries(
+    vault,
+    Date.now(),
+    (session) =>
+      lookups.filter((hashes) =>
+        hashes.map((hash) => session.remove(hash)).includes(true)
+      ),
+  );
+}

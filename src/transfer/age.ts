@@ -79,8 +79,11 @@ const IDENTITY = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]+$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function oneOf<T extends object>(input: T, keys: string[]): void {
-  const given = keys.filter((key) => key in input);
+/** Checks `input` gives exactly one of `keys`: the age spec forbids mixing. */
+function oneOf(input: unknown, keys: readonly [string, string]): void {
+  const given = typeof input === "object" && input !== null
+    ? keys.filter((key) => key in input)
+    : [];
   if (given.length !== 1) {
     throw new ValidationError(
       `give exactly one of ${
@@ -97,58 +100,63 @@ function checkPassphrase(passphrase: unknown): string {
   return passphrase;
 }
 
-function encrypter(key: AgeKey): Encrypter {
-  if (typeof key !== "object" || key === null) {
-    throw new ValidationError("give { passphrase } or { recipients }");
+/**
+ * Adds each of `list` (recipients or identities) with `add`, after checking
+ * its form; `shown` is what an error may say of a bad one.
+ */
+function addEach(
+  list: unknown,
+  what: string,
+  form: RegExp,
+  add: (key: string) => void,
+  shown: (key: unknown) => string,
+): void {
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ValidationError(`give at least one ${what}`);
   }
+  for (const key of list) {
+    const bad = new ValidationError(`not an ${what}${shown(key)}`);
+    if (typeof key !== "string" || !form.test(key)) throw bad;
+    try {
+      add(key);
+    } catch {
+      throw bad;
+    }
+  }
+}
+
+function encrypter(key: AgeKey): Encrypter {
   oneOf(key, ["passphrase", "recipients"]);
   const age = new Encrypter();
   if ("passphrase" in key) {
     age.setPassphrase(checkPassphrase(key.passphrase));
     age.setScryptWorkFactor(SCRYPT_WORK_FACTOR);
-    return age;
-  }
-  if (!Array.isArray(key.recipients) || key.recipients.length === 0) {
-    throw new ValidationError("give at least one age recipient (age1…)");
-  }
-  for (const recipient of key.recipients) {
-    const bad = new ValidationError(
-      `not an age X25519 recipient: ${JSON.stringify(recipient)}`,
+  } else {
+    addEach(
+      key.recipients,
+      "age X25519 recipient (age1…)",
+      RECIPIENT,
+      (recipient) => age.addRecipient(recipient),
+      (recipient) => `: ${JSON.stringify(recipient)}`,
     );
-    if (typeof recipient !== "string" || !RECIPIENT.test(recipient)) throw bad;
-    try {
-      age.addRecipient(recipient);
-    } catch {
-      throw bad;
-    }
   }
   return age;
 }
 
 function decrypter(unlock: AgeUnlock): Decrypter {
-  if (typeof unlock !== "object" || unlock === null) {
-    throw new ValidationError("give { passphrase } or { identities }");
-  }
   oneOf(unlock, ["passphrase", "identities"]);
   const age = new Decrypter();
   if ("passphrase" in unlock) {
     age.addPassphrase(checkPassphrase(unlock.passphrase));
-    return age;
-  }
-  if (!Array.isArray(unlock.identities) || unlock.identities.length === 0) {
-    throw new ValidationError("give at least one age identity");
-  }
-  for (const identity of unlock.identities) {
+  } else {
     // Never echoed: an identity is a private key.
-    const bad = new ValidationError(
-      "an identity is not an age X25519 identity (AGE-SECRET-KEY-1…)",
+    addEach(
+      unlock.identities,
+      "age X25519 identity (AGE-SECRET-KEY-1…)",
+      IDENTITY,
+      (identity) => age.addIdentity(identity),
+      () => "",
     );
-    if (typeof identity !== "string" || !IDENTITY.test(identity)) throw bad;
-    try {
-      age.addIdentity(identity);
-    } catch {
-      throw bad;
-    }
   }
   return age;
 }

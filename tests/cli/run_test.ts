@@ -7,7 +7,13 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import { canRun, type ChildResult, readUntil, tempDir } from "../_helpers.ts";
+import {
+  canRun,
+  type ChildResult,
+  readUntil,
+  runDeno,
+  tempDir,
+} from "../_helpers.ts";
 import { atTerminal, CLI, cli, cliArgs } from "./_cli.ts";
 
 const test = (
@@ -213,19 +219,23 @@ test(
     const local = join(dir, "local.env");
     await Deno.writeTextFile(base, "A=base\nB=secrets://app.token\n");
     await Deno.writeTextFile(local, "B=local\n");
-    const command = [
-      "A=outer deno run --no-prompt",
-      `--allow-read=${vault},${dir} --allow-write=${vault} --allow-run=sh`,
-      CLI,
-      `--path ${vault} run --env-file ${base} --env-file ${local}`,
-      `-- sh -c 'printf "%s|%s" "$A" "$B"'`,
-    ].join(" ");
-    const { stdout, success } = await new Deno.Command("sh", {
-      args: ["-c", command],
-      stdout: "piped",
-    }).output();
-    assert(success);
-    assertEquals(new TextDecoder().decode(stdout), "base|local");
+    const args = cliArgs(vault, [
+      "run",
+      "--env-file",
+      base,
+      "--env-file",
+      local,
+      "--",
+      "sh",
+      "-c",
+      'printf "%s|%s" "$A" "$B"',
+    ], [`--allow-read=${dir}`, "--allow-run=sh"]);
+    const result = await runDeno(args, { env: { A: "outer" } });
+    assertEquals(
+      [result.code, result.stdout],
+      [0, "base|local"],
+      result.stderr,
+    );
   },
 );
 
