@@ -66,6 +66,29 @@ export function isSafeKdf(params: KdfParams): boolean {
     scryptMemory(params) <= MAX_KDF_MEMORY && N * r * p <= MAX_KDF_WORK;
 }
 
+function within(value: unknown, min: number, max: number): value is number {
+  return typeof value === "number" && Number.isInteger(value) &&
+    value >= min && value <= max;
+}
+
+/**
+ * Reads stored scrypt parameters, which are not trusted: `null` unless
+ * they are well-formed and within the maxima of {@linkcode isSafeKdf}.
+ *
+ * @example
+ * ```ts
+ * import { readKdfParams } from "./crypto.ts";
+ * console.assert(readKdfParams({ N: 2 ** 40, r: 8, p: 1 }) === null);
+ * ```
+ */
+export function readKdfParams(value: unknown): KdfParams | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { N, r, p } = value as Record<string, unknown>;
+  const shaped = within(N, 1, 2 ** 30) && within(r, 1, 2 ** 10) &&
+    within(p, 1, 2 ** 10);
+  return shaped && isSafeKdf({ N, r, p }) ? { N, r, p } : null;
+}
+
 /** The sub-keys derived from the data key, one per purpose. */
 export interface SubKeys {
   /** Encrypts names and values. */
@@ -78,6 +101,8 @@ export interface SubKeys {
   readonly tag: Uint8Array;
   /** Keys the file seal in `meta.json`. */
   readonly seal: Uint8Array;
+  /** Keys the key check, which tells this data key from any other. */
+  readonly check: Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -201,8 +226,8 @@ export function decrypt(
 }
 
 /**
- * Derives the key-encryption key: scrypt of the binding factors and the
- * keyfile under the vault's salt. Runs off the main thread.
+ * Derives a key-encryption key with scrypt: for a passphrase, or a keyfile
+ * mixed with guessable binding factors. Runs off the main thread.
  *
  * @example
  * ```ts
@@ -253,5 +278,42 @@ export function deriveSubKeys(dek: Uint8Array): SubKeys {
     row: subKey(dek, "row mac"),
     tag: subKey(dek, "integrity tag"),
     seal: subKey(dek, "file seal"),
+    check: subKey(dek, "key check"),
   };
+}
+
+/**
+ * HKDF-SHA256 of `secret` into one 256-bit key: the key-encryption key of
+ * a slot whose secret is already full-entropy (a keyfile, a generated key),
+ * where stretching would add cost and no security.
+ *
+ * @example
+ * ```ts
+ * import { hkdf, randomBytes } from "./crypto.ts";
+ * console.assert(hkdf(randomBytes(32), randomBytes(32), "kek").length === 32);
+ * ```
+ */
+export function hkdf(
+  secret: Uint8Array,
+  salt: Uint8Array,
+  info: string,
+): Uint8Array {
+  return new Uint8Array(
+    hkdfSync("sha256", secret, salt, encoder.encode(info), KEY_BYTES),
+  );
+}
+
+/**
+ * The vault's key check: an HMAC of a fixed string under the data key's
+ * check sub-key. Stored once, it shows whether a slot unwrapped this
+ * vault's data key or some other.
+ *
+ * @example
+ * ```ts
+ * import { deriveSubKeys, keyCheck, randomBytes } from "./crypto.ts";
+ * console.assert(keyCheck(deriveSubKeys(randomBytes(32))).length === 32);
+ * ```
+ */
+export function keyCheck(keys: SubKeys): Uint8Array {
+  return hmac(keys.check, encoder.encode("@scope/secrets key check"));
 }

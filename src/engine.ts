@@ -22,14 +22,25 @@ import {
   importRows,
 } from "./document.ts";
 import { compileGlob } from "./glob.ts";
-import { type BindingFactor, recordedFactors } from "./keys/factors.ts";
+import type { BindingFactor } from "./keys/factors.ts";
+import type { Unlock } from "./keys/envelope.ts";
+import { type SlotInfo, slotInfo } from "./keys/slots.ts";
+import {
+  addKeySlot,
+  type AddedKey,
+  addPassphraseSlot,
+  listSlots,
+  rebindSlot,
+  removeSlot,
+} from "./key_slots.ts";
+import { type RotateResult, rotateKey } from "./rotation.ts";
 import { type NameHasher, nameHasher } from "./name_hash.ts";
 import { type NameIndex, nameIndex } from "./name_index.ts";
 import { closeVault, destroyVault, sealIfStable } from "./lifecycle.ts";
 import { type OpenedVault, type OpenOptions, openVault } from "./open.ts";
 import type { RecoveryReport } from "./recovery.ts";
 import { translateOsError } from "./storage/failures.ts";
-import { DESTROYED_MESSAGE } from "./storage/integrity.ts";
+import { checkStillOpen } from "./storage/integrity.ts";
 import { entryLabel, readValue } from "./storage/rows.ts";
 import { putEntries, removeEntries } from "./storage/writes.ts";
 import {
@@ -41,6 +52,10 @@ import {
 
 export type { ExportDocument, ExportedEntry } from "./document.ts";
 export type { BindingFactor } from "./keys/factors.ts";
+export type { Unlock } from "./keys/envelope.ts";
+export type { SlotInfo, SlotKind } from "./keys/slots.ts";
+export type { AddedKey } from "./key_slots.ts";
+export type { RotateResult } from "./rotation.ts";
 export type { Location, LocationOptions } from "./storage/location.ts";
 export type { OpenOptions } from "./open.ts";
 export type { RecoveryReport } from "./recovery.ts";
@@ -52,8 +67,13 @@ export interface VaultInfo {
   path: string;
   /** How many secrets it holds. */
   size: number;
-  /** The binding factors recorded at creation (none: the keyfile alone). */
+  /**
+   * The machine slot's binding factors besides the keyfile (none: the
+   * keyfile alone, or no machine slot).
+   */
   factors: BindingFactor[];
+  /** The slot that unlocked this engine. */
+  unlockedBy: SlotInfo;
   /** The on-disk format version. */
   format: number;
   /**
@@ -87,8 +107,8 @@ export interface VaultInfo {
  */
 export class SecretsEngine implements AsyncDisposable {
   readonly #vault: OpenedVault;
-  readonly #index: NameIndex;
-  readonly #names: NameHasher;
+  #index: NameIndex;
+  #names: NameHasher;
   // Why the engine is closed, or null while it is open.
   #closed: string | null = null;
   // Set once a check failed or a row did not decrypt: the file is then
@@ -406,13 +426,148 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   info(): Promise<VaultInfo> {
-    return this.#async(() => ({
-      path: this.#vault.dir,
-      size: this.#index.current().size,
-      factors: recordedFactors(this.#vault.meta.factors) ?? [],
-      format: this.#vault.meta.format,
-      openedSealed: this.#vault.openedSealed,
-    }));
+    return this.#async(() => {
+      const machine = listSlots(this.#vault)
+        .find((slot) => slot.kind === "machine");
+      return {
+        path: this.#vault.dir,
+        size: this.#index.current().size,
+        factors: machine?.factors ?? [],
+        unlockedBy: slotInfo(this.#vault.unlocked.slot),
+        format: this.#vault.format,
+        openedSealed: this.#vault.openedSealed,
+      };
+    });
+  }
+
+  /**
+   * The vault's key slots: each opens it on its own (the machine's keyfile,
+   * a passphrase, or a key {@linkcode SecretsEngine.addKey} made).
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * console.assert((await engine.slots())[0].kind === "machine");
+   * ```
+   */
+  slots(): Promise<SlotInfo[]> {
+    return this.#async(() => listSlots(this.#vault));
+  }
+
+  /**
+   * Adds a passphrase slot: `open({ path, unlock: { passphrase } })` then
+   * opens the vault on any machine. The passphrase is NFC-normalised and
+   * stretched with scrypt (N=2^17, r=8, p=1); an empty one is a
+   * {@linkcode ValidationError}.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * const slot = await engine.addPassphrase("correct horse battery staple", { label: "laptop" });
+   * console.assert(slot.kind === "passphrase");
+   * ```
+   */
+  addPassphrase(
+    passphrase: string,
+    options: { label?: string } = {},
+  ): Promise<SlotInfo> {
+    return this.#write(() =>
+      addPassphraseSlot(this.#vault, passphrase, options.label)
+    );
+  }
+
+  /**
+   * Adds a key slot for a new random 160-bit key and returns the key, once:
+   * store it offline as the recovery key, or give it to CI as a secret;
+   * `open({ path, unlock: { key } })` opens the vault with it.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * const { key } = await engine.addKey({ label: "recovery" });
+   * await using again = await SecretsEngine.open({ path, unlock: { key } });
+   * console.assert((await again.info()).unlockedBy.kind === "key");
+   * ```
+   */
+  addKey(options: { label?: string } = {}): Promise<AddedKey> {
+    return this.#write(() => addKeySlot(this.#vault, options.label));
+  }
+
+  /**
+   * Removes the key slot `id` (from {@linkcode SecretsEngine.slots}).
+   * Removing the last slot, or an unknown id, is a
+   * {@linkcode ValidationError}: no option overrides it. Removing the
+   * machine slot deletes the keyfile.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * const { slot } = await engine.addKey();
+   * await engine.removeSlot(slot.id);
+   * console.assert((await engine.slots()).length === 1);
+   * ```
+   */
+  removeSlot(id: string): Promise<void> {
+    return this.#write(() => {
+      removeSlot(this.#vault, id);
+    });
+  }
+
+  /**
+   * Writes a new keyfile and a machine slot for it (bound to `factors`,
+   * default none), replacing the machine slot there was or adding one: how
+   * a vault opened with its recovery key after a lost keyfile or a renamed
+   * host gets its zero-setup unlock back.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * const slot = await engine.rebind();
+   * console.assert(slot.kind === "machine");
+   * ```
+   */
+  rebind(options: { factors?: BindingFactor[] } = {}): Promise<SlotInfo> {
+    return this.#write(() => rebindSlot(this.#vault, options.factors));
+  }
+
+  /**
+   * Replaces the data key: every entry re-encrypted and re-indexed, in one
+   * transaction with the new wrapped keys. The machine slot and the slot
+   * that unlocked this engine are kept, and so is each slot a secret in
+   * `keep` opens; every other slot is removed and returned. Other engines
+   * on the vault are closed by it ({@linkcode ClosedError}).
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("token", "t-1");
+   * await engine.addPassphrase("old shared passphrase");
+   * const { removed } = await engine.rotate();
+   * console.assert(removed[0].kind === "passphrase");
+   * console.assert(await engine.get("token") === "t-1");
+   * ```
+   */
+  rotate(options: { keep?: Unlock[] } = {}): Promise<RotateResult> {
+    return this.#write(async () => {
+      const result = await rotateKey(this.#vault, options.keep);
+      this.#names.clear();
+      this.#index.clear();
+      this.#names = nameHasher(this.#vault.keys.index);
+      this.#index = nameIndex({ ...this.#vault, lenient: false });
+      return result;
+    });
   }
 
   /**
@@ -482,17 +637,22 @@ export class SecretsEngine implements AsyncDisposable {
     try {
       return fn();
     } catch (thrown) {
-      const error = thrown instanceof SecretsEngineError
-        ? thrown
-        : translateOsError(thrown);
-      if (error instanceof IntegrityError || error instanceof DecryptionError) {
-        this.#damaged = true;
-      }
-      if (error instanceof ClosedError && this.#closed === null) {
-        this.#shutdown(error.message);
-      }
-      throw error;
+      throw this.#failed(thrown);
     }
+  }
+
+  // Every failure leaves as a SecretsEngineError, and marks what it means.
+  #failed(thrown: unknown): SecretsEngineError {
+    const error = thrown instanceof SecretsEngineError
+      ? thrown
+      : translateOsError(thrown);
+    if (error instanceof IntegrityError || error instanceof DecryptionError) {
+      this.#damaged = true;
+    }
+    if (error instanceof ClosedError && this.#closed === null) {
+      this.#shutdown(error.message);
+    }
+    return error;
   }
 
   #async<T>(fn: () => T): Promise<T> {
@@ -521,9 +681,17 @@ export class SecretsEngine implements AsyncDisposable {
   #get(name: string): string | null {
     const { table, keys } = this.#vault;
     const value = readValue(table, keys, this.#names.lookup(name));
-    if (value === null && table.destroyed()) {
-      throw new ClosedError(DESTROYED_MESSAGE);
-    }
+    if (value === null) checkStillOpen(table, keys);
     return value;
+  }
+
+  // A write that may await a KDF, its failures handled as #call's.
+  async #write<T>(fn: () => T | Promise<T>): Promise<T> {
+    this.#call(() => this.#ensureWritable());
+    try {
+      return await fn();
+    } catch (thrown) {
+      throw this.#failed(thrown);
+    }
   }
 }

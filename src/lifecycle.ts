@@ -19,7 +19,7 @@ import type { OpenedVault } from "./open.ts";
 /** What settling and sealing need of an open vault. */
 type Sealable = Pick<
   OpenedVault,
-  "store" | "table" | "keys" | "dir" | "database" | "meta"
+  "store" | "table" | "keys" | "dir" | "database" | "format"
 >;
 
 /** Checkpoints fully; `false` when another connection or a full disk kept it from completing. */
@@ -45,7 +45,7 @@ function sealable(vault: Sealable): Uint8Array | null {
 /** Writes the seal unless the disk refuses: it only saves a verification. */
 function trySeal(vault: Sealable, seal: Uint8Array): void {
   try {
-    writeSeal(vault.dir, seal, vault.meta.format);
+    writeSeal(vault.dir, seal, vault.format);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
   }
@@ -85,7 +85,8 @@ export function sealIfStable(vault: Sealable): void {
  */
 export function closeVault(vault: OpenedVault): void {
   vault.store.close();
-  for (const key of Object.values(vault.keys)) key.fill(0);
+  const { dek, kek } = vault.unlocked;
+  for (const key of [dek, kek, ...Object.values(vault.keys)]) key.fill(0);
 }
 
 /**

@@ -66,7 +66,7 @@ export function nameIndex(source: IndexSource): NameIndex {
     }
     return store.snapshot(() => {
       read();
-      const { count } = readAccumulator(table, keys.tag);
+      const { count } = readAccumulator(table, keys);
       if (count !== loaded.size) {
         throw new IntegrityError(
           `store.db lists ${loaded.size} entries where its integrity record says ${count}: it is damaged`,

@@ -8,7 +8,7 @@
  */
 
 import { join } from "node:path";
-import { deriveSubKeys, type SubKeys } from "./crypto.ts";
+import type { SubKeys } from "./crypto.ts";
 import { settle } from "./lifecycle.ts";
 import {
   InitializationError,
@@ -17,7 +17,13 @@ import {
   VaultNotFoundError,
 } from "./errors.ts";
 import { type BindingFactor, parseFactors } from "./keys/factors.ts";
-import { createVault, unlockVault } from "./keys/envelope.ts";
+import {
+  checkUnlock,
+  createVault,
+  type Unlock,
+  type Unlocked,
+  unlockVault,
+} from "./keys/envelope.ts";
 import { type EntryTable, entryTable } from "./storage/entries.ts";
 import { translateOsError } from "./storage/failures.ts";
 import { type LocationOptions, resolveVaultPath } from "./storage/location.ts";
@@ -30,8 +36,8 @@ import {
   checkSchema,
   DESTROYED_KEY,
   isEmpty,
+  readFormat,
   SELECT_META,
-  type VaultMeta,
 } from "./storage/schema.ts";
 import { openStore, type Store } from "./storage/store.ts";
 import {
@@ -48,6 +54,15 @@ import {
 
 /** Options for {@linkcode SecretsEngine.open}. */
 export interface OpenOptions extends LocationOptions {
+  /**
+   * Opens the vault through a passphrase or key slot instead of the
+   * machine slot: `{ passphrase }` or `{ key }` (a key
+   * {@linkcode SecretsEngine.addKey} made, with or without its dashes). A
+   * secret that opens no slot is {@linkcode KeyMismatchError}; a key whose
+   * check character does not match is a {@linkcode ValidationError}
+   * ("mistyped"). Implies `create: false`.
+   */
+  unlock?: Unlock;
   /**
    * Machine facts a new vault is bound to, besides its keyfile: any of
    * `"hostname"` and `"user"` (each needs its `--allow-sys` permission on
@@ -87,8 +102,12 @@ export interface OpenedVault {
   table: EntryTable;
   /** The sub-keys of the data key. */
   keys: SubKeys;
-  /** The meta record. */
-  meta: VaultMeta;
+  /** The format, as of the end of the open. */
+  format: number;
+  /** How long a write waits for the lock. */
+  busyTimeoutMs: number;
+  /** The data key and the slot that unlocked it. */
+  unlocked: Unlocked;
   /** `store.db` as checked before SQLite opened it. */
   database: Deno.FileInfo;
   /** Whether the seal matched, so no full verification ran. */
@@ -98,6 +117,7 @@ export interface OpenedVault {
 }
 
 interface CheckedOptions {
+  unlock: Unlock | undefined;
   factors: BindingFactor[];
   busyTimeoutMs: number;
   create: boolean;
@@ -138,13 +158,17 @@ function checkOptions(options: OpenOptions): CheckedOptions {
     }
   }
   const recover = options.recover ?? false;
-  if (recover && options.create === true) {
-    throw new ValidationError("recover opens an existing vault: drop create");
+  const unlock = checkUnlock(options.unlock);
+  if ((recover || unlock) && options.create === true) {
+    throw new ValidationError(
+      `${recover ? "recover" : "unlock"} opens an existing vault: drop create`,
+    );
   }
   return {
+    unlock,
     factors: parseFactors(options.factors ?? []),
     busyTimeoutMs,
-    create: !recover && (options.create ?? true),
+    create: !recover && !unlock && (options.create ?? true),
     recover,
   };
 }
@@ -254,18 +278,18 @@ async function openOnce(
       return "destroyed";
     }
     // A recovery open reports a changed schema rather than refusing it.
-    if (!empty && !checked.recover) checkSchema(store);
+    if (!empty && !checked.recover) checkSchema(store, readFormat(store));
     const unlocked =
       (empty ? await createVault(store, dir, checked.factors) : null) ??
-        await unlockVault(store, dir, owner, checked.recover);
-    const keys = deriveSubKeys(unlocked.dek);
-    unlocked.dek.fill(0);
+        await unlockVault(store, dir, owner, checked.unlock, checked.recover);
     const base = {
       dir,
       store,
       table: entryTable(store),
-      keys,
-      meta: unlocked.meta,
+      keys: unlocked.keys,
+      format: unlocked.format,
+      busyTimeoutMs: checked.busyTimeoutMs,
+      unlocked,
       database,
     };
     if (checked.recover) {

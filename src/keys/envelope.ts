@@ -1,106 +1,112 @@
 /**
- * Envelope keys: making a new vault's keyfile, salt and data key, and
- * unwrapping the data key of an existing one. The data key is wrapped by a
- * key-encryption key derived (scrypt) from the keyfile and the binding
- * factors, so changing what unlocks a vault never means re-encrypting it.
- *
- * Format 2 binds every field that shapes the unwrap (format, KDF name and
- * parameters, salt, factors) into the wrap's additional data; format 1
- * bound only its version and is rewrapped on first open.
- *
- * A new keyfile is written as `.keyfile.pending` and renamed to `.keyfile`
- * only once the transaction that wraps the data key under it has committed:
- * a `.keyfile` therefore always belongs to a committed vault and is never
- * overwritten, and a crash during creation leaves only a pending keyfile
- * beside an empty database, which the next open creates anew.
+ * Envelope keys: making a new vault (its keyfile, data key and first
+ * machine slot) and unlocking an existing one through one of its slots:
+ * the machine slot by default, or a passphrase or key slot when the caller
+ * passes `unlock`. A vault of format 1 or 2 reads as having one machine
+ * slot and is upgraded to slots on its first writable open.
  *
  * @module
  */
 
-import { join } from "node:path";
 import {
-  decrypt,
-  DEFAULT_KDF,
-  deriveKek,
   deriveSubKeys,
-  encrypt,
+  equalBytes,
   KEY_BYTES,
+  keyCheck,
   randomBytes,
+  type SubKeys,
 } from "../crypto.ts";
-import { IntegrityError, KeyMismatchError } from "../errors.ts";
-import {
-  inspectVaultFile,
-  KEYFILE_MODE,
-  type Owner,
-  readSmallFile,
-  syncDir,
-  VAULT_FILES,
-  writeAtomic,
-} from "../storage/vault_files.ts";
-import { type BindingFactor, readFactors, recordedFactors } from "./factors.ts";
-import { encodeIntegrity } from "../storage/integrity.ts";
+import { IntegrityError, KeyMismatchError, ValidationError } from "../errors.ts";
+import { encodeIntegrity, slotMac } from "../storage/integrity.ts";
 import {
   FORMAT_VERSION,
   isEmpty,
-  readMeta,
+  LAST_SINGLE_KEY_FORMAT,
+  readFormat,
+  readKeyCheck,
+  readSingleKey,
   SCHEMA,
-  type VaultMeta,
   writeMeta,
-  writeWrappedKey,
 } from "../storage/schema.ts";
+import { insertSlot, readSlots } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
+import type { Owner } from "../storage/vault_files.ts";
+import type { BindingFactor } from "./factors.ts";
+import {
+  findKeyfiles,
+  promoteKeyfile,
+  writePendingKeyfile,
+} from "./keyfile.ts";
+import { parseRecoveryKey } from "./recovery_key.ts";
+import { singleKeySlot, upgradeToSlots } from "./single_key.ts";
+import {
+  deriveSlotKek,
+  draftSlot,
+  machineSecret,
+  parseSlot,
+  passphraseSecret,
+  type Slot,
+  unwrapSlot,
+  wrapSlot,
+} from "./slots.ts";
 
-const encoder = new TextEncoder();
-const LEGACY_FORMAT = 1;
+/**
+ * A secret that opens a passphrase or key slot, for
+ * {@linkcode SecretsEngine.open}'s `unlock`.
+ */
+export type Unlock = { passphrase: string } | { key: string };
 
-/** The wrap's additional data: every field that shapes the unwrap. */
-function wrapAad(meta: VaultMeta): Uint8Array {
-  if (meta.format === LEGACY_FORMAT) {
-    return encoder.encode(`@scope/secrets data key v${LEGACY_FORMAT}`);
-  }
-  const { N, r, p } = meta.kdf;
-  const salt = btoa(String.fromCharCode(...meta.salt));
-  const fields = [meta.format, "scrypt", N, r, p, salt, meta.factors];
-  return encoder.encode(`@scope/secrets data key\0${JSON.stringify(fields)}`);
-}
-
-function kekSecret(
-  keyfile: Uint8Array,
-  factors: readonly BindingFactor[],
-): Uint8Array {
-  const facts = readFactors(factors);
-  const secret = new Uint8Array(keyfile.length + facts.length);
-  secret.set(keyfile);
-  secret.set(facts, keyfile.length);
-  return secret;
-}
-
-async function deriveWrappingKey(
-  keyfile: Uint8Array,
-  meta: VaultMeta,
-  factors: readonly BindingFactor[],
-): Promise<Uint8Array> {
-  const secret = kekSecret(keyfile, factors);
-  try {
-    return await deriveKek(secret, meta.salt, meta.kdf);
-  } finally {
-    secret.fill(0);
-  }
-}
-
-/** An open vault's meta record and its unwrapped data key. */
+/** An open vault's keys, and the slot that opened it. */
 export interface Unlocked {
-  /** The meta record, as of the end of the open (after any upgrade). */
-  meta: VaultMeta;
-  /** The data key; the caller zeroes it once the sub-keys are derived. */
+  /** The format, as of the end of the open (after any upgrade). */
+  format: number;
+  /** The data key, kept for slot changes; zeroed when the engine closes. */
   dek: Uint8Array;
+  /** The data key's sub-keys. */
+  keys: SubKeys;
+  /** The slot that unlocked the vault. */
+  slot: Slot;
+  /** That slot's key-encryption key, kept to rewrap it on rotation. */
+  kek: Uint8Array;
 }
 
 /**
- * Creates the vault in an empty database. The pending keyfile is written
- * under the write lock, so two processes creating one vault at once agree
- * on it. Resolves to `null` when another process created the vault first:
- * unlock it instead.
+ * Checks an `unlock` option: one of `{ passphrase }` (non-empty) or
+ * `{ key }` (a well-formed key: a typo is reported as one here).
+ *
+ * @example
+ * ```ts
+ * import { checkUnlock } from "./envelope.ts";
+ * console.assert(checkUnlock(undefined) === undefined);
+ * ```
+ */
+export function checkUnlock(unlock: unknown): Unlock | undefined {
+  if (unlock === undefined) return undefined;
+  const fields = typeof unlock === "object" && unlock !== null
+    ? Object.keys(unlock)
+    : [];
+  const { passphrase, key } = unlock as Record<string, unknown>;
+  if (fields.length === 1 && typeof passphrase === "string") {
+    if (passphrase === "") {
+      throw new ValidationError("the passphrase must not be empty");
+    }
+    return { passphrase };
+  }
+  if (fields.length === 1 && typeof key === "string") {
+    parseRecoveryKey(key).fill(0);
+    return { key };
+  }
+  throw new ValidationError(
+    "unlock must be { passphrase: string } or { key: string }",
+  );
+}
+
+/**
+ * Creates the vault in an empty database, with a machine slot for a new
+ * keyfile (bound to `factors`). The pending keyfile is written under the
+ * write lock, so two processes creating one vault at once agree on it.
+ * Resolves to `null` when another process created the vault first: unlock
+ * it instead.
  */
 export async function createVault(
   store: Store,
@@ -109,139 +115,183 @@ export async function createVault(
 ): Promise<Unlocked | null> {
   const keyfile = randomBytes(KEY_BYTES);
   const dek = randomBytes(KEY_BYTES);
-  const meta: VaultMeta = {
-    format: FORMAT_VERSION,
-    kdf: DEFAULT_KDF,
-    salt: randomBytes(KEY_BYTES),
-    factors,
-    wrappedKey: new Uint8Array(),
-  };
-  const kek = await deriveWrappingKey(keyfile, meta, factors);
-  meta.wrappedKey = encrypt(kek, dek, wrapAad(meta));
-  kek.fill(0);
-  const integrity = encodeIntegrity(deriveSubKeys(dek).tag, {
-    x: new Uint8Array(KEY_BYTES),
+  const draft = draftSlot("machine", "", factors);
+  const kek = await deriveSlotKek(draft, machineSecret(keyfile, factors));
+  const row = wrapSlot(draft, kek, dek);
+  const keys = deriveSubKeys(dek);
+  const integrity = encodeIntegrity(keys.tag, {
+    x: slotMac(keys.row, row),
     count: 0,
   });
   try {
     const created = store.transaction(() => {
       if (!isEmpty(store)) return false;
-      writeAtomic(dir, VAULT_FILES.pendingKeyfile, keyfile, KEYFILE_MODE);
+      writePendingKeyfile(dir, keyfile);
       store.exec(SCHEMA.join(";"));
-      writeMeta(store, meta, integrity);
+      writeMeta(store, keyCheck(keys), integrity);
+      insertSlot(store, row);
       return true;
     });
     if (!created) {
-      dek.fill(0);
+      for (const key of [dek, kek, ...Object.values(keys)]) key.fill(0);
       return null;
     }
+    promoteKeyfile(store, dir, keyfile);
   } finally {
     keyfile.fill(0);
   }
-  promotePendingKeyfile(dir);
-  return { meta, dek };
+  return { format: FORMAT_VERSION, dek, keys, slot: parseSlot(row), kek };
 }
 
-/** Renames the committed vault's pending keyfile into place, if still pending. */
-function promotePendingKeyfile(dir: string): void {
-  try {
-    Deno.renameSync(
-      join(dir, VAULT_FILES.pendingKeyfile),
-      join(dir, VAULT_FILES.keyfile),
-    );
-    syncDir(dir);
-  } catch (error) {
-    // Another process opening the new vault promoted it first.
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
+/** What the vault opens with besides `except`, for an error message. */
+function otherWays(slots: readonly Slot[], except: Slot["kind"]): string {
+  const kinds = [...new Set(slots.map((slot) => slot.kind))]
+    .filter((kind) => kind !== except);
+  return kinds.length === 0
+    ? ""
+    : `; it also opens with a ${
+      kinds.join(" or ")
+    } slot: pass unlock, then rebind for a new keyfile`;
 }
 
-/** Reads a keyfile, checking its size before reading a byte. */
-function readKeyfile(path: string, owner: Owner): Uint8Array | null {
-  const info = inspectVaultFile(path, owner);
-  if (info === null) return null;
-  const keyfile = info.size === KEY_BYTES
-    ? readSmallFile(path, KEY_BYTES)
-    : null;
-  if (keyfile === null || keyfile.length !== KEY_BYTES) {
-    throw new KeyMismatchError(
-      `the keyfile holds ${info.size} bytes, not ${KEY_BYTES}: it was replaced or damaged`,
-    );
-  }
-  return keyfile;
+interface Opened {
+  slot: Slot;
+  kek: Uint8Array;
+  dek: Uint8Array;
 }
 
-/**
- * The keyfile to unlock with: `.keyfile`, or a pending keyfile whose
- * creating transaction committed but whose rename did not happen (a crash,
- * or another process still creating).
- */
-function findKeyfile(
+async function tryUnwrap(
+  slot: Slot,
+  secret: Uint8Array,
+): Promise<Opened | null> {
+  const kek = await deriveSlotKek(slot, secret);
+  const dek = unwrapSlot(slot, kek);
+  if (dek !== null) return { slot, kek, dek };
+  kek.fill(0);
+  return null;
+}
+
+async function openMachineSlot(
+  store: Store,
   dir: string,
   owner: Owner,
-): { keyfile: Uint8Array; pending: boolean } {
-  const keyfile = readKeyfile(join(dir, VAULT_FILES.keyfile), owner);
-  if (keyfile !== null) return { keyfile, pending: false };
-  const pending = readKeyfile(join(dir, VAULT_FILES.pendingKeyfile), owner);
-  if (pending !== null) return { keyfile: pending, pending: true };
-  throw new KeyMismatchError(
-    "the keyfile is missing: this vault cannot be decrypted without it",
-  );
+  slots: readonly Slot[],
+  readOnly: boolean,
+): Promise<Opened> {
+  const machine = slots.find((slot) => slot.kind === "machine");
+  if (machine === undefined) {
+    throw new KeyMismatchError(
+      `this vault has no machine slot, only ${
+        [...new Set(slots.map((slot) => slot.kind))].join(" and ")
+      } slots: pass unlock`,
+    );
+  }
+  const keyfiles = findKeyfiles(dir, owner);
+  try {
+    if (keyfiles.length === 0) {
+      throw new KeyMismatchError(
+        `the keyfile is missing${otherWays(slots, "machine")}`,
+      );
+    }
+    for (const keyfile of keyfiles) {
+      const secret = machineSecret(keyfile.bytes, machine.factors);
+      const opened = await tryUnwrap(machine, secret);
+      if (opened === null) continue;
+      if (keyfile.pending && !readOnly) {
+        promoteKeyfile(store, dir, keyfile.bytes);
+      }
+      return opened;
+    }
+    throw new KeyMismatchError(
+      `the data key does not unwrap: the machine identity changed, the keyfile was replaced, or the key slot was altered${
+        otherWays(slots, "machine")
+      }`,
+    );
+  } finally {
+    for (const keyfile of keyfiles) keyfile.bytes.fill(0);
+  }
+}
+
+async function openWithSecret(
+  slots: readonly Slot[],
+  unlock: Unlock,
+): Promise<Opened> {
+  const kind = "passphrase" in unlock ? "passphrase" : "key";
+  const candidates = slots.filter((slot) => slot.kind === kind);
+  if (candidates.length === 0) {
+    throw new KeyMismatchError(
+      `this vault has no ${kind} slot, only ${
+        [...new Set(slots.map((slot) => slot.kind))].join(" and ")
+      } slots`,
+    );
+  }
+  const secret = "passphrase" in unlock
+    ? passphraseSecret(unlock.passphrase)
+    : parseRecoveryKey(unlock.key);
+  try {
+    for (const slot of candidates) {
+      const opened = await tryUnwrap(slot, secret.slice());
+      if (opened !== null) return opened;
+    }
+  } finally {
+    secret.fill(0);
+  }
+  throw new KeyMismatchError(`the ${kind} opens no slot of this vault`);
 }
 
 /**
- * Rewraps a format-1 data key with format 2's bound additional data, in one
- * transaction; a concurrent open that upgraded first wins.
+ * Every slot of the vault: the slots table, or the one machine slot a
+ * format 1 or 2 vault reads as.
  */
-function upgrade(
-  store: Store,
-  meta: VaultMeta,
-  kek: Uint8Array,
-  dek: Uint8Array,
-): VaultMeta {
-  return store.transaction(() => {
-    const current = readMeta(store);
-    if (current.format !== LEGACY_FORMAT) return current;
-    const upgraded = { ...meta, format: FORMAT_VERSION };
-    upgraded.wrappedKey = encrypt(kek, dek, wrapAad(upgraded));
-    writeWrappedKey(store, upgraded);
-    return upgraded;
-  });
+export function vaultSlots(store: Store, format: number): Slot[] {
+  return format > LAST_SINGLE_KEY_FORMAT
+    ? readSlots(store).map((row) => parseSlot(row))
+    : [singleKeySlot(readSingleKey(store))];
+}
+
+/** Refuses a data key other than the one the key check was made with. */
+function checkKey(store: Store, slot: Slot, keys: SubKeys): void {
+  const stored = readKeyCheck(store);
+  if (stored === null || !equalBytes(stored, keyCheck(keys))) {
+    throw new IntegrityError(
+      `key slot ${slot.row.id} unwraps to a key that is not this vault's: the slot was substituted, or the key check altered`,
+    );
+  }
 }
 
 /**
- * Unwraps the data key of an existing vault, upgrading a format-1 vault
- * unless `readOnly`. A missing, wrong-sized or replaced keyfile, changed
- * binding factors, or a changed meta field, is {@linkcode KeyMismatchError};
- * a factor whose permission is missing is a `PermissionError` naming it.
+ * Unwraps the data key of an existing vault through the machine slot, or
+ * through the passphrase or key slot `unlock` opens, and upgrades a format
+ * 1 or 2 vault unless `readOnly`. A missing or replaced keyfile, changed
+ * binding factors, a wrong passphrase or key, or an altered slot, is
+ * {@linkcode KeyMismatchError}; a factor whose permission is missing is a
+ * `PermissionError` naming it.
  */
 export async function unlockVault(
   store: Store,
   dir: string,
   owner: Owner,
+  unlock: Unlock | undefined,
   readOnly = false,
 ): Promise<Unlocked> {
-  const meta = readMeta(store);
-  const factors = recordedFactors(meta.factors);
-  if (factors === null) {
-    throw new IntegrityError("the meta table names an unknown binding factor");
-  }
-  const { keyfile, pending } = findKeyfile(dir, owner);
-  const kek = await deriveWrappingKey(keyfile, meta, factors);
-  keyfile.fill(0);
+  let format = readFormat(store);
+  const slots = vaultSlots(store, format);
+  const opened = unlock === undefined
+    ? await openMachineSlot(store, dir, owner, slots, readOnly)
+    : await openWithSecret(slots, unlock);
+  const keys = deriveSubKeys(opened.dek);
+  let slot = opened.slot;
   try {
-    const dek = decrypt(kek, meta.wrappedKey, wrapAad(meta));
-    if (dek === null) {
-      throw new KeyMismatchError(
-        "the data key does not unwrap: the machine identity changed, the keyfile was replaced, or the key record was altered",
-      );
+    if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, slot, keys);
+    else if (!readOnly) {
+      slot = upgradeToSlots(store, slot, opened.kek, opened.dek);
+      format = FORMAT_VERSION;
     }
-    if (pending && !readOnly) promotePendingKeyfile(dir);
-    const current = meta.format === LEGACY_FORMAT && !readOnly
-      ? upgrade(store, meta, kek, dek)
-      : meta;
-    return { meta: current, dek };
-  } finally {
-    kek.fill(0);
+  } catch (error) {
+    for (const key of [opened.dek, opened.kek, ...Object.values(keys)]) {
+      key.fill(0);
+    }
+    throw error;
   }
+  return { format, dek: opened.dek, keys, slot, kek: opened.kek };
 }

@@ -11,6 +11,7 @@ import {
   DESTROYED_KEY,
   type EntryRow,
   INTEGRITY_KEY,
+  readKeyCheck,
   SELECT_META,
 } from "./schema.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
@@ -41,6 +42,8 @@ export interface EntryTable {
   writeIntegrity(record: Uint8Array): void;
   /** Whether `destroy()` has marked this vault. */
   destroyed(): boolean;
+  /** The stored key check, or `null` before format 3. */
+  keyCheck(): Uint8Array | null;
 }
 
 /**
@@ -93,6 +96,7 @@ export function entryTable(store: Store): EntryTable {
       updateMeta.run(record, INTEGRITY_KEY);
     },
     destroyed: () => selectMeta.get(DESTROYED_KEY) !== undefined,
+    keyCheck: () => readKeyCheck(store),
   };
 }
 
@@ -146,7 +150,7 @@ export function scanEntries(
 
 /**
  * Empties the vault and marks it destroyed, in the caller's transaction:
- * every entry and every key record goes (overwritten on disk, with
+ * every entry and every key slot or record goes (overwritten on disk, with
  * `secure_delete`), and the marker tells every other connection, and any
  * later open, that the vault is gone.
  *
@@ -167,6 +171,10 @@ export function scanEntries(
 export function markDestroyed(store: Store): void {
   store.exec("PRAGMA secure_delete = ON");
   store.exec("DELETE FROM entries");
+  const slots = store.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'slots'",
+  );
+  if (slots.get() !== undefined) store.exec("DELETE FROM slots");
   store.exec("DELETE FROM meta WHERE key <> 'format'");
   store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
     DESTROYED_KEY,

@@ -1,6 +1,7 @@
 /**
  * Integrity in two layers. The accumulator is authoritative: each row has a
- * MAC, the vault keeps X, the XOR of all row MACs, with the row count and
+ * MAC, the vault keeps X, the XOR of all row MACs (entries and key slots
+ * alike), with the count of entries and
  * tag = HMAC(k_tag, X || count), and every write updates them in its own
  * transaction, so a write costs O(1) and the database is always
  * self-consistent. The file seal is the fast path: an HMAC of `store.db`
@@ -10,15 +11,25 @@
  * @module
  */
 
-import { equalBytes, hmac, KEY_BYTES, type SubKeys } from "../crypto.ts";
+import {
+  equalBytes,
+  hmac,
+  KEY_BYTES,
+  keyCheck,
+  type SubKeys,
+} from "../crypto.ts";
 import { ClosedError, IntegrityError } from "../errors.ts";
 import { type EntryTable, scanEntries } from "./entries.ts";
 import {
   checkSchema,
   type EntryRow,
   INTEGRITY_KEY,
+  LAST_SINGLE_KEY_FORMAT,
+  readFormat,
   SELECT_META,
+  type SlotRow,
 } from "./schema.ts";
+import { readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
 
 /** The running integrity state: X and the row count. */
@@ -59,6 +70,32 @@ export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
   view.setFloat64(at, row.created);
   view.setFloat64(at + 8, row.updated);
   return hmac(key, bytes);
+}
+
+/**
+ * The MAC of one key slot over every column, domain-separated from entry
+ * rows (whose encoding starts with a length, never with this prefix).
+ *
+ * @example
+ * ```ts
+ * import { slotMac } from "./integrity.ts";
+ * const slot = { id: "a1", kind: "key", label: "", created: 1, kdf: "{}", salt: new Uint8Array(32), factors: "[]", wrapped: new Uint8Array(60) };
+ * console.assert(slotMac(new Uint8Array(32), slot).length === 32);
+ * ```
+ */
+export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
+  const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+  const fields = [
+    slot.id,
+    slot.kind,
+    slot.label,
+    slot.created,
+    slot.kdf,
+    base64(slot.salt),
+    slot.factors,
+    base64(slot.wrapped),
+  ];
+  return hmac(key, encoder.encode(`@scope/secrets slot\0${JSON.stringify(fields)}`));
 }
 
 /**
@@ -133,12 +170,33 @@ export const DESTROYED_MESSAGE =
   "the vault was destroyed by another engine or process";
 
 /**
+ * What another engine's next call says once another engine or process has
+ * rotated the data key.
+ */
+export const ROTATED_MESSAGE =
+  "the vault's data key was rotated by another engine or process: open it again";
+
+/**
+ * Throws {@linkcode ClosedError} when the vault was destroyed, or its data
+ * key rotated, by another engine or process: what a missing row or a
+ * failing tag means then.
+ */
+export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
+  if (table.destroyed()) throw new ClosedError(DESTROYED_MESSAGE);
+  const stored = table.keyCheck();
+  if (stored !== null && !equalBytes(stored, keyCheck(keys))) {
+    throw new ClosedError(ROTATED_MESSAGE);
+  }
+}
+
+/**
  * Reads and checks the integrity record, in the caller's transaction. A
- * record missing because the vault was destroyed is {@linkcode ClosedError}.
+ * vault destroyed, or rotated, by another engine is {@linkcode ClosedError}.
  *
  * @example
  * ```ts
  * import { readAccumulator } from "./integrity.ts";
+ * import { deriveSubKeys } from "../crypto.ts";
  * import { entryTable } from "./entries.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
@@ -147,7 +205,7 @@ export const DESTROYED_MESSAGE =
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * try {
- *   readAccumulator(entryTable(store), new Uint8Array(32));
+ *   readAccumulator(entryTable(store), deriveSubKeys(new Uint8Array(32)));
  * } catch (error) {
  *   console.assert(error instanceof Error && error.name === "IntegrityError");
  * }
@@ -156,13 +214,14 @@ export const DESTROYED_MESSAGE =
  */
 export function readAccumulator(
   table: EntryTable,
-  tagKey: Uint8Array,
+  keys: SubKeys,
 ): Accumulator {
-  const record = table.integrity();
-  if (record === undefined && table.destroyed()) {
-    throw new ClosedError(DESTROYED_MESSAGE);
+  try {
+    return decodeIntegrity(keys.tag, table.integrity());
+  } catch (error) {
+    checkStillOpen(table, keys);
+    throw error;
   }
-  return decodeIntegrity(tagKey, record);
 }
 
 /**
@@ -181,7 +240,7 @@ export const VERIFICATIONS: readonly ((store: Store, keys: SubKeys) => void)[] =
         );
       }
     },
-    (store) => checkSchema(store),
+    (store) => checkSchema(store, readFormat(store)),
     checkAccumulator,
   ];
 
@@ -196,13 +255,18 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
     xorInto(x, rowMac(keys.row, row));
     count++;
   });
+  if (readFormat(store) > LAST_SINGLE_KEY_FORMAT) {
+    for (const slot of readSlots(store)) xorInto(x, slotMac(keys.row, slot));
+  }
   if (count !== stored.count) {
     throw new IntegrityError(
       `the vault holds ${count} entries where its integrity record says ${stored.count}`,
     );
   }
   if (!equalBytes(x, stored.x)) {
-    throw new IntegrityError("an entry was changed outside the engine");
+    throw new IntegrityError(
+      "an entry or a key slot was changed outside the engine",
+    );
   }
 }
 

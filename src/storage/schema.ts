@@ -1,48 +1,93 @@
 /**
- * The vault's tables and the `meta` record: format version, KDF salt and
- * parameters, binding factors, wrapped data key and integrity record.
+ * The vault's tables and the `meta` record: the format version, the key
+ * check and the integrity record (and, in formats 1 and 2, the single
+ * wrapped data key with its KDF salt, parameters and binding factors).
  *
  * @module
  */
 
-import { isSafeKdf, type KdfParams } from "../crypto.ts";
+import { type KdfParams, readKdfParams } from "../crypto.ts";
 import { InitializationError, IntegrityError } from "../errors.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
 
 /**
  * The on-disk format this version writes; it reads every format from 1 up.
- * Format 2 binds the key record's fields into the wrapped key's additional
- * data.
+ * Format 2 bound the key record's fields into the wrapped key's additional
+ * data; format 3 keeps the data key in key slots, any one of which opens
+ * the vault.
  */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+
+/** The last format that kept a single wrapped key in `meta`. */
+export const LAST_SINGLE_KEY_FORMAT = 2;
+
+const META_TABLE =
+  "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
+const ENTRIES_TABLE =
+  "CREATE TABLE entries (name_hash TEXT PRIMARY KEY, name BLOB NOT NULL, " +
+  "value BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) " +
+  "WITHOUT ROWID";
+
+/** The statement that creates the key slots table (format 3). */
+export const SLOTS_TABLE =
+  "CREATE TABLE slots (id TEXT PRIMARY KEY, kind TEXT NOT NULL, " +
+  "label TEXT NOT NULL, created INTEGER NOT NULL, kdf TEXT NOT NULL, " +
+  "salt BLOB NOT NULL, factors TEXT NOT NULL, wrapped BLOB NOT NULL) " +
+  "WITHOUT ROWID";
 
 /**
  * The engine's schema, exactly as SQLite records it in `sqlite_master`. A
  * vault holding any other table, index, trigger or view has been tampered
  * with.
  */
-export const SCHEMA: readonly string[] = [
-  "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID",
-  "CREATE TABLE entries (name_hash TEXT PRIMARY KEY, name BLOB NOT NULL, " +
-  "value BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) " +
-  "WITHOUT ROWID",
-];
+export const SCHEMA: readonly string[] = [META_TABLE, ENTRIES_TABLE, SLOTS_TABLE];
 
-/** What the `meta` table holds, apart from the integrity record. */
-export interface VaultMeta {
-  /** The format version the vault was written in. */
+/** The schema of formats 1 and 2, before key slots. */
+export const SINGLE_KEY_SCHEMA: readonly string[] = [META_TABLE, ENTRIES_TABLE];
+
+/**
+ * The key record of formats 1 and 2: one data key, wrapped by a key derived
+ * with scrypt from the keyfile and the binding factors.
+ */
+export interface SingleKeyRecord {
+  /** The format the vault was written in: 1 or 2. */
   format: number;
   /** scrypt parameters for the key-encryption key. */
   kdf: KdfParams;
   /** scrypt salt. */
   salt: Uint8Array;
-  /**
-   * The names of the binding factors recorded at creation; `keys/` knows
-   * what they mean.
-   */
+  /** The names of the binding factors recorded at creation. */
   factors: string[];
   /** The data key, wrapped by the key-encryption key. */
   wrappedKey: Uint8Array;
+}
+
+/** The `meta` keys of a {@linkcode SingleKeyRecord}, besides `format`. */
+export const SINGLE_KEY_FIELDS: readonly string[] = [
+  "kdf",
+  "salt",
+  "factors",
+  "key",
+];
+
+/** One key slot, as stored and as the accumulator covers it. */
+export interface SlotRow {
+  /** A short random id, the primary key. */
+  id: string;
+  /** `machine`, `passphrase` or `key`; `keys/` knows what they mean. */
+  kind: string;
+  /** A label for people, possibly empty. */
+  label: string;
+  /** Creation time, milliseconds since the epoch. */
+  created: number;
+  /** The KDF and its parameters, as JSON. */
+  kdf: string;
+  /** The KDF salt. */
+  salt: Uint8Array;
+  /** The binding factors of a machine slot, as a JSON list of names. */
+  factors: string;
+  /** The data key, wrapped by the slot's key-encryption key. */
+  wrapped: Uint8Array;
 }
 
 /** One stored entry, as the row MAC covers it. */
@@ -61,6 +106,9 @@ export interface EntryRow {
 
 /** The `meta` key of the integrity record. */
 export const INTEGRITY_KEY = "integrity";
+
+/** The `meta` key of the key check (format 3). */
+export const KEY_CHECK_KEY = "key_check";
 
 /**
  * The `meta` key `destroy()` writes, in the transaction that empties the
@@ -93,8 +141,9 @@ export function isEmpty(store: Store): boolean {
 }
 
 /**
- * Throws {@linkcode IntegrityError} unless the schema is exactly
- * {@linkcode SCHEMA}: no table, index, trigger or view beyond the engine's.
+ * Throws {@linkcode IntegrityError} unless the schema is exactly the one
+ * of `format` ({@linkcode SCHEMA} for the current one): no table, index,
+ * trigger or view beyond the engine's.
  *
  * @example
  * ```ts
@@ -108,10 +157,11 @@ export function isEmpty(store: Store): boolean {
  * store.close();
  * ```
  */
-export function checkSchema(store: Store): void {
+export function checkSchema(store: Store, format = FORMAT_VERSION): void {
   const found = store.prepare("SELECT sql FROM sqlite_master").all()
     .map((row) => row.sql).sort();
-  const expected = [...SCHEMA].sort();
+  const schema = format > LAST_SINGLE_KEY_FORMAT ? SCHEMA : SINGLE_KEY_SCHEMA;
+  const expected = [...schema].sort();
   if (
     found.length !== expected.length ||
     found.some((sql, i) => sql !== expected[i])
@@ -145,49 +195,30 @@ function encodeJson(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
 }
 
-function within(value: unknown, min: number, max: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) &&
-    value >= min && value <= max;
-}
-
-function isKdf(value: unknown): value is KdfParams {
-  if (typeof value !== "object" || value === null) return false;
-  const { N, r, p } = value as Record<string, unknown>;
-  return within(N, 1, 2 ** 30) && within(r, 1, 2 ** 10) &&
-    within(p, 1, 2 ** 10) && isSafeKdf({ N, r, p });
-}
-
 function isNameList(value: unknown): value is string[] {
   return Array.isArray(value) &&
     value.every((item) => typeof item === "string");
 }
 
 /**
- * Reads and checks the `meta` record.
+ * The vault's format, checked: a format newer than this version reads is
+ * {@linkcode InitializationError} naming both.
  *
  * @example
  * ```ts
- * import { readMeta, SCHEMA, writeMeta } from "./schema.ts";
+ * import { readFormat, SCHEMA, writeMeta } from "./schema.ts";
  * import { openStore } from "./store.ts";
  * const path = `${Deno.makeTempDirSync()}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
- * const meta = {
- *   format: 1,
- *   kdf: { N: 1024, r: 8, p: 1 },
- *   salt: new Uint8Array(32),
- *   factors: [],
- *   wrappedKey: new Uint8Array(60),
- * };
- * writeMeta(store, meta, new Uint8Array(72));
- * console.assert(readMeta(store).kdf.N === 1024);
+ * writeMeta(store, new Uint8Array(32), new Uint8Array(72));
+ * console.assert(readFormat(store) === 3);
  * store.close();
  * ```
  */
-export function readMeta(store: Store): VaultMeta {
-  const select = store.prepare(SELECT_META);
-  const format = json(select.get("format"), "format");
+export function readFormat(store: Store): number {
+  const format = json(store.prepare(SELECT_META).get("format"), "format");
   if (typeof format !== "number" || !Number.isInteger(format) || format < 1) {
     throw new IntegrityError("the meta table lacks a valid format");
   }
@@ -196,8 +227,35 @@ export function readMeta(store: Store): VaultMeta {
       `the vault has format ${format}; this version reads up to ${FORMAT_VERSION}: upgrade @scope/secrets`,
     );
   }
-  const kdf = json(select.get("kdf"), "kdf");
-  if (!isKdf(kdf)) {
+  return format;
+}
+
+/**
+ * Reads and checks the key record of a format 1 or 2 vault.
+ *
+ * @example
+ * ```ts
+ * import { readSingleKey, SINGLE_KEY_SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SINGLE_KEY_SCHEMA.join(";"));
+ * const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+ * const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+ * insert.run("format", text(2));
+ * insert.run("kdf", text({ N: 1024, r: 8, p: 1 }));
+ * insert.run("salt", new Uint8Array(32));
+ * insert.run("factors", text([]));
+ * insert.run("key", new Uint8Array(60));
+ * console.assert(readSingleKey(store).kdf.N === 1024);
+ * store.close();
+ * ```
+ */
+export function readSingleKey(store: Store): SingleKeyRecord {
+  const select = store.prepare(SELECT_META);
+  const kdf = readKdfParams(json(select.get("kdf"), "kdf"));
+  if (kdf === null) {
     throw new IntegrityError(
       "the meta table's KDF parameters are malformed or above the maxima this version runs",
     );
@@ -207,8 +265,8 @@ export function readMeta(store: Store): VaultMeta {
     throw new IntegrityError("the meta table lacks valid factors");
   }
   return {
-    format,
-    kdf: { N: kdf.N, r: kdf.r, p: kdf.p },
+    format: readFormat(store),
+    kdf,
     salt: bytes(select.get("salt"), "salt"),
     factors,
     wrappedKey: bytes(select.get("key"), "key"),
@@ -216,32 +274,44 @@ export function readMeta(store: Store): VaultMeta {
 }
 
 /**
- * Writes the `meta` record and the first integrity record; call inside the
- * transaction that creates the schema.
+ * The key check, or `null` in a vault of a format before 3, or one being
+ * destroyed.
+ */
+export function readKeyCheck(store: Store): Uint8Array | null {
+  const value = store.prepare(SELECT_META).get(KEY_CHECK_KEY)?.value;
+  return value instanceof Uint8Array ? value : null;
+}
+
+/**
+ * Writes a new vault's `meta` record: the format, the key check and the
+ * first integrity record. Call inside the transaction that creates the
+ * schema.
  */
 export function writeMeta(
   store: Store,
-  meta: VaultMeta,
+  check: Uint8Array,
   integrity: Uint8Array,
 ): void {
   const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
   const pairs: [string, SqlValue][] = [
-    ["format", encodeJson(meta.format)],
-    ["kdf", encodeJson(meta.kdf)],
-    ["salt", meta.salt],
-    ["factors", encodeJson(meta.factors)],
-    ["key", meta.wrappedKey],
+    ["format", encodeJson(FORMAT_VERSION)],
+    [KEY_CHECK_KEY, check],
     [INTEGRITY_KEY, integrity],
   ];
   for (const [key, value] of pairs) insert.run(key, value);
 }
 
-/**
- * Replaces the wrapped data key and the format it was wrapped for; call
- * inside a write transaction.
- */
-export function writeWrappedKey(store: Store, meta: VaultMeta): void {
-  const update = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
-  update.run(meta.wrappedKey, "key");
-  update.run(encodeJson(meta.format), "format");
+/** Records that the vault now has `format`; call inside a write transaction. */
+export function writeFormat(store: Store, format: number): void {
+  store.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(
+    encodeJson(format),
+  );
+}
+
+/** Replaces the key check; call inside a write transaction. */
+export function writeKeyCheck(store: Store, check: Uint8Array): void {
+  store.prepare("UPDATE meta SET value = ? WHERE key = ?").run(
+    check,
+    KEY_CHECK_KEY,
+  );
 }

@@ -15,9 +15,12 @@ import {
   encodeIntegrity,
   readAccumulator,
   rowMac,
+  slotMac,
   xorInto,
 } from "./integrity.ts";
 import { type RowTimes, sealRow } from "./rows.ts";
+import type { SlotRow } from "./schema.ts";
+import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
 
 /** What a write needs: the connection, its statements and the keys. */
@@ -59,7 +62,7 @@ export function writeEntries<T>(
 ): T {
   const { store, table, keys } = vault;
   return store.transaction(() => {
-    const acc = readAccumulator(table, keys.tag);
+    const acc = readAccumulator(table, keys);
     const result = change({
       put: (hash, name, value, times) =>
         put(vault, acc, hash, name, value, now, times),
@@ -164,4 +167,41 @@ export function removeEntries(
         hashes.map((hash) => session.remove(hash)).includes(true)
       ),
   );
+}
+
+/** A change to the key slots inside a write transaction. */
+export interface SlotSession {
+  /** Every slot, as of this transaction. */
+  slots: readonly SlotRow[];
+  /** Adds a slot. */
+  add(slot: SlotRow): void;
+  /** Removes a slot by id. */
+  remove(slot: SlotRow): void;
+}
+
+/**
+ * Runs `change` in one write transaction with the accumulator kept in step
+ * with every slot it adds or removes.
+ */
+export function writeSlots<T>(
+  vault: Writable,
+  change: (session: SlotSession) => T,
+): T {
+  const { store, table, keys } = vault;
+  return store.transaction(() => {
+    const acc = readAccumulator(table, keys);
+    const result = change({
+      slots: readSlots(store),
+      add(slot) {
+        insertSlot(store, slot);
+        xorInto(acc.x, slotMac(keys.row, slot));
+      },
+      remove(slot) {
+        deleteSlot(store, slot.id);
+        xorInto(acc.x, slotMac(keys.row, slot));
+      },
+    });
+    table.writeIntegrity(encodeIntegrity(keys.tag, acc));
+    return result;
+  });
 }

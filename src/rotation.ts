@@ -1,0 +1,232 @@
+/**
+ * Key rotation: a new data key, with every entry re-encrypted, its name
+ * re-hashed (the index key changes) and re-MACed, the slots that are kept
+ * rewrapped and the others removed, the key check and the integrity record
+ * replaced: all in one transaction, so the new wrapped keys are never
+ * written apart from the rows they open (dotenvx's `rotate` lost users'
+ * keys by writing data before keys).
+ *
+ * @module
+ */
+
+import {
+  deriveSubKeys,
+  hmacText,
+  KEY_BYTES,
+  keyCheck,
+  randomBytes,
+  type SubKeys,
+} from "./crypto.ts";
+import {
+  BusyError,
+  IntegrityError,
+  KeyMismatchError,
+  ValidationError,
+} from "./errors.ts";
+import { checkUnlock, type Unlock, vaultSlots } from "./keys/envelope.ts";
+import { findKeyfiles } from "./keys/keyfile.ts";
+import { parseRecoveryKey } from "./keys/recovery_key.ts";
+import {
+  deriveSlotKek,
+  machineSecret,
+  passphraseSecret,
+  type Slot,
+  type SlotInfo,
+  slotInfo,
+  unwrapSlot,
+  wrapSlot,
+} from "./keys/slots.ts";
+import {
+  encodeIntegrity,
+  readAccumulator,
+  rowMac,
+  slotMac,
+  xorInto,
+} from "./storage/integrity.ts";
+import { openField, sealRow } from "./storage/rows.ts";
+import { writeKeyCheck } from "./storage/schema.ts";
+import { deleteSlot, insertSlot } from "./storage/slot_table.ts";
+import type { OpenedVault } from "./open.ts";
+
+/** What {@linkcode SecretsEngine.rotate} did. */
+export interface RotateResult {
+  /** The slots removed because their secret was not given to keep. */
+  removed: SlotInfo[];
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const ROTATE_ATTEMPTS = 3;
+
+/** The first slot in `slots` that `secret` opens, with its KEK. */
+async function opening(
+  slots: readonly Slot[],
+  secret: Uint8Array,
+): Promise<[Slot, Uint8Array] | null> {
+  try {
+    for (const slot of slots) {
+      const kek = await deriveSlotKek(slot, secret.slice());
+      const dek = unwrapSlot(slot, kek);
+      if (dek !== null) {
+        dek.fill(0);
+        return [slot, kek];
+      }
+      kek.fill(0);
+    }
+    return null;
+  } finally {
+    secret.fill(0);
+  }
+}
+
+function unlockSecret(unlock: Unlock): Uint8Array {
+  return "passphrase" in unlock
+    ? passphraseSecret(unlock.passphrase)
+    : parseRecoveryKey(unlock.key);
+}
+
+/**
+ * The key-encryption key of every slot to keep, by slot id: the slot that
+ * unlocked this engine, the machine slot when a keyfile still opens it, and
+ * each slot a secret in `keep` opens. A secret that opens no slot is
+ * {@linkcode KeyMismatchError}, before anything changes.
+ */
+async function keptKeks(
+  vault: OpenedVault,
+  slots: readonly Slot[],
+  keep: readonly Unlock[],
+): Promise<Map<string, Uint8Array>> {
+  const keks = new Map<string, Uint8Array>();
+  keks.set(vault.unlocked.slot.row.id, vault.unlocked.kek.slice());
+  const machine = slots.find((slot) => slot.kind === "machine");
+  if (machine !== undefined && !keks.has(machine.row.id)) {
+    for (const keyfile of findKeyfiles(vault.dir, null)) {
+      const secret = machineSecret(keyfile.bytes, machine.factors);
+      keyfile.bytes.fill(0);
+      const found = await opening([machine], secret);
+      if (found !== null && !keks.has(machine.row.id)) {
+        keks.set(machine.row.id, found[1]);
+      }
+    }
+  }
+  for (const unlock of keep) {
+    const kind = "passphrase" in unlock ? "passphrase" : "key";
+    const candidates = slots.filter((slot) => slot.kind === kind);
+    const found = await opening(candidates, unlockSecret(unlock));
+    if (found === null) {
+      for (const kek of keks.values()) kek.fill(0);
+      throw new KeyMismatchError(`a ${kind} in keep opens no slot of this vault`);
+    }
+    keks.set(found[0].row.id, found[1]);
+  }
+  return keks;
+}
+
+/** Re-encrypts every entry under `next`, in the caller's transaction. */
+function reencryptEntries(
+  vault: OpenedVault,
+  next: SubKeys,
+  x: Uint8Array,
+): number {
+  const { table, keys } = vault;
+  const hashes: string[] = [];
+  table.eachHash((hash) => hashes.push(hash));
+  for (const hash of hashes) {
+    const row = table.row(hash);
+    if (row === undefined) throw new IntegrityError("an entry vanished during rotation");
+    const name = openField(keys, "name", hash, row.name);
+    const value = openField(keys, "value", hash, row.value);
+    const newHash = hmacText(next.index, decoder.decode(name));
+    const times = { created: row.created, updated: row.updated };
+    const sealed = sealRow(next, newHash, name, value, undefined, 0, times);
+    name.fill(0);
+    value.fill(0);
+    table.remove(hash);
+    table.put(sealed);
+    xorInto(x, rowMac(next.row, sealed));
+  }
+  return hashes.length;
+}
+
+function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
+  const key = (slots: readonly Slot[]) =>
+    JSON.stringify(slots.map(({ row }) => [row.id, [...row.wrapped]]));
+  return key(a) === key(b);
+}
+
+/**
+ * One attempt at rotation: `null` when another process changed the slots
+ * between reading them and taking the write lock.
+ */
+async function rotateOnce(
+  vault: OpenedVault,
+  keep: readonly Unlock[],
+  dek: Uint8Array,
+  next: SubKeys,
+): Promise<SlotInfo[] | null> {
+  const { store, table } = vault;
+  const slots = vaultSlots(store, vault.format);
+  const keks = await keptKeks(vault, slots, keep);
+  try {
+    return store.transaction(() => {
+      const acc = readAccumulator(table, vault.keys);
+      if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
+      const x = new Uint8Array(KEY_BYTES);
+      const count = reencryptEntries(vault, next, x);
+      if (count !== acc.count) {
+        throw new IntegrityError(
+          `the vault holds ${count} entries where its integrity record says ${acc.count}`,
+        );
+      }
+      const removed: SlotInfo[] = [];
+      for (const slot of slots) {
+        deleteSlot(store, slot.row.id);
+        const kek = keks.get(slot.row.id);
+        if (kek === undefined) {
+          removed.push(slotInfo(slot));
+          continue;
+        }
+        const row = wrapSlot(slot, kek, dek);
+        insertSlot(store, row);
+        xorInto(x, slotMac(next.row, row));
+      }
+      writeKeyCheck(store, keyCheck(next));
+      table.writeIntegrity(encodeIntegrity(next.tag, { x, count }));
+      return removed;
+    });
+  } finally {
+    for (const kek of keks.values()) kek.fill(0);
+  }
+}
+
+/**
+ * Rotates the data key (see the module doc) and switches `vault` to the
+ * new one; returns the slots removed.
+ */
+export async function rotateKey(
+  vault: OpenedVault,
+  keep: unknown,
+): Promise<RotateResult> {
+  if (keep !== undefined && !Array.isArray(keep)) {
+    throw new ValidationError("keep must be a list of unlock values");
+  }
+  const wanted = (keep ?? []).map((unlock) => checkUnlock(unlock) as Unlock);
+  const dek = randomBytes(KEY_BYTES);
+  const next = deriveSubKeys(dek);
+  try {
+    for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
+      const removed = await rotateOnce(vault, wanted, dek, next);
+      if (removed === null) continue;
+      for (const key of [vault.unlocked.dek, ...Object.values(vault.keys)]) {
+        key.fill(0);
+      }
+      vault.unlocked = { ...vault.unlocked, dek, keys: next };
+      vault.keys = next;
+      return { removed };
+    }
+    throw new BusyError(vault.busyTimeoutMs);
+  } catch (error) {
+    dek.fill(0);
+    for (const key of Object.values(next)) key.fill(0);
+    throw error;
+  }
+}

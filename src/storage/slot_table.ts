@@ -1,0 +1,69 @@
+/**
+ * The `slots` table (format 3): each row wraps the data key under one way
+ * into the vault. Rows are few (a vault holds at most
+ * {@linkcode MAX_SLOTS}), so they are read whole.
+ *
+ * @module
+ */
+
+import { IntegrityError } from "../errors.ts";
+import type { SlotRow } from "./schema.ts";
+import type { Store } from "./store.ts";
+
+/** How many slots a vault may hold: each passphrase slot costs an open a KDF run. */
+export const MAX_SLOTS = 16;
+
+const SLOT_COLUMNS = "id, kind, label, created, kdf, salt, factors, wrapped";
+
+function isSlotRow(row: Record<string, unknown>): boolean {
+  const { id, kind, label, created, kdf, salt, factors, wrapped } = row;
+  return [id, kind, label, kdf, factors].every((v) => typeof v === "string") &&
+    typeof created === "number" && salt instanceof Uint8Array &&
+    wrapped instanceof Uint8Array;
+}
+
+/**
+ * Every slot, in id order; a row of the wrong shape is
+ * {@linkcode IntegrityError}.
+ *
+ * @example
+ * ```ts
+ * import { readSlots } from "./slot_table.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * console.assert(readSlots(store).length === 0);
+ * store.close();
+ * ```
+ */
+export function readSlots(store: Store): SlotRow[] {
+  const rows = store.prepare(`SELECT ${SLOT_COLUMNS} FROM slots ORDER BY id`)
+    .all();
+  if (!rows.every(isSlotRow)) {
+    throw new IntegrityError("a key slot row is malformed");
+  }
+  return rows as unknown as SlotRow[];
+}
+
+/** Inserts a slot; call inside a write transaction. */
+export function insertSlot(store: Store, slot: SlotRow): void {
+  store.prepare(`INSERT INTO slots (${SLOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+    .run(
+      slot.id,
+      slot.kind,
+      slot.label,
+      slot.created,
+      slot.kdf,
+      slot.salt,
+      slot.factors,
+      slot.wrapped,
+    );
+}
+
+/** Deletes a slot by id; call inside a write transaction. */
+export function deleteSlot(store: Store, id: string): void {
+  store.prepare("DELETE FROM slots WHERE id = ?").run(id);
+}
