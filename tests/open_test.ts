@@ -10,43 +10,90 @@ import {
 } from "../mod.ts";
 import { openVault, rawSql, tempDir } from "./_helpers.ts";
 
-const FIXTURE = new URL("./fixtures/vault-0.1.0", import.meta.url).pathname;
-const FIXTURE_SECRETS: Record<string, string> = JSON.parse(
-  Deno.readTextFileSync(
-    new URL("./fixtures/vault-0.1.0.json", import.meta.url),
-  ),
-);
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
-/** Copies the 0.1.0 fixture vault, with the modes git does not keep. */
-async function copyFixture(to: string): Promise<string> {
+function fixtureSecrets(name: string): Record<string, string> {
+  return JSON.parse(Deno.readTextFileSync(join(FIXTURES, `${name}.json`)));
+}
+
+/** Copies a fixture vault, with the modes git does not keep. */
+async function copyFixture(to: string, name = "vault-0.1.0"): Promise<string> {
   const vault = join(to, "vault");
   await Deno.mkdir(vault, { mode: 0o700 });
-  for (const name of [".keyfile", "store.db", "meta.json"]) {
-    await Deno.copyFile(join(FIXTURE, name), join(vault, name));
-    await Deno.chmod(join(vault, name), name === ".keyfile" ? 0o400 : 0o600);
+  for (const file of [".keyfile", "store.db", "meta.json"]) {
+    await Deno.copyFile(join(FIXTURES, name, file), join(vault, file));
+    await Deno.chmod(join(vault, file), file === ".keyfile" ? 0o400 : 0o600);
   }
   return vault;
 }
 
-Deno.test("format 1 fixture: a vault 0.1.0 wrote opens, keeps every value, and becomes format 2", async () => {
-  await using dir = await tempDir();
-  const path = await copyFixture(dir.path);
-  const format = () =>
-    rawSql(dir.path, (db) =>
-      new TextDecoder().decode(
-        db.prepare("SELECT value FROM meta WHERE key = 'format'").get()
-          ?.value as Uint8Array,
-      ));
-  assertEquals(format(), "1");
-  for (let open = 0; open < 2; open++) {
-    await using engine = await SecretsEngine.open({ path });
-    assertEquals((await engine.info()).format, 2);
-    assertEquals(engine.size, Object.keys(FIXTURE_SECRETS).length);
-    for (const [name, value] of Object.entries(FIXTURE_SECRETS)) {
-      assertEquals(await engine.get(name), value, name);
+const FIXTURE_SECRETS = fixtureSecrets("vault-0.1.0");
+
+for (const [fixture, format] of [["vault-0.1.0", 1], ["vault-format2", 2]] as const) {
+  Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value, and becomes format 3 with a scrypt machine slot`, async () => {
+    await using dir = await tempDir();
+    const path = await copyFixture(dir.path, fixture);
+    const secrets = fixtureSecrets(fixture);
+    const stored = () =>
+      rawSql(dir.path, (db) =>
+        new TextDecoder().decode(
+          db.prepare("SELECT value FROM meta WHERE key = 'format'").get()
+            ?.value as Uint8Array,
+        ));
+    assertEquals(stored(), String(format));
+    for (let open = 0; open < 2; open++) {
+      await using engine = await SecretsEngine.open({ path });
+      const info = await engine.info();
+      assertEquals(info.format, 3);
+      // The second open finds the file as the first one sealed it.
+      assertEquals(info.openedSealed, open === 1);
+      assertEquals(engine.size, Object.keys(secrets).length);
+      for (const [name, value] of Object.entries(secrets)) {
+        assertEquals(await engine.get(name), value, name);
+      }
+      const slots = await engine.slots();
+      assertEquals(slots.map((slot) => slot.kind), ["machine"]);
     }
+    assertEquals(stored(), "3");
+    const kdf = rawSql(dir.path, (db) =>
+      JSON.parse(String(db.prepare("SELECT kdf FROM slots").get()?.kdf)));
+    assertEquals(kdf.name, "scrypt");
+    {
+      await using engine = await SecretsEngine.open({ path });
+      const { key } = await engine.addKey();
+      await engine.set("after.upgrade", "yes");
+      await using byKey = await SecretsEngine.open({ path, unlock: { key } });
+      assertEquals(await byKey.get("openai.apiKey"), secrets["openai.apiKey"]);
+    }
+  });
+}
+
+// Format 2 bound every key-record field into the wrap's additional data.
+Deno.test("format 2 fixture: every bound meta field fails the unwrap when changed, and nothing is upgraded", async () => {
+  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  const changes: [string, Uint8Array][] = [
+    ["format", encode(1)],
+    ["factors", encode(["user"])],
+    ["salt", new Uint8Array(32)],
+    ["kdf", encode({ N: 1024, r: 8, p: 1 })],
+  ];
+  for (const [key, value] of changes) {
+    await using dir = await tempDir();
+    const path = await copyFixture(dir.path, "vault-format2");
+    rawSql(dir.path, (db) =>
+      db.prepare("UPDATE meta SET value = ? WHERE key = ?").run(value, key));
+    const error = await assertRejects(
+      () => SecretsEngine.open({ path }),
+      SecretsEngineError,
+    );
+    const codes = key === "factors"
+      ? ["PERMISSION", "KEY_MISMATCH"]
+      : ["KEY_MISMATCH"];
+    assert(codes.includes(error.code), `${key}: ${error.code}`);
+    const tables = rawSql(dir.path, (db) =>
+      db.prepare("SELECT name FROM sqlite_master WHERE name = 'slots'").all());
+    assertEquals(tables.length, 0, key);
   }
-  assertEquals(format(), "2");
 });
 
 // Issue #9, item 15: look-alike names. New names are NFC and free of format

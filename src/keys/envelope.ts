@@ -82,10 +82,10 @@ export interface Unlocked {
  */
 export function checkUnlock(unlock: unknown): Unlock | undefined {
   if (unlock === undefined) return undefined;
-  const fields = typeof unlock === "object" && unlock !== null
-    ? Object.keys(unlock)
-    : [];
-  const { passphrase, key } = unlock as Record<string, unknown>;
+  const record: Record<string, unknown> =
+    typeof unlock === "object" && unlock !== null ? { ...unlock } : {};
+  const fields = Object.keys(record);
+  const { passphrase, key } = record;
   if (fields.length === 1 && typeof passphrase === "string") {
     if (passphrase === "") {
       throw new ValidationError("the passphrase must not be empty");

@@ -7,7 +7,7 @@
  *
  * The check symbol is the sum of the symbols weighted by successive powers
  * of a generator of GF(32): every single wrong symbol and every swap of
- * two neighbours changes it.
+ * two different neighbours (the check symbol included) changes it.
  *
  * @module
  */
@@ -40,9 +40,11 @@ function gfMultiply(a: number, b: number): number {
   return product;
 }
 
+// Weights start at x, not 1: the check symbol itself counts with weight 1,
+// so swapping it with the last data symbol changes the sum too.
 function checkSymbol(symbols: readonly number[]): number {
   let check = 0;
-  let weight = 1;
+  let weight = gfTimesX(1);
   for (const symbol of symbols) {
     check ^= gfMultiply(symbol, weight);
     weight = gfTimesX(weight);

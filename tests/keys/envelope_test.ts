@@ -1,16 +1,21 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import assertStrict from "node:assert/strict";
 import { join } from "node:path";
 import {
   IntegrityError,
   KeyMismatchError,
   SecretsEngineError,
+  ValidationError,
 } from "../../src/errors.ts";
 import {
+  checkUnlock,
   createVault,
+  type Unlock,
   type Unlocked,
   unlockVault,
 } from "../../src/keys/envelope.ts";
-import type { Store } from "../../src/storage/store.ts";
+import { formatRecoveryKey } from "../../src/keys/recovery_key.ts";
+import type { SqlValue, Store } from "../../src/storage/store.ts";
 import { vaultOwner } from "../../src/storage/vault_files.ts";
 import { newStore, tempDir } from "../_helpers.ts";
 
@@ -19,7 +24,7 @@ interface Created {
   dir: string;
   store: Store;
   created: Unlocked;
-  unlock(): Promise<Unlocked>;
+  unlock(with_?: Unlock): Promise<Unlocked>;
 }
 
 async function withVault(fn: (vault: Created) => Promise<void>): Promise<void> {
@@ -33,29 +38,27 @@ async function withVault(fn: (vault: Created) => Promise<void>): Promise<void> {
       dir: dir.path,
       store,
       created,
-      unlock: () => unlockVault(store, dir.path, owner),
+      unlock: (unlock) => unlockVault(store, dir.path, owner, unlock),
     });
   } finally {
     store.close();
   }
 }
 
-function setMeta(store: Store, key: string, value: unknown): void {
-  const stored = value instanceof Uint8Array
-    ? value
-    : new TextEncoder().encode(JSON.stringify(value));
-  store.prepare("UPDATE meta SET value = ? WHERE key = ?").run(stored, key);
+function setSlot(store: Store, column: string, value: SqlValue): void {
+  store.prepare(`UPDATE slots SET ${column} = ?`).run(value);
 }
 
-Deno.test("a created vault unlocks to the same data key, once", () =>
+Deno.test("a created vault has one machine slot (HKDF) and unlocks to the same data key, once", () =>
   withVault(async ({ dir, store, created, unlock }) => {
     const dek = created.dek.slice();
     assertEquals((await Deno.stat(join(dir, ".keyfile"))).size, 32);
     assertEquals(await createVault(store, dir, []), null);
     const unlocked = await unlock();
     assertEquals(unlocked.dek, dek);
-    assertEquals(unlocked.meta.factors, []);
-    assertEquals(unlocked.meta.format, 2);
+    assertEquals(unlocked.format, 3);
+    assertEquals(unlocked.slot.kind, "machine");
+    assertEquals(unlocked.slot.kdf, { name: "hkdf" });
   }));
 
 Deno.test("another keyfile does not unwrap the data key", () =>
@@ -77,8 +80,22 @@ Deno.test("a committed vault whose keyfile is still pending unlocks and promotes
     assert((await Deno.stat(join(dir, ".keyfile"))).isFile);
   }));
 
-// Issue #9, item 13: a 1 GiB keyfile was read whole before its length was
-// checked. A sparse file costs no disk here.
+// A crash after a rebind committed and before its keyfile was promoted:
+// `.keyfile` is the old key, `.keyfile.pending` opens the machine slot.
+Deno.test("a stale .keyfile beside a pending keyfile that opens the slot: the pending one wins", () =>
+  withVault(async ({ dir, unlock }) => {
+    const keyfile = join(dir, ".keyfile");
+    await Deno.rename(keyfile, join(dir, ".keyfile.pending"));
+    const stale = crypto.getRandomValues(new Uint8Array(32));
+    await Deno.writeFile(keyfile, stale, { mode: 0o400 });
+    await unlock();
+    assertStrict.notDeepEqual(await Deno.readFile(keyfile), stale);
+    await assertRejects(
+      () => Deno.stat(join(dir, ".keyfile.pending")),
+      Deno.errors.NotFound,
+    );
+  }));
+
 Deno.test("huge keyfile: its size is checked before a byte is read", () =>
   withVault(async ({ dir, unlock }) => {
     const keyfile = join(dir, ".keyfile");
@@ -88,32 +105,82 @@ Deno.test("huge keyfile: its size is checked before a byte is read", () =>
     assert(error.message.includes(`${2 ** 30} bytes`));
   }));
 
-// Issue #9, item 8: stored scrypt parameters of N=2^22, r=32, p=16 made an
-// open take minutes and 16 GiB; a changed field must fail, not run.
-Deno.test("unbounded KDF: parameters above the maxima are refused before deriving", () =>
+// Issue #11: KDF parameters are capped before deriving, per slot.
+Deno.test("unbounded KDF: slot parameters above the maxima are refused before deriving", () =>
   withVault(async ({ store, unlock }) => {
-    setMeta(store, "kdf", { N: 2 ** 22, r: 32, p: 16 });
+    setSlot(store, "kdf", '{"name":"scrypt","N":4194304,"r":32,"p":16}');
+    await assertRejects(unlock, IntegrityError);
+    setSlot(store, "kdf", '{"name":"argon2"}');
     await assertRejects(unlock, IntegrityError);
     // Within the maxima, but not what the key was wrapped with.
-    setMeta(store, "kdf", { N: 2 ** 14, r: 8, p: 1 });
+    setSlot(store, "kdf", '{"name":"scrypt","N":1024,"r":8,"p":1}');
     await assertRejects(unlock, KeyMismatchError);
   }));
 
-Deno.test("unbounded KDF: every bound meta field fails the unwrap when changed", async () => {
-  const changes: [string, unknown][] = [
-    ["format", 1],
-    ["factors", ["hostname"]],
+Deno.test("every field a slot's wrap binds fails the unwrap when changed", async () => {
+  const changes: [string, SqlValue][] = [
+    ["id", "00000000"],
     ["salt", new Uint8Array(32)],
+    ["factors", '["user"]'],
   ];
-  for (const [key, value] of changes) {
+  for (const [column, value] of changes) {
     await withVault(async ({ store, unlock }) => {
-      setMeta(store, key, value);
+      setSlot(store, column, value);
       const error = await assertRejects(unlock, SecretsEngineError);
-      // Reading the hostname needs --allow-sys, which the tests do not grant.
-      const codes = key === "factors"
+      // Reading the user needs --allow-sys, which plain tests do not grant.
+      const codes = column === "factors"
         ? ["PERMISSION", "KEY_MISMATCH"]
         : ["KEY_MISMATCH"];
-      assert(codes.includes(error.code), `${key}: ${error.code}`);
+      assert(codes.includes(error.code), `${column}: ${error.code}`);
     });
   }
+});
+
+Deno.test("a slot that unwraps to another data key is an IntegrityError, not another vault", () =>
+  withVault(async ({ dir, store, unlock }) => {
+    // A whole second vault's machine slot and keyfile, moved into this one.
+    await using other = await tempDir();
+    const otherStore = newStore(other.path);
+    await createVault(otherStore, other.path, []);
+    const slot = otherStore.prepare("SELECT * FROM slots").get();
+    otherStore.close();
+    store.exec("DELETE FROM slots");
+    store.prepare(
+      "INSERT INTO slots VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run(...Object.values(slot ?? {}) as SqlValue[]);
+    await Deno.remove(join(dir, ".keyfile"));
+    await Deno.copyFile(join(other.path, ".keyfile"), join(dir, ".keyfile"));
+    const error = await assertRejects(unlock, IntegrityError);
+    assert(error.message.includes("not this vault's"));
+  }));
+
+Deno.test("unlock through a kind of slot the vault lacks says which kinds it has", () =>
+  withVault(async ({ unlock }) => {
+    const error = await assertRejects(
+      () => unlock({ passphrase: "pw" }),
+      KeyMismatchError,
+    );
+    assert(error.message.includes("only machine slots"), error.message);
+  }));
+
+Deno.test("checkUnlock: one passphrase or one well-formed key, nothing else", () => {
+  const key = formatRecoveryKey(new Uint8Array(20));
+  assertEquals(checkUnlock({ key }), { key });
+  assertEquals(checkUnlock({ passphrase: "p" }), { passphrase: "p" });
+  const bad = [
+    null,
+    "pw",
+    {},
+    { passphrase: "" },
+    { passphrase: 1 },
+    { passphrase: "p", key },
+    { key: "not a key" },
+  ];
+  for (const unlock of bad) {
+    assertStrict.throws(() => checkUnlock(unlock), ValidationError);
+  }
+  assertStrict.throws(
+    () => checkUnlock({ key: key.replace(/^0/, "1") }),
+    /mistyped/,
+  );
 });

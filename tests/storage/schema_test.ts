@@ -4,21 +4,17 @@ import { InitializationError, IntegrityError } from "../../src/errors.ts";
 import {
   checkSchema,
   isEmpty,
-  readMeta,
+  readFormat,
+  readKeyCheck,
+  readSingleKey,
   SCHEMA,
-  type VaultMeta,
+  SINGLE_KEY_SCHEMA,
   writeMeta,
 } from "../../src/storage/schema.ts";
 import type { Store } from "../../src/storage/store.ts";
 import { newStore, tempDir } from "../_helpers.ts";
 
-const meta: VaultMeta = {
-  format: 1,
-  kdf: { N: 1024, r: 8, p: 1 },
-  salt: new Uint8Array(32).fill(7),
-  factors: ["hostname", "user"],
-  wrappedKey: new Uint8Array(60).fill(9),
-};
+const encoder = new TextEncoder();
 
 async function withStore(fn: (store: Store) => void): Promise<void> {
   await using dir = await tempDir();
@@ -30,14 +26,21 @@ async function withStore(fn: (store: Store) => void): Promise<void> {
   }
 }
 
+function setMeta(store: Store, key: string, value: string | Uint8Array) {
+  const stored = typeof value === "string" ? encoder.encode(value) : value;
+  store.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
+    .run(key, stored);
+}
+
 Deno.test("meta round-trips and an empty database is recognised", () =>
   withStore((store) => {
     assertEquals(isEmpty(store), true);
     store.exec(SCHEMA.join(";"));
     assertEquals(isEmpty(store), false);
     checkSchema(store);
-    writeMeta(store, meta, new Uint8Array(72));
-    assertEquals(readMeta(store), meta);
+    writeMeta(store, new Uint8Array(32).fill(5), new Uint8Array(72));
+    assertEquals(readFormat(store), 3);
+    assertEquals(readKeyCheck(store), new Uint8Array(32).fill(5));
   }));
 
 Deno.test("objects beyond the engine's schema are an IntegrityError", () =>
@@ -47,20 +50,32 @@ Deno.test("objects beyond the engine's schema are an IntegrityError", () =>
     assertStrict.throws(() => checkSchema(store), IntegrityError);
   }));
 
-Deno.test("a newer format is an InitializationError, bad meta an IntegrityError", () =>
+Deno.test("a format 1 or 2 vault must have the schema before slots", () =>
   withStore((store) => {
-    store.exec(SCHEMA.join(";"));
-    writeMeta(store, meta, new Uint8Array(72));
-    const set = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
-    set.run(new TextEncoder().encode("3"), "format");
-    assertStrict.throws(() => readMeta(store), InitializationError);
-    set.run(new TextEncoder().encode("1"), "format");
-    set.run(new TextEncoder().encode('{"N":1000,"r":8,"p":1}'), "kdf");
-    assertStrict.throws(() => readMeta(store), IntegrityError);
-    set.run(new TextEncoder().encode('{"N":1024,"r":8,"p":1}'), "kdf");
-    set.run(new TextEncoder().encode("[1]"), "factors");
-    assertStrict.throws(() => readMeta(store), IntegrityError);
-    set.run(new TextEncoder().encode("[]"), "factors");
+    store.exec(SINGLE_KEY_SCHEMA.join(";"));
+    checkSchema(store, 2);
+    assertStrict.throws(() => checkSchema(store, 3), IntegrityError);
+  }));
+
+Deno.test("a newer format is an InitializationError naming both, bad meta an IntegrityError", () =>
+  withStore((store) => {
+    store.exec(SINGLE_KEY_SCHEMA.join(";"));
+    setMeta(store, "format", "4");
+    assertStrict.throws(() => readFormat(store), (error) =>
+      error instanceof InitializationError &&
+      /format 4.*up to 3/.test(error.message));
+    setMeta(store, "format", "2");
+    setMeta(store, "kdf", '{"N":1024,"r":8,"p":1}');
+    setMeta(store, "salt", new Uint8Array(32));
+    setMeta(store, "factors", "[]");
+    setMeta(store, "key", new Uint8Array(60));
+    assertEquals(readSingleKey(store).kdf.N, 1024);
+    setMeta(store, "kdf", '{"N":1000,"r":8,"p":1}');
+    assertStrict.throws(() => readSingleKey(store), IntegrityError);
+    setMeta(store, "kdf", '{"N":1024,"r":8,"p":1}');
+    setMeta(store, "factors", "[1]");
+    assertStrict.throws(() => readSingleKey(store), IntegrityError);
+    setMeta(store, "factors", "[]");
     store.exec("DELETE FROM meta WHERE key = 'salt'");
-    assertStrict.throws(() => readMeta(store), IntegrityError);
+    assertStrict.throws(() => readSingleKey(store), IntegrityError);
   }));
