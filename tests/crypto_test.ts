@@ -53,7 +53,7 @@ Deno.test("sub-keys differ per purpose and are deterministic", () => {
   const dek = randomBytes(32);
   const keys = deriveSubKeys(dek);
   const all = Object.values(keys).map((key) => key.join());
-  assertEquals(new Set(all).size, 5);
+  assertEquals(new Set(all).size, Object.keys(keys).length);
   assertEquals(deriveSubKeys(dek).seal, keys.seal);
 });
 
