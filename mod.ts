@@ -31,6 +31,7 @@
  */
 
 export {
+  type AddedKey,
   type BindingFactor,
   type ExportDocument,
   type ExportedEntry,
@@ -38,8 +39,12 @@ export {
   type LocationOptions,
   type OpenOptions,
   type RecoveryReport,
+  type RotateResult,
   type SecretEntries,
   SecretsEngine,
+  type SlotInfo,
+  type SlotKind,
+  type Unlock,
   type VaultInfo,
 } from "./src/engine.ts";
 export {

@@ -26,14 +26,14 @@ import type { BindingFactor } from "./keys/factors.ts";
 import type { Unlock } from "./keys/envelope.ts";
 import { type SlotInfo, slotInfo } from "./keys/slots.ts";
 import {
-  addKeySlot,
   type AddedKey,
+  addKeySlot,
   addPassphraseSlot,
   listSlots,
   rebindSlot,
   removeSlot,
 } from "./key_slots.ts";
-import { type RotateResult, rotateKey } from "./rotation.ts";
+import { rotateKey, type RotateResult } from "./rotation.ts";
 import { type NameHasher, nameHasher } from "./name_hash.ts";
 import { type NameIndex, nameIndex } from "./name_index.ts";
 import { closeVault, destroyVault, sealIfStable } from "./lifecycle.ts";

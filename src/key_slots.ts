@@ -18,10 +18,7 @@ import {
   removeKeyfiles,
   writePendingKeyfile,
 } from "./keys/keyfile.ts";
-import {
-  formatRecoveryKey,
-  RECOVERY_KEY_BYTES,
-} from "./keys/recovery_key.ts";
+import { formatRecoveryKey, RECOVERY_KEY_BYTES } from "./keys/recovery_key.ts";
 import {
   checkLabel,
   deriveSlotKek,
@@ -112,7 +109,9 @@ export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
     const slot = session.slots.find((row) => row.id === id);
     if (slot === undefined) {
       throw new ValidationError(
-        `the vault has no key slot ${JSON.stringify(id)}: list them with slots()`,
+        `the vault has no key slot ${
+          JSON.stringify(id)
+        }: list them with slots()`,
       );
     }
     if (session.slots.length === 1) {

@@ -114,7 +114,9 @@ async function keptKeks(
     const found = await opening(candidates, unlockSecret(unlock));
     if (found === null) {
       for (const kek of keks.values()) kek.fill(0);
-      throw new KeyMismatchError(`a ${kind} in keep opens no slot of this vault`);
+      throw new KeyMismatchError(
+        `a ${kind} in keep opens no slot of this vault`,
+      );
     }
     keks.set(found[0].row.id, found[1]);
   }
@@ -132,7 +134,9 @@ function reencryptEntries(
   table.eachHash((hash) => hashes.push(hash));
   for (const hash of hashes) {
     const row = table.row(hash);
-    if (row === undefined) throw new IntegrityError("an entry vanished during rotation");
+    if (row === undefined) {
+      throw new IntegrityError("an entry vanished during rotation");
+    }
     const name = openField(keys, "name", hash, row.name);
     const value = openField(keys, "value", hash, row.value);
     const newHash = hmacText(next.index, decoder.decode(name));

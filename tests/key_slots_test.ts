@@ -1,9 +1,4 @@
-import {
-  assert,
-  assertEquals,
-  assertFalse,
-  assertRejects,
-} from "./_assert.ts";
+import { assert, assertEquals, assertFalse, assertRejects } from "./_assert.ts";
 import { join } from "node:path";
 import {
   IntegrityError,
@@ -43,7 +38,10 @@ Deno.test("a passphrase slot opens the vault without the keyfile, and says which
   });
   assertEquals(await engine.get("api"), "sk-1");
   const info = await engine.info();
-  assertEquals([info.unlockedBy.kind, info.unlockedBy.label], ["passphrase", "laptop"]);
+  assertEquals([info.unlockedBy.kind, info.unlockedBy.label], [
+    "passphrase",
+    "laptop",
+  ]);
   await assertRejects(
     () => SecretsEngine.open({ path, unlock: { passphrase: "wrong" } }),
     KeyMismatchError,
@@ -75,12 +73,16 @@ Deno.test("a key slot's key opens the vault however it is typed; a typo says mis
   }
   const typed = key.replaceAll("-", "").toLowerCase().replaceAll("0", "o");
   {
-    await using engine = await SecretsEngine.open({ path, unlock: { key: typed } });
+    await using engine = await SecretsEngine.open({
+      path,
+      unlock: { key: typed },
+    });
     assertEquals(await engine.get("api"), "sk-1");
   }
   const last = key.at(-1) === "0" ? "1" : "0";
   const typo = await assertRejects(
-    () => SecretsEngine.open({ path, unlock: { key: key.slice(0, -1) + last } }),
+    () =>
+      SecretsEngine.open({ path, unlock: { key: key.slice(0, -1) + last } }),
     ValidationError,
   );
   assert(typo.message.includes("mistyped"));
@@ -108,12 +110,18 @@ Deno.test("removeSlot: the last slot and unknown ids are refused; the machine sl
   const { key } = await engine.addKey();
   await engine.removeSlot(machine.id);
   assertEquals((await engine.slots()).map((slot) => slot.kind), ["key"]);
-  await assertRejects(() => Deno.stat(join(path, ".keyfile")), Deno.errors.NotFound);
+  await assertRejects(
+    () => Deno.stat(join(path, ".keyfile")),
+    Deno.errors.NotFound,
+  );
   const error = await assertRejects(
     () => SecretsEngine.open({ path }),
     KeyMismatchError,
   );
-  assert(error.message.includes("no machine slot, only key slots"), error.message);
+  assert(
+    error.message.includes("no machine slot, only key slots"),
+    error.message,
+  );
   await using byKey = await SecretsEngine.open({ path, unlock: { key } });
   assertEquals((await byKey.info()).factors, []);
 });
@@ -186,7 +194,10 @@ Deno.test("a slot row edited, removed or added with raw SQL is an IntegrityError
     }
     rawSql(dir.path, (db) => db.exec(edit));
     await dropSeal(path);
-    const error = await assertRejects(() => openVault(dir.path), IntegrityError);
+    const error = await assertRejects(
+      () => openVault(dir.path),
+      IntegrityError,
+    );
     assert(error.message.includes("key slot"), `${edit}: ${error.message}`);
   }
 });

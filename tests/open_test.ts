@@ -29,7 +29,9 @@ async function copyFixture(to: string, name = "vault-0.1.0"): Promise<string> {
 
 const FIXTURE_SECRETS = fixtureSecrets("vault-0.1.0");
 
-for (const [fixture, format] of [["vault-0.1.0", 1], ["vault-format2", 2]] as const) {
+for (
+  const [fixture, format] of [["vault-0.1.0", 1], ["vault-format2", 2]] as const
+) {
   Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value, and becomes format 3 with a scrypt machine slot`, async () => {
     await using dir = await tempDir();
     const path = await copyFixture(dir.path, fixture);
@@ -55,8 +57,11 @@ for (const [fixture, format] of [["vault-0.1.0", 1], ["vault-format2", 2]] as co
       assertEquals(slots.map((slot) => slot.kind), ["machine"]);
     }
     assertEquals(stored(), "3");
-    const kdf = rawSql(dir.path, (db) =>
-      JSON.parse(String(db.prepare("SELECT kdf FROM slots").get()?.kdf)));
+    const kdf = rawSql(
+      dir.path,
+      (db) =>
+        JSON.parse(String(db.prepare("SELECT kdf FROM slots").get()?.kdf)),
+    );
     assertEquals(kdf.name, "scrypt");
     {
       await using engine = await SecretsEngine.open({ path });
@@ -70,7 +75,8 @@ for (const [fixture, format] of [["vault-0.1.0", 1], ["vault-format2", 2]] as co
 
 // Format 2 bound every key-record field into the wrap's additional data.
 Deno.test("format 2 fixture: every bound meta field fails the unwrap when changed, and nothing is upgraded", async () => {
-  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  const encode = (value: unknown) =>
+    new TextEncoder().encode(JSON.stringify(value));
   const changes: [string, Uint8Array][] = [
     ["format", encode(1)],
     ["factors", encode(["user"])],
@@ -80,8 +86,11 @@ Deno.test("format 2 fixture: every bound meta field fails the unwrap when change
   for (const [key, value] of changes) {
     await using dir = await tempDir();
     const path = await copyFixture(dir.path, "vault-format2");
-    rawSql(dir.path, (db) =>
-      db.prepare("UPDATE meta SET value = ? WHERE key = ?").run(value, key));
+    rawSql(
+      dir.path,
+      (db) =>
+        db.prepare("UPDATE meta SET value = ? WHERE key = ?").run(value, key),
+    );
     const error = await assertRejects(
       () => SecretsEngine.open({ path }),
       SecretsEngineError,
@@ -90,8 +99,11 @@ Deno.test("format 2 fixture: every bound meta field fails the unwrap when change
       ? ["PERMISSION", "KEY_MISMATCH"]
       : ["KEY_MISMATCH"];
     assert(codes.includes(error.code), `${key}: ${error.code}`);
-    const tables = rawSql(dir.path, (db) =>
-      db.prepare("SELECT name FROM sqlite_master WHERE name = 'slots'").all());
+    const tables = rawSql(
+      dir.path,
+      (db) =>
+        db.prepare("SELECT name FROM sqlite_master WHERE name = 'slots'").all(),
+    );
     assertEquals(tables.length, 0, key);
   }
 });

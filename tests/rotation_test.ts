@@ -1,15 +1,6 @@
-import {
-  assert,
-  assertEquals,
-  assertFalse,
-  assertRejects,
-} from "./_assert.ts";
+import { assert, assertEquals, assertFalse, assertRejects } from "./_assert.ts";
 import { join } from "node:path";
-import {
-  ClosedError,
-  KeyMismatchError,
-  SecretsEngine,
-} from "../mod.ts";
+import { ClosedError, KeyMismatchError, SecretsEngine } from "../mod.ts";
 import { openVault, rawSql, tempDir } from "./_helpers.ts";
 
 const ENTRIES = Array.from(
@@ -18,9 +9,14 @@ const ENTRIES = Array.from(
 );
 
 function rows(dir: string): { hash: string; value: Uint8Array }[] {
-  return rawSql(dir, (db) =>
-    db.prepare("SELECT name_hash AS hash, value FROM entries ORDER BY name_hash")
-      .all() as { hash: string; value: Uint8Array }[]);
+  return rawSql(
+    dir,
+    (db) =>
+      db.prepare(
+        "SELECT name_hash AS hash, value FROM entries ORDER BY name_hash",
+      )
+        .all() as { hash: string; value: Uint8Array }[],
+  );
 }
 
 Deno.test("rotate re-encrypts and re-indexes every entry, keeps times, and the vault verifies", async () => {
@@ -44,11 +40,16 @@ Deno.test("rotate re-encrypts and re-indexes every entry, keeps times, and the v
   }
   const after = rows(dir.path);
   const oldHashes = new Set(before.map((row) => row.hash));
-  assertFalse(after.some((row) => oldHashes.has(row.hash)), "a name hash survived");
+  assertFalse(
+    after.some((row) => oldHashes.has(row.hash)),
+    "a name hash survived",
+  );
   await Deno.remove(join(path, "meta.json"));
   await using engine = await openVault(dir.path);
   assertFalse((await engine.info()).openedSealed);
-  for (const [name, value] of ENTRIES) assertEquals(await engine.get(name), value);
+  for (const [name, value] of ENTRIES) {
+    assertEquals(await engine.get(name), value);
+  }
   const exported = await engine.exportEntries("svc1.token");
   assertEquals(exported.entries[0].created, created);
 });
@@ -65,7 +66,10 @@ Deno.test("rotate keeps the machine slot, the unlocking slot and those in keep; 
     dropped = (await engine.addKey({ label: "dropped" })).key;
   }
   {
-    await using engine = await SecretsEngine.open({ path, unlock: { key: kept } });
+    await using engine = await SecretsEngine.open({
+      path,
+      unlock: { key: kept },
+    });
     const { removed } = await engine.rotate({ keep: [] });
     assertEquals(removed.map((slot) => slot.label), ["dropped"]);
     assertEquals(
@@ -92,7 +96,10 @@ Deno.test("rotate with a keep secret that opens nothing fails before changing an
   await using stranger = await openVault(other.path);
   const { key } = await stranger.addKey();
   const before = rows(dir.path);
-  await assertRejects(() => engine.rotate({ keep: [{ key }] }), KeyMismatchError);
+  await assertRejects(
+    () => engine.rotate({ keep: [{ key }] }),
+    KeyMismatchError,
+  );
   assertEquals(rows(dir.path), before);
   assertEquals((await engine.slots()).length, 2);
 });

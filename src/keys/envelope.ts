@@ -16,7 +16,11 @@ import {
   randomBytes,
   type SubKeys,
 } from "../crypto.ts";
-import { IntegrityError, KeyMismatchError, ValidationError } from "../errors.ts";
+import {
+  IntegrityError,
+  KeyMismatchError,
+  ValidationError,
+} from "../errors.ts";
 import { encodeIntegrity, slotMac } from "../storage/integrity.ts";
 import {
   FORMAT_VERSION,

@@ -53,7 +53,12 @@ function readKeyfile(path: string, owner: Owner): Uint8Array | null {
  */
 export function findKeyfiles(dir: string, owner: Owner): FoundKeyfile[] {
   const found: FoundKeyfile[] = [];
-  for (const [name, pending] of [[VAULT_FILES.keyfile, false], [VAULT_FILES.pendingKeyfile, true]] as const) {
+  for (
+    const [name, pending] of [[VAULT_FILES.keyfile, false], [
+      VAULT_FILES.pendingKeyfile,
+      true,
+    ]] as const
+  ) {
     const bytes = readKeyfile(join(dir, name), owner);
     if (bytes !== null) found.push({ bytes, pending });
   }

@@ -137,7 +137,12 @@ export function parseSlot(row: SlotRow, aad = slotAad(row)): Slot {
  */
 export function slotInfo(slot: Slot): SlotInfo {
   const { id, label, created } = slot.row;
-  const info: SlotInfo = { id, kind: slot.kind, label, created: new Date(created) };
+  const info: SlotInfo = {
+    id,
+    kind: slot.kind,
+    label,
+    created: new Date(created),
+  };
   return slot.kind === "machine" ? { ...info, factors: slot.factors } : info;
 }
 
@@ -172,7 +177,10 @@ export function draftSlot(
     ? { name: "scrypt", ...DEFAULT_KDF }
     : HKDF;
   const row: SlotRow = {
-    id: Array.from(randomBytes(ID_BYTES), (b) => b.toString(16).padStart(2, "0"))
+    id: Array.from(
+      randomBytes(ID_BYTES),
+      (b) => b.toString(16).padStart(2, "0"),
+    )
       .join(""),
     kind,
     label,

@@ -95,7 +95,10 @@ export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
     slot.factors,
     base64(slot.wrapped),
   ];
-  return hmac(key, encoder.encode(`@scope/secrets slot\0${JSON.stringify(fields)}`));
+  return hmac(
+    key,
+    encoder.encode(`@scope/secrets slot\0${JSON.stringify(fields)}`),
+  );
 }
 
 /**

@@ -40,7 +40,11 @@ export const SLOTS_TABLE =
  * vault holding any other table, index, trigger or view has been tampered
  * with.
  */
-export const SCHEMA: readonly string[] = [META_TABLE, ENTRIES_TABLE, SLOTS_TABLE];
+export const SCHEMA: readonly string[] = [
+  META_TABLE,
+  ENTRIES_TABLE,
+  SLOTS_TABLE,
+];
 
 /** The schema of formats 1 and 2, before key slots. */
 export const SINGLE_KEY_SCHEMA: readonly string[] = [META_TABLE, ENTRIES_TABLE];

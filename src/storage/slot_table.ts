@@ -50,7 +50,9 @@ export function readSlots(store: Store): SlotRow[] {
 
 /** Inserts a slot; call inside a write transaction. */
 export function insertSlot(store: Store, slot: SlotRow): void {
-  store.prepare(`INSERT INTO slots (${SLOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+  store.prepare(
+    `INSERT INTO slots (${SLOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
     .run(
       slot.id,
       slot.kind,

@@ -20,7 +20,10 @@ Deno.test("reading forgives case, dashes, spaces, O for 0 and I or L for 1", () 
   assertEquals(parseRecoveryKey(compact.toLowerCase()), bytes);
   assertEquals(parseRecoveryKey(` ${key.replaceAll("-", " ")}\n`), bytes);
   const zeros = formatRecoveryKey(new Uint8Array(20));
-  assertEquals(parseRecoveryKey(zeros.replaceAll("0", "o")), new Uint8Array(20));
+  assertEquals(
+    parseRecoveryKey(zeros.replaceAll("0", "o")),
+    new Uint8Array(20),
+  );
   const ones = formatRecoveryKey(new Uint8Array(20).fill(0x08));
   assertStrict.ok(ones.includes("1"));
   const typed = ones.replace("1", "l").replace("1", "I");
@@ -47,7 +50,14 @@ Deno.test("every swap of two different neighbours is reported as mistyped", () =
 });
 
 Deno.test("a key of the wrong length or alphabet is a ValidationError that never repeats it", () => {
-  for (const bad of [compact.slice(1), compact + "0", compact.replace(/.$/, "U"), ""]) {
+  for (
+    const bad of [
+      compact.slice(1),
+      compact + "0",
+      compact.replace(/.$/, "U"),
+      "",
+    ]
+  ) {
     assertStrict.throws(
       () => parseRecoveryKey(bad),
       (error) =>

@@ -61,9 +61,12 @@ Deno.test("a newer format is an InitializationError naming both, bad meta an Int
   withStore((store) => {
     store.exec(SINGLE_KEY_SCHEMA.join(";"));
     setMeta(store, "format", "4");
-    assertStrict.throws(() => readFormat(store), (error) =>
-      error instanceof InitializationError &&
-      /format 4.*up to 3/.test(error.message));
+    assertStrict.throws(
+      () => readFormat(store),
+      (error) =>
+        error instanceof InitializationError &&
+        /format 4.*up to 3/.test(error.message),
+    );
     setMeta(store, "format", "2");
     setMeta(store, "kdf", '{"N":1024,"r":8,"p":1}');
     setMeta(store, "salt", new Uint8Array(32));
