@@ -9,9 +9,9 @@
  */
 
 import type { AgeKey, AgeUnlock } from "../transfer/age.ts";
-import { Failure, type Parsed, UsageError } from "./command.ts";
-import { readStdin, readUserFile } from "./io.ts";
-import { promptHidden } from "./prompt.ts";
+import { type Parsed, UsageError } from "./command.ts";
+import { readUserFile, takeEnvSecret } from "./io.ts";
+import { readSecretLine } from "./prompt.ts";
 
 /** The lines of a key file that are not blank or comments. */
 function keyLines(text: string): string[] {
@@ -19,31 +19,9 @@ function keyLines(text: string): string[] {
     .filter((line) => line !== "" && !line.startsWith("#"));
 }
 
-async function readPassphrase(confirm: boolean): Promise<string> {
-  if (!Deno.stdin.isTerminal()) {
-    const [line = ""] = (await readStdin()).split(/\r?\n/);
-    return line;
-  }
-  const passphrase = await promptHidden("Passphrase: ");
-  if (confirm && await promptHidden("Passphrase again: ") !== passphrase) {
-    throw new Failure("the passphrases differ: nothing was written");
-  }
-  return passphrase;
-}
-
-function readEnvKey(name: string): string {
-  const access = Deno.permissions.querySync({ name: "env", variable: name });
-  if (access.state !== "granted") {
-    throw new Failure(`--identity-env ${name} needs --allow-env=${name}`);
-  }
-  const value = Deno.env.get(name);
-  if (!value) throw new Failure(`the variable ${name} is not set`);
-  return value;
-}
-
-/** What to encrypt to: `--passphrase`, or recipients; exactly one. */
+/** What to encrypt to: `--age-passphrase`, or recipients; exactly one. */
 export async function encryptionKey(args: Parsed): Promise<AgeKey> {
-  const { passphrase, recipient = [] } = args.values;
+  const { "age-passphrase": passphrase, recipient = [] } = args.values;
   const file = args.values["recipients-file"];
   const recipients = [
     ...recipient,
@@ -51,34 +29,40 @@ export async function encryptionKey(args: Parsed): Promise<AgeKey> {
   ];
   if (passphrase === true && recipients.length > 0) {
     throw new UsageError(
-      "--passphrase and recipients exclude each other (the age format forbids mixing them)",
+      "--age-passphrase and recipients exclude each other (the age format forbids mixing them)",
     );
   }
-  if (passphrase === true) return { passphrase: await readPassphrase(true) };
+  if (passphrase === true) {
+    return { passphrase: await readSecretLine("Passphrase: ", true) };
+  }
   if (recipients.length === 0) {
     throw new UsageError(
-      "a backup is always encrypted: pass --passphrase, --recipient age1… or --recipients-file F",
+      "a backup is always encrypted: pass --age-passphrase, --recipient age1… or --recipients-file F",
     );
   }
   return { recipients };
 }
 
-/** What to decrypt with: `--passphrase`, or identities; exactly one. */
+/** What to decrypt with: `--age-passphrase`, or identities; exactly one. */
 export async function decryptionKey(args: Parsed): Promise<AgeUnlock> {
-  const { passphrase, identity = [] } = args.values;
+  const { "age-passphrase": passphrase, identity = [] } = args.values;
   const env = args.values["identity-env"];
   const identities: string[] = [];
   for (const file of identity) {
     identities.push(...keyLines(await readUserFile(file)));
   }
-  if (env !== undefined) identities.push(...keyLines(readEnvKey(env)));
-  if (passphrase === true && (identity.length > 0 || env !== undefined)) {
-    throw new UsageError("--passphrase and identities exclude each other");
+  if (env !== undefined) {
+    identities.push(...keyLines(takeEnvSecret("--identity-env", env)));
   }
-  if (passphrase === true) return { passphrase: await readPassphrase(false) };
+  if (passphrase === true && (identity.length > 0 || env !== undefined)) {
+    throw new UsageError("--age-passphrase and identities exclude each other");
+  }
+  if (passphrase === true) {
+    return { passphrase: await readSecretLine("Passphrase: ", false) };
+  }
   if (identities.length === 0) {
     throw new UsageError(
-      "pass --passphrase, --identity FILE or --identity-env NAME",
+      "pass --age-passphrase, --identity FILE or --identity-env NAME",
     );
   }
   return { identities };

@@ -23,16 +23,16 @@ function secrets(count: number): string {
 /** `backup FILE [PATTERN]`: an encrypted copy of the vault's secrets. */
 export const backup: Command = {
   usage:
-    "backup FILE [PATTERN] (--passphrase | --recipient age1… | --recipients-file F) [--armor] [--force]",
+    "backup FILE [PATTERN] (--age-passphrase | --recipient age1… | --recipients-file F) [--armor] [--force]",
   summary: "write the secrets to an age file (mode 0600), never in clear",
   details: `
---passphrase asks twice without echo (or reads stdin's first line off a
+--age-passphrase asks twice without echo (or reads stdin's first line off a
 terminal) and uses scrypt; --recipient (repeatable) and --recipients-file
 encrypt to age X25519 public keys, so only their identities open the file.
 The file is read by the standard age tool: age -d -i key.txt FILE. --armor
 writes text instead of binary. An existing FILE is replaced only with
 --force.`,
-  options: ["passphrase", "recipient", "recipients-file", "armor", "force"],
+  options: ["age-passphrase", "recipient", "recipients-file", "armor", "force"],
   operands: [1, 2],
   async run({ args, open }): Promise<number> {
     const [file, pattern] = args.operands;
@@ -52,7 +52,7 @@ writes text instead of binary. An existing FILE is replaced only with
 /** `restore FILE`: the secrets of an age file, written in one transaction. */
 export const restore: Command = {
   usage:
-    "restore FILE (--passphrase | --identity F | --identity-env NAME) [--overwrite]",
+    "restore FILE (--age-passphrase | --identity F | --identity-env NAME) [--overwrite]",
   summary:
     "write the secrets of an age backup into the vault, all or none (creates the vault)",
   details: `
@@ -60,7 +60,7 @@ Without --overwrite, a name the vault already holds is an error that lists
 them all, and nothing is written; a wrong passphrase or identity, a damaged
 file or one holding anything but a backup is an error, and nothing is
 written.`,
-  options: ["passphrase", "identity", "identity-env", "overwrite"],
+  options: ["age-passphrase", "identity", "identity-env", "overwrite"],
   operands: [1, 1],
   async run({ args, open }): Promise<number> {
     const [file] = args.operands;
@@ -88,6 +88,7 @@ identity. Without -o the identity file goes to stdout (never to a terminal
 without --force) and the recipient to stderr.`,
   options: ["output", "force"],
   operands: [0, 0],
+  noUnlock: true,
   async run({ args }): Promise<number> {
     const { identity, recipient } = await generateIdentity();
     const text = `# created: ${

@@ -38,6 +38,14 @@ export const COMMAND_OPTIONS = {
   input: { type: "string", short: "i" },
   output: { type: "string", short: "o" },
   passphrase: { type: "boolean" },
+  "passphrase-file": { type: "string" },
+  "key-env": { type: "string" },
+  "key-file": { type: "string" },
+  "age-passphrase": { type: "boolean" },
+  "recovery-key": { type: "boolean" },
+  label: { type: "string" },
+  factors: { type: "string" },
+  "no-factors": { type: "boolean" },
   recipient: { type: "string", multiple: true },
   "recipients-file": { type: "string" },
   identity: { type: "string", multiple: true },
@@ -70,6 +78,14 @@ export interface Parsed {
     input?: string;
     output?: string;
     passphrase?: boolean;
+    "passphrase-file"?: string;
+    "key-env"?: string;
+    "key-file"?: string;
+    "age-passphrase"?: boolean;
+    "recovery-key"?: boolean;
+    label?: string;
+    factors?: string;
+    "no-factors"?: boolean;
     recipient?: string[];
     "recipients-file"?: string;
     identity?: string[];
@@ -85,11 +101,13 @@ export interface Context {
   /** Its arguments. */
   args: Parsed;
   /**
-   * Opens the vault the global options name. Only the commands that store
-   * (`set`, `import`) may pass `create: true`; the others find no vault as
-   * a failure that names the path.
+   * Opens the vault the global options name, through the slot the unlock
+   * options name (the machine slot without them). Only the commands that
+   * store (`set`, `import`) may pass `create: true`, and not with an
+   * unlock option; the others find no vault as a failure that names the
+   * path.
    */
-  open(options?: Pick<OpenOptions, "create" | "recover">): Promise<
+  open(options?: Pick<OpenOptions, "create" | "recover" | "factors">): Promise<
     SecretsEngine
   >;
 }
@@ -108,6 +126,12 @@ export interface Command {
   operands: readonly [min: number, max: number];
   /** Whether its operands are secret names, which must not be empty. */
   takesNames?: boolean;
+  /**
+   * Whether it refuses the unlock options (`--passphrase`, `--key-env`…),
+   * which every command that opens an existing vault takes: `init` makes
+   * the vault, `keygen` opens none.
+   */
+  noUnlock?: boolean;
   /** Runs it, resolving to the exit code. */
   run(context: Context): Promise<number>;
 }

@@ -151,3 +151,19 @@ export function writeUserFile(
     throw new Failure(`cannot write ${path}: ${(error as Error).message}`);
   }
 }
+
+/**
+ * Reads a secret from the environment variable `name` (given with `flag`),
+ * naming the `--allow-env` flag when it is not granted, and removes it from
+ * this process's environment so no program `run` starts inherits it.
+ */
+export function takeEnvSecret(flag: string, name: string): string {
+  const access = Deno.permissions.querySync({ name: "env", variable: name });
+  if (access.state !== "granted") {
+    throw new Failure(`${flag} ${name} needs --allow-env=${name}`);
+  }
+  const value = Deno.env.get(name);
+  if (!value) throw new Failure(`the variable ${name} is not set`);
+  Deno.env.delete(name);
+  return value;
+}

@@ -38,11 +38,14 @@ import { get, has, list, remove, set } from "./entries.ts";
 import { inject, read } from "./inject.ts";
 import { ReaderGone, warn, write } from "./io.ts";
 import { run } from "./run.ts";
+import { init, rebind, rotate, slots } from "./slots.ts";
+import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
 import { exportSecrets, importFile } from "./transfer.ts";
 import { destroy, info, recover } from "./vault.ts";
 
 /** Every command: adding one is a file and a line here. */
 const COMMANDS: Record<string, Command> = {
+  init,
   set,
   get,
   list,
@@ -59,6 +62,9 @@ const COMMANDS: Record<string, Command> = {
   backup,
   restore,
   keygen,
+  slots,
+  rebind,
+  rotate,
 };
 
 const GLOBAL_OPTIONS = {
@@ -80,6 +86,12 @@ Options:
   --xdg        use $XDG_CONFIG_HOME/secrets-engine
   -h, --help   show help; "secrets COMMAND --help" for one command
 
+Unlocking (the machine's keyfile without these):
+  --passphrase          ask for a passphrase slot's passphrase, no echo
+  --passphrase-file F   read it from the first line of F
+  --key-env NAME        read a key slot's key from $NAME (--allow-env=NAME)
+  --key-file F          read it from the first line of F
+
 Patterns: * matches within one dot-separated segment, ** across segments,
 ? one character; "list '**'" lists everything. A name that starts with "-"
 goes after "--": secrets get -- -name.
@@ -88,8 +100,8 @@ References: secrets://NAME in a file given to run --env-file, or in
 {{ secrets://NAME }} in a template given to inject, names a secret; escape
 %, spaces, { and } in NAME as %25, %20, %7B, %7D.
 
-Only set and import create a vault; every other command on a path with no
-vault says so. Exit codes: 0 ok, 1 not found or failed, 2 usage; run returns
+Only init, set and import create a vault; every other command on a path
+with no vault says so. Exit codes: 0 ok, 1 not found or failed, 2 usage; run returns
 the program's own code (128+N for signal N, 126 not executable, 127 missing).
 `;
 
@@ -143,8 +155,11 @@ function parse(argv: string[]): CommandLine {
 }
 
 function checkShape(name: string, command: Command, args: Parsed): void {
+  const accepted = command.noUnlock
+    ? command.options
+    : [...command.options, ...UNLOCK_OPTIONS];
   for (const option of Object.keys(args.values) as OptionName[]) {
-    if (!command.options.includes(option)) {
+    if (!accepted.includes(option)) {
       throw new UsageError(`${name} takes no --${option}`);
     }
   }
@@ -214,8 +229,18 @@ export async function main(argv: string[]): Promise<number> {
       : {};
     const context: Context = {
       args,
-      open: (options = {}) =>
-        SecretsEngine.open({ ...location, create: false, ...options }),
+      open: async (options = {}) => {
+        const unlock = command.noUnlock
+          ? undefined
+          : await readUnlock(args.values);
+        const create = unlock === undefined && options.create === true;
+        return await SecretsEngine.open({
+          ...location,
+          ...options,
+          create,
+          ...(unlock && { unlock }),
+        });
+      },
     };
     return await command.run(context);
   } catch (error) {

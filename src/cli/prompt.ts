@@ -15,7 +15,7 @@
  */
 
 import { Failure } from "./command.ts";
-import { decodeUtf8 } from "./io.ts";
+import { decodeUtf8, readStdin } from "./io.ts";
 
 const PASTE_ON = "\x1b[?2004h";
 const PASTE_OFF = "\x1b[?2004l";
@@ -117,7 +117,11 @@ function consume(state: LineState, input: number[], at: number): number {
   return at;
 }
 
-/** Reads stdin in chunks; a read may be given a time limit. */
+/**
+ * Reads stdin in chunks; a read may be given a time limit. One reader
+ * serves every prompt of the process: a read still pending when one prompt
+ * ends (its quiet period) delivers the next prompt's input, not loses it.
+ */
 function chunkReader(): (
   limitMs?: number,
 ) => Promise<number[] | null | "quiet"> {
@@ -142,6 +146,8 @@ function chunkReader(): (
   };
 }
 
+let sharedReader: ReturnType<typeof chunkReader> | null = null;
+
 function say(text: string): void {
   Deno.stderr.writeSync(encoder.encode(text));
 }
@@ -156,7 +162,8 @@ export async function promptHidden(question: string): Promise<string> {
   // must not be echoed.
   Deno.stdin.setRaw(true);
   say(`${PASTE_ON}${question}`);
-  const next = chunkReader();
+  sharedReader ??= chunkReader();
+  const next = sharedReader;
   const state: LineState = { value: [], pasting: false, done: false };
   try {
     let input: number[] = [];
@@ -187,4 +194,27 @@ export async function promptHidden(question: string): Promise<string> {
     say(`${PASTE_OFF}\n`);
     Deno.stdin.setRaw(false);
   }
+}
+
+/**
+ * Reads a secret line: at a terminal, with {@linkcode promptHidden} (asked
+ * twice when `confirm`, and refused when the two differ); off a terminal,
+ * the first line of stdin.
+ */
+export async function readSecretLine(
+  question: string,
+  confirm: boolean,
+): Promise<string> {
+  if (!Deno.stdin.isTerminal()) {
+    const [line = ""] = (await readStdin()).split(/\r?\n/);
+    return line;
+  }
+  const secret = await promptHidden(question);
+  if (
+    confirm &&
+    await promptHidden(question.replace(/:\s*$/, " again: ")) !== secret
+  ) {
+    throw new Failure("the two entries differ: nothing was changed");
+  }
+  return secret;
 }

@@ -158,7 +158,7 @@ values (6 characters or more) in the program's output; it is off by default
 because it pipes that output, so the program no longer sees a terminal.
 --from FILE.age takes the secrets from an age backup instead of the vault
 (no vault is needed: the CI model), opened with --identity FILE,
---identity-env NAME or --passphrase; --only selects among them.
+--identity-env NAME or --age-passphrase; --only selects among them.
 Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
   options: [
     "only",
@@ -166,7 +166,7 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     "env-file",
     "pristine",
     "from",
-    "passphrase",
+    "age-passphrase",
     "identity",
     "identity-env",
   ],

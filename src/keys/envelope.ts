@@ -155,7 +155,7 @@ function otherWays(slots: readonly Slot[], except: Slot["kind"]): string {
     ? ""
     : `; it also opens with a ${
       kinds.join(" or ")
-    } slot: pass unlock, then rebind for a new keyfile`;
+    } slot (the unlock option; on the command line --passphrase, --key-file or --key-env), then rebind for a new keyfile`;
 }
 
 interface Opened {
@@ -187,7 +187,7 @@ async function openMachineSlot(
     throw new KeyMismatchError(
       `this vault has no machine slot, only ${
         [...new Set(slots.map((slot) => slot.kind))].join(" and ")
-      } slots: pass unlock`,
+      } slots: pass the unlock option (on the command line --passphrase, --key-file or --key-env)`,
     );
   }
   const keyfiles = findKeyfiles(dir, owner);

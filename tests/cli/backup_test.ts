@@ -135,9 +135,12 @@ test("a document age -r encrypts (binary or armored) restores with secrets resto
   }
 });
 
-test("passphrases interoperate: age -p (at a terminal) to restore, backup --passphrase to age -d", async ({ run, dir }) => {
+test("passphrases interoperate: age -p (at a terminal) to restore, backup --age-passphrase to age -d", async ({ run, dir }) => {
   const backup = join(dir, "ours.age");
-  const made = await run(["backup", backup, "--passphrase"], "pass phrase\n");
+  const made = await run(
+    ["backup", backup, "--age-passphrase"],
+    "pass phrase\n",
+  );
   assertEquals(made.code, 0, made.stderr);
   const out = join(dir, "ours.json");
   const decrypted = await atTerminal(
@@ -159,7 +162,7 @@ test("passphrases interoperate: age -p (at a terminal) to restore, backup --pass
   assertEquals(encrypted.code, 0, encrypted.output);
   const fresh = join(dir, "fresh");
   const restored = await run(
-    ["restore", theirs, "--passphrase"],
+    ["restore", theirs, "--age-passphrase"],
     "their phrase\n",
     fresh,
   );
@@ -265,7 +268,7 @@ test("bad input: wrong identity, damaged or foreign files, newer documents, huge
     (await run([
       "backup",
       join(dir, "x.age"),
-      "--passphrase",
+      "--age-passphrase",
       "--recipient",
       recipient,
     ], "p\n")).code,

@@ -13,6 +13,7 @@ import os
 import pty
 import select
 import sys
+import signal
 import time
 
 DEADLINE = time.monotonic() + 30
@@ -51,6 +52,9 @@ def main():
             time.sleep(step["sleep"] / 1000)
     while alive and time.monotonic() < DEADLINE:
         alive = read_some(fd, output)
+    if alive:
+        # Past the deadline: a hung command fails its test, not the suite.
+        os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     code = os.waitstatus_to_exitcode(status)
     print(json.dumps({"code": code, "output": output.decode(errors="replace")}))

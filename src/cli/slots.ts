@@ -1,0 +1,203 @@
+/**
+ * The commands on the ways into a vault: `init` (with a recovery key or a
+ * passphrase from the start), `slots` (list, add, remove), `rebind` and
+ * `rotate`.
+ *
+ * @module
+ */
+
+import type { BindingFactor, SecretsEngine, SlotInfo } from "../engine.ts";
+import { VaultNotFoundError } from "../errors.ts";
+import {
+  type Command,
+  type Context,
+  EXIT,
+  Failure,
+  UsageError,
+} from "./command.ts";
+import { warn, write } from "./io.ts";
+import { readSecretLine } from "./prompt.ts";
+
+const RECOVERY_LABEL = "recovery";
+const KEY_NOTICE =
+  "Store this key offline (on paper, or in a password manager): it opens the vault if the keyfile or this machine is lost. It is not shown again.";
+
+async function readNewPassphrase(): Promise<string> {
+  const passphrase = await readSecretLine("New passphrase: ", true);
+  if (passphrase === "") {
+    throw new Failure("the passphrase is empty: nothing was changed");
+  }
+  return passphrase;
+}
+
+function describe(slot: SlotInfo): string {
+  const label = slot.label === "" ? "" : ` "${slot.label}"`;
+  return `${slot.kind} slot ${slot.id}${label}`;
+}
+
+function factorsText(slot: SlotInfo): string {
+  if (slot.kind !== "machine") return "-";
+  return slot.factors?.length ? slot.factors.join(",") : "keyfile only";
+}
+
+async function addKey(vault: SecretsEngine, label?: string): Promise<void> {
+  const { slot, key } = await vault.addKey({ label });
+  write(`${key}\n`);
+  warn(`added ${describe(slot)}. ${KEY_NOTICE}`);
+}
+
+function parseFactorList(args: Context["args"]): BindingFactor[] | undefined {
+  const { factors, "no-factors": none } = args.values;
+  if (factors !== undefined && none) {
+    throw new UsageError("--factors and --no-factors exclude each other");
+  }
+  if (factors === undefined) return none ? [] : undefined;
+  return factors.split(",").map((factor) => factor.trim()) as BindingFactor[];
+}
+
+/** `init`: creates the vault, with a recovery key and/or a passphrase. */
+export const init: Command = {
+  usage: "init [--recovery-key] [--passphrase] [--factors hostname,user]",
+  summary:
+    "create the vault; --recovery-key prints a key that opens it if the keyfile is lost",
+  details: `
+--recovery-key adds a key slot and prints its key once, to stdout: store it
+offline. --passphrase adds a passphrase slot, asked twice without echo (off
+a terminal, the first line of stdin). --factors binds the machine slot to
+the hostname and/or user besides the keyfile (needs --allow-sys).`,
+  options: ["recovery-key", "passphrase", "factors"],
+  operands: [0, 0],
+  noUnlock: true,
+  async run({ args, open }): Promise<number> {
+    try {
+      const existing = await open();
+      const path = existing.storagePath;
+      await existing.close();
+      throw new Failure(`a vault already exists at ${path}`);
+    } catch (error) {
+      if (!(error instanceof VaultNotFoundError)) throw error;
+    }
+    const passphrase = args.values.passphrase
+      ? await readNewPassphrase()
+      : undefined;
+    const factors = parseFactorList(args) ?? [];
+    await using vault = await open({ create: true, factors });
+    warn(`created the vault at ${vault.storagePath}`);
+    if (passphrase !== undefined) {
+      warn(`added ${describe(await vault.addPassphrase(passphrase))}`);
+    }
+    if (args.values["recovery-key"]) await addKey(vault, RECOVERY_LABEL);
+    return EXIT.ok;
+  },
+};
+
+async function listSlots(vault: SecretsEngine): Promise<void> {
+  const { unlockedBy } = await vault.info();
+  const rows = (await vault.slots()).map((slot) => [
+    slot.id === unlockedBy.id ? `${slot.id}*` : slot.id,
+    slot.kind,
+    slot.label || "-",
+    slot.created.toISOString().slice(0, 19).replace("T", " "),
+    factorsText(slot),
+  ]);
+  const table = [["ID", "KIND", "LABEL", "CREATED", "FACTORS"], ...rows];
+  const widths = table[0].map((_, column) =>
+    Math.max(...table.map((row) => row[column].length))
+  );
+  write(
+    table.map((row) =>
+      row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()
+    )
+      .join("\n") + "\n* unlocked this command\n",
+  );
+}
+
+/** `slots`: list, add or remove the vault's key slots. */
+export const slots: Command = {
+  usage: "slots [add passphrase|key [--label L] | remove ID]",
+  summary: "list the vault's key slots, or add or remove one",
+  details: `
+Each slot opens the vault on its own: the machine slot (the keyfile), a
+passphrase slot, or a key slot (a printed key, for recovery or CI). "add
+key" prints the new key once, to stdout. The last slot cannot be removed;
+removing the machine slot deletes the keyfile.`,
+  options: ["label"],
+  operands: [0, 2],
+  async run({ args, open }): Promise<number> {
+    const [action, what] = args.operands;
+    const { label } = args.values;
+    if (action === undefined) {
+      if (label !== undefined) {
+        throw new UsageError("--label goes with slots add");
+      }
+      await using vault = await open();
+      await listSlots(vault);
+      return EXIT.ok;
+    }
+    if (action === "add" && (what === "passphrase" || what === "key")) {
+      await using vault = await open();
+      if (what === "key") await addKey(vault, label);
+      else {
+        const slot = await vault.addPassphrase(await readNewPassphrase(), {
+          label,
+        });
+        warn(`added ${describe(slot)}`);
+      }
+      return EXIT.ok;
+    }
+    if (action === "remove" && what !== undefined && label === undefined) {
+      await using vault = await open();
+      await vault.removeSlot(what);
+      warn(`removed slot ${what}`);
+      return EXIT.ok;
+    }
+    throw new UsageError(`usage: secrets ${slots.usage}`);
+  },
+};
+
+/** `rebind`: a new keyfile and machine slot. */
+export const rebind: Command = {
+  usage: "rebind [--factors hostname,user | --no-factors]",
+  summary:
+    "give the vault a new keyfile and machine slot (after a lost keyfile or a renamed host)",
+  details: `
+Open the vault another way (--passphrase, --key-env, --key-file) when the
+keyfile is lost or the machine changed; rebind then restores the zero-setup
+unlock. The machine slot is bound to the keyfile alone unless --factors
+names hostname and/or user (needs --allow-sys).`,
+  options: ["factors", "no-factors"],
+  operands: [0, 0],
+  async run({ args, open }): Promise<number> {
+    await using vault = await open();
+    const slot = await vault.rebind({ factors: parseFactorList(args) ?? [] });
+    warn(`rebound: ${describe(slot)} (${factorsText(slot)})`);
+    return EXIT.ok;
+  },
+};
+
+/** `rotate`: a new data key; slots not kept are removed. */
+export const rotate: Command = {
+  usage: "rotate",
+  summary:
+    "replace the data key, re-encrypting every secret; keeps the machine slot and the slot used to unlock",
+  details: `
+Every other slot is removed, and listed: re-add what you still need with
+"secrets slots add passphrase" or "secrets slots add key".`,
+  options: [],
+  operands: [0, 0],
+  async run({ open }): Promise<number> {
+    await using vault = await open();
+    const { removed } = await vault.rotate();
+    for (const slot of removed) {
+      warn(
+        `removed ${
+          describe(slot)
+        }: re-add it with "secrets slots add ${slot.kind}"`,
+      );
+    }
+    warn(
+      `rotated the data key; ${removed.length} slot(s) removed`,
+    );
+    return EXIT.ok;
+  },
+};

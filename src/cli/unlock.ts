@@ -1,0 +1,62 @@
+/**
+ * How the CLI opens a vault through a slot other than the machine's: the
+ * global options `--passphrase` (a no-echo prompt), `--passphrase-file F`,
+ * `--key-env NAME` and `--key-file F`. A secret is never read from argv;
+ * the variable `--key-env` names is removed from the environment once
+ * read, so no program `run` starts sees it.
+ *
+ * @module
+ */
+
+import type { Unlock } from "../engine.ts";
+import { type OptionName, type Parsed, UsageError } from "./command.ts";
+import { readUserFile, takeEnvSecret } from "./io.ts";
+import { promptHidden } from "./prompt.ts";
+
+/** The unlock options, which every command that opens a vault takes. */
+export const UNLOCK_OPTIONS: readonly OptionName[] = [
+  "passphrase",
+  "passphrase-file",
+  "key-env",
+  "key-file",
+];
+
+async function firstLine(path: string): Promise<string> {
+  const [line = ""] = (await readUserFile(path)).split(/\r?\n/);
+  return line;
+}
+
+/**
+ * The `unlock` the options ask for, reading the secret; `undefined` when
+ * none is given (the machine slot).
+ */
+export async function readUnlock(
+  values: Parsed["values"],
+): Promise<Unlock | undefined> {
+  const given = UNLOCK_OPTIONS.filter((option) => values[option] !== undefined);
+  if (given.length > 1) {
+    throw new UsageError(
+      `${
+        given.map((option) => `--${option}`).join(" and ")
+      } exclude each other`,
+    );
+  }
+  const { "passphrase-file": passphraseFile, "key-file": keyFile } = values;
+  const keyEnv = values["key-env"];
+  if (values.passphrase) {
+    if (!Deno.stdin.isTerminal()) {
+      throw new UsageError(
+        "--passphrase asks at a terminal; off one, pass --passphrase-file FILE",
+      );
+    }
+    return { passphrase: await promptHidden("Vault passphrase: ") };
+  }
+  if (passphraseFile !== undefined) {
+    return { passphrase: await firstLine(passphraseFile) };
+  }
+  if (keyFile !== undefined) return { key: (await firstLine(keyFile)).trim() };
+  if (keyEnv !== undefined) {
+    return { key: takeEnvSecret("--key-env", keyEnv).trim() };
+  }
+  return undefined;
+}
