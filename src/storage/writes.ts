@@ -192,11 +192,11 @@ export function writeSlots<T>(
     const acc = readAccumulator(table, keys);
     const result = change({
       slots: readSlots(store),
-      add(slot) {
+      add(slot): void {
         insertSlot(store, slot);
         xorInto(acc.x, slotMac(keys.row, slot));
       },
-      remove(slot) {
+      remove(slot): void {
         deleteSlot(store, slot.id);
         xorInto(acc.x, slotMac(keys.row, slot));
       },

@@ -26,7 +26,11 @@ async function withStore(fn: (store: Store) => void): Promise<void> {
   }
 }
 
-function setMeta(store: Store, key: string, value: string | Uint8Array) {
+function setMeta(
+  store: Store,
+  key: string,
+  value: string | Uint8Array,
+): void {
   const stored = typeof value === "string" ? encoder.encode(value) : value;
   store.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
     .run(key, stored);
