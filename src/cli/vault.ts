@@ -14,7 +14,7 @@ import { checkFormat, refuseTerminal, writeSecrets } from "./transfer.ts";
 export const info: Command = {
   usage: "info",
   summary:
-    "show the vault's path, size, binding factors, format and seal state",
+    "show the vault's path, size, binding factors, unlocking slot, format and seal state",
   options: [],
   operands: [0, 0],
   async run({ open }): Promise<number> {
@@ -27,6 +27,7 @@ export const info: Command = {
         `bound to: ${
           facts.factors.length ? facts.factors.join(", ") : "keyfile only"
         }`,
+        `unlocked: ${facts.unlockedBy.kind} slot ${facts.unlockedBy.id}`,
         `format:   ${facts.format}`,
         `seal:     ${
           facts.openedSealed
