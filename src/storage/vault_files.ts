@@ -8,7 +8,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { randomBytes } from "../crypto.ts";
 import { SecurityError } from "../errors.ts";
 
@@ -138,6 +138,7 @@ export function prepareVaultDir(path: string): string {
   if (lstatOrNull(path) === null) {
     Deno.mkdirSync(path, { recursive: true, mode: DIR_MODE });
     if (isPosix) Deno.chmodSync(path, DIR_MODE);
+    syncParent(path);
   }
   // Stat through the granted path: the real one may lie outside the grant,
   // which the caller reports as a PermissionError naming it.
@@ -256,6 +257,18 @@ export function createExclusive(
     done += file.writeSync(data.subarray(done));
   }
   file.syncSync();
+}
+
+/**
+ * Makes a new vault directory's name durable by syncing its parent, when
+ * this process may read the parent: under `--allow-read=<vault>` alone it
+ * may not, and a power cut in the moments after creation can then take
+ * the new directory with it (the README says so).
+ */
+function syncParent(path: string): void {
+  const parent = dirname(resolve(path));
+  const access = Deno.permissions.querySync({ name: "read", path: parent });
+  if (access.state === "granted") syncDir(parent);
 }
 
 /** Makes a rename or removal in `dir` durable. */
