@@ -23,17 +23,20 @@ import {
   KeyMismatchError,
   ValidationError,
 } from "./errors.ts";
-import { checkUnlock, type Unlock, vaultSlots } from "./keys/envelope.ts";
-import { findKeyfiles } from "./keys/keyfile.ts";
-import { parseRecoveryKey } from "./keys/recovery_key.ts";
 import {
-  deriveSlotKek,
+  checkUnlock,
+  firstOpening,
+  type Unlock,
+  unlockKind,
+  unlockSecret,
+  vaultSlots,
+} from "./keys/envelope.ts";
+import { findKeyfiles } from "./keys/keyfile.ts";
+import {
   machineSecret,
-  passphraseSecret,
   type Slot,
   type SlotInfo,
   slotInfo,
-  unwrapSlot,
   wrapSlot,
 } from "./keys/slots.ts";
 import {
@@ -62,26 +65,9 @@ async function opening(
   slots: readonly Slot[],
   secret: Uint8Array,
 ): Promise<[Slot, Uint8Array] | null> {
-  try {
-    for (const slot of slots) {
-      const kek = await deriveSlotKek(slot, secret.slice());
-      const dek = unwrapSlot(slot, kek);
-      if (dek !== null) {
-        dek.fill(0);
-        return [slot, kek];
-      }
-      kek.fill(0);
-    }
-    return null;
-  } finally {
-    secret.fill(0);
-  }
-}
-
-function unlockSecret(unlock: Unlock): Uint8Array {
-  return "passphrase" in unlock
-    ? passphraseSecret(unlock.passphrase)
-    : parseRecoveryKey(unlock.key);
+  const opened = await firstOpening(slots, secret);
+  opened?.dek.fill(0);
+  return opened && [opened.slot, opened.kek];
 }
 
 /**
@@ -109,7 +95,7 @@ async function keptKeks(
     }
   }
   for (const unlock of keep) {
-    const kind = "passphrase" in unlock ? "passphrase" : "key";
+    const kind = unlockKind(unlock);
     const candidates = slots.filter((slot) => slot.kind === kind);
     const found = await opening(candidates, unlockSecret(unlock));
     if (found === null) {

@@ -20,11 +20,16 @@ const CONTROL = /\p{Cc}/u;
 const FORMAT = /\p{Cf}/u;
 const encoder = new TextEncoder();
 
-function checkText(what: string, input: unknown, maxBytes: number): string {
+function checkText(
+  what: string,
+  input: unknown,
+  maxBytes: number,
+  allowEmpty = false,
+): string {
   if (typeof input !== "string") {
     throw new ValidationError(`${what} must be a string, not ${typeof input}`);
   }
-  if (input.length === 0) {
+  if (input.length === 0 && !allowEmpty) {
     throw new ValidationError(`${what} must not be empty`);
   }
   // A lone surrogate would be replaced when encoded, so two names could collide.
@@ -91,9 +96,10 @@ export function validateStoredName(name: unknown): string {
 }
 
 /**
- * Returns `value` when it is a valid secret value: a non-empty string of at
- * most {@linkcode MAX_VALUE_BYTES} UTF-8 bytes. Newlines and other control
- * characters are allowed (PEM keys have them).
+ * Returns `value` when it is a valid secret value: a well-formed string of
+ * at most {@linkcode MAX_VALUE_BYTES} UTF-8 bytes, empty included (`FOO=`
+ * in a dotenv file is a value). Newlines and other control characters are
+ * allowed (PEM keys have them).
  *
  * @example
  * ```ts
@@ -102,7 +108,7 @@ export function validateStoredName(name: unknown): string {
  * ```
  */
 export function validateValue(value: unknown): string {
-  return checkText("value", value, MAX_VALUE_BYTES);
+  return checkText("value", value, MAX_VALUE_BYTES, true);
 }
 
 /**

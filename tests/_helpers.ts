@@ -24,6 +24,17 @@ export function openVault(dir: string): Promise<SecretsEngine> {
   return SecretsEngine.open({ path: join(dir, "vault"), factors: [] });
 }
 
+/** Copies a vault directory file by file, keeping each file's mode. */
+export async function copyVault(from: string, to: string): Promise<void> {
+  await Deno.mkdir(to, { mode: 0o700 });
+  await Deno.chmod(to, 0o700);
+  for await (const entry of Deno.readDir(from)) {
+    const mode = (await Deno.stat(join(from, entry.name))).mode ?? 0o600;
+    await Deno.copyFile(join(from, entry.name), join(to, entry.name));
+    await Deno.chmod(join(to, entry.name), mode & 0o777);
+  }
+}
+
 /**
  * Opens a store on `dir/store.db`, creating the file (mode 0600) on first
  * use as the engine does.

@@ -76,7 +76,7 @@ Deno.test("importEntries is all or nothing: conflicts are listed, a bad entry wr
   await assertRejects(
     () =>
       engine.importEntries(
-        doc([entry("fine"), { ...entry("bad"), value: "" }]) as never,
+        doc([entry("fine"), { ...entry("bad"), value: 42 }]) as never,
       ),
     ValidationError,
   );

@@ -19,7 +19,14 @@ async function readValue(name: string, args: Parsed): Promise<string> {
   if (!Deno.stdin.isTerminal()) {
     return (await readStdin()).replace(/\r?\n$/, "");
   }
-  return await promptHidden(`Value for ${name}: `);
+  const typed = await promptHidden(`Value for ${name}: `);
+  if (typed === "") {
+    // At a terminal an empty answer is far likelier a slip than a value.
+    throw new Failure(
+      "nothing was typed: nothing was stored; to store an empty value, pipe it: secrets set NAME < /dev/null",
+    );
+  }
+  return typed;
 }
 
 /** `set NAME`: stores a value from stdin, `--value`, or a no-echo prompt. */

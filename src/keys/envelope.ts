@@ -158,9 +158,13 @@ function otherWays(slots: readonly Slot[], except: Slot["kind"]): string {
     } slot (the unlock option; on the command line --passphrase, --key-file or --key-env), then rebind for a new keyfile`;
 }
 
-interface Opened {
+/** A slot that opened, its key-encryption key and the data key it wraps. */
+export interface Opened {
+  /** The slot. */
   slot: Slot;
+  /** Its key-encryption key. */
   kek: Uint8Array;
+  /** The data key. */
   dek: Uint8Array;
 }
 
@@ -216,11 +220,42 @@ async function openMachineSlot(
   }
 }
 
+/** The secret an `unlock` holds, as the bytes its slots derive from. */
+export function unlockSecret(unlock: Unlock): Uint8Array {
+  return "passphrase" in unlock
+    ? passphraseSecret(unlock.passphrase)
+    : parseRecoveryKey(unlock.key);
+}
+
+/** The kind of slot an `unlock` opens. */
+export function unlockKind(unlock: Unlock): "passphrase" | "key" {
+  return "passphrase" in unlock ? "passphrase" : "key";
+}
+
+/**
+ * The first of `slots` that `secret` opens, with its KEK and the data key;
+ * `null` when none does. Zeroes `secret`.
+ */
+export async function firstOpening(
+  slots: readonly Slot[],
+  secret: Uint8Array,
+): Promise<Opened | null> {
+  try {
+    for (const slot of slots) {
+      const opened = await tryUnwrap(slot, secret.slice());
+      if (opened !== null) return opened;
+    }
+    return null;
+  } finally {
+    secret.fill(0);
+  }
+}
+
 async function openWithSecret(
   slots: readonly Slot[],
   unlock: Unlock,
 ): Promise<Opened> {
-  const kind = "passphrase" in unlock ? "passphrase" : "key";
+  const kind = unlockKind(unlock);
   const candidates = slots.filter((slot) => slot.kind === kind);
   if (candidates.length === 0) {
     throw new KeyMismatchError(
@@ -229,18 +264,11 @@ async function openWithSecret(
       } slots`,
     );
   }
-  const secret = "passphrase" in unlock
-    ? passphraseSecret(unlock.passphrase)
-    : parseRecoveryKey(unlock.key);
-  try {
-    for (const slot of candidates) {
-      const opened = await tryUnwrap(slot, secret.slice());
-      if (opened !== null) return opened;
-    }
-  } finally {
-    secret.fill(0);
+  const opened = await firstOpening(candidates, unlockSecret(unlock));
+  if (opened === null) {
+    throw new KeyMismatchError(`the ${kind} opens no slot of this vault`);
   }
-  throw new KeyMismatchError(`the ${kind} opens no slot of this vault`);
+  return opened;
 }
 
 /**

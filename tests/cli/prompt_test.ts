@@ -108,3 +108,11 @@ test("no Deno permission prompt at a terminal: a missing flag is named instead",
   assert(result.output.includes(`--allow-read=${file}`), result.output);
   assertFalse(/Deno requests|Allow\?/.test(result.output), result.output);
 });
+
+// Issue #12 (1): an empty value can be stored, but not by a slip of Enter.
+test("Enter alone at the prompt stores nothing and says how to store an empty value", async (vault) => {
+  const result = await setAtTerminal(vault, "\r");
+  assertEquals(result.code, 1, result.output);
+  assert(result.output.includes("< /dev/null"), result.output);
+  assertEquals(await stored(vault), null);
+});

@@ -192,3 +192,25 @@ Deno.test({
     assertEquals(errors, "", "nothing on stderr");
   },
 });
+
+// Issue #10, item 8, and issue #12 (1): `FOO=` is an empty value, common in
+// .env files; it imports, exports and reads back as one.
+cliTest(
+  "FOO= imports an empty value, and it round-trips through export and set",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const imported = await cli(vault, ["import", "-"], {
+      stdin: "FOO=\nBAR=''\nBAZ=x\n",
+    });
+    assertEquals(imported.code, 0, imported.stderr);
+    const foo = await cli(vault, ["get", "FOO"]);
+    assertEquals([foo.code, foo.stdout], [0, ""]);
+    assertEquals((await cli(vault, ["has", "BAR"])).code, 0);
+    const exported = await cli(vault, ["export"]);
+    assert(exported.stdout.includes("FOO=''\n"), exported.stdout);
+    const piped = await cli(vault, ["set", "piped"], { stdin: "" });
+    assertEquals(piped.code, 0, piped.stderr);
+    assertEquals((await cli(vault, ["get", "piped"])).stdout, "");
+  },
+);

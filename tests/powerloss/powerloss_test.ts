@@ -14,7 +14,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
-import { tempDir } from "../_helpers.ts";
+import { copyVault, tempDir } from "../_helpers.ts";
 import { SecretsEngine } from "../../mod.ts";
 import { type CutPoint, runWithCut, skipReason } from "./harness.ts";
 import {
@@ -51,16 +51,6 @@ async function makeBase(dir: string): Promise<Base> {
   return { dir: path, key, keySlot: slot.id };
 }
 
-async function copyTree(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { mode: 0o700 });
-  await Deno.chmod(to, 0o700);
-  for await (const entry of Deno.readDir(from)) {
-    const mode = (await Deno.stat(join(from, entry.name))).mode ?? 0o600;
-    await Deno.copyFile(join(from, entry.name), join(to, entry.name));
-    await Deno.chmod(join(to, entry.name), mode & 0o777);
-  }
-}
-
 /** A fresh backing directory holding what the scenario starts from. */
 async function prepare(
   work: string,
@@ -69,7 +59,7 @@ async function prepare(
 ): Promise<string> {
   const backing = await Deno.makeTempDir({ dir: work, prefix: "backing-" });
   const vault = join(backing, "vault");
-  if (scenario.start === "vault") await copyTree(base.dir, vault);
+  if (scenario.start === "vault") await copyVault(base.dir, vault);
   if (scenario.start === "dir") await Deno.mkdir(vault, { mode: 0o700 });
   return backing;
 }

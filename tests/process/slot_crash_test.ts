@@ -13,7 +13,12 @@
 
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
-import { canSpawn, SPAWN_SKIP_REASON, tempDir } from "../_helpers.ts";
+import {
+  canSpawn,
+  copyVault,
+  SPAWN_SKIP_REASON,
+  tempDir,
+} from "../_helpers.ts";
 import { SecretsEngine, type SlotInfo } from "../../mod.ts";
 
 const CHILD = new URL("./slot_crash_child.ts", import.meta.url).pathname;
@@ -48,15 +53,6 @@ async function makeBase(path: string): Promise<Base> {
   const slot = await engine.addPassphrase(PASSPHRASE);
   const [machine] = await engine.slots();
   return { key, machineSlot: machine.id, passphraseSlot: slot.id, values };
-}
-
-async function copyVault(from: string, to: string): Promise<void> {
-  await Deno.mkdir(to, { mode: 0o700 });
-  for await (const entry of Deno.readDir(from)) {
-    const mode = (await Deno.stat(join(from, entry.name))).mode ?? 0o600;
-    await Deno.copyFile(join(from, entry.name), join(to, entry.name));
-    await Deno.chmod(join(to, entry.name), mode & 0o777);
-  }
 }
 
 /** Runs the child; kills it `delayMs` after `start` unless `delayMs` is null. */
