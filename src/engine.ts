@@ -643,6 +643,12 @@ export class SecretsEngine implements AsyncDisposable {
 
   // Every failure leaves as a SecretsEngineError, and marks what it means.
   #failed(thrown: unknown): SecretsEngineError {
+    // An operation that awaited a KDF while close() ran finds the store shut.
+    if (this.#closed !== null) {
+      return thrown instanceof ClosedError
+        ? thrown
+        : new ClosedError(this.#closed);
+    }
     const error = thrown instanceof SecretsEngineError
       ? thrown
       : translateOsError(thrown);

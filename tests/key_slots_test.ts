@@ -1,6 +1,7 @@
 import { assert, assertEquals, assertFalse, assertRejects } from "./_assert.ts";
 import { join } from "node:path";
 import {
+  ClosedError,
   IntegrityError,
   KeyMismatchError,
   SecretsEngine,
@@ -216,4 +217,14 @@ Deno.test("slots added by another engine are seen, and its writes keep this engi
   await using again = await openVault(dir.path);
   assertFalse((await again.info()).openedSealed);
   assertEquals(await again.get("b"), "2");
+});
+
+Deno.test("close() while addPassphrase derives its key: a ClosedError, and no slot", async () => {
+  await using dir = await tempDir();
+  const engine = await openVault(dir.path);
+  const adding = engine.addPassphrase(PASSPHRASE);
+  await engine.close();
+  await assertRejects(() => adding, ClosedError);
+  await using again = await openVault(dir.path);
+  assertEquals((await again.slots()).length, 1);
 });

@@ -155,7 +155,7 @@ test("malformed dotenv lines are reported by number and nothing is imported", as
   await Deno.mkdir(vault, { mode: 0o700 });
   await Deno.writeTextFile(
     file,
-    'GOOD=1\nno equals sign\n1BAD=x\nEMPTY=\nALSO_GOOD=2\nOPEN="never closed\n',
+    'GOOD=1\nno equals sign\n1BAD=x\n=novalue\nALSO_GOOD=2\nOPEN="never closed\n',
   );
   const result = await cli(vault, ["import", file]);
   assertEquals(result.code, 1);
