@@ -3,8 +3,10 @@
  *
  * A vault is a directory holding a SQLite database (WAL mode, durable
  * commits) in which both the names and the values of secrets are encrypted
- * with AES-256-GCM under a data key that is itself wrapped by a key derived
- * from a random keyfile (and, if asked, the hostname and user). Every write
+ * with AES-256-GCM under a data key wrapped in key slots: by default one
+ * derived from a random keyfile (and, if asked, the hostname and user),
+ * and as many passphrases and printed recovery keys as you add; any one
+ * slot opens the vault. Every write
  * keeps an integrity accumulator up to date in the same transaction, so a
  * crash at any instant leaves a vault that opens, and tampering is detected;
  * a vault that fails verification still gives up its intact secrets with
@@ -25,6 +27,26 @@
  *   console.assert((await engine.keys("openai.*")).length === 1);
  * }
  * await Deno.remove(path, { recursive: true });
+ * ```
+ *
+ * @example Never locked out: a recovery key
+ * ```ts
+ * import { SecretsEngine } from "@scope/secrets";
+ *
+ * const path = await Deno.makeTempDir();
+ * let key = "";
+ * {
+ *   await using engine = await SecretsEngine.open({ path });
+ *   await engine.set("db.password", "pw");
+ *   ({ key } = await engine.addKey({ label: "recovery" })); // store it offline
+ * }
+ * await Deno.remove(`${path}/.keyfile`); // the lost-keyfile day
+ * {
+ *   await using engine = await SecretsEngine.open({ path, unlock: { key } });
+ *   await engine.rebind(); // a new keyfile: plain opens work again
+ * }
+ * await using engine = await SecretsEngine.open({ path });
+ * console.assert(await engine.get("db.password") === "pw");
  * ```
  *
  * @module
