@@ -11,6 +11,7 @@
 
 import {
   deriveSubKeys,
+  equalBytes,
   hmacText,
   KEY_BYTES,
   keyCheck,
@@ -109,10 +110,14 @@ async function keptKeks(
   return keks;
 }
 
-/** Re-encrypts every entry under `next`, in the caller's transaction. */
+/**
+ * Re-encrypts every entry under `next`, in the caller's transaction,
+ * XORing each old row's MAC into `old` and each new one's into `x`.
+ */
 function reencryptEntries(
   vault: OpenedVault,
   next: SubKeys,
+  old: Uint8Array,
   x: Uint8Array,
 ): number {
   const { table, keys } = vault;
@@ -123,6 +128,7 @@ function reencryptEntries(
     if (row === undefined) {
       throw new IntegrityError("an entry vanished during rotation");
     }
+    xorInto(old, rowMac(keys.row, row));
     const name = openField(keys, "name", hash, row.name);
     const value = openField(keys, "value", hash, row.value);
     const newHash = hmacText(next.index, decoder.decode(name));
@@ -160,11 +166,16 @@ async function rotateOnce(
     return store.transaction(() => {
       const acc = readAccumulator(table, vault.keys);
       if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
+      const old = new Uint8Array(KEY_BYTES);
       const x = new Uint8Array(KEY_BYTES);
-      const count = reencryptEntries(vault, next, x);
-      if (count !== acc.count) {
+      const count = reencryptEntries(vault, next, old, x);
+      for (const slot of slots) xorInto(old, slotMac(vault.keys.row, slot.row));
+      // Rotation recomputes the accumulator from the rows: it must not
+      // launder a row or slot changed outside the engine (a replayed
+      // ciphertext, an edited timestamp) into a vault that verifies.
+      if (count !== acc.count || !equalBytes(old, acc.x)) {
         throw new IntegrityError(
-          `the vault holds ${count} entries where its integrity record says ${acc.count}`,
+          "the vault was changed outside the engine: nothing was rotated; open it with recover: true to see what",
         );
       }
       const removed: SlotInfo[] = [];

@@ -1,6 +1,11 @@
 import { assert, assertEquals, assertFalse, assertRejects } from "./_assert.ts";
 import { join } from "node:path";
-import { ClosedError, KeyMismatchError, SecretsEngine } from "../mod.ts";
+import {
+  ClosedError,
+  IntegrityError,
+  KeyMismatchError,
+  SecretsEngine,
+} from "../mod.ts";
 import { openVault, rawSql, tempDir } from "./_helpers.ts";
 
 const ENTRIES = Array.from(
@@ -122,4 +127,23 @@ Deno.test("another engine on a rotated vault is closed, never served stale or mi
     assert(error.message.includes("rotated"), `${what}: ${error.message}`);
   }
   assertEquals(await rotator.get("api"), "sk-1");
+});
+
+// Rotation recomputes the accumulator from scratch: it must refuse, not
+// launder, a vault changed outside the engine.
+Deno.test("rotate refuses a vault changed outside the engine, and changes nothing", async () => {
+  const edits = [
+    "UPDATE entries SET updated = 1 WHERE name_hash = (SELECT min(name_hash) FROM entries)",
+    "UPDATE slots SET label = 'edited' WHERE kind = 'key'",
+  ];
+  for (const edit of edits) {
+    await using dir = await tempDir();
+    await using engine = await openVault(dir.path);
+    await engine.setMany(ENTRIES.slice(0, 20));
+    await engine.addKey();
+    rawSql(dir.path, (db) => db.exec(edit));
+    const before = rows(dir.path);
+    await assertRejects(() => engine.rotate(), IntegrityError);
+    assertEquals(rows(dir.path), before, edit);
+  }
 });
