@@ -11,7 +11,7 @@ import {
   DESTROYED_KEY,
   type EntryRow,
   INTEGRITY_KEY,
-  readKeyCheck,
+  KEY_CHECK_KEY,
   SELECT_META,
 } from "./schema.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
@@ -96,7 +96,10 @@ export function entryTable(store: Store): EntryTable {
       updateMeta.run(record, INTEGRITY_KEY);
     },
     destroyed: () => selectMeta.get(DESTROYED_KEY) !== undefined,
-    keyCheck: () => readKeyCheck(store),
+    keyCheck: () => {
+      const value = selectMeta.get(KEY_CHECK_KEY)?.value;
+      return value instanceof Uint8Array ? value : null;
+    },
   };
 }
 
