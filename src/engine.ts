@@ -1,20 +1,15 @@
 /**
  * The secrets engine: a machine-bound, encrypted key-value vault. This file
- * is the facade (validation, lifecycle, promises); opening lives in
- * `open.ts`, the index in `name_index.ts`, and rows, integrity and files in
- * `storage/`.
+ * is the facade (the public API and its documentation); opening lives in
+ * `open.ts`, what every call goes through in `engine_guard.ts`, the index in
+ * `name_index.ts`, key slots in `key_slots.ts` and `rotation.ts`, and rows,
+ * integrity and files in `storage/`.
  *
  * @module
  */
 
-import {
-  ClosedError,
-  DecryptionError,
-  IntegrityError,
-  KeyNotFoundError,
-  SecretsEngineError,
-  ValidationError,
-} from "./errors.ts";
+import { KeyNotFoundError } from "./errors.ts";
+import { type CallGuard, callGuard } from "./engine_guard.ts";
 import {
   checkDocument,
   type ExportDocument,
@@ -24,7 +19,7 @@ import {
 import { compileGlob } from "./glob.ts";
 import type { BindingFactor } from "./keys/factors.ts";
 import type { Unlock } from "./keys/envelope.ts";
-import { type SlotInfo, slotInfo } from "./keys/slots.ts";
+import type { SlotInfo } from "./keys/slots.ts";
 import {
   type AddedKey,
   addKeySlot,
@@ -39,7 +34,6 @@ import { type NameIndex, nameIndex } from "./name_index.ts";
 import { closeVault, destroyVault, sealIfStable } from "./lifecycle.ts";
 import { type OpenedVault, type OpenOptions, openVault } from "./open.ts";
 import type { RecoveryReport } from "./recovery.ts";
-import { translateOsError } from "./storage/failures.ts";
 import { checkStillOpen } from "./storage/integrity.ts";
 import { entryLabel, readValue } from "./storage/rows.ts";
 import { putEntries, removeEntries } from "./storage/writes.ts";
@@ -49,6 +43,7 @@ import {
   validateNames,
   validatePattern,
 } from "./validate.ts";
+import { type VaultInfo, vaultInfo } from "./vault_info.ts";
 
 export type { ExportDocument, ExportedEntry } from "./document.ts";
 export type { BindingFactor } from "./keys/factors.ts";
@@ -60,29 +55,7 @@ export type { Location, LocationOptions } from "./storage/location.ts";
 export type { OpenOptions } from "./open.ts";
 export type { RecoveryReport } from "./recovery.ts";
 export type { SecretEntries } from "./validate.ts";
-
-/** What {@linkcode SecretsEngine.info} reports. */
-export interface VaultInfo {
-  /** The vault directory's real path. */
-  path: string;
-  /** How many secrets it holds. */
-  size: number;
-  /**
-   * The machine slot's binding factors besides the keyfile (none: the
-   * keyfile alone, or no machine slot).
-   */
-  factors: BindingFactor[];
-  /** The slot that unlocked this engine. */
-  unlockedBy: SlotInfo;
-  /** The on-disk format version. */
-  format: number;
-  /**
-   * Whether this open found the file exactly as last sealed; `false` means
-   * it was verified in full (after an unclean exit, another process's
-   * writes, or a first open).
-   */
-  openedSealed: boolean;
-}
+export type { VaultInfo } from "./vault_info.ts";
 
 /**
  * A vault of secrets, encrypted at rest and bound to this machine. Open it
@@ -107,18 +80,22 @@ export interface VaultInfo {
  */
 export class SecretsEngine implements AsyncDisposable {
   readonly #vault: OpenedVault;
+  readonly #guard: CallGuard;
   #index: NameIndex;
   #names: NameHasher;
-  // Why the engine is closed, or null while it is open.
-  #closed: string | null = null;
-  // Set once a check failed or a row did not decrypt: the file is then
-  // never sealed by this engine, so the next open verifies it in full.
-  #damaged = false;
 
   private constructor(vault: OpenedVault) {
     this.#vault = vault;
     this.#index = nameIndex({ ...vault, lenient: vault.recovery !== null });
     this.#names = nameHasher(vault.keys.index);
+    this.#guard = callGuard({
+      readOnly: vault.recovery !== null,
+      release: () => {
+        closeVault(this.#vault);
+        this.#names.clear();
+        this.#index.clear();
+      },
+    });
   }
 
   /**
@@ -157,7 +134,7 @@ export class SecretsEngine implements AsyncDisposable {
 
   /** How many secrets the vault holds now. */
   get size(): number {
-    return this.#call(() => this.#index.current().size);
+    return this.#guard.call(() => this.#index.current().size);
   }
 
   /**
@@ -192,7 +169,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   get(name: string): Promise<string | null> {
-    return this.#async(() => this.#get(name));
+    return this.#guard.run(() => this.#get(name));
   }
 
   /**
@@ -209,7 +186,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   getOrThrow(name: string): Promise<string> {
-    return this.#async(() => {
+    return this.#guard.run(() => {
       const value = this.#get(name);
       if (value === null) {
         const [hash] = this.#names.lookup(name);
@@ -255,8 +232,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   setMany(entries: SecretEntries): Promise<void> {
-    return this.#async(() => {
-      this.#ensureWritable();
+    return this.#guard.write(() => {
       const writes = validateEntries(entries).map(([name, value]) => ({
         hash: this.#names.hash(name),
         name,
@@ -279,7 +255,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   has(name: string): Promise<boolean> {
-    return this.#async(() => {
+    return this.#guard.run(() => {
       const index = this.#index.current();
       return this.#names.lookup(name).some((hash) => index.has(hash));
     });
@@ -315,8 +291,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   deleteMany(names: Iterable<string>): Promise<number> {
-    return this.#async(() => {
-      this.#ensureWritable();
+    return this.#guard.write(() => {
       const lookups = validateNames(names).map((name) =>
         this.#names.lookup(name)
       );
@@ -342,7 +317,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   keys(pattern?: string): Promise<string[]> {
-    return this.#async(() => {
+    return this.#guard.run(() => {
       const matches = pattern === undefined
         ? null
         : compileGlob(validatePattern(pattern));
@@ -368,7 +343,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   exportEntries(pattern?: string): Promise<ExportDocument> {
-    return this.#async(() => {
+    return this.#guard.run(() => {
       const matches = pattern === undefined
         ? () => true
         : compileGlob(validatePattern(pattern));
@@ -399,8 +374,7 @@ export class SecretsEngine implements AsyncDisposable {
     doc: ExportDocument,
     options: { overwrite?: boolean } = {},
   ): Promise<number> {
-    return this.#async(() => {
-      this.#ensureWritable();
+    return this.#guard.write(() => {
       const written = importRows(
         this.#vault,
         checkDocument(doc),
@@ -426,18 +400,9 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   info(): Promise<VaultInfo> {
-    return this.#async(() => {
-      const machine = listSlots(this.#vault)
-        .find((slot) => slot.kind === "machine");
-      return {
-        path: this.#vault.dir,
-        size: this.#index.current().size,
-        factors: machine?.factors ?? [],
-        unlockedBy: slotInfo(this.#vault.unlocked.slot),
-        format: this.#vault.format,
-        openedSealed: this.#vault.openedSealed,
-      };
-    });
+    return this.#guard.run(() =>
+      vaultInfo(this.#vault, this.#index.current().size)
+    );
   }
 
   /**
@@ -453,7 +418,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   slots(): Promise<SlotInfo[]> {
-    return this.#async(() => listSlots(this.#vault));
+    return this.#guard.run(() => listSlots(this.#vault));
   }
 
   /**
@@ -475,7 +440,7 @@ export class SecretsEngine implements AsyncDisposable {
     passphrase: string,
     options: { label?: string } = {},
   ): Promise<SlotInfo> {
-    return this.#write(() =>
+    return this.#guard.write(() =>
       addPassphraseSlot(this.#vault, passphrase, options.label)
     );
   }
@@ -496,7 +461,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   addKey(options: { label?: string } = {}): Promise<AddedKey> {
-    return this.#write(() => addKeySlot(this.#vault, options.label));
+    return this.#guard.write(() => addKeySlot(this.#vault, options.label));
   }
 
   /**
@@ -516,7 +481,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   removeSlot(id: string): Promise<void> {
-    return this.#write(() => {
+    return this.#guard.write(() => {
       removeSlot(this.#vault, id);
     });
   }
@@ -537,7 +502,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   rebind(options: { factors?: BindingFactor[] } = {}): Promise<SlotInfo> {
-    return this.#write(() => rebindSlot(this.#vault, options.factors));
+    return this.#guard.write(() => rebindSlot(this.#vault, options.factors));
   }
 
   /**
@@ -560,7 +525,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   rotate(options: { keep?: Unlock[] } = {}): Promise<RotateResult> {
-    return this.#write(async () => {
+    return this.#guard.write(async () => {
       const result = await rotateKey(this.#vault, options.keep);
       this.#names.clear();
       this.#index.clear();
@@ -586,16 +551,16 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    if (this.#closed === null) {
+    if (this.#guard.closed === null) {
       try {
-        if (!this.#damaged && this.#vault.recovery === null) {
+        if (!this.#guard.damaged && this.#vault.recovery === null) {
           sealIfStable(this.#vault);
         }
       } catch {
         // The seal only lets the next open skip full verification; failing
         // to write it loses nothing, so it must not fail the close.
       }
-      this.#shutdown();
+      this.#guard.shutdown();
     }
     return Promise.resolve();
   }
@@ -617,9 +582,9 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   destroy(): Promise<void> {
-    return this.#async(() => {
+    return this.#guard.run(() => {
       destroyVault(this.#vault);
-      this.#shutdown();
+      this.#guard.shutdown();
     });
   }
 
@@ -628,76 +593,10 @@ export class SecretsEngine implements AsyncDisposable {
     return this.close();
   }
 
-  /**
-   * Runs `fn` on the open engine, turning every error into a
-   * {@linkcode SecretsEngineError} and noting what it says of the vault.
-   */
-  #call<T>(fn: () => T): T {
-    if (this.#closed !== null) throw new ClosedError(this.#closed);
-    try {
-      return fn();
-    } catch (thrown) {
-      throw this.#failed(thrown);
-    }
-  }
-
-  // Every failure leaves as a SecretsEngineError, and marks what it means.
-  #failed(thrown: unknown): SecretsEngineError {
-    // An operation that awaited a KDF while close() ran finds the store shut.
-    if (this.#closed !== null) {
-      return thrown instanceof ClosedError
-        ? thrown
-        : new ClosedError(this.#closed);
-    }
-    const error = thrown instanceof SecretsEngineError
-      ? thrown
-      : translateOsError(thrown);
-    if (error instanceof IntegrityError || error instanceof DecryptionError) {
-      this.#damaged = true;
-    }
-    if (error instanceof ClosedError && this.#closed === null) {
-      this.#shutdown(error.message);
-    }
-    return error;
-  }
-
-  #async<T>(fn: () => T): Promise<T> {
-    try {
-      return Promise.resolve(this.#call(fn));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  #ensureWritable(): void {
-    if (this.#vault.recovery !== null) {
-      throw new ValidationError(
-        "this engine was opened with recover: true and is read-only",
-      );
-    }
-  }
-
-  #shutdown(reason = "the secrets engine is closed"): void {
-    this.#closed = reason;
-    closeVault(this.#vault);
-    this.#names.clear();
-    this.#index.clear();
-  }
-
   #get(name: string): string | null {
     const { table, keys } = this.#vault;
     const value = readValue(table, keys, this.#names.lookup(name));
     if (value === null) checkStillOpen(table, keys);
     return value;
-  }
-
-  // A write that may await a KDF, its failures handled as #call's.
-  async #write<T>(fn: () => T | Promise<T>): Promise<T> {
-    this.#call(() => this.#ensureWritable());
-    try {
-      return await fn();
-    } catch (thrown) {
-      throw this.#failed(thrown);
-    }
   }
 }

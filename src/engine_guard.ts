@@ -1,0 +1,124 @@
+/**
+ * What every engine call goes through: refused once the engine is closed,
+ * every failure turned into a {@linkcode SecretsEngineError}, damage noted
+ * (so the engine never seals a file it found damaged), and a
+ * {@linkcode ClosedError} from the vault (destroyed or rotated elsewhere)
+ * closing the engine for good.
+ *
+ * @module
+ */
+
+import {
+  ClosedError,
+  DecryptionError,
+  IntegrityError,
+  SecretsEngineError,
+  ValidationError,
+} from "./errors.ts";
+import { translateOsError } from "./storage/failures.ts";
+
+/** One engine's call guard. */
+export interface CallGuard {
+  /** Why the engine is closed, or `null` while it is open. */
+  readonly closed: string | null;
+  /** Whether a check failed or a row did not decrypt. */
+  readonly damaged: boolean;
+  /** Runs `fn` on the open engine. */
+  call<T>(fn: () => T): T;
+  /** {@linkcode CallGuard.call}, as a promise. */
+  run<T>(fn: () => T): Promise<T>;
+  /** Runs a write, which may await a KDF, on an engine that may write. */
+  write<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** Closes the engine: `release` runs once. */
+  shutdown(reason?: string): void;
+}
+
+/** What the guard needs of its engine. */
+export interface GuardOptions {
+  /** Whether the engine was opened read-only (`recover`). */
+  readOnly: boolean;
+  /** Closes the vault and forgets what the engine held. */
+  release(): void;
+}
+
+const CLOSED = "the secrets engine is closed";
+
+/**
+ * Makes the call guard of one engine.
+ *
+ * @example
+ * ```ts
+ * import { callGuard } from "./engine_guard.ts";
+ * const guard = callGuard({ readOnly: false, release: () => {} });
+ * console.assert(guard.call(() => 1) === 1);
+ * guard.shutdown();
+ * console.assert(guard.closed !== null);
+ * ```
+ */
+export function callGuard(options: GuardOptions): CallGuard {
+  let closed: string | null = null;
+  let damaged = false;
+
+  function shutdown(reason = CLOSED): void {
+    closed = reason;
+    options.release();
+  }
+
+  function failed(thrown: unknown): SecretsEngineError {
+    // An operation that awaited a KDF while close() ran finds the store shut.
+    if (closed !== null) {
+      return thrown instanceof ClosedError ? thrown : new ClosedError(closed);
+    }
+    const error = thrown instanceof SecretsEngineError
+      ? thrown
+      : translateOsError(thrown);
+    if (error instanceof IntegrityError || error instanceof DecryptionError) {
+      damaged = true;
+    }
+    if (error instanceof ClosedError) shutdown(error.message);
+    return error;
+  }
+
+  function call<T>(fn: () => T): T {
+    if (closed !== null) throw new ClosedError(closed);
+    try {
+      return fn();
+    } catch (thrown) {
+      throw failed(thrown);
+    }
+  }
+
+  function ensureWritable(): void {
+    if (options.readOnly) {
+      throw new ValidationError(
+        "this engine was opened with recover: true and is read-only",
+      );
+    }
+  }
+
+  return {
+    get closed(): string | null {
+      return closed;
+    },
+    get damaged(): boolean {
+      return damaged;
+    },
+    call,
+    run<T>(fn: () => T): Promise<T> {
+      try {
+        return Promise.resolve(call(fn));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    async write<T>(fn: () => T | Promise<T>): Promise<T> {
+      call(ensureWritable);
+      try {
+        return await fn();
+      } catch (thrown) {
+        throw failed(thrown);
+      }
+    },
+    shutdown,
+  };
+}
