@@ -111,7 +111,7 @@ export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
       throw new ValidationError(
         `the vault has no key slot ${
           JSON.stringify(id)
-        }: list them with slots()`,
+        }: slots() (on the command line, secrets slots) lists them`,
       );
     }
     if (session.slots.length === 1) {
