@@ -189,11 +189,12 @@ function prepareVaultFiles(
   owner: Owner,
   create: boolean,
 ): VaultFiles {
-  const present = new Set(
-    Object.values(VAULT_FILES).filter((name) =>
-      inspectVaultFile(join(dir, name), owner) !== null
-    ),
-  );
+  const found = new Map<string, Deno.FileInfo>();
+  for (const name of Object.values(VAULT_FILES)) {
+    const info = inspectVaultFile(join(dir, name), owner);
+    if (info !== null) found.set(name, info);
+  }
+  const present = new Set(found.keys());
   const path = join(dir, VAULT_FILES.database);
   if (!present.has(VAULT_FILES.database)) {
     if (present.has(VAULT_FILES.keyfile)) {
@@ -211,7 +212,8 @@ function prepareVaultFiles(
   }
   const database = inspectVaultFile(path, owner);
   if (database === null) throw new Deno.errors.NotFound(path);
-  checkWritable(dir, present);
+  found.set(VAULT_FILES.database, database);
+  checkWritable(dir, found);
   return { database, present };
 }
 
@@ -220,11 +222,13 @@ function prepareVaultFiles(
  * SQLite would open read-only and create `store.db-shm` with the same
  * read-only mode, which then outlives the fix.
  */
-function checkWritable(dir: string, present: Set<string>): void {
+function checkWritable(dir: string, found: Map<string, Deno.FileInfo>): void {
+  // The modes seen when the files were checked: a second look could find a
+  // WAL that another process's close removed meanwhile.
   const files = [VAULT_FILES.database, VAULT_FILES.wal, VAULT_FILES.shm];
-  for (const file of files.filter((name) => present.has(name))) {
+  for (const file of files) {
     const path = join(dir, file);
-    const mode = Deno.lstatSync(path).mode;
+    const mode = found.get(file)?.mode ?? null;
     if (mode !== null && (mode & OWNER_READ_WRITE) !== OWNER_READ_WRITE) {
       throw new InitializationError(
         `${file} is not readable and writable by its owner (mode ${
