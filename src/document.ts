@@ -13,30 +13,42 @@
  */
 
 import { ValidationError } from "./errors.ts";
-import { openField } from "./storage/rows.ts";
+import { decodeBase64, encodeBase64 } from "./base64.ts";
+import { isLive } from "./name_index.ts";
+import { openVersion } from "./storage/rows.ts";
+import type { ValueKind } from "./storage/schema.ts";
 import { putEntries, type Writable } from "./storage/writes.ts";
-import { validateName, validateValue } from "./validate.ts";
+import {
+  validateName,
+  validateSecretValue,
+  validateValue,
+} from "./validate.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** What identifies the document among other JSON. */
 export const DOCUMENT_TYPE: ExportDocument["type"] = "@scope/secrets export";
 
-/** The document version this library writes and the newest it reads. */
-export const DOCUMENT_VERSION = 1;
+/**
+ * The document version this library writes and the newest it reads.
+ * Version 2 added bytes values and expiry; version 1 documents still read.
+ */
+export const DOCUMENT_VERSION = 2;
 
 /** One secret in an {@linkcode ExportDocument}. */
 export interface ExportedEntry {
   /** The secret's name. */
   name: string;
-  /** What the value is; text is the only kind so far. */
-  kind: "text";
-  /** The value. */
+  /** What the value is: text, or bytes written as base64. */
+  kind: ValueKind;
+  /** The value: the text, or the bytes as padded standard base64. */
   value: string;
   /** When the secret was first stored, as an ISO 8601 time. */
   created: string;
   /** When its value was last written, as an ISO 8601 time. */
   updated: string;
+  /** When it expires, as an ISO 8601 time; absent or `null` if never. */
+  expires?: string | null;
 }
 
 /** Secrets exported from a vault, as they travel inside a backup. */
@@ -64,7 +76,7 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
   if (typeof input !== "object" || input === null) {
     throw invalid(where, "not an object");
   }
-  const { name, kind, value, created, updated } = input as Record<
+  const { name, kind, value, created, updated, expires } = input as Record<
     string,
     unknown
   >;
@@ -75,7 +87,7 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
     throw invalid(where, (error as Error).message);
   }
   const named = `${where} (${JSON.stringify(checkedName)})`;
-  if (kind !== "text") {
+  if (kind !== "text" && kind !== "bytes") {
     throw invalid(
       named,
       `kind ${JSON.stringify(kind)} is not one this version reads`,
@@ -83,13 +95,26 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
   }
   try {
     validateValue(value);
+    if (kind === "bytes") {
+      validateSecretValue(decodeBase64(value as string, "the bytes value"));
+    }
   } catch (error) {
     throw invalid(named, (error as Error).message);
   }
   if (!isTime(created) || !isTime(updated)) {
     throw invalid(named, "created and updated must be ISO 8601 times");
   }
-  return { name: checkedName, kind, value: value as string, created, updated };
+  if (expires !== undefined && expires !== null && !isTime(expires)) {
+    throw invalid(named, "expires must be an ISO 8601 time or null");
+  }
+  return {
+    name: checkedName,
+    kind,
+    value: value as string,
+    created,
+    updated,
+    expires: expires ?? null,
+  };
 }
 
 /**
@@ -181,18 +206,27 @@ function isoTime(ms: number): string {
  */
 export function exportRows(
   vault: Writable,
-  named: readonly [hash: string, name: string][],
+  named: readonly { hash: string; name: string }[],
 ): ExportDocument {
   const { store, table, keys } = vault;
+  const now = Date.now();
   const entries = store.snapshot(() =>
-    named.flatMap(([hash, name]): ExportedEntry[] => {
+    named.flatMap(({ hash, name }): ExportedEntry[] => {
       const row = table.row(hash);
-      if (row === undefined) return [];
-      const plain = openField(keys, "value", hash, row.value);
-      const value = decoder.decode(plain);
+      if (row === undefined || !isLive(row.expires, now)) return [];
+      const plain = openVersion(keys, row);
+      const value = row.kind === "bytes"
+        ? encodeBase64(plain)
+        : decoder.decode(plain);
       plain.fill(0);
-      const [created, updated] = [isoTime(row.created), isoTime(row.updated)];
-      return [{ name, kind: "text", value, created, updated }];
+      return [{
+        name,
+        kind: row.kind,
+        value,
+        created: isoTime(row.created),
+        updated: isoTime(row.updated),
+        expires: row.expires === null ? null : isoTime(row.expires),
+      }];
     })
   );
   return {
@@ -214,12 +248,18 @@ export function importRows(
   doc: ExportDocument,
   hashOf: (name: string) => string,
   overwrite: boolean,
-): [hash: string, name: string][] {
-  const entries = doc.entries.map(({ name, value, created, updated }) => ({
-    hash: hashOf(name),
-    name,
-    value,
-    times: { created: Date.parse(created), updated: Date.parse(updated) },
+): number {
+  const entries = doc.entries.map((entry) => ({
+    hash: hashOf(entry.name),
+    name: entry.name,
+    value: entry.kind === "bytes"
+      ? decodeBase64(entry.value, "the bytes value")
+      : entry.value,
+    expires: entry.expires ? Date.parse(entry.expires) : null,
+    times: {
+      created: Date.parse(entry.created),
+      updated: Date.parse(entry.updated),
+    },
   }));
   putEntries(
     vault,
@@ -231,5 +271,5 @@ export function importRows(
       );
     },
   );
-  return entries.map(({ hash, name }) => [hash, name]);
+  return entries.length;
 }

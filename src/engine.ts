@@ -30,18 +30,46 @@ import {
 } from "./key_slots.ts";
 import { rotateKey, type RotateResult } from "./rotation.ts";
 import { type NameHasher, nameHasher } from "./name_hash.ts";
-import { type NameIndex, nameIndex } from "./name_index.ts";
+import {
+  isLive,
+  type NamedEntry,
+  type NameIndex,
+  nameIndex,
+} from "./name_index.ts";
 import { closeVault, destroyVault, sealIfStable } from "./lifecycle.ts";
 import { type OpenedVault, type OpenOptions, openVault } from "./open.ts";
 import type { RecoveryReport } from "./recovery.ts";
 import { checkStillOpen } from "./storage/integrity.ts";
-import { entryLabel, readValue } from "./storage/rows.ts";
-import { putEntries, removeEntries } from "./storage/writes.ts";
+import { entryLabel } from "./storage/rows.ts";
+import {
+  putEntries,
+  removeEntries,
+  writeHistoryLimit,
+} from "./storage/writes.ts";
+import { resolveExpiry, type SetOptions } from "./expiry.ts";
+import {
+  checkVersion,
+  listVersions,
+  purgeExpired,
+  readBytes,
+  readEntry,
+  readText,
+  readVersion,
+  revertEntry,
+  type SecretEntry,
+  type SecretVersion,
+  type VersionInfo,
+} from "./versions.ts";
 import {
   type SecretEntries,
+  type SecretValue,
   validateEntries,
+  validateHistoryLimit,
+  validateName,
   validateNames,
   validatePattern,
+  validateSecretValue,
+  validateStoredName,
 } from "./validate.ts";
 import { type VaultInfo, vaultInfo } from "./vault_info.ts";
 
@@ -54,7 +82,14 @@ export type { RotateResult } from "./rotation.ts";
 export type { Location, LocationOptions } from "./storage/location.ts";
 export type { OpenOptions } from "./open.ts";
 export type { RecoveryReport } from "./recovery.ts";
-export type { SecretEntries } from "./validate.ts";
+export type { SecretEntries, SecretValue } from "./validate.ts";
+export type { SetOptions } from "./expiry.ts";
+export type {
+  SecretEntry,
+  SecretVersion,
+  ValueKind,
+  VersionInfo,
+} from "./versions.ts";
 export type { VaultInfo } from "./vault_info.ts";
 
 /**
@@ -132,9 +167,9 @@ export class SecretsEngine implements AsyncDisposable {
     return this.#vault.dir;
   }
 
-  /** How many secrets the vault holds now. */
+  /** How many secrets the vault holds now, not counting expired ones. */
   get size(): number {
-    return this.#guard.call(() => this.#index.current().size);
+    return this.#guard.call(() => this.#liveCount());
   }
 
   /**
@@ -156,8 +191,11 @@ export class SecretsEngine implements AsyncDisposable {
   }
 
   /**
-   * The value stored under `name`, or `null` when there is none.
+   * The text stored under `name`, or `null` when there is none (or it has
+   * expired).
    *
+   * @throws {ValidationError} the entry holds bytes: read it with
+   *   {@linkcode SecretsEngine.getBytes}.
    * @throws {DecryptionError} the stored ciphertext was altered or moved.
    *
    * @example
@@ -169,7 +207,46 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   get(name: string): Promise<string | null> {
-    return this.#guard.run(() => this.#get(name));
+    return this.#guard.run(() => this.#read(name, readText));
+  }
+
+  /**
+   * The value stored under `name` as bytes (a text value as UTF-8), or
+   * `null` when there is none (or it has expired). The array is the
+   * caller's: zero it when done.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("tls.key", new Uint8Array([0x30, 0x82]));
+   * console.assert((await engine.getBytes("tls.key"))?.[0] === 0x30);
+   * ```
+   */
+  getBytes(name: string): Promise<Uint8Array | null> {
+    return this.#guard.run(() => this.#read(name, readBytes));
+  }
+
+  /**
+   * The secret under `name` with what it carries: its value (a string for
+   * text, a `Uint8Array` for bytes), kind, times, expiry and version; or
+   * `null` when there is none (or it has expired).
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("api.token", "t-1", { ttlMs: 60_000 });
+   * const entry = await engine.getEntry("api.token");
+   * console.assert(entry?.kind === "text" && entry.expiresAt !== null);
+   * ```
+   */
+  getEntry(name: string): Promise<SecretEntry | null> {
+    return this.#guard.run(() =>
+      this.#read(name, (vault, hashes) => readEntry(vault, hashes, name))
+    );
   }
 
   /**
@@ -187,7 +264,7 @@ export class SecretsEngine implements AsyncDisposable {
    */
   getOrThrow(name: string): Promise<string> {
     return this.#guard.run(() => {
-      const value = this.#get(name);
+      const value = this.#read(name, readText);
       if (value === null) {
         const [hash] = this.#names.lookup(name);
         throw new KeyNotFoundError(`no secret under ${entryLabel(hash)}`);
@@ -197,11 +274,13 @@ export class SecretsEngine implements AsyncDisposable {
   }
 
   /**
-   * Stores `value` under `name`, replacing any value there. The write is
-   * durable when the promise resolves.
+   * Stores `value` under `name`: a string as text, a `Uint8Array` as
+   * bytes. A value already there becomes an earlier version (see
+   * {@linkcode SecretsEngine.history}); `options` may give an expiry. The
+   * write is durable when the promise resolves.
    *
-   * @throws {ValidationError} the name or value is not acceptable; nothing
-   *   was written.
+   * @throws {ValidationError} the name, value or options are not
+   *   acceptable; nothing was written.
    * @throws {BusyError} another writer held the lock past the timeout.
    * @throws {StorageError} the disk is full; nothing was written.
    *
@@ -211,16 +290,21 @@ export class SecretsEngine implements AsyncDisposable {
    * const path = await Deno.makeTempDir();
    * await using engine = await SecretsEngine.open({ path });
    * await engine.set("github.token", "ghp_example");
+   * await engine.set("github.token", "ghp_rotated", { ttlMs: 30 * 86_400_000 });
+   * console.assert((await engine.history("github.token")).length === 2);
    * ```
    */
-  set(name: string, value: string): Promise<void> {
-    return this.setMany([[name, value]]);
+  set(name: string, value: SecretValue, options?: SetOptions): Promise<void> {
+    return this.#guard.write(() => {
+      this.#put([[validateName(name), validateSecretValue(value)]], options);
+    });
   }
 
   /**
    * Stores several secrets in one transaction: all of them or, on any
-   * error, none. Every entry is validated before anything is written; a
-   * name given twice takes its last value.
+   * error, none, each as {@linkcode SecretsEngine.set} would, with the
+   * expiry `options` gives. Every entry is validated before anything is
+   * written; a name given twice takes its last value.
    *
    * @example
    * ```ts
@@ -231,20 +315,15 @@ export class SecretsEngine implements AsyncDisposable {
    * console.assert(engine.size === 2);
    * ```
    */
-  setMany(entries: SecretEntries): Promise<void> {
+  setMany(entries: SecretEntries, options?: SetOptions): Promise<void> {
     return this.#guard.write(() => {
-      const writes = validateEntries(entries).map(([name, value]) => ({
-        hash: this.#names.hash(name),
-        name,
-        value,
-      }));
-      putEntries(this.#vault, writes);
-      for (const { hash, name } of writes) this.#index.add(hash, name);
+      this.#put(validateEntries(entries), options);
     });
   }
 
   /**
-   * Whether a secret is stored under `name`, without decrypting anything.
+   * Whether a secret that has not expired is stored under `name`, without
+   * decrypting anything.
    *
    * @example
    * ```ts
@@ -257,12 +336,17 @@ export class SecretsEngine implements AsyncDisposable {
   has(name: string): Promise<boolean> {
     return this.#guard.run(() => {
       const index = this.#index.current();
-      return this.#names.lookup(name).some((hash) => index.has(hash));
+      const now = Date.now();
+      return this.#names.lookup(name).some((hash) => {
+        const indexed = index.get(hash);
+        return indexed !== undefined && isLive(indexed.expires, now);
+      });
     });
   }
 
   /**
-   * Removes the secret under `name`; `false` when there was none.
+   * Removes the secret under `name` with every earlier version of it
+   * (expired or not); `false` when there was none.
    *
    * @example
    * ```ts
@@ -304,7 +388,8 @@ export class SecretsEngine implements AsyncDisposable {
   /**
    * The names of the stored secrets, sorted, optionally filtered by a
    * glob: `*` within one dot-separated segment, `**` across segments, `?`
-   * one character. Matching takes time linear in name × pattern.
+   * one character. Matching takes time linear in name × pattern. Expired
+   * secrets are left out; with `{ expired: true }`, only they are listed.
    *
    * @example
    * ```ts
@@ -316,13 +401,147 @@ export class SecretsEngine implements AsyncDisposable {
    * console.assert((await engine.keys("openai.**")).length === 2);
    * ```
    */
-  keys(pattern?: string): Promise<string[]> {
-    return this.#guard.run(() => {
-      const matches = pattern === undefined
-        ? null
-        : compileGlob(validatePattern(pattern));
-      const names = this.#index.named().map(([, name]) => name);
-      return (matches ? names.filter(matches) : names).sort();
+  keys(
+    pattern?: string,
+    options: { expired?: boolean } = {},
+  ): Promise<string[]> {
+    return this.#guard.run(() =>
+      this.#matching(pattern, options.expired === true).map(({ name }) => name)
+        .sort()
+    );
+  }
+
+  /**
+   * Removes every expired secret with its earlier versions, in one
+   * transaction; resolves to how many were removed.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("session", "s-1", { ttlMs: 1 });
+   * await new Promise((resolve) => setTimeout(resolve, 5));
+   * console.assert(await engine.purgeExpired() === 1);
+   * ```
+   */
+  purgeExpired(): Promise<number> {
+    return this.#guard.write(() => {
+      const expired = this.#matching(undefined, true).map(({ hash }) => hash);
+      const removed = purgeExpired(this.#vault, expired);
+      for (const hash of removed) this.#index.remove(hash);
+      return removed.length;
+    });
+  }
+
+  /**
+   * The stored versions of the secret under `name`, newest (the current
+   * one) first, expired or not; empty when there is none. Nothing is
+   * decrypted. How many earlier versions are kept is the vault's
+   * {@linkcode SecretsEngine.setHistoryLimit}.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("db.password", "one");
+   * await engine.set("db.password", "two");
+   * const versions = await engine.history("db.password");
+   * console.assert(versions.map((v) => v.version).join() === "2,1");
+   * ```
+   */
+  history(name: string): Promise<VersionInfo[]> {
+    return this.#guard.run(() =>
+      listVersions(this.#vault, this.#names.lookup(validateStoredName(name)))
+    );
+  }
+
+  /**
+   * Version `version` of the secret under `name` with its value, or `null`
+   * when that version is not kept.
+   *
+   * @throws {ValidationError} `version` is not a whole number from 1.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("db.password", "one");
+   * await engine.set("db.password", "two");
+   * console.assert((await engine.getVersion("db.password", 1))?.value === "one");
+   * ```
+   */
+  getVersion(name: string, version: number): Promise<SecretVersion | null> {
+    return this.#guard.run(() =>
+      readVersion(
+        this.#vault,
+        this.#names.lookup(validateStoredName(name)),
+        checkVersion(version),
+      )
+    );
+  }
+
+  /**
+   * Makes version `version` of the secret under `name` current again, as a
+   * new version (the one it replaces is kept as history); resolves to the
+   * new version's number. It keeps that version's expiry unless `options`
+   * gives one.
+   *
+   * @throws {KeyNotFoundError} there is no such secret, or that version is
+   *   not kept (never written, or pruned by the history limit).
+   * @throws {ValidationError} `version` is not a whole number from 1, or
+   *   that version has expired and `options` gives no new expiry.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path });
+   * await engine.set("db.password", "good");
+   * await engine.set("db.password", "typo");
+   * console.assert(await engine.revert("db.password", 1) === 3);
+   * console.assert(await engine.get("db.password") === "good");
+   * ```
+   */
+  revert(
+    name: string,
+    version: number,
+    options?: SetOptions,
+  ): Promise<number> {
+    return this.#guard.write(() => {
+      const hashes = this.#names.lookup(validateStoredName(name));
+      const next = revertEntry(
+        this.#vault,
+        hashes,
+        checkVersion(version),
+        options,
+      );
+      this.#index.clear();
+      return next;
+    });
+  }
+
+  /**
+   * Sets how many earlier versions of each secret the vault keeps (0 keeps
+   * none), dropping at once every version beyond it.
+   *
+   * @throws {ValidationError} `limit` is not a whole number from 0 to
+   *   {@linkcode MAX_HISTORY_LIMIT}.
+   *
+   * @example
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * const path = await Deno.makeTempDir();
+   * await using engine = await SecretsEngine.open({ path, historyLimit: 3 });
+   * await engine.setHistoryLimit(0);
+   * console.assert((await engine.info()).historyLimit === 0);
+   * ```
+   */
+  setHistoryLimit(limit: number): Promise<void> {
+    return this.#guard.write(() => {
+      writeHistoryLimit(this.#vault, validateHistoryLimit(limit));
     });
   }
 
@@ -344,11 +563,7 @@ export class SecretsEngine implements AsyncDisposable {
    */
   exportEntries(pattern?: string): Promise<ExportDocument> {
     return this.#guard.run(() => {
-      const matches = pattern === undefined
-        ? () => true
-        : compileGlob(validatePattern(pattern));
-      const named = this.#index.named().filter(([, name]) => matches(name));
-      return exportRows(this.#vault, named);
+      return exportRows(this.#vault, this.#matching(pattern, false));
     });
   }
 
@@ -381,8 +596,8 @@ export class SecretsEngine implements AsyncDisposable {
         (name) => this.#names.hash(name),
         options.overwrite === true,
       );
-      for (const [hash, name] of written) this.#index.add(hash, name);
-      return written.length;
+      this.#index.clear();
+      return written;
     });
   }
 
@@ -400,9 +615,7 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   info(): Promise<VaultInfo> {
-    return this.#guard.run(() =>
-      vaultInfo(this.#vault, this.#index.current().size)
-    );
+    return this.#guard.run(() => vaultInfo(this.#vault, this.#liveCount()));
   }
 
   /**
@@ -593,10 +806,49 @@ export class SecretsEngine implements AsyncDisposable {
     return this.close();
   }
 
-  #get(name: string): string | null {
+  /**
+   * Reads `name` through `read`; a miss checks that the vault was not
+   * destroyed or rotated meanwhile, which would make it a silent one.
+   */
+  #read<T>(
+    name: string,
+    read: (vault: OpenedVault, hashes: string[]) => T | null,
+  ): T | null {
     const { table, keys } = this.#vault;
-    const value = readValue(table, keys, this.#names.lookup(name));
+    const value = read(this.#vault, this.#names.lookup(name));
     if (value === null) checkStillOpen(table, keys);
     return value;
+  }
+
+  #put(pairs: [string, SecretValue][], options: SetOptions | undefined): void {
+    const expires = resolveExpiry(options, Date.now());
+    const writes = pairs.map(([name, value]) => ({
+      hash: this.#names.hash(name),
+      name,
+      value,
+      expires,
+    }));
+    putEntries(this.#vault, writes);
+    for (const { hash, name } of writes) this.#index.add(hash, name, expires);
+  }
+
+  /** The indexed entries `pattern` matches, expired or live ones. */
+  #matching(pattern: string | undefined, expired: boolean): NamedEntry[] {
+    const matches = pattern === undefined
+      ? () => true
+      : compileGlob(validatePattern(pattern));
+    const now = Date.now();
+    return this.#index.named().filter(({ name, expires }) =>
+      isLive(expires, now) !== expired && matches(name)
+    );
+  }
+
+  #liveCount(): number {
+    const now = Date.now();
+    let count = 0;
+    for (const { expires } of this.#index.current().values()) {
+      if (isLive(expires, now)) count++;
+    }
+    return count;
   }
 }

@@ -38,3 +38,9 @@ export const MAX_VALUE_BYTES = 1024 * 1024;
  * ```
  */
 export const MAX_PATTERN_LENGTH = 256;
+
+/** How many earlier versions an entry keeps unless the vault says otherwise. */
+export const DEFAULT_HISTORY_LIMIT = 10;
+
+/** The most earlier versions a vault may keep of each entry. */
+export const MAX_HISTORY_LIMIT = 1000;

@@ -16,17 +16,49 @@ import { IntegrityError, SecretsEngineError } from "./errors.ts";
 import type { SubKeys } from "./crypto.ts";
 import type { EntryTable } from "./storage/entries.ts";
 import { readAccumulator } from "./storage/integrity.ts";
-import { openField } from "./storage/rows.ts";
+import { NAME_CELL, openCell } from "./storage/rows.ts";
 import type { Store } from "./storage/store.ts";
+
+/** What the index knows of one entry. */
+export interface Indexed {
+  /** The clear name, once decrypted. */
+  name: string | undefined;
+  /** When the entry expires, in milliseconds since the epoch. */
+  expires: number | null;
+}
+
+/** An entry the index has named. */
+export interface NamedEntry {
+  /** The name hash. */
+  hash: string;
+  /** The clear name. */
+  name: string;
+  /** When the entry expires, in milliseconds since the epoch. */
+  expires: number | null;
+}
+
+/**
+ * Whether an entry expiring at `expires` is still valid at `now`: an
+ * expired entry reads as absent.
+ *
+ * @example
+ * ```ts
+ * import { isLive } from "./name_index.ts";
+ * console.assert(isLive(null, Date.now()) && !isLive(1, Date.now()));
+ * ```
+ */
+export function isLive(expires: number | null, now: number): boolean {
+  return expires === null || expires > now;
+}
 
 /** An engine's index of its vault's entries. */
 export interface NameIndex {
-  /** Every name hash, with its clear name if decrypted; current as of now. */
-  current(): Map<string, string | undefined>;
-  /** Every name hash with its clear name, decrypting those not seen before. */
-  named(): [hash: string, name: string][];
+  /** Every name hash, with what is known of it; current as of now. */
+  current(): Map<string, Indexed>;
+  /** Every entry with its clear name, decrypting those not seen before. */
+  named(): NamedEntry[];
   /** Records an entry this engine wrote. */
-  add(hash: string, name: string): void;
+  add(hash: string, name: string, expires: number | null): void;
   /** Records an entry this engine removed. */
   remove(hash: string): void;
   /** Forgets every name. */
@@ -52,14 +84,16 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
  */
 export function nameIndex(source: IndexSource): NameIndex {
   const { store, table, keys, lenient } = source;
-  let index: Map<string, string | undefined> | null = null;
+  let index: Map<string, Indexed> | null = null;
   let seenVersion = 0;
 
-  function load(): Map<string, string | undefined> {
+  function load(): Map<string, Indexed> {
     const previous = index;
-    const loaded = new Map<string, string | undefined>();
+    const loaded = new Map<string, Indexed>();
     const read = () =>
-      table.eachHash((hash) => loaded.set(hash, previous?.get(hash)));
+      table.eachHead((hash, expires) =>
+        loaded.set(hash, { name: previous?.get(hash)?.name, expires })
+      );
     if (lenient) {
       salvage(read);
       return loaded;
@@ -76,7 +110,7 @@ export function nameIndex(source: IndexSource): NameIndex {
     });
   }
 
-  function current(): Map<string, string | undefined> {
+  function current(): Map<string, Indexed> {
     const version = store.dataVersion();
     if (index === null || version !== seenVersion) {
       index = load();
@@ -97,7 +131,7 @@ export function nameIndex(source: IndexSource): NameIndex {
 
   function decryptName(hash: string, sealed: unknown): string | undefined {
     try {
-      const plain = openField(keys, "name", hash, sealed);
+      const plain = openCell(keys, NAME_CELL, hash, sealed);
       const name = decoder.decode(plain);
       plain.fill(0);
       return name;
@@ -107,26 +141,27 @@ export function nameIndex(source: IndexSource): NameIndex {
     }
   }
 
-  function named(): [string, string][] {
+  function named(): NamedEntry[] {
     const map = current();
-    if ([...map.values()].includes(undefined)) {
+    if ([...map.values()].some(({ name }) => name === undefined)) {
       salvage(() =>
         table.eachName((hash, name) => {
-          if (map.has(hash) && map.get(hash) === undefined) {
-            map.set(hash, decryptName(hash, name));
+          const known = map.get(hash);
+          if (known !== undefined && known.name === undefined) {
+            known.name = decryptName(hash, name);
           }
         })
       );
     }
-    return [...map].filter((pair): pair is [string, string] =>
-      pair[1] !== undefined
+    return [...map].flatMap(([hash, { name, expires }]) =>
+      name === undefined ? [] : [{ hash, name, expires }]
     );
   }
 
   return {
     current,
     named,
-    add: (hash, name) => index?.set(hash, name),
+    add: (hash, name, expires) => index?.set(hash, { name, expires }),
     remove: (hash) => index?.delete(hash),
     clear: () => {
       index = null;

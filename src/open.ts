@@ -17,6 +17,8 @@ import {
   VaultNotFoundError,
 } from "./errors.ts";
 import { type BindingFactor, parseFactors } from "./keys/factors.ts";
+import { DEFAULT_HISTORY_LIMIT } from "./limits.ts";
+import { validateHistoryLimit } from "./validate.ts";
 import {
   checkUnlock,
   createVault,
@@ -35,6 +37,7 @@ import { type RecoveryReport, surveyVault } from "./recovery.ts";
 import {
   checkSchema,
   DESTROYED_KEY,
+  FORMAT_VERSION,
   isEmpty,
   readFormat,
   SELECT_META,
@@ -90,6 +93,14 @@ export interface OpenOptions extends LocationOptions {
    * {@linkcode VaultNotFoundError}). The data key must still unwrap.
    */
   recover?: boolean;
+  /**
+   * How many earlier versions of each secret a new vault keeps (0 keeps
+   * none): a whole number up to {@linkcode MAX_HISTORY_LIMIT}. Default
+   * {@linkcode DEFAULT_HISTORY_LIMIT} (10). Used when the vault is created
+   * or upgraded from an earlier format; an existing vault keeps its own
+   * limit, which {@linkcode SecretsEngine.setHistoryLimit} changes.
+   */
+  historyLimit?: number;
 }
 
 /** A vault opened and settled: what the engine works on. */
@@ -122,6 +133,7 @@ interface CheckedOptions {
   busyTimeoutMs: number;
   create: boolean;
   recover: boolean;
+  historyLimit: number;
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -170,6 +182,9 @@ function checkOptions(options: OpenOptions): CheckedOptions {
     busyTimeoutMs,
     create: !recover && !unlock && (options.create ?? true),
     recover,
+    historyLimit: validateHistoryLimit(
+      options.historyLimit ?? DEFAULT_HISTORY_LIMIT,
+    ),
   };
 }
 
@@ -253,6 +268,19 @@ function checkEmptyDatabase(present: Set<string>): void {
   }
 }
 
+/**
+ * Refuses to recover a vault of an earlier format: recovery reads without
+ * writing, and an earlier format's entries need the upgrade to be read.
+ */
+function checkRecoverable(store: Store): void {
+  const format = readFormat(store);
+  if (format < FORMAT_VERSION) {
+    throw new InitializationError(
+      `the vault has format ${format}; recover reads format ${FORMAT_VERSION}: open it once without recover to upgrade it, or recover it with @scope/secrets 0.1`,
+    );
+  }
+}
+
 function isDestroyed(store: Store): boolean {
   return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
 }
@@ -283,9 +311,9 @@ async function openOnce(
     }
     // A recovery open reports a changed schema rather than refusing it.
     if (!empty && !checked.recover) checkSchema(store, readFormat(store));
-    const unlocked =
-      (empty ? await createVault(store, dir, checked.factors) : null) ??
-        await unlockVault(store, dir, owner, checked.unlock, checked.recover);
+    if (!empty && checked.recover) checkRecoverable(store);
+    const unlocked = (empty ? await createVault(store, dir, checked) : null) ??
+      await unlockVault(store, dir, owner, checked);
     const base = {
       dir,
       store,

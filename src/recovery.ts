@@ -10,7 +10,12 @@ import type { SubKeys } from "./crypto.ts";
 import { SecretsEngineError } from "./errors.ts";
 import { scanEntries } from "./storage/entries.ts";
 import { VERIFICATIONS } from "./storage/integrity.ts";
-import { entryLabel, openField } from "./storage/rows.ts";
+import {
+  entryLabel,
+  NAME_CELL,
+  openCell,
+  openVersion,
+} from "./storage/rows.ts";
 import type { Store } from "./storage/store.ts";
 
 /** What a recovery open found; see {@linkcode SecretsEngine.recovery}. */
@@ -51,8 +56,8 @@ export function surveyVault(
   attempt(problems, () =>
     scanEntries(store, (row) => {
       try {
-        openField(keys, "name", row.name_hash, row.name).fill(0);
-        openField(keys, "value", row.name_hash, row.value).fill(0);
+        openCell(keys, NAME_CELL, row.name_hash, row.name).fill(0);
+        openVersion(keys, row).fill(0);
         readable++;
       } catch (error) {
         if (!(error instanceof SecretsEngineError)) throw error;

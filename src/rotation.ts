@@ -42,12 +42,21 @@ import {
 } from "./keys/slots.ts";
 import {
   encodeIntegrity,
+  historyLimitMac,
+  historyMac,
   readAccumulator,
   rowMac,
   slotMac,
   xorInto,
 } from "./storage/integrity.ts";
-import { openField, sealRow } from "./storage/rows.ts";
+import {
+  NAME_CELL,
+  openCell,
+  openVersion,
+  sealCell,
+  valueCell,
+} from "./storage/rows.ts";
+import type { VersionColumns } from "./storage/schema.ts";
 import { writeKeyCheck } from "./storage/schema.ts";
 import { deleteSlot, insertSlot } from "./storage/slot_table.ts";
 import type { OpenedVault } from "./open.ts";
@@ -111,8 +120,9 @@ async function keptKeks(
 }
 
 /**
- * Re-encrypts every entry under `next`, in the caller's transaction,
- * XORing each old row's MAC into `old` and each new one's into `x`.
+ * Re-encrypts every entry and earlier version under `next`, in the
+ * caller's transaction, XORing each old row's MAC into `old` and each new
+ * one's into `x`.
  */
 function reencryptEntries(
   vault: OpenedVault,
@@ -122,25 +132,51 @@ function reencryptEntries(
 ): number {
   const { table, keys } = vault;
   const hashes: string[] = [];
-  table.eachHash((hash) => hashes.push(hash));
+  table.eachHead((hash) => hashes.push(hash));
   for (const hash of hashes) {
     const row = table.row(hash);
     if (row === undefined) {
       throw new IntegrityError("an entry vanished during rotation");
     }
     xorInto(old, rowMac(keys.row, row));
-    const name = openField(keys, "name", hash, row.name);
-    const value = openField(keys, "value", hash, row.value);
+    const name = openCell(keys, NAME_CELL, hash, row.name);
     const newHash = hmacText(next.index, decoder.decode(name));
-    const times = { created: row.created, updated: row.updated };
-    const sealed = sealRow(next, newHash, name, value, undefined, 0, times);
+    const sealed = {
+      ...reseal(vault, next, row, newHash),
+      name: sealCell(next, NAME_CELL, newHash, name),
+    };
     name.fill(0);
-    value.fill(0);
     table.remove(hash);
     table.put(sealed);
     xorInto(x, rowMac(next.row, sealed));
+    for (const version of table.history.versions(hash)) {
+      xorInto(old, historyMac(keys.row, version));
+      const moved = reseal(vault, next, version, newHash);
+      table.history.remove(hash, version.version);
+      table.history.put(moved);
+      xorInto(x, historyMac(next.row, moved));
+    }
   }
   return hashes.length;
+}
+
+/** `row` with its value re-encrypted under `next` for the entry `hash`. */
+function reseal<T extends VersionColumns>(
+  vault: OpenedVault,
+  next: SubKeys,
+  row: T,
+  hash: string,
+): T {
+  const plain = openVersion(vault.keys, row);
+  try {
+    return {
+      ...row,
+      name_hash: hash,
+      value: sealCell(next, valueCell(row), hash, plain),
+    };
+  } finally {
+    plain.fill(0);
+  }
 }
 
 function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
@@ -170,6 +206,9 @@ async function rotateOnce(
       const x = new Uint8Array(KEY_BYTES);
       const count = reencryptEntries(vault, next, old, x);
       for (const slot of slots) xorInto(old, slotMac(vault.keys.row, slot.row));
+      const limit = table.historyLimit();
+      xorInto(old, historyLimitMac(vault.keys, limit));
+      xorInto(x, historyLimitMac(next, limit));
       // Rotation recomputes the accumulator from the rows: it must not
       // launder a row or slot changed outside the engine (a replayed
       // ciphertext, an edited timestamp) into a vault that verifies.

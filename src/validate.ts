@@ -8,6 +8,7 @@
 
 import { ValidationError } from "./errors.ts";
 import {
+  MAX_HISTORY_LIMIT,
   MAX_NAME_BYTES,
   MAX_PATTERN_LENGTH,
   MAX_VALUE_BYTES,
@@ -132,10 +133,42 @@ export function validatePattern(pattern: unknown): string {
   return text.normalize("NFC");
 }
 
+/**
+ * Returns `value` when it is a valid secret value: a string (see
+ * {@linkcode validateValue}) or a `Uint8Array` of at most
+ * {@linkcode MAX_VALUE_BYTES} bytes, empty included. Any other object
+ * (an `ArrayBuffer`, a `DataView`, another typed array) is a
+ * {@linkcode ValidationError}: it would be stored as something else.
+ *
+ * @example
+ * ```ts
+ * import { validateSecretValue } from "./validate.ts";
+ * console.assert(validateSecretValue(new Uint8Array(2)).length === 2);
+ * ```
+ */
+export function validateSecretValue(value: unknown): SecretValue {
+  if (typeof value === "string") return validateValue(value);
+  if (!(value instanceof Uint8Array)) {
+    const what = typeof value === "object" && value !== null
+      ? (value.constructor?.name ?? "object")
+      : typeof value;
+    throw new ValidationError(
+      `value must be a string or a Uint8Array, not ${what}`,
+    );
+  }
+  if (value.length > MAX_VALUE_BYTES) {
+    throw new ValidationError(`value must be at most ${MAX_VALUE_BYTES} bytes`);
+  }
+  return value;
+}
+
+/** A secret's value: a string is stored as text, a `Uint8Array` as bytes. */
+export type SecretValue = string | Uint8Array;
+
 /** Secrets to write at once: a record, or name/value pairs. */
 export type SecretEntries =
-  | Record<string, string>
-  | Iterable<readonly [string, string]>;
+  | Record<string, SecretValue>
+  | Iterable<readonly [string, SecretValue]>;
 
 /**
  * Checks every entry of `entries` before anything is written, returning
@@ -147,20 +180,22 @@ export type SecretEntries =
  * console.assert(validateEntries({ "a.b": "1" })[0][0] === "a.b");
  * ```
  */
-export function validateEntries(entries: SecretEntries): [string, string][] {
+export function validateEntries(
+  entries: SecretEntries,
+): [string, SecretValue][] {
   if (typeof entries !== "object" || entries === null) {
     throw new ValidationError(
       "entries must be a record or an iterable of pairs",
     );
   }
   const pairs = Symbol.iterator in entries
-    ? Array.from(entries as Iterable<readonly [string, string]>)
+    ? Array.from(entries as Iterable<readonly [string, SecretValue]>)
     : Object.entries(entries);
   return pairs.map((pair) => {
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new ValidationError("each entry must be a [name, value] pair");
     }
-    return [validateName(pair[0]), validateValue(pair[1])];
+    return [validateName(pair[0]), validateSecretValue(pair[1])];
   });
 }
 
@@ -181,4 +216,26 @@ export function validateNames(names: Iterable<string>): string[] {
     throw new ValidationError("names must be an iterable of strings");
   }
   return Array.from(names, validateStoredName);
+}
+
+/**
+ * Returns `limit` when it is a whole number of earlier versions from 0 to
+ * {@linkcode MAX_HISTORY_LIMIT}; otherwise throws {@linkcode ValidationError}.
+ *
+ * @example
+ * ```ts
+ * import { validateHistoryLimit } from "./validate.ts";
+ * console.assert(validateHistoryLimit(0) === 0);
+ * ```
+ */
+export function validateHistoryLimit(limit: unknown): number {
+  if (
+    typeof limit !== "number" || !Number.isInteger(limit) || limit < 0 ||
+    limit > MAX_HISTORY_LIMIT
+  ) {
+    throw new ValidationError(
+      `historyLimit must be a whole number from 0 to ${MAX_HISTORY_LIMIT}`,
+    );
+  }
+  return limit;
 }

@@ -24,6 +24,8 @@ export interface VaultInfo {
   unlockedBy: SlotInfo;
   /** The on-disk format version. */
   format: number;
+  /** How many earlier versions of each secret the vault keeps. */
+  historyLimit: number;
   /**
    * Whether this open found the file exactly as last sealed; `false` means
    * it was verified in full (after an unclean exit, another process's
@@ -41,6 +43,7 @@ export function vaultInfo(vault: OpenedVault, size: number): VaultInfo {
     factors: machine?.factors ?? [],
     unlockedBy: slotInfo(vault.unlocked.slot),
     format: vault.format,
+    historyLimit: vault.table.historyLimit(),
     openedSealed: vault.openedSealed,
   };
 }

@@ -27,9 +27,14 @@ Deno.test("a bad document names the entry and why, never the value", () => {
   const cases: [unknown, RegExp][] = [
     ["{", /not JSON/],
     [{ type: "other" }, /not a @scope\/secrets export/],
-    [doc([], 2), /version 2; this version reads up to 1/],
+    [doc([], 3), /version 3; this version reads up to 2/],
     [doc([entry("ok"), { ...entry("x"), value: 5 }]), /entry 2 \("x"\)/],
-    [doc([{ ...entry("k"), kind: "bytes" }]), /kind "bytes"/],
+    [doc([{ ...entry("k"), kind: "binary" }]), /kind "binary"/],
+    [
+      doc([{ ...entry("b", "AA"), kind: "bytes" }]),
+      /not padded standard base64/,
+    ],
+    [doc([{ ...entry("e"), expires: "soon" }]), /expires must be an ISO 8601/],
     [doc([entry("a\u0007b")]), /entry 1: name/],
     [doc([{ ...entry("t"), created: "yesterday" }]), /ISO 8601/],
     [doc([entry("d"), entry("d")]), /entry 2: repeats the name of entry 1/],
@@ -60,6 +65,36 @@ Deno.test("exportEntries and importEntries round-trip names, values and timestam
     exported.entries,
   );
   assertEquals((await source.exportEntries("db.*")).entries.length, 1);
+});
+
+Deno.test("documents carry bytes as base64 and expiry; expired entries are not exported", async () => {
+  await using dir = await tempDir();
+  await using source = await openVault(dir.path);
+  const bytes = new Uint8Array([0, 255, 10, 13, 0x80]);
+  const expires = Date.now() + 60_000;
+  await source.set("tls.key", bytes, { expiresAt: expires });
+  await source.set("gone", "x", { ttlMs: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const exported = await source.exportEntries();
+  assertEquals(exported.version, 2);
+  assertEquals(exported.entries.map((e) => e.name), ["tls.key"]);
+  assertEquals(exported.entries[0].kind, "bytes");
+  assertEquals(exported.entries[0].value, "AP8KDYA=");
+  assertEquals(exported.entries[0].expires, new Date(expires).toISOString());
+  await using target = await SecretsEngine.open({
+    path: join(dir.path, "other"),
+  });
+  assertEquals(await target.importEntries(checkDocument(exported)), 1);
+  const entry = await target.getEntry("tls.key");
+  assertEquals(entry?.value, bytes);
+  assertEquals(entry?.expiresAt?.getTime(), expires);
+});
+
+Deno.test("a version 1 document (text only, no expiry) still imports", async () => {
+  await using dir = await tempDir();
+  await using engine = await openVault(dir.path);
+  assertEquals(await engine.importEntries(checkDocument(doc([entry("a")]))), 1);
+  assertEquals((await engine.getEntry("a"))?.expiresAt, null);
 });
 
 Deno.test("importEntries is all or nothing: conflicts are listed, a bad entry writes nothing", async () => {

@@ -29,10 +29,14 @@ async function copyFixture(to: string, name = "vault-0.1.0"): Promise<string> {
 
 const FIXTURE_SECRETS = fixtureSecrets("vault-0.1.0");
 
-for (
-  const [fixture, format] of [["vault-0.1.0", 1], ["vault-format2", 2]] as const
-) {
-  Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value, and becomes format 3 with a scrypt machine slot`, async () => {
+const FIXTURES_BY_FORMAT = [
+  ["vault-0.1.0", 1],
+  ["vault-format2", 2],
+  ["vault-format3", 3],
+] as const;
+
+for (const [fixture, format] of FIXTURES_BY_FORMAT) {
+  Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value as version 1, and becomes format 4`, async () => {
     await using dir = await tempDir();
     const path = await copyFixture(dir.path, fixture);
     const secrets = fixtureSecrets(fixture);
@@ -46,32 +50,56 @@ for (
     for (let open = 0; open < 2; open++) {
       await using engine = await SecretsEngine.open({ path });
       const info = await engine.info();
-      assertEquals(info.format, 3);
+      assertEquals(info.format, 4);
+      assertEquals(info.historyLimit, 10);
       // The second open finds the file as the first one sealed it.
       assertEquals(info.openedSealed, open === 1);
       assertEquals(engine.size, Object.keys(secrets).length);
       for (const [name, value] of Object.entries(secrets)) {
-        assertEquals(await engine.get(name), value, name);
+        const entry = await engine.getEntry(name);
+        assertEquals(entry?.value, value, name);
+        assertEquals([entry?.kind, entry?.version], ["text", 1], name);
+        assertEquals(entry?.expiresAt, null, name);
+        assertEquals((await engine.history(name)).length, 1, name);
       }
       const slots = await engine.slots();
       assertEquals(slots.map((slot) => slot.kind), ["machine"]);
     }
-    assertEquals(stored(), "3");
+    assertEquals(stored(), "4");
     const kdf = rawSql(
       dir.path,
       (db) =>
         JSON.parse(String(db.prepare("SELECT kdf FROM slots").get()?.kdf)),
     );
-    assertEquals(kdf.name, "scrypt");
+    // Formats 1 and 2 derived the key with scrypt; the slot keeps it.
+    assertEquals(kdf.name, format < 3 ? "scrypt" : "hkdf");
     {
       await using engine = await SecretsEngine.open({ path });
       const { key } = await engine.addKey();
-      await engine.set("after.upgrade", "yes");
+      await engine.set("openai.apiKey", "after the upgrade");
+      assertEquals(
+        (await engine.getVersion("openai.apiKey", 1))?.value,
+        secrets["openai.apiKey"],
+      );
       await using byKey = await SecretsEngine.open({ path, unlock: { key } });
-      assertEquals(await byKey.get("openai.apiKey"), secrets["openai.apiKey"]);
+      assertEquals(await byKey.get("openai.apiKey"), "after the upgrade");
     }
+    await Deno.remove(join(path, "meta.json"));
+    await using verified = await SecretsEngine.open({ path });
+    assertFalse((await verified.info()).openedSealed);
   });
 }
+
+Deno.test("format 3 fixture: an entry changed outside the engine stops the upgrade, and nothing changes", async () => {
+  await using dir = await tempDir();
+  const path = await copyFixture(dir.path, "vault-format3");
+  rawSql(dir.path, (db) => {
+    db.exec("UPDATE entries SET updated = updated + 1");
+  });
+  const before = await Deno.readFile(join(path, "store.db"));
+  await assertRejects(() => SecretsEngine.open({ path }), IntegrityError);
+  assertEquals(await Deno.readFile(join(path, "store.db")), before);
+});
 
 // Format 2 bound every key-record field into the wrap's additional data.
 Deno.test("format 2 fixture: every bound meta field fails the unwrap when changed, and nothing is upgraded", async () => {

@@ -2,6 +2,7 @@ import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { join } from "node:path";
 import {
   DecryptionError,
+  InitializationError,
   IntegrityError,
   SecretsEngine,
   ValidationError,
@@ -102,7 +103,7 @@ Deno.test("recover: a changed schema is reported, not refused, and a missing vau
   );
 });
 
-Deno.test("recover: a format-1 vault is read as it is, not upgraded", async () => {
+Deno.test("recover: a vault of an earlier format is refused, with how to go on, and not upgraded", async () => {
   await using dir = await tempDir();
   const fixture = new URL("./fixtures/vault-0.1.0", import.meta.url).pathname;
   const path = join(dir.path, "vault");
@@ -112,11 +113,11 @@ Deno.test("recover: a format-1 vault is read as it is, not upgraded", async () =
     await Deno.chmod(join(path, name), name === ".keyfile" ? 0o400 : 0o600);
   }
   const before = await Deno.readFile(join(path, "store.db"));
-  {
-    await using engine = await SecretsEngine.open({ path, recover: true });
-    assertEquals((await engine.info()).format, 1);
-    assertEquals(await engine.get("openai.apiKey"), "sk-fixture-0.1.0");
-  }
+  const error = await assertRejects(
+    () => SecretsEngine.open({ path, recover: true }),
+    InitializationError,
+  );
+  assert(/without recover to upgrade it/.test(error.message), error.message);
   assertEquals(await Deno.readFile(join(path, "store.db")), before);
 });
 

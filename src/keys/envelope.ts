@@ -21,11 +21,18 @@ import {
   KeyMismatchError,
   ValidationError,
 } from "../errors.ts";
-import { encodeIntegrity, slotMac } from "../storage/integrity.ts";
+import {
+  encodeIntegrity,
+  historyLimitMac,
+  slotMac,
+  xorInto,
+} from "../storage/integrity.ts";
+import { upgradeToVersions } from "../storage/upgrade.ts";
 import {
   FORMAT_VERSION,
   isEmpty,
   LAST_SINGLE_KEY_FORMAT,
+  LAST_UNVERSIONED_FORMAT,
   readFormat,
   readKeyCheck,
   readSingleKey,
@@ -59,6 +66,18 @@ import {
  * {@linkcode SecretsEngine.open}'s `unlock`.
  */
 export type Unlock = { passphrase: string } | { key: string };
+
+/** What an open asks of the key layer. */
+export interface VaultRequest {
+  /** A passphrase or key to open with, instead of the machine slot. */
+  unlock: Unlock | undefined;
+  /** Read-only: no upgrade, no keyfile promotion. */
+  recover: boolean;
+  /** The binding factors of a new vault. */
+  factors: BindingFactor[];
+  /** How many earlier versions a new or upgraded vault keeps. */
+  historyLimit: number;
+}
 
 /** An open vault's keys, and the slot that opened it. */
 export interface Unlocked {
@@ -115,7 +134,7 @@ export function checkUnlock(unlock: unknown): Unlock | undefined {
 export async function createVault(
   store: Store,
   dir: string,
-  factors: BindingFactor[],
+  { factors, historyLimit }: VaultRequest,
 ): Promise<Unlocked | null> {
   const keyfile = randomBytes(KEY_BYTES);
   const dek = randomBytes(KEY_BYTES);
@@ -123,16 +142,15 @@ export async function createVault(
   const kek = await deriveSlotKek(draft, machineSecret(keyfile, factors));
   const row = wrapSlot(draft, kek, dek);
   const keys = deriveSubKeys(dek);
-  const integrity = encodeIntegrity(keys.tag, {
-    x: slotMac(keys.row, row),
-    count: 0,
-  });
+  const x = slotMac(keys.row, row);
+  xorInto(x, historyLimitMac(keys, historyLimit));
+  const integrity = encodeIntegrity(keys.tag, { x, count: 0 });
   try {
     const created = store.transaction(() => {
       if (!isEmpty(store)) return false;
       writePendingKeyfile(dir, keyfile);
       store.exec(SCHEMA.join(";"));
-      writeMeta(store, keyCheck(keys), integrity);
+      writeMeta(store, keyCheck(keys), integrity, historyLimit);
       insertSlot(store, row);
       return true;
     });
@@ -293,8 +311,9 @@ function checkKey(store: Store, slot: Slot, keys: SubKeys): void {
 
 /**
  * Unwraps the data key of an existing vault through the machine slot, or
- * through the passphrase or key slot `unlock` opens, and upgrades a format
- * 1 or 2 vault unless `readOnly`. A missing or replaced keyfile, changed
+ * through the passphrase or key slot `unlock` opens, and upgrades a vault
+ * of an earlier format unless `recover` (to slots, then to versioned
+ * entries keeping `historyLimit` earlier versions). A missing or replaced keyfile, changed
  * binding factors, a wrong passphrase or key, or an altered slot, is
  * {@linkcode KeyMismatchError}; a factor whose permission is missing is a
  * `PermissionError` naming it.
@@ -303,8 +322,7 @@ export async function unlockVault(
   store: Store,
   dir: string,
   owner: Owner,
-  unlock: Unlock | undefined,
-  readOnly = false,
+  { unlock, recover: readOnly, historyLimit }: VaultRequest,
 ): Promise<Unlocked> {
   let format = readFormat(store);
   const slots = vaultSlots(store, format);
@@ -317,6 +335,10 @@ export async function unlockVault(
     if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, slot, keys);
     else if (!readOnly) {
       slot = upgradeToSlots(store, slot, opened.kek, opened.dek);
+      format = LAST_UNVERSIONED_FORMAT;
+    }
+    if (format < FORMAT_VERSION && !readOnly) {
+      upgradeToVersions(store, keys, historyLimit);
       format = FORMAT_VERSION;
     }
   } catch (error) {

@@ -11,17 +11,16 @@
 
 import { deriveSubKeys, keyCheck } from "../crypto.ts";
 import { KeyMismatchError } from "../errors.ts";
-import { entryTable } from "../storage/entries.ts";
 import {
-  encodeIntegrity,
-  readAccumulator,
+  readStoredAccumulator,
   slotMac,
+  storeIntegrity,
   xorInto,
 } from "../storage/integrity.ts";
 import {
-  FORMAT_VERSION,
   KEY_CHECK_KEY,
   LAST_SINGLE_KEY_FORMAT,
+  LAST_UNVERSIONED_FORMAT,
   readFormat,
   SINGLE_KEY_FIELDS,
   type SingleKeyRecord,
@@ -65,7 +64,7 @@ export function singleKeySlot(record: SingleKeyRecord): Slot {
 }
 
 /**
- * Upgrades a format 1 or 2 vault to format 3 in one transaction, given its
+ * Upgrades a format 1 or 2 vault to format 3 (key slots) in one transaction, given its
  * data key and the key-encryption key that unwrapped it. Returns the
  * machine slot the vault now has (another process's, if it upgraded
  * first).
@@ -89,8 +88,7 @@ export function upgradeToSlots(
         }
         return machine;
       }
-      const table = entryTable(store);
-      const acc = readAccumulator(table, keys);
+      const acc = readStoredAccumulator(store, keys);
       store.exec(SLOTS_TABLE);
       const draft = draftSlot("machine", "", legacy.factors);
       const slot = parseSlot({
@@ -105,8 +103,8 @@ export function upgradeToSlots(
       for (const key of SINGLE_KEY_FIELDS) remove.run(key);
       store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
         .run(KEY_CHECK_KEY, keyCheck(keys));
-      table.writeIntegrity(encodeIntegrity(keys.tag, acc));
-      writeFormat(store, FORMAT_VERSION);
+      storeIntegrity(store, keys, acc);
+      writeFormat(store, LAST_UNVERSIONED_FORMAT);
       return parseSlot(row);
     });
   } finally {

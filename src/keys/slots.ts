@@ -16,6 +16,7 @@
  * @module
  */
 
+import { encodeBase64 } from "../base64.ts";
 import {
   decrypt,
   DEFAULT_KDF,
@@ -28,7 +29,7 @@ import {
   readKdfParams,
 } from "../crypto.ts";
 import { IntegrityError, ValidationError } from "../errors.ts";
-import { FORMAT_VERSION, type SlotRow } from "../storage/schema.ts";
+import type { SlotRow } from "../storage/schema.ts";
 import { type BindingFactor, readFactors, recordedFactors } from "./factors.ts";
 
 /** What a key slot's secret is. */
@@ -71,18 +72,18 @@ const MAX_LABEL_LENGTH = 64;
 const HKDF: SlotKdf = { name: "hkdf" };
 const encoder = new TextEncoder();
 
-function base64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
+// The layout of a slot's wrap, as format 3 introduced it: later formats
+// that leave slots alone keep it, so their slots still unwrap.
+const SLOT_LAYOUT = 3;
 
-/** The additional data of a format-3 slot's wrap. */
+/** The additional data of a slot's wrap. */
 function slotAad(row: SlotRow): Uint8Array {
   const fields = [
-    FORMAT_VERSION,
+    SLOT_LAYOUT,
     row.id,
     row.kind,
     row.kdf,
-    base64(row.salt),
+    encodeBase64(row.salt),
     row.factors,
   ];
   return encoder.encode(`@scope/secrets slot key\0${JSON.stringify(fields)}`);

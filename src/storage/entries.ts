@@ -1,32 +1,37 @@
 /**
- * The `entries` table and the `meta` rows every write touches (the
- * integrity record, the destroyed marker), as statements prepared once per
- * connection. Every read that returns many rows goes through `all()` in
+ * The `entries` table, its `history`, and the `meta` rows every write
+ * touches (the integrity record, the history limit, the destroyed marker),
+ * as statements prepared once per connection. Every read that returns many rows goes through `all()` in
  * batches: `node:sqlite`'s lazy `iterate()` ends silently at a damaged page.
  *
  * @module
  */
 
+import { IntegrityError } from "../errors.ts";
+import { MAX_HISTORY_LIMIT } from "../limits.ts";
+import { type HistoryTable, historyTable } from "./history.ts";
 import {
   DESTROYED_KEY,
   type EntryRow,
+  HISTORY_LIMIT_KEY,
   INTEGRITY_KEY,
   KEY_CHECK_KEY,
   SELECT_META,
 } from "./schema.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
 
-const ROW_COLUMNS = "name_hash, name, value, created, updated";
+const ROW_COLUMNS =
+  "name_hash, name, value, kind, expires, version, created, updated";
 const SCAN_BATCH = 256;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** The entries table of one connection. */
 export interface EntryTable {
   /** One row by name hash. */
   row(hash: string): EntryRow | undefined;
-  /** One row's encrypted value. */
-  value(hash: string): Uint8Array | undefined;
-  /** Calls `visit` with every name hash, in batches. */
-  eachHash(visit: (hash: string) => void): void;
+  /** Calls `visit` with every name hash and expiry, in batches. */
+  eachHead(visit: (hash: string, expires: number | null) => void): void;
   /**
    * Calls `visit` with every name hash and its encrypted name, in batches,
    * so the names are never all in memory at once.
@@ -44,6 +49,36 @@ export interface EntryTable {
   destroyed(): boolean;
   /** The stored key check, or `null` before format 3. */
   keyCheck(): Uint8Array | null;
+  /** How many earlier versions each entry keeps. */
+  historyLimit(): number;
+  /** Replaces the history limit. */
+  writeHistoryLimit(limit: number): void;
+  /** The entries' earlier versions. */
+  history: HistoryTable;
+}
+
+/**
+ * The stored form of a history limit: what the `meta` row holds and its
+ * setting MAC covers.
+ *
+ * @example
+ * ```ts
+ * import { encodeHistoryLimit } from "./entries.ts";
+ * console.assert(new TextDecoder().decode(encodeHistoryLimit(10)) === "10");
+ * ```
+ */
+export function encodeHistoryLimit(limit: number): Uint8Array {
+  return encoder.encode(JSON.stringify(limit));
+}
+
+function decodeHistoryLimit(value: SqlValue | undefined): number {
+  const limit = value instanceof Uint8Array
+    ? Number(decoder.decode(value))
+    : NaN;
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_HISTORY_LIMIT) {
+    throw new IntegrityError("the meta table lacks a valid history limit");
+  }
+  return limit;
 }
 
 /**
@@ -59,7 +94,7 @@ export interface EntryTable {
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * let hashes = 0;
- * entryTable(store).eachHash(() => hashes++);
+ * entryTable(store).eachHead(() => hashes++);
  * console.assert(hashes === 0);
  * store.close();
  * ```
@@ -68,25 +103,34 @@ export function entryTable(store: Store): EntryTable {
   const selectRow = store.prepare(
     `SELECT ${ROW_COLUMNS} FROM entries WHERE name_hash = ?`,
   );
-  const selectValue = store.prepare(
-    "SELECT value FROM entries WHERE name_hash = ?",
-  );
-  const selectHashes = batches(store, "name_hash");
-  const selectNames = batches(store, "name_hash, name");
+  const selectHeads = batches(store, "entries", "name_hash, expires");
+  const selectNames = batches(store, "entries", "name_hash, name");
   const upsert = store.prepare(
-    `INSERT OR REPLACE INTO entries (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR REPLACE INTO entries (${ROW_COLUMNS}) ` +
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   );
   const remove = store.prepare("DELETE FROM entries WHERE name_hash = ?");
   const selectMeta = store.prepare(SELECT_META);
   const updateMeta = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
   return {
     row: (hash) => selectRow.get(hash) as EntryRow | undefined,
-    value: (hash) => selectValue.get(hash)?.value as Uint8Array | undefined,
-    eachHash: (visit) => selectHashes((row) => visit(row.name_hash as string)),
+    eachHead: (visit) =>
+      selectHeads((row) =>
+        visit(row.name_hash as string, row.expires as number | null)
+      ),
     eachName: (visit) =>
       selectNames((row) => visit(row.name_hash as string, row.name)),
     put: (row) => {
-      upsert.run(row.name_hash, row.name, row.value, row.created, row.updated);
+      upsert.run(
+        row.name_hash,
+        row.name,
+        row.value,
+        row.kind,
+        row.expires,
+        row.version,
+        row.created,
+        row.updated,
+      );
     },
     remove: (hash) => {
       remove.run(hash);
@@ -100,20 +144,42 @@ export function entryTable(store: Store): EntryTable {
       const value = selectMeta.get(KEY_CHECK_KEY)?.value;
       return value instanceof Uint8Array ? value : null;
     },
+    historyLimit: () =>
+      decodeHistoryLimit(selectMeta.get(HISTORY_LIMIT_KEY)?.value),
+    writeHistoryLimit: (limit) => {
+      updateMeta.run(encodeHistoryLimit(limit), HISTORY_LIMIT_KEY);
+    },
+    history: historyTable(store),
   };
 }
 
 /**
- * A reader of `columns` of every entry, a few hundred rows at a time in
- * name-hash order: memory stays flat, and a damaged page throws (a lazy
- * `iterate()` would end silently).
+ * A reader of `columns` of every row of `table` (keyed by `name_hash`), a
+ * few hundred rows at a time in name-hash order: memory stays flat, and a
+ * damaged page throws (a lazy `iterate()` would end silently).
+ *
+ * @example
+ * ```ts
+ * import { batches } from "./entries.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * let rows = 0;
+ * batches(store, "entries", "name_hash")(() => rows++);
+ * console.assert(rows === 0);
+ * store.close();
+ * ```
  */
-function batches(
+export function batches(
   store: Store,
+  table: string,
   columns: string,
 ): (visit: (row: Row) => void) => void {
   const batch = store.prepare(
-    `SELECT ${columns} FROM entries WHERE name_hash > ? ` +
+    `SELECT ${columns} FROM ${table} WHERE name_hash > ? ` +
       "ORDER BY name_hash LIMIT ?",
   );
   return (visit) => {
@@ -148,12 +214,14 @@ export function scanEntries(
   store: Store,
   visit: (row: EntryRow) => void,
 ): void {
-  batches(store, ROW_COLUMNS)((row) => visit(row as unknown as EntryRow));
+  batches(store, "entries", ROW_COLUMNS)((row) =>
+    visit(row as unknown as EntryRow)
+  );
 }
 
 /**
  * Empties the vault and marks it destroyed, in the caller's transaction:
- * every entry and every key slot or record goes (overwritten on disk, with
+ * every entry, earlier version and key slot or record goes (overwritten on disk, with
  * `secure_delete`), and the marker tells every other connection, and any
  * later open, that the vault is gone.
  *
@@ -174,10 +242,12 @@ export function scanEntries(
 export function markDestroyed(store: Store): void {
   store.exec("PRAGMA secure_delete = ON");
   store.exec("DELETE FROM entries");
-  const slots = store.prepare(
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'slots'",
+  const table = store.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
   );
-  if (slots.get() !== undefined) store.exec("DELETE FROM slots");
+  for (const name of ["slots", "history"]) {
+    if (table.get(name) !== undefined) store.exec(`DELETE FROM ${name}`);
+  }
   store.exec("DELETE FROM meta WHERE key <> 'format'");
   store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
     DESTROYED_KEY,

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { encodeBase64 } from "../base64.ts";
 import {
   equalBytes,
   hmac,
@@ -19,15 +20,23 @@ import {
   type SubKeys,
 } from "../crypto.ts";
 import { ClosedError, IntegrityError } from "../errors.ts";
-import { type EntryTable, scanEntries } from "./entries.ts";
+import {
+  encodeHistoryLimit,
+  type EntryTable,
+  entryTable,
+  scanEntries,
+} from "./entries.ts";
+import { scanHistory } from "./history.ts";
 import {
   checkSchema,
   type EntryRow,
+  HISTORY_LIMIT_KEY,
+  type HistoryRow,
   INTEGRITY_KEY,
-  LAST_SINGLE_KEY_FORMAT,
   readFormat,
   SELECT_META,
   type SlotRow,
+  type UnversionedRow,
 } from "./schema.ts";
 import { readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
@@ -43,22 +52,19 @@ export interface Accumulator {
 const COUNT_BYTES = 8;
 const RECORD_BYTES = KEY_BYTES + COUNT_BYTES + KEY_BYTES;
 const encoder = new TextEncoder();
+const HISTORY_DOMAIN = "@scope/secrets history\0";
+const SETTING_DOMAIN = "@scope/secrets setting\0";
 
 /**
- * The MAC of one row over its canonical bytes: each variable field
- * length-prefixed, so no two rows share an encoding.
- *
- * @example
- * ```ts
- * import { rowMac } from "./integrity.ts";
- * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), created: 1, updated: 2 };
- * console.assert(rowMac(new Uint8Array(32), row).length === 32);
- * ```
+ * The canonical bytes of a row: each variable field length-prefixed, then
+ * each number as a float64, so no two rows of one shape share an encoding.
  */
-export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
-  const hash = encoder.encode(row.name_hash);
-  const fields = [hash, row.name, row.value];
-  const size = fields.reduce((sum, field) => sum + 4 + field.length, 16);
+function encodeRow(
+  fields: readonly Uint8Array[],
+  numbers: readonly number[],
+): Uint8Array {
+  const size = fields.reduce((sum, field) => sum + 4 + field.length, 0) +
+    8 * numbers.length;
   const bytes = new Uint8Array(size);
   const view = new DataView(bytes.buffer);
   let at = 0;
@@ -67,8 +73,107 @@ export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
     bytes.set(field, at + 4);
     at += 4 + field.length;
   }
-  view.setFloat64(at, row.created);
-  view.setFloat64(at + 8, row.updated);
+  for (const number of numbers) {
+    view.setFloat64(at, number);
+    at += 8;
+  }
+  return bytes;
+}
+
+// An expiry as two numbers: whether there is one, and when.
+function expiryNumbers(expires: number | null): number[] {
+  return expires === null ? [0, 0] : [1, expires];
+}
+
+/**
+ * The MAC of one entry row over its canonical bytes.
+ *
+ * @example
+ * ```ts
+ * import { rowMac } from "./integrity.ts";
+ * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, created: 1, updated: 2 };
+ * console.assert(rowMac(new Uint8Array(32), row).length === 32);
+ * ```
+ */
+export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
+  const fields = [row.name_hash, row.kind].map((text) => encoder.encode(text));
+  return hmac(
+    key,
+    encodeRow([fields[0], row.name, row.value, fields[1]], [
+      row.version,
+      row.created,
+      row.updated,
+      ...expiryNumbers(row.expires),
+    ]),
+  );
+}
+
+/**
+ * The MAC of one earlier version, domain-separated from entry rows (whose
+ * encoding starts with a length, never with this prefix).
+ *
+ * @example
+ * ```ts
+ * import { historyMac } from "./integrity.ts";
+ * const row = { name_hash: "h", value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, updated: 2 };
+ * console.assert(historyMac(new Uint8Array(32), row).length === 32);
+ * ```
+ */
+export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
+  const prefix = encoder.encode(HISTORY_DOMAIN);
+  const body = encodeRow(
+    [encoder.encode(row.name_hash), row.value, encoder.encode(row.kind)],
+    [row.version, row.updated, ...expiryNumbers(row.expires)],
+  );
+  const bytes = new Uint8Array(prefix.length + body.length);
+  bytes.set(prefix);
+  bytes.set(body, prefix.length);
+  return hmac(key, bytes);
+}
+
+/**
+ * The MAC of an entry row of formats 1 to 3, which had no kind, expiry or
+ * version: what their accumulators hold.
+ *
+ * @example
+ * ```ts
+ * import { unversionedRowMac } from "./integrity.ts";
+ * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), created: 1, updated: 2 };
+ * console.assert(unversionedRowMac(new Uint8Array(32), row).length === 32);
+ * ```
+ */
+export function unversionedRowMac(
+  key: Uint8Array,
+  row: UnversionedRow,
+): Uint8Array {
+  return hmac(
+    key,
+    encodeRow([encoder.encode(row.name_hash), row.name, row.value], [
+      row.created,
+      row.updated,
+    ]),
+  );
+}
+
+/**
+ * The MAC of one vault setting kept in `meta`, such as the history limit:
+ * raw SQL that changes it breaks the accumulator like a changed row.
+ *
+ * @example
+ * ```ts
+ * import { settingMac } from "./integrity.ts";
+ * console.assert(settingMac(new Uint8Array(32), "history_limit", new Uint8Array([49])).length === 32);
+ * ```
+ */
+export function settingMac(
+  key: Uint8Array,
+  name: string,
+  value: Uint8Array,
+): Uint8Array {
+  const prefix = encoder.encode(`${SETTING_DOMAIN}${name}\0`);
+  const bytes = new Uint8Array(prefix.length + value.length);
+  bytes.set(prefix);
+  bytes.set(value, prefix.length);
   return hmac(key, bytes);
 }
 
@@ -84,21 +189,34 @@ export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
  * ```
  */
 export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
-  const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
   const fields = [
     slot.id,
     slot.kind,
     slot.label,
     slot.created,
     slot.kdf,
-    base64(slot.salt),
+    encodeBase64(slot.salt),
     slot.factors,
-    base64(slot.wrapped),
+    encodeBase64(slot.wrapped),
   ];
   return hmac(
     key,
     encoder.encode(`@scope/secrets slot\0${JSON.stringify(fields)}`),
   );
+}
+
+/**
+ * The setting MAC of a history limit, as the accumulator holds it.
+ *
+ * @example
+ * ```ts
+ * import { historyLimitMac } from "./integrity.ts";
+ * import { deriveSubKeys } from "../crypto.ts";
+ * console.assert(historyLimitMac(deriveSubKeys(new Uint8Array(32)), 10).length === 32);
+ * ```
+ */
+export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
+  return settingMac(keys.row, HISTORY_LIMIT_KEY, encodeHistoryLimit(limit));
 }
 
 /**
@@ -228,6 +346,32 @@ export function readAccumulator(
 }
 
 /**
+ * Reads and checks the integrity record straight from `meta`, for code
+ * that runs before the entries table has its current shape (an upgrade).
+ */
+export function readStoredAccumulator(
+  store: Store,
+  keys: SubKeys,
+): Accumulator {
+  return decodeIntegrity(
+    keys.tag,
+    store.prepare(SELECT_META).get(INTEGRITY_KEY)?.value,
+  );
+}
+
+/** Writes the integrity record for `acc` straight into `meta`. */
+export function storeIntegrity(
+  store: Store,
+  keys: SubKeys,
+  acc: Accumulator,
+): void {
+  store.prepare("UPDATE meta SET value = ? WHERE key = ?").run(
+    encodeIntegrity(keys.tag, acc),
+    INTEGRITY_KEY,
+  );
+}
+
+/**
  * The checks of a full verification, each throwing
  * {@linkcode IntegrityError}: SQLite's own structure check, the schema, and
  * X and the count recomputed from every row against the integrity record.
@@ -248,19 +392,16 @@ export const VERIFICATIONS: readonly ((store: Store, keys: SubKeys) => void)[] =
   ];
 
 function checkAccumulator(store: Store, keys: SubKeys): void {
-  const stored = decodeIntegrity(
-    keys.tag,
-    store.prepare(SELECT_META).get(INTEGRITY_KEY)?.value,
-  );
+  const stored = readStoredAccumulator(store, keys);
   const x = new Uint8Array(KEY_BYTES);
   let count = 0;
   scanEntries(store, (row) => {
     xorInto(x, rowMac(keys.row, row));
     count++;
   });
-  if (readFormat(store) > LAST_SINGLE_KEY_FORMAT) {
-    for (const slot of readSlots(store)) xorInto(x, slotMac(keys.row, slot));
-  }
+  scanHistory(store, (row) => xorInto(x, historyMac(keys.row, row)));
+  for (const slot of readSlots(store)) xorInto(x, slotMac(keys.row, slot));
+  xorInto(x, historyLimitMac(keys, entryTable(store).historyLimit()));
   if (count !== stored.count) {
     throw new IntegrityError(
       `the vault holds ${count} entries where its integrity record says ${stored.count}`,
@@ -268,7 +409,7 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
   }
   if (!equalBytes(x, stored.x)) {
     throw new IntegrityError(
-      "an entry or a key slot was changed outside the engine",
+      "an entry, an earlier version, a key slot or a setting was changed outside the engine",
     );
   }
 }

@@ -1,26 +1,46 @@
 /**
- * Entry rows on disk: the name and the value each encrypted with
- * AES-256-GCM under a fresh IV, with the row's name hash and the field as
- * additional data, so that a ciphertext moved to another row or column
- * fails to decrypt rather than returning another secret.
+ * Entry rows on disk: the name and each version's value encrypted with
+ * AES-256-GCM under a fresh IV, with the row's name hash and the field
+ * (and for a value, its version number and kind) as additional data, so
+ * that a ciphertext moved to another entry, column or version fails to
+ * decrypt rather than returning another secret.
  *
  * @module
  */
 
 import { decrypt, encrypt, type SubKeys } from "../crypto.ts";
-import { DecryptionError } from "../errors.ts";
-import type { EntryTable } from "./entries.ts";
-import type { EntryRow } from "./schema.ts";
-
-/** Which encrypted column of a row. */
-export type Field = "name" | "value";
+import { DecryptionError, IntegrityError } from "../errors.ts";
+import type { EntryRow, ValueKind, VersionColumns } from "./schema.ts";
 
 const HASH_PREFIX = 8;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function fieldAad(field: Field, hash: string): Uint8Array {
-  return encoder.encode(`${field}\0${hash}`);
+/**
+ * Where a ciphertext belongs: its entry's name, one version's value, or
+ * the single value an entry of formats 1 to 3 had.
+ */
+export type Cell =
+  | { field: "name" }
+  | { field: "value"; version: number; kind: ValueKind }
+  | { field: "unversioned" };
+
+/** The name cell of every entry. */
+export const NAME_CELL: Cell = { field: "name" };
+
+/** The value cell of an entry of formats 1 to 3. */
+export const UNVERSIONED_CELL: Cell = { field: "unversioned" };
+
+function cellAad(cell: Cell, hash: string): Uint8Array {
+  switch (cell.field) {
+    case "name":
+      return encoder.encode(`name\0${hash}`);
+    case "unversioned":
+      return encoder.encode(`value\0${hash}`);
+    case "value":
+      return encoder.encode(
+        `value\0${hash}\0${cell.version}\0${cell.kind}`,
+      );
+  }
 }
 
 /**
@@ -45,63 +65,107 @@ export interface RowTimes {
   updated: number;
 }
 
+/** A value to store, in clear, with what the row records of it. */
+export interface ClearValue {
+  /** The value's bytes (text as UTF-8). */
+  bytes: Uint8Array;
+  /** Whether the value is text or bytes. */
+  kind: ValueKind;
+  /** When it stops being valid, in milliseconds since the epoch. */
+  expires: number | null;
+}
+
 /**
- * The row that stores `value` under the name hash `hash`: the encrypted
- * name and creation time of `old` are kept when it exists, unless `times`
- * (a restore) says otherwise.
+ * Encrypts `plain` for the cell `cell` of the entry `hash` under a fresh
+ * IV.
+ *
+ * @example
+ * ```ts
+ * import { NAME_CELL, openCell, sealCell } from "./rows.ts";
+ * import { deriveSubKeys, randomBytes } from "../crypto.ts";
+ * const keys = deriveSubKeys(randomBytes(32));
+ * const sealed = sealCell(keys, NAME_CELL, "h", new Uint8Array([110]));
+ * console.assert(openCell(keys, NAME_CELL, "h", sealed)[0] === 110);
+ * ```
+ */
+export function sealCell(
+  keys: SubKeys,
+  cell: Cell,
+  hash: string,
+  plain: Uint8Array,
+): Uint8Array {
+  return encrypt(keys.value, plain, cellAad(cell, hash));
+}
+
+/**
+ * The row that makes `value` version `version` of the entry `hash`: the
+ * encrypted name and creation time of `old` are kept when it exists,
+ * unless `times` (a restore) says otherwise.
  *
  * @example
  * ```ts
  * import { sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
  * const keys = deriveSubKeys(randomBytes(32));
- * const row = sealRow(keys, "h", new Uint8Array([110]), new Uint8Array([1]), undefined, 5);
- * console.assert(row.created === 5 && row.updated === 5);
+ * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
+ * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
+ * console.assert(row.created === 5 && row.version === 1);
  * ```
  */
 export function sealRow(
   keys: SubKeys,
   hash: string,
   name: Uint8Array,
-  value: Uint8Array,
+  value: ClearValue,
   old: EntryRow | undefined,
   now: number,
   times?: RowTimes,
 ): EntryRow {
+  const version = (old?.version ?? 0) + 1;
+  const { kind, expires } = value;
   return {
     name_hash: hash,
-    name: old?.name ?? encrypt(keys.value, name, fieldAad("name", hash)),
-    value: encrypt(keys.value, value, fieldAad("value", hash)),
+    name: old?.name ?? sealCell(keys, NAME_CELL, hash, name),
+    value: sealCell(keys, { field: "value", version, kind }, hash, value.bytes),
+    kind,
+    expires,
+    version,
     created: times?.created ?? old?.created ?? now,
     updated: times?.updated ?? now,
   };
 }
 
 /**
- * Decrypts one field of the row `hash`; one that does not authenticate (or
- * is not a byte string at all) is {@linkcode DecryptionError}.
+ * Decrypts the cell `cell` of the entry `hash`; one that does not
+ * authenticate (or is not a byte string at all) is
+ * {@linkcode DecryptionError}.
  *
  * @example
  * ```ts
- * import { openField, sealRow } from "./rows.ts";
+ * import { openCell, sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
  * const keys = deriveSubKeys(randomBytes(32));
- * const row = sealRow(keys, "h", new Uint8Array([110]), new Uint8Array([1]), undefined, 5);
- * console.assert(openField(keys, "value", "h", row.value)[0] === 1);
+ * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
+ * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
+ * const cell = { field: "value" as const, version: 1, kind: "bytes" as const };
+ * console.assert(openCell(keys, cell, "h", row.value)[0] === 1);
  * ```
  */
-export function openField(
+export function openCell(
   keys: SubKeys,
-  field: Field,
+  cell: Cell,
   hash: string,
   sealed: unknown,
 ): Uint8Array {
   const plain = sealed instanceof Uint8Array
-    ? decrypt(keys.value, sealed, fieldAad(field, hash))
+    ? decrypt(keys.value, sealed, cellAad(cell, hash))
     : null;
   if (plain === null) {
+    const what = cell.field === "value"
+      ? `version ${cell.version} of the value`
+      : `the ${cell.field === "name" ? "name" : "value"}`;
     throw new DecryptionError(
-      `the ${field} of ${
+      `${what} of ${
         entryLabel(hash)
       } does not decrypt: it was altered or moved`,
     );
@@ -110,23 +174,39 @@ export function openField(
 }
 
 /**
- * The value stored under the first of `hashes` that holds one, decrypted
- * (the clear bytes zeroed once decoded), or `null`.
+ * Decrypts a stored version (current or earlier) of the entry `hash`.
+ *
+ * @example
+ * ```ts
+ * import { openVersion, sealRow } from "./rows.ts";
+ * import { deriveSubKeys, randomBytes } from "../crypto.ts";
+ * const keys = deriveSubKeys(randomBytes(32));
+ * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
+ * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
+ * console.assert(openVersion(keys, row)[0] === 1);
+ * ```
  */
-export function readValue(
-  table: EntryTable,
-  keys: SubKeys,
-  hashes: readonly string[],
-): string | null {
-  for (const hash of hashes) {
-    const sealed = table.value(hash);
-    if (sealed === undefined) continue;
-    const plain = openField(keys, "value", hash, sealed);
-    try {
-      return decoder.decode(plain);
-    } finally {
-      plain.fill(0);
-    }
+export function openVersion(keys: SubKeys, row: VersionColumns): Uint8Array {
+  return openCell(keys, valueCell(row), row.name_hash, row.value);
+}
+
+/**
+ * The cell a version's value is sealed for; a kind this version does not
+ * know is {@linkcode IntegrityError}.
+ *
+ * @example
+ * ```ts
+ * import { valueCell } from "./rows.ts";
+ * const row = { name_hash: "h", version: 2, value: new Uint8Array(), kind: "text" as const, expires: null, updated: 0 };
+ * console.assert(valueCell(row).field === "value");
+ * ```
+ */
+export function valueCell(row: VersionColumns): Cell {
+  const { version, kind } = row;
+  if (kind !== "text" && kind !== "bytes") {
+    throw new IntegrityError(
+      `${entryLabel(row.name_hash)} has an unknown kind: it was altered`,
+    );
   }
-  return null;
+  return { field: "value", version, kind };
 }

@@ -14,19 +14,37 @@ import type { Row, SqlValue, Store } from "./store.ts";
  * The on-disk format this version writes; it reads every format from 1 up.
  * Format 2 bound the key record's fields into the wrapped key's additional
  * data; format 3 keeps the data key in key slots, any one of which opens
- * the vault.
+ * the vault; format 4 gives entries a kind, an expiry and a version, and
+ * keeps their earlier versions as history.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 
 /** The last format that kept a single wrapped key in `meta`. */
 export const LAST_SINGLE_KEY_FORMAT = 2;
 
+/** The last format whose entries had no kind, expiry, version or history. */
+export const LAST_UNVERSIONED_FORMAT = 3;
+
 const META_TABLE =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
-const ENTRIES_TABLE =
+/** The statement that creates the entries table of formats 1 to 3. */
+export const UNVERSIONED_ENTRIES_TABLE =
   "CREATE TABLE entries (name_hash TEXT PRIMARY KEY, name BLOB NOT NULL, " +
   "value BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) " +
   "WITHOUT ROWID";
+
+/** The statement that creates the entries table (format 4). */
+export const ENTRIES_TABLE =
+  "CREATE TABLE entries (name_hash TEXT PRIMARY KEY, name BLOB NOT NULL, " +
+  "value BLOB NOT NULL, kind TEXT NOT NULL, expires INTEGER, " +
+  "version INTEGER NOT NULL, created INTEGER NOT NULL, " +
+  "updated INTEGER NOT NULL) WITHOUT ROWID";
+
+/** The statement that creates the table of earlier versions (format 4). */
+export const HISTORY_TABLE =
+  "CREATE TABLE history (name_hash TEXT NOT NULL, version INTEGER NOT NULL, " +
+  "value BLOB NOT NULL, kind TEXT NOT NULL, expires INTEGER, " +
+  "updated INTEGER NOT NULL, PRIMARY KEY (name_hash, version)) WITHOUT ROWID";
 
 /** The statement that creates the key slots table (format 3). */
 export const SLOTS_TABLE =
@@ -44,10 +62,26 @@ export const SCHEMA: readonly string[] = [
   META_TABLE,
   ENTRIES_TABLE,
   SLOTS_TABLE,
+  HISTORY_TABLE,
 ];
 
 /** The schema of formats 1 and 2, before key slots. */
-export const SINGLE_KEY_SCHEMA: readonly string[] = [META_TABLE, ENTRIES_TABLE];
+export const SINGLE_KEY_SCHEMA: readonly string[] = [
+  META_TABLE,
+  UNVERSIONED_ENTRIES_TABLE,
+];
+
+/** The schema of format 3: key slots, entries without versions. */
+export const UNVERSIONED_SCHEMA: readonly string[] = [
+  ...SINGLE_KEY_SCHEMA,
+  SLOTS_TABLE,
+];
+
+/** The schema of `format`. */
+export function schemaOf(format: number): readonly string[] {
+  if (format <= LAST_SINGLE_KEY_FORMAT) return SINGLE_KEY_SCHEMA;
+  return format <= LAST_UNVERSIONED_FORMAT ? UNVERSIONED_SCHEMA : SCHEMA;
+}
 
 /**
  * The key record of formats 1 and 2: one data key, wrapped by a key derived
@@ -94,8 +128,38 @@ export interface SlotRow {
   wrapped: Uint8Array;
 }
 
-/** One stored entry, as the row MAC covers it. */
-export interface EntryRow {
+/** What a value is: text (UTF-8) or arbitrary bytes. */
+export type ValueKind = "text" | "bytes";
+
+/** The columns an entry and each of its earlier versions have. */
+export interface VersionColumns {
+  /** HMAC of the name. */
+  name_hash: string;
+  /** The version number, from 1. */
+  version: number;
+  /** The encrypted value. */
+  value: Uint8Array;
+  /** Whether the value is text or bytes. */
+  kind: ValueKind;
+  /** When the value stops being valid, in milliseconds since the epoch. */
+  expires: number | null;
+  /** When this version was written, in milliseconds since the epoch. */
+  updated: number;
+}
+
+/** One stored entry (its current version), as the row MAC covers it. */
+export interface EntryRow extends VersionColumns {
+  /** The encrypted name. */
+  name: Uint8Array;
+  /** Creation time, milliseconds since the epoch. */
+  created: number;
+}
+
+/** One earlier version of an entry, as the history MAC covers it. */
+export type HistoryRow = VersionColumns;
+
+/** One entry of formats 1 to 3, as their row MAC covered it. */
+export interface UnversionedRow {
   /** HMAC of the name: the primary key. */
   name_hash: string;
   /** The encrypted name. */
@@ -113,6 +177,9 @@ export const INTEGRITY_KEY = "integrity";
 
 /** The `meta` key of the key check (format 3). */
 export const KEY_CHECK_KEY = "key_check";
+
+/** The `meta` key of how many earlier versions an entry keeps (format 4). */
+export const HISTORY_LIMIT_KEY = "history_limit";
 
 /**
  * The `meta` key `destroy()` writes, in the transaction that empties the
@@ -164,8 +231,7 @@ export function isEmpty(store: Store): boolean {
 export function checkSchema(store: Store, format = FORMAT_VERSION): void {
   const found = store.prepare("SELECT sql FROM sqlite_master").all()
     .map((row) => row.sql).sort();
-  const schema = format > LAST_SINGLE_KEY_FORMAT ? SCHEMA : SINGLE_KEY_SCHEMA;
-  const expected = [...schema].sort();
+  const expected = [...schemaOf(format)].sort();
   if (
     found.length !== expected.length ||
     found.some((sql, i) => sql !== expected[i])
@@ -216,8 +282,8 @@ function isNameList(value: unknown): value is string[] {
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
- * writeMeta(store, new Uint8Array(32), new Uint8Array(72));
- * console.assert(readFormat(store) === 3);
+ * writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
+ * console.assert(readFormat(store) === 4);
  * store.close();
  * ```
  */
@@ -287,20 +353,22 @@ export function readKeyCheck(store: Store): Uint8Array | null {
 }
 
 /**
- * Writes a new vault's `meta` record: the format, the key check and the
- * first integrity record. Call inside the transaction that creates the
+ * Writes a new vault's `meta` record: the format, the key check, the
+ * first integrity record and the history limit. Call inside the transaction that creates the
  * schema.
  */
 export function writeMeta(
   store: Store,
   check: Uint8Array,
   integrity: Uint8Array,
+  historyLimit: number,
 ): void {
   const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
   const pairs: [string, SqlValue][] = [
     ["format", encodeJson(FORMAT_VERSION)],
     [KEY_CHECK_KEY, check],
     [INTEGRITY_KEY, integrity],
+    [HISTORY_LIMIT_KEY, encodeJson(historyLimit)],
   ];
   for (const [key, value] of pairs) insert.run(key, value);
 }

@@ -13,13 +13,15 @@ import type { EntryTable } from "./entries.ts";
 import {
   type Accumulator,
   encodeIntegrity,
+  historyLimitMac,
+  historyMac,
   readAccumulator,
   rowMac,
   slotMac,
   xorInto,
 } from "./integrity.ts";
-import { type RowTimes, sealRow } from "./rows.ts";
-import type { SlotRow } from "./schema.ts";
+import { type ClearValue, type RowTimes, sealRow } from "./rows.ts";
+import type { EntryRow, HistoryRow, SlotRow } from "./schema.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
 
@@ -36,18 +38,19 @@ export interface Writable {
 /** One change inside a write transaction. */
 export interface WriteSession {
   /**
-   * Stores `value` under `hash`, keeping the row's creation time unless
-   * `times` gives both.
+   * Stores `value` as the next version of the entry `hash`, keeping the
+   * one it replaces as history (within the vault's limit) and the row's
+   * creation time unless `times` gives both.
    */
   put(
     hash: string,
     name: Uint8Array,
-    value: Uint8Array,
+    value: ClearValue,
     times?: RowTimes,
   ): void;
-  /** Whether a row `hash` exists, as of this transaction. */
-  has(hash: string): boolean;
-  /** Removes the row `hash`; `false` when there was none. */
+  /** The row `hash`, as of this transaction. */
+  row(hash: string): EntryRow | undefined;
+  /** Removes the row `hash` with its history; `false` when there was none. */
   remove(hash: string): boolean;
 }
 
@@ -63,10 +66,11 @@ export function writeEntries<T>(
   const { store, table, keys } = vault;
   return store.transaction(() => {
     const acc = readAccumulator(table, keys);
+    const limit = table.historyLimit();
     const result = change({
       put: (hash, name, value, times) =>
-        put(vault, acc, hash, name, value, now, times),
-      has: (hash) => table.row(hash) !== undefined,
+        put(vault, acc, limit, { hash, name, value, now, times }),
+      row: (hash) => table.row(hash),
       remove: (hash) => remove(vault, acc, hash),
     });
     table.writeIntegrity(encodeIntegrity(keys.tag, acc));
@@ -74,21 +78,71 @@ export function writeEntries<T>(
   });
 }
 
+interface Put {
+  hash: string;
+  name: Uint8Array;
+  value: ClearValue;
+  now: number;
+  times?: RowTimes;
+}
+
 function put(
   { table, keys }: Writable,
   acc: Accumulator,
-  hash: string,
-  name: Uint8Array,
-  value: Uint8Array,
-  now: number,
-  times?: RowTimes,
+  limit: number,
+  { hash, name, value, now, times }: Put,
 ): void {
   const old = table.row(hash);
-  if (old) xorInto(acc.x, rowMac(keys.row, old));
-  else acc.count++;
+  if (old) {
+    xorInto(acc.x, rowMac(keys.row, old));
+    if (limit > 0) addHistory(table, keys, acc, historyOf(old));
+    prune(table, keys, acc, hash, limit);
+  } else acc.count++;
   const row = sealRow(keys, hash, name, value, old, now, times);
   xorInto(acc.x, rowMac(keys.row, row));
   table.put(row);
+}
+
+/**
+ * The history row that keeps `row`'s version. The ciphertext moves as it
+ * is: its additional data names the entry, version and kind, which the
+ * history row keeps.
+ */
+function historyOf(row: EntryRow): HistoryRow {
+  const { name_hash, version, value, kind, expires, updated } = row;
+  return { name_hash, version, value, kind, expires, updated };
+}
+
+function addHistory(
+  table: EntryTable,
+  keys: SubKeys,
+  acc: Accumulator,
+  row: HistoryRow,
+): void {
+  table.history.put(row);
+  xorInto(acc.x, historyMac(keys.row, row));
+}
+
+function dropHistory(
+  table: EntryTable,
+  keys: SubKeys,
+  acc: Accumulator,
+  rows: readonly HistoryRow[],
+): void {
+  for (const row of rows) {
+    xorInto(acc.x, historyMac(keys.row, row));
+    table.history.remove(row.name_hash, row.version);
+  }
+}
+
+function prune(
+  table: EntryTable,
+  keys: SubKeys,
+  acc: Accumulator,
+  hash: string,
+  limit: number,
+): void {
+  dropHistory(table, keys, acc, table.history.beyond(hash, limit));
 }
 
 function remove(
@@ -101,7 +155,25 @@ function remove(
   xorInto(acc.x, rowMac(keys.row, old));
   acc.count--;
   table.remove(hash);
+  dropHistory(table, keys, acc, table.history.versions(hash));
   return true;
+}
+
+/**
+ * Sets how many earlier versions each entry keeps, dropping at once every
+ * version beyond it, in one transaction.
+ */
+export function writeHistoryLimit(vault: Writable, limit: number): void {
+  const { store, table, keys } = vault;
+  store.transaction(() => {
+    const acc = readAccumulator(table, keys);
+    const old = table.historyLimit();
+    xorInto(acc.x, historyLimitMac(keys, old));
+    xorInto(acc.x, historyLimitMac(keys, limit));
+    table.writeHistoryLimit(limit);
+    dropHistory(table, keys, acc, table.history.allBeyond(limit));
+    table.writeIntegrity(encodeIntegrity(keys.tag, acc));
+  });
 }
 
 /** A secret to store: its name hash, clear name and value, and any times. */
@@ -110,10 +182,31 @@ export interface Entry {
   hash: string;
   /** The clear name. */
   name: string;
-  /** The value. */
-  value: string;
+  /** The value: a string is text, a `Uint8Array` bytes. */
+  value: string | Uint8Array;
+  /** When it stops being valid, in milliseconds since the epoch. */
+  expires: number | null;
   /** Creation and write times to keep (a restore); default: now. */
   times?: RowTimes;
+}
+
+/**
+ * The clear bytes of `value` with its kind: a copy, which the caller zeroes.
+ *
+ * @example
+ * ```ts
+ * import { clearValue } from "./writes.ts";
+ * console.assert(clearValue("a", null).kind === "text");
+ * console.assert(clearValue(new Uint8Array([1]), null).kind === "bytes");
+ * ```
+ */
+export function clearValue(
+  value: string | Uint8Array,
+  expires: number | null,
+): ClearValue {
+  return typeof value === "string"
+    ? { bytes: new TextEncoder().encode(value), kind: "text", expires }
+    : { bytes: value.slice(), kind: "bytes", expires };
 }
 
 /**
@@ -131,29 +224,29 @@ export function putEntries(
   const writes = entries.map((entry) => ({
     ...entry,
     clearName: encoder.encode(entry.name),
-    clearValue: encoder.encode(entry.value),
+    clear: clearValue(entry.value, entry.expires),
   }));
   try {
     writeEntries(vault, Date.now(), (session) => {
       const taken = refuseExisting
-        ? writes.filter(({ hash }) => session.has(hash))
+        ? writes.filter(({ hash }) => session.row(hash) !== undefined)
         : [];
       if (refuseExisting && taken.length > 0) refuseExisting(taken);
-      for (const { hash, clearName, clearValue, times } of writes) {
-        session.put(hash, clearName, clearValue, times);
+      for (const { hash, clearName, clear, times } of writes) {
+        session.put(hash, clearName, clear, times);
       }
     });
   } finally {
-    for (const { clearName, clearValue } of writes) {
+    for (const { clearName, clear } of writes) {
       clearName.fill(0);
-      clearValue.fill(0);
+      clear.bytes.fill(0);
     }
   }
 }
 
 /**
  * Removes, in one transaction, every entry stored under any hash of each
- * lookup; returns the lookups that found something.
+ * lookup, with its history; returns the lookups that found something.
  */
 export function removeEntries(
   vault: Writable,

@@ -13,6 +13,7 @@ import {
   type Unlock,
   type Unlocked,
   unlockVault,
+  type VaultRequest,
 } from "../../src/keys/envelope.ts";
 import { formatRecoveryKey } from "../../src/keys/recovery_key.ts";
 import type { SqlValue, Store } from "../../src/storage/store.ts";
@@ -27,18 +28,22 @@ interface Created {
   unlock(with_?: Unlock): Promise<Unlocked>;
 }
 
+function request(unlock?: Unlock): VaultRequest {
+  return { unlock, recover: false, factors: [], historyLimit: 10 };
+}
+
 async function withVault(fn: (vault: Created) => Promise<void>): Promise<void> {
   await using dir = await tempDir();
   const owner = vaultOwner(dir.path);
   const store = newStore(dir.path);
   try {
-    const created = await createVault(store, dir.path, []);
+    const created = await createVault(store, dir.path, request());
     if (created === null) throw new Error("an empty database was not created");
     await fn({
       dir: dir.path,
       store,
       created,
-      unlock: (unlock) => unlockVault(store, dir.path, owner, unlock),
+      unlock: (unlock) => unlockVault(store, dir.path, owner, request(unlock)),
     });
   } finally {
     store.close();
@@ -53,10 +58,10 @@ Deno.test("a created vault has one machine slot (HKDF) and unlocks to the same d
   withVault(async ({ dir, store, created, unlock }) => {
     const dek = created.dek.slice();
     assertEquals((await Deno.stat(join(dir, ".keyfile"))).size, 32);
-    assertEquals(await createVault(store, dir, []), null);
+    assertEquals(await createVault(store, dir, request()), null);
     const unlocked = await unlock();
     assertEquals(unlocked.dek, dek);
-    assertEquals(unlocked.format, 3);
+    assertEquals(unlocked.format, 4);
     assertEquals(unlocked.slot.kind, "machine");
     assertEquals(unlocked.slot.kdf, { name: "hkdf" });
   }));
@@ -141,7 +146,7 @@ Deno.test("a slot that unwraps to another data key is an IntegrityError, not ano
     // A whole second vault's machine slot and keyfile, moved into this one.
     await using other = await tempDir();
     const otherStore = newStore(other.path);
-    await createVault(otherStore, other.path, []);
+    await createVault(otherStore, other.path, request());
     const slot = otherStore.prepare("SELECT * FROM slots").get();
     otherStore.close();
     store.exec("DELETE FROM slots");

@@ -42,8 +42,8 @@ Deno.test("meta round-trips and an empty database is recognised", () =>
     store.exec(SCHEMA.join(";"));
     assertEquals(isEmpty(store), false);
     checkSchema(store);
-    writeMeta(store, new Uint8Array(32).fill(5), new Uint8Array(72));
-    assertEquals(readFormat(store), 3);
+    writeMeta(store, new Uint8Array(32).fill(5), new Uint8Array(72), 10);
+    assertEquals(readFormat(store), 4);
     assertEquals(readKeyCheck(store), new Uint8Array(32).fill(5));
   }));
 
@@ -59,17 +59,18 @@ Deno.test("a format 1 or 2 vault must have the schema before slots", () =>
     store.exec(SINGLE_KEY_SCHEMA.join(";"));
     checkSchema(store, 2);
     assertStrict.throws(() => checkSchema(store, 3), IntegrityError);
+    assertStrict.throws(() => checkSchema(store, 4), IntegrityError);
   }));
 
 Deno.test("a newer format is an InitializationError naming both, bad meta an IntegrityError", () =>
   withStore((store) => {
     store.exec(SINGLE_KEY_SCHEMA.join(";"));
-    setMeta(store, "format", "4");
+    setMeta(store, "format", "5");
     assertStrict.throws(
       () => readFormat(store),
       (error) =>
         error instanceof InitializationError &&
-        /format 4.*up to 3/.test(error.message),
+        /format 5.*up to 4/.test(error.message),
     );
     setMeta(store, "format", "2");
     setMeta(store, "kdf", '{"N":1024,"r":8,"p":1}');

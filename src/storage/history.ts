@@ -1,0 +1,131 @@
+/**
+ * The `history` table (format 4): each row is an earlier version of an
+ * entry, keyed by the entry's name hash and the version number, with the
+ * value still encrypted as it was when current. Statements are prepared
+ * once per connection; scans go through `all()` in batches, as the entries
+ * table's do.
+ *
+ * @module
+ */
+
+import type { HistoryRow } from "./schema.ts";
+import type { Store } from "./store.ts";
+
+const HISTORY_COLUMNS = "name_hash, version, value, kind, expires, updated";
+const SCAN_BATCH = 256;
+
+/** The history table of one connection. */
+export interface HistoryTable {
+  /** Every kept version of the entry `hash`, newest first. */
+  versions(hash: string): HistoryRow[];
+  /** One kept version, or `undefined`. */
+  version(hash: string, version: number): HistoryRow | undefined;
+  /** The versions of `hash` beyond the newest `keep`, newest first. */
+  beyond(hash: string, keep: number): HistoryRow[];
+  /** Every kept version, of any entry, beyond the newest `keep` of its entry. */
+  allBeyond(keep: number): HistoryRow[];
+  /** Stores a version. */
+  put(row: HistoryRow): void;
+  /** Deletes one version. */
+  remove(hash: string, version: number): void;
+  /** Deletes every version of `hash`. */
+  removeAll(hash: string): void;
+}
+
+/**
+ * Prepares the statements of the history table on `store`.
+ *
+ * @example
+ * ```ts
+ * import { historyTable } from "./history.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * console.assert(historyTable(store).versions("h").length === 0);
+ * store.close();
+ * ```
+ */
+export function historyTable(store: Store): HistoryTable {
+  const select = `SELECT ${HISTORY_COLUMNS} FROM history`;
+  const versions = store.prepare(
+    `${select} WHERE name_hash = ? ORDER BY version DESC`,
+  );
+  const one = store.prepare(`${select} WHERE name_hash = ? AND version = ?`);
+  const beyond = store.prepare(
+    `${select} WHERE name_hash = ? ORDER BY version DESC LIMIT -1 OFFSET ?`,
+  );
+  const allBeyond = store.prepare(
+    `SELECT ${HISTORY_COLUMNS} FROM (SELECT *, row_number() OVER ` +
+      "(PARTITION BY name_hash ORDER BY version DESC) AS newer FROM history) " +
+      "WHERE newer > ?",
+  );
+  const insert = store.prepare(
+    `INSERT INTO history (${HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const remove = store.prepare(
+    "DELETE FROM history WHERE name_hash = ? AND version = ?",
+  );
+  const removeAll = store.prepare("DELETE FROM history WHERE name_hash = ?");
+  return {
+    versions: (hash) => versions.all(hash) as unknown as HistoryRow[],
+    version: (hash, version) =>
+      one.get(hash, version) as HistoryRow | undefined,
+    beyond: (hash, keep) => beyond.all(hash, keep) as unknown as HistoryRow[],
+    allBeyond: (keep) => allBeyond.all(keep) as unknown as HistoryRow[],
+    put: (row) => {
+      insert.run(
+        row.name_hash,
+        row.version,
+        row.value,
+        row.kind,
+        row.expires,
+        row.updated,
+      );
+    },
+    remove: (hash, version) => {
+      remove.run(hash, version);
+    },
+    removeAll: (hash) => {
+      removeAll.run(hash);
+    },
+  };
+}
+
+/**
+ * Calls `visit` with every kept version, a few hundred rows at a time in
+ * key order: memory stays flat, and a damaged page throws.
+ *
+ * @example
+ * ```ts
+ * import { scanHistory } from "./history.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * let rows = 0;
+ * scanHistory(store, () => rows++);
+ * console.assert(rows === 0);
+ * store.close();
+ * ```
+ */
+export function scanHistory(
+  store: Store,
+  visit: (row: HistoryRow) => void,
+): void {
+  const batch = store.prepare(
+    `SELECT ${HISTORY_COLUMNS} FROM history WHERE (name_hash, version) > ` +
+      "(?, ?) ORDER BY name_hash, version LIMIT ?",
+  );
+  for (let after: [string, number] = ["", 0];;) {
+    const rows = batch.all(...after, SCAN_BATCH) as unknown as HistoryRow[];
+    rows.forEach(visit);
+    if (rows.length < SCAN_BATCH) return;
+    const last = rows[rows.length - 1];
+    after = [last.name_hash, last.version];
+  }
+}

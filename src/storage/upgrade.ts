@@ -1,0 +1,104 @@
+/**
+ * The upgrade from format 3 to 4, in one transaction: every entry gets a
+ * kind (text), no expiry and version 1, its value re-encrypted to bind
+ * them, an empty `history` table and the history limit. The old row MACs
+ * are checked against the accumulator as the rows are read, so an upgrade
+ * never launders a row changed outside the engine into a vault that
+ * verifies.
+ *
+ * @module
+ */
+
+import { equalBytes, KEY_BYTES, type SubKeys } from "../crypto.ts";
+import { IntegrityError } from "../errors.ts";
+import { batches, encodeHistoryLimit, entryTable } from "./entries.ts";
+import {
+  historyLimitMac,
+  readStoredAccumulator,
+  rowMac,
+  slotMac,
+  storeIntegrity,
+  unversionedRowMac,
+  xorInto,
+} from "./integrity.ts";
+import { type Cell, openCell, sealCell, UNVERSIONED_CELL } from "./rows.ts";
+import {
+  ENTRIES_TABLE,
+  FORMAT_VERSION,
+  HISTORY_LIMIT_KEY,
+  HISTORY_TABLE,
+  LAST_UNVERSIONED_FORMAT,
+  readFormat,
+  type UnversionedRow,
+  writeFormat,
+} from "./schema.ts";
+import { readSlots } from "./slot_table.ts";
+import type { Store } from "./store.ts";
+
+const OLD_TABLE = "unversioned_entries";
+const FIRST_VERSION = 1;
+const FIRST_VALUE_CELL: Cell = {
+  field: "value",
+  version: FIRST_VERSION,
+  kind: "text",
+};
+
+/**
+ * Upgrades a format 3 vault to format 4, keeping `historyLimit` earlier
+ * versions from now on; does nothing when another process upgraded it
+ * first. A row, slot or count that does not match the integrity record is
+ * {@linkcode IntegrityError}, and nothing changes.
+ */
+export function upgradeToVersions(
+  store: Store,
+  keys: SubKeys,
+  historyLimit: number,
+): void {
+  store.transaction(() => {
+    if (readFormat(store) > LAST_UNVERSIONED_FORMAT) return;
+    const acc = readStoredAccumulator(store, keys);
+    const found = new Uint8Array(KEY_BYTES);
+    const x = new Uint8Array(KEY_BYTES);
+    store.exec(`ALTER TABLE entries RENAME TO ${OLD_TABLE}`);
+    store.exec(ENTRIES_TABLE);
+    store.exec(HISTORY_TABLE);
+    const table = entryTable(store);
+    let count = 0;
+    batches(store, OLD_TABLE, "name_hash, name, value, created, updated")(
+      (read) => {
+        const row = read as unknown as UnversionedRow;
+        xorInto(found, unversionedRowMac(keys.row, row));
+        const hash = row.name_hash;
+        const plain = openCell(keys, UNVERSIONED_CELL, hash, row.value);
+        const upgraded = {
+          ...row,
+          value: sealCell(keys, FIRST_VALUE_CELL, hash, plain),
+          kind: "text" as const,
+          expires: null,
+          version: FIRST_VERSION,
+        };
+        plain.fill(0);
+        table.put(upgraded);
+        xorInto(x, rowMac(keys.row, upgraded));
+        count++;
+      },
+    );
+    for (const slot of readSlots(store)) {
+      xorInto(found, slotMac(keys.row, slot));
+      xorInto(x, slotMac(keys.row, slot));
+    }
+    if (count !== acc.count || !equalBytes(found, acc.x)) {
+      throw new IntegrityError(
+        `the vault was changed outside the engine, so it was not upgraded to format ${FORMAT_VERSION}; nothing was changed`,
+      );
+    }
+    store.exec(`DROP TABLE ${OLD_TABLE}`);
+    store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
+      HISTORY_LIMIT_KEY,
+      encodeHistoryLimit(historyLimit),
+    );
+    xorInto(x, historyLimitMac(keys, historyLimit));
+    storeIntegrity(store, keys, { x, count });
+    writeFormat(store, FORMAT_VERSION);
+  });
+}
