@@ -31,6 +31,8 @@ Deno.test("rotate re-encrypts and re-indexes every entry, keeps times, and the v
   {
     await using engine = await openVault(dir.path);
     await engine.setMany(ENTRIES);
+    await engine.set("svc1.token", new Uint8Array([1, 2]), { ttlMs: 3.6e6 });
+    await engine.set("svc1.token", "value 1");
     created = (await engine.exportEntries("svc1.token")).entries[0].created;
   }
   const before = rows(dir.path);
@@ -57,6 +59,19 @@ Deno.test("rotate re-encrypts and re-indexes every entry, keeps times, and the v
   }
   const exported = await engine.exportEntries("svc1.token");
   assertEquals(exported.entries[0].created, created);
+  // Earlier versions moved to the new name hash, re-encrypted.
+  const versions = await engine.history("svc1.token");
+  assertEquals(versions.map((v) => [v.version, v.kind]), [
+    [3, "text"],
+    [2, "bytes"],
+    [1, "text"],
+  ]);
+  assert(versions[1].expiresAt !== null);
+  assertEquals(
+    (await engine.getVersion("svc1.token", 2))?.value,
+    new Uint8Array([1, 2]),
+  );
+  assertEquals((await engine.getVersion("svc1.token", 1))?.value, "value 1");
 });
 
 Deno.test("rotate keeps the machine slot, the unlocking slot and those in keep; removes and returns the rest", async () => {
@@ -135,11 +150,14 @@ Deno.test("rotate refuses a vault changed outside the engine, and changes nothin
   const edits = [
     "UPDATE entries SET updated = 1 WHERE name_hash = (SELECT min(name_hash) FROM entries)",
     "UPDATE slots SET label = 'edited' WHERE kind = 'key'",
+    "UPDATE history SET updated = 1",
+    "UPDATE meta SET value = CAST('3' AS BLOB) WHERE key = 'history_limit'",
   ];
   for (const edit of edits) {
     await using dir = await tempDir();
     await using engine = await openVault(dir.path);
     await engine.setMany(ENTRIES.slice(0, 20));
+    await engine.set("svc0.token", "second version");
     await engine.addKey();
     rawSql(dir.path, (db) => db.exec(edit));
     const before = rows(dir.path);
