@@ -3,7 +3,10 @@
  * deleteMany on a vault and reports each acknowledged operation; the parent
  * kills it with SIGKILL at random moments, then checks that the vault opens
  * with no IntegrityError, that every acknowledged operation is visible, and
- * that the one in flight is applied entirely or not at all.
+ * that the one in flight is applied entirely or not at all. History is on
+ * (the default limit), so each name's state is its current value and its
+ * kept earlier versions: an overwrite interrupted leaves the old value
+ * current or as a version, never lost.
  *
  * SECRETS_CRASH_KILLS raises the number of kills (default 50).
  *
@@ -18,6 +21,8 @@ import { applyOp, type Op, opAt, POOL, random } from "./ops.ts";
 
 const CHILD = new URL("./crash_child.ts", import.meta.url).pathname;
 const DEFAULT_KILLS = 50;
+// The vault's default: the child opens with no historyLimit.
+const HISTORY_LIMIT = 10;
 
 function killCount(): number {
   const variable = "SECRETS_CRASH_KILLS";
@@ -80,20 +85,34 @@ async function runAndKill(
   return outcome;
 }
 
-async function readVault(vault: string): Promise<Map<string, string>> {
+/** Each name's stored versions, oldest first. */
+async function readVault(vault: string): Promise<Map<string, string[]>> {
   await using engine = await SecretsEngine.open({ path: vault, factors: [] });
-  const found = new Map<string, string>();
+  const found = new Map<string, string[]>();
   for (const name of POOL) {
-    const value = await engine.get(name);
-    if (value !== null) found.set(name, value);
+    const values: string[] = [];
+    for (const { version } of await engine.history(name)) {
+      const stored = await engine.getVersion(name, version);
+      assert(stored !== null, `${name} lists version ${version} it lacks`);
+      values.unshift(String(stored.value));
+    }
+    if (values.length > 0) found.set(name, values);
   }
   assertEquals(engine.size, found.size);
   return found;
 }
 
-function sameState(a: Map<string, string>, b: Map<string, string>): boolean {
-  return a.size === b.size &&
-    [...a].every(([name, value]) => b.get(name) === value);
+/** Whether the vault holds the model: each name's last versions, in order. */
+function sameState(
+  found: Map<string, string[]>,
+  model: Map<string, string[]>,
+): boolean {
+  const kept = (values: string[]) =>
+    values.slice(-(HISTORY_LIMIT + 1)).join("\n");
+  return found.size === model.size &&
+    [...found].every(([name, values]) =>
+      kept(values) === kept(model.get(name) ?? [])
+    );
 }
 
 Deno.test({
@@ -103,7 +122,7 @@ Deno.test({
   fn: async () => {
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
-    const model = new Map<string, string>();
+    const model = new Map<string, string[]>();
     const next = random(20261125);
     const kills = killCount();
     let inFlightApplied = 0;

@@ -53,9 +53,11 @@ export function opAt(seed: number, index: number): Op {
 }
 
 /** Applies `op` to a model of the vault. */
-export function applyOp(model: Map<string, string>, op: Op): void {
+export function applyOp(model: Map<string, string[]>, op: Op): void {
   if (op.kind === "set") {
-    for (const [name, value] of op.entries) model.set(name, value);
+    for (const [name, value] of op.entries) {
+      model.set(name, [...model.get(name) ?? [], value]);
+    }
   } else {
     for (const name of op.names) model.delete(name);
   }
