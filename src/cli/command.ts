@@ -53,6 +53,13 @@ export const COMMAND_OPTIONS = {
   armor: { type: "boolean" },
   overwrite: { type: "boolean" },
   from: { type: "string" },
+  file: { type: "string" },
+  ttl: { type: "string" },
+  expires: { type: "string" },
+  out: { type: "string" },
+  version: { type: "string" },
+  long: { type: "boolean" },
+  expired: { type: "boolean" },
 } as const;
 
 /** The name of a command option. */
@@ -93,6 +100,13 @@ export interface Parsed {
     armor?: boolean;
     overwrite?: boolean;
     from?: string;
+    file?: string;
+    ttl?: string;
+    expires?: string;
+    out?: string;
+    version?: string;
+    long?: boolean;
+    expired?: boolean;
   };
 }
 

@@ -4,17 +4,53 @@
  * @module
  */
 
+import type { SecretsEngine } from "../engine.ts";
+import { MAX_VALUE_BYTES } from "../limits.ts";
 import { validateName } from "../validate.ts";
-import { type Command, EXIT, Failure, type Parsed } from "./command.ts";
-import { readStdin, warn, write } from "./io.ts";
+import {
+  type Command,
+  EXIT,
+  Failure,
+  type Parsed,
+  UsageError,
+} from "./command.ts";
+import { expiryOptions, formatTime } from "./expiry_flags.ts";
+import {
+  readStdin,
+  readStdinBytes,
+  readUserBytes,
+  warn,
+  write,
+  writeBytes,
+  writeUserFile,
+} from "./io.ts";
 import { promptHidden } from "./prompt.ts";
+import { formatTable } from "./table.ts";
 
-async function readValue(name: string, args: Parsed): Promise<string> {
-  if (args.values.value !== undefined) {
+async function readBytesValue(file: string): Promise<Uint8Array> {
+  const bytes = file === "-"
+    ? await readStdinBytes()
+    : await readUserBytes(file, MAX_VALUE_BYTES);
+  if (bytes.length > MAX_VALUE_BYTES) {
+    throw new Failure(`the value is larger than ${MAX_VALUE_BYTES} bytes`);
+  }
+  return bytes;
+}
+
+async function readValue(
+  name: string,
+  args: Parsed,
+): Promise<string | Uint8Array> {
+  const { file, value } = args.values;
+  if (file !== undefined && value !== undefined) {
+    throw new UsageError("give --file or --value, not both");
+  }
+  if (file !== undefined) return await readBytesValue(file);
+  if (value !== undefined) {
     warn(
       "--value leaves the secret in your shell history; prefer a pipe or the prompt",
     );
-    return args.values.value;
+    return value;
   }
   if (!Deno.stdin.isTerminal()) {
     return (await readStdin()).replace(/\r?\n$/, "");
@@ -29,51 +65,141 @@ async function readValue(name: string, args: Parsed): Promise<string> {
   return typed;
 }
 
-/** `set NAME`: stores a value from stdin, `--value`, or a no-echo prompt. */
+/**
+ * `set NAME`: stores a value from stdin, `--value`, a no-echo prompt, or
+ * (as bytes) a file.
+ */
 export const set: Command = {
-  usage: "set NAME [--value VALUE]",
+  usage:
+    "set NAME [--value VALUE | --file FILE] [--ttl 30d | --expires 2027-01-31]",
   summary:
-    "store a secret; the value comes from stdin when piped, else a prompt without echo",
-  options: ["value"],
+    "store a secret; the value comes from stdin when piped, else a prompt without echo; --file stores a file's bytes",
+  details: `
+The value set before is kept as an earlier version (see history).
+  --file FILE     store FILE's bytes as a bytes secret (- for stdin);
+                  needs --allow-read=FILE
+  --ttl D         expire after D: a number and s, m, h, d or w (30d)
+  --expires T     expire at T: a date (2027-01-31, UTC midnight) or a
+                  time with its zone (2027-01-31T18:00:00+01:00)
+An expired secret reads as absent; list --expired shows it.`,
+  options: ["value", "file", "ttl", "expires"],
   operands: [1, 1],
   takesNames: true,
   async run({ args, open }): Promise<number> {
     const [name] = args.operands;
     validateName(name);
+    const options = expiryOptions(args);
     const value = await readValue(name, args);
     await using vault = await open({ create: true });
-    await vault.set(name, value);
+    await vault.set(name, value, options);
+    if (options !== undefined) {
+      const entry = await vault.getEntry(name);
+      warn(`expires ${formatTime(entry?.expiresAt ?? null)}`);
+    }
     return EXIT.ok;
   },
 };
 
-/** `get NAME`: prints a value. */
+function checkOut(args: Parsed): void {
+  if (args.values.force && args.values.out === undefined) {
+    throw new UsageError(
+      "--force goes with --out: it lets --out replace a file",
+    );
+  }
+}
+
+async function readRequested(
+  vault: SecretsEngine,
+  name: string,
+  version: string | undefined,
+): Promise<string | Uint8Array> {
+  if (version !== undefined && !/^[1-9][0-9]{0,15}$/.test(version)) {
+    throw new UsageError(`--version ${version}: give a version number from 1`);
+  }
+  const found = version === undefined
+    ? await vault.getEntry(name)
+    : await vault.getVersion(name, Number(version));
+  if (found === null) {
+    throw new Failure(
+      version === undefined
+        ? "no secret with that name"
+        : `no version ${version} of that secret is kept (see secrets history NAME)`,
+    );
+  }
+  return found.value;
+}
+
+/** `get NAME`: prints a value, or writes it to a file. */
 export const get: Command = {
-  usage: "get NAME",
-  summary: "print a secret's value (exit 1 when there is none)",
-  options: [],
+  usage: "get NAME [--version N] [--out FILE [--force]]",
+  summary:
+    "print a secret's value, or write it to FILE with mode 0600 (exit 1 when there is none)",
+  details: `
+  --version N   an earlier version (see history)
+  --out FILE    write the value to FILE, mode 0600; an existing FILE is
+                replaced only with --force
+A bytes secret is written to a pipe or with --out, never to a terminal.`,
+  options: ["version", "out", "force"],
   operands: [1, 1],
   takesNames: true,
   async run({ args, open }): Promise<number> {
+    checkOut(args);
     await using vault = await open();
-    const value = await vault.get(args.operands[0]);
-    if (value === null) throw new Failure("no secret with that name");
-    write(Deno.stdout.isTerminal() ? `${value}\n` : value);
+    const value = await readRequested(
+      vault,
+      args.operands[0],
+      args.values.version,
+    );
+    const { out, force } = args.values;
+    if (out !== undefined) writeUserFile(out, value, force === true);
+    else if (typeof value === "string") {
+      write(Deno.stdout.isTerminal() ? `${value}\n` : value);
+    } else if (Deno.stdout.isTerminal()) {
+      throw new Failure(
+        "that secret holds bytes, which a terminal would mangle: write it with --out FILE, or pipe it",
+      );
+    } else writeBytes(value);
     return EXIT.ok;
   },
 };
 
-/** `list [PATTERN]`: prints names. */
+async function longListing(
+  vault: SecretsEngine,
+  names: readonly string[],
+): Promise<string> {
+  const rows: string[][] = [];
+  for (const name of names) {
+    const versions = await vault.history(name);
+    const [current] = versions;
+    if (current === undefined) continue;
+    rows.push([
+      name,
+      current.kind,
+      formatTime(current.updated),
+      formatTime(current.expiresAt),
+      String(versions.length),
+    ]);
+  }
+  return formatTable(["NAME", "KIND", "UPDATED", "EXPIRES", "VERSIONS"], rows);
+}
+
+/** `list [PATTERN]`: prints names, or with `--long` a table of facts. */
 export const list: Command = {
-  usage: "list [PATTERN]",
+  usage: "list [PATTERN] [--long] [--expired]",
   summary:
     "print the names (never the values), optionally matching a glob ('**' for all)",
-  options: [],
+  details: `
+  --long      a table: name, kind, last update, expiry, versions kept
+  --expired   only the secrets that have expired (purge-expired removes them)`,
+  options: ["long", "expired"],
   operands: [0, 1],
   async run({ args, open }): Promise<number> {
     await using vault = await open();
-    const names = await vault.keys(args.operands[0]);
-    if (names.length > 0) write(`${names.join("\n")}\n`);
+    const names = await vault.keys(args.operands[0], {
+      expired: args.values.expired === true,
+    });
+    if (args.values.long) write(await longListing(vault, names));
+    else if (names.length > 0) write(`${names.join("\n")}\n`);
     return EXIT.ok;
   },
 };

@@ -10,9 +10,15 @@ import { Failure } from "./command.ts";
 import { splitEnvNames } from "./env_name.ts";
 import { warn } from "./io.ts";
 
+const NOT_TEXT =
+  "holds bytes, which an environment variable or a text file cannot hold: write it to a file with secrets get NAME --out FILE";
+
 /**
- * The names and values of the secrets `patterns` select (every secret when
- * there is none); a pattern that selects nothing is a {@linkcode Failure}.
+ * The names and values of the text secrets `patterns` select (every secret
+ * when there is none); a pattern that selects nothing is a
+ * {@linkcode Failure}. Expired secrets are never selected. A bytes secret
+ * is skipped with a warning, unless a pattern names it exactly: then it is
+ * a `Failure`.
  */
 export async function readSecrets(
   vault: SecretsEngine,
@@ -27,11 +33,44 @@ export async function readSecrets(
     for (const name of matched) names.add(name);
   }
   const selected = patterns.length > 0 ? [...names] : await vault.keys();
-  const pairs: [string, string][] = [];
+  const read: SelectedSecret[] = [];
   for (const name of selected.sort()) {
-    const value = await vault.get(name);
-    if (value !== null) pairs.push([name, value]);
+    const entry = await vault.getEntry(name);
+    if (entry === null) continue;
+    read.push({
+      name,
+      text: typeof entry.value === "string" ? entry.value : null,
+    });
   }
+  return textPairs(read, patterns);
+}
+
+/** A selected secret: its name, and its value when it is text. */
+export interface SelectedSecret {
+  /** The secret's name. */
+  name: string;
+  /** Its value, or `null` for a bytes secret. */
+  text: string | null;
+}
+
+/**
+ * The name and value of each text secret of `selected`. A bytes secret is
+ * skipped with a warning naming it, unless one of `patterns` names it
+ * exactly: then it is a {@linkcode Failure}.
+ */
+export function textPairs(
+  selected: readonly SelectedSecret[],
+  patterns: readonly string[],
+): [string, string][] {
+  const pairs: [string, string][] = [];
+  const skipped: string[] = [];
+  for (const { name, text } of selected) {
+    if (text !== null) pairs.push([name, text]);
+    else if (patterns.includes(name)) {
+      throw new Failure(`${JSON.stringify(name)} ${NOT_TEXT}`);
+    } else skipped.push(JSON.stringify(name));
+  }
+  if (skipped.length > 0) warn(`skipped ${skipped.join(", ")}: ${NOT_TEXT}`);
   return pairs;
 }
 
@@ -58,8 +97,9 @@ export function toEnvironment(
 }
 
 /**
- * The values of `names`, read from the vault; a missing name is a
- * {@linkcode Failure} that lists every missing name at once.
+ * The values of `names`, read from the vault; a missing (or expired) name
+ * is a {@linkcode Failure} that lists every missing name at once, and a
+ * bytes secret a `Failure` naming it.
  */
 export async function resolveNames(
   vault: SecretsEngine,
@@ -68,9 +108,10 @@ export async function resolveNames(
   const values = new Map<string, string>();
   const missing: string[] = [];
   for (const name of names) {
-    const value = await vault.get(name);
-    if (value === null) missing.push(name);
-    else values.set(name, value);
+    const entry = await vault.getEntry(name);
+    if (entry === null) missing.push(name);
+    else if (typeof entry.value === "string") values.set(name, entry.value);
+    else throw new Failure(`${JSON.stringify(name)} ${NOT_TEXT}`);
   }
   if (missing.length > 0) {
     const list = missing.map((name) => JSON.stringify(name)).join(", ");

@@ -21,7 +21,11 @@ export class ReaderGone extends Error {}
 
 /** Writes `text` to stdout, whole. */
 export function write(text: string): void {
-  const bytes = encoder.encode(text);
+  writeBytes(encoder.encode(text));
+}
+
+/** Writes `bytes` to stdout, whole. */
+export function writeBytes(bytes: Uint8Array): void {
   try {
     for (let done = 0; done < bytes.length;) {
       done += Deno.stdout.writeSync(bytes.subarray(done));
@@ -47,17 +51,19 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
     return utf8.decode(bytes);
   } catch {
     throw new Failure(
-      `${what} is not valid UTF-8 text: nothing was stored (binary values are not supported yet)`,
+      `${what} is not valid UTF-8 text: nothing was stored (to store bytes: secrets set NAME --file FILE, or --file - for stdin)`,
     );
   }
 }
 
+/** Reads all of stdin as bytes. */
+export async function readStdinBytes(): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+}
+
 /** Reads all of stdin as UTF-8. */
 export async function readStdin(): Promise<string> {
-  const bytes = new Uint8Array(
-    await new Response(Deno.stdin.readable).arrayBuffer(),
-  );
-  return decodeUtf8(bytes, "standard input");
+  return decodeUtf8(await readStdinBytes(), "standard input");
 }
 
 /**

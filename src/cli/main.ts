@@ -42,6 +42,7 @@ import { init, rebind, rotate, slots } from "./slots.ts";
 import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
 import { exportSecrets, importFile } from "./transfer.ts";
 import { destroy, info, recover } from "./vault.ts";
+import { history, purgeExpired, revert } from "./versions.ts";
 
 /** Every command: adding one is a file and a line here. */
 const COMMANDS: Record<string, Command> = {
@@ -51,6 +52,9 @@ const COMMANDS: Record<string, Command> = {
   list,
   has,
   delete: remove,
+  history,
+  revert,
+  "purge-expired": purgeExpired,
   import: importFile,
   export: exportSecrets,
   run,

@@ -17,7 +17,12 @@ import { decryptAge, MAX_AGE_FILE_BYTES } from "../transfer/age.ts";
 import { validatePattern } from "../validate.ts";
 import { decryptionKey } from "./age_keys.ts";
 import { readEnvFiles, referencedNames } from "./env_files.ts";
-import { readSecrets, resolveNames, toEnvironment } from "./environment.ts";
+import {
+  readSecrets,
+  resolveNames,
+  textPairs,
+  toEnvironment,
+} from "./environment.ts";
 import { readUserBytes, warn } from "./io.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
@@ -115,15 +120,26 @@ async function backupEnvironment(
     await decryptionKey(args),
   );
   const only = args.values.only ?? [];
-  const selected = only.length === 0 ? doc.entries : only.flatMap((pattern) => {
+  const now = Date.now();
+  const live = doc.entries.filter(({ expires }) =>
+    !expires || Date.parse(expires) > now
+  );
+  const selected = only.length === 0 ? live : only.flatMap((pattern) => {
     const matches = compileGlob(validatePattern(pattern));
-    const found = doc.entries.filter(({ name }) => matches(name));
+    const found = live.filter(({ name }) => matches(name));
     if (found.length === 0) {
       throw new Failure(`the pattern ${pattern} matches no secret`);
     }
     return found;
   });
-  const pairs = [...new Map(selected.map((e) => [e.name, e.value]))];
+  const unique = new Map(selected.map((entry) => [entry.name, entry]));
+  const pairs = textPairs(
+    [...unique.values()].map(({ name, kind, value }) => ({
+      name,
+      text: kind === "text" ? value : null,
+    })),
+    only,
+  );
   return {
     env: Object.fromEntries(toEnvironment(pairs, only.length > 0)),
     secrets: pairs.map(([, value]) => value),

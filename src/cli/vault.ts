@@ -14,7 +14,7 @@ import { checkFormat, refuseTerminal, writeSecrets } from "./transfer.ts";
 export const info: Command = {
   usage: "info",
   summary:
-    "show the vault's path, size, binding factors, unlocking slot, format and seal state",
+    "show the vault's path, size, binding factors, unlocking slot, format, history limit and seal state",
   options: [],
   operands: [0, 0],
   async run({ open }): Promise<number> {
@@ -29,6 +29,7 @@ export const info: Command = {
         }`,
         `unlocked: ${facts.unlockedBy.kind} slot ${facts.unlockedBy.id}`,
         `format:   ${facts.format}`,
+        `history:  ${facts.historyLimit} earlier versions kept per secret`,
         `seal:     ${
           facts.openedSealed
             ? "intact (opened on the fast path)"
@@ -77,13 +78,22 @@ async function readableSecrets(
   vault: SecretsEngine,
 ): Promise<[string, string][]> {
   const pairs: [string, string][] = [];
+  const bytes: string[] = [];
   for (const name of await vault.keys()) {
     try {
-      const value = await vault.get(name);
-      if (value !== null) pairs.push([name, value]);
+      const entry = await vault.getEntry(name);
+      if (typeof entry?.value === "string") pairs.push([name, entry.value]);
+      else if (entry !== null) bytes.push(JSON.stringify(name));
     } catch (error) {
       if (!(error instanceof DecryptionError)) throw error;
     }
+  }
+  if (bytes.length > 0) {
+    warn(
+      `not exported: ${
+        bytes.join(", ")
+      } (bytes, which env and json output cannot hold)`,
+    );
   }
   return pairs;
 }

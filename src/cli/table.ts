@@ -1,0 +1,35 @@
+/**
+ * Plain-text tables for people: columns padded to their widest cell, a
+ * header first. Cells are names and facts, never values.
+ *
+ * @module
+ */
+
+const GAP = "  ";
+
+/**
+ * `rows` under `header`, each line's columns padded to line up, the last
+ * column left unpadded.
+ *
+ * @example
+ * ```ts
+ * import { formatTable } from "./table.ts";
+ * console.assert(formatTable(["A", "B"], [["xx", "y"]]) === "A   B\nxx  y\n");
+ * ```
+ */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const lines = [header, ...rows];
+  const widths = header.map((_, column) =>
+    Math.max(...lines.map((line) => [...(line[column] ?? "")].length))
+  );
+  return lines.map((line) =>
+    line.map((cell, column) =>
+      column === line.length - 1
+        ? cell
+        : cell + " ".repeat(widths[column] - [...cell].length)
+    ).join(GAP)
+  ).join("\n") + "\n";
+}
