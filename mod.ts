@@ -63,11 +63,17 @@ export {
   type RecoveryReport,
   type RotateResult,
   type SecretEntries,
+  type SecretEntry,
   SecretsEngine,
+  type SecretValue,
+  type SecretVersion,
+  type SetOptions,
   type SlotInfo,
   type SlotKind,
   type Unlock,
+  type ValueKind,
   type VaultInfo,
+  type VersionInfo,
 } from "./src/engine.ts";
 export {
   BusyError,
@@ -86,6 +92,8 @@ export {
   VaultNotFoundError,
 } from "./src/errors.ts";
 export {
+  DEFAULT_HISTORY_LIMIT,
+  MAX_HISTORY_LIMIT,
   MAX_NAME_BYTES,
   MAX_PATTERN_LENGTH,
   MAX_VALUE_BYTES,

@@ -39,8 +39,25 @@ export const MAX_VALUE_BYTES = 1024 * 1024;
  */
 export const MAX_PATTERN_LENGTH = 256;
 
-/** How many earlier versions an entry keeps unless the vault says otherwise. */
+/**
+ * How many earlier versions of each secret a new vault keeps unless
+ * `open({ historyLimit })` says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HISTORY_LIMIT } from "@scope/secrets";
+ * console.assert(DEFAULT_HISTORY_LIMIT === 10);
+ * ```
+ */
 export const DEFAULT_HISTORY_LIMIT = 10;
 
-/** The most earlier versions a vault may keep of each entry. */
+/**
+ * The most earlier versions of each secret a vault may keep.
+ *
+ * @example
+ * ```ts
+ * import { MAX_HISTORY_LIMIT } from "@scope/secrets";
+ * console.assert(MAX_HISTORY_LIMIT === 1000);
+ * ```
+ */
 export const MAX_HISTORY_LIMIT = 1000;

@@ -98,7 +98,7 @@ cliTest(
     });
     assertEquals(written.code, 0, written.stderr);
     assertEquals(await Deno.readFile(out), bytes);
-    assertEquals((await Deno.stat(out)).mode! & 0o777, 0o600);
+    assertEquals(((await Deno.stat(out)).mode ?? 0) & 0o777, 0o600);
     const again = await cli(vault, ["get", "tls.key", "--out", out], { flags });
     assertEquals(again.code, 1);
     assert(again.stderr.includes("pass --force"), again.stderr);
