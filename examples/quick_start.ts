@@ -1,6 +1,6 @@
 /**
  * The quick start: store, read, list and remove secrets in a vault under
- * the current folder.
+ * the current folder, with bytes, an expiry and the history of a value.
  *
  *     deno run --allow-read=./.secrets --allow-write=./.secrets examples/quick_start.ts
  *
@@ -25,3 +25,18 @@ console.log(`${engine.size} secrets in ${engine.storagePath}`);
 
 await engine.delete("aws.secret");
 console.log(`after delete: ${engine.size} secrets`);
+
+// A binary secret, and one that stops being valid in an hour.
+await engine.set("tls.key", new Uint8Array([0x30, 0x82, 0x01, 0x0a]));
+console.log(`tls.key: ${(await engine.getBytes("tls.key"))?.length} bytes`);
+await engine.set("session.token", "demo-session", { ttlMs: 60 * 60 * 1000 });
+const token = await engine.getEntry("session.token");
+console.log(`session.token expires ${token?.expiresAt?.toISOString()}`);
+
+// Overwriting keeps the old value: a wrong set is one revert away.
+await engine.set("openai.apiKey", "sk-oops-pasted-the-wrong-one");
+const [current, previous] = await engine.history("openai.apiKey");
+await engine.revert("openai.apiKey", previous.version);
+console.log(
+  `openai.apiKey reverted from version ${current.version} to the value of version ${previous.version}`,
+);

@@ -58,13 +58,20 @@ export function findRow(
   return undefined;
 }
 
-/** The current row under `hashes`, or `undefined` when absent or expired. */
-export function liveRow(
+/**
+ * The current version under the first of `hashes` that holds one, or
+ * `undefined` when there is none or it has expired.
+ */
+function liveVersion(
   table: EntryTable,
   hashes: readonly string[],
-): EntryRow | undefined {
-  const row = findRow(table, hashes);
-  return row && isLive(row.expires, Date.now()) ? row : undefined;
+): VersionColumns | undefined {
+  for (const hash of hashes) {
+    const current = table.current(hash);
+    if (current === undefined) continue;
+    return isLive(current.expires, Date.now()) ? current : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -92,7 +99,7 @@ export function readText(
   vault: OpenedVault,
   hashes: readonly string[],
 ): string | null {
-  const row = liveRow(vault.table, hashes);
+  const row = liveVersion(vault.table, hashes);
   if (row === undefined) return null;
   if (row.kind === "bytes") {
     throw new ValidationError(
@@ -109,7 +116,7 @@ export function readBytes(
   vault: OpenedVault,
   hashes: readonly string[],
 ): Uint8Array | null {
-  const row = liveRow(vault.table, hashes);
+  const row = liveVersion(vault.table, hashes);
   return row === undefined ? null : openVersion(vault.keys, row);
 }
 
@@ -128,8 +135,8 @@ export function readEntry(
   hashes: readonly string[],
   name: string,
 ): SecretEntry | null {
-  const row = liveRow(vault.table, hashes);
-  if (row === undefined) return null;
+  const row = findRow(vault.table, hashes);
+  if (row === undefined || !isLive(row.expires, Date.now())) return null;
   const value = versionValue(vault, row);
   return { name, value, ...info(row), created: new Date(row.created) };
 }

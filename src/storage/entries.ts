@@ -17,11 +17,12 @@ import {
   INTEGRITY_KEY,
   KEY_CHECK_KEY,
   SELECT_META,
+  type VersionColumns,
 } from "./schema.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
 
-const ROW_COLUMNS =
-  "name_hash, name, value, kind, expires, version, created, updated";
+const VERSION_COLUMNS = "name_hash, version, value, kind, expires, updated";
+const ROW_COLUMNS = `${VERSION_COLUMNS}, name, created`;
 const SCAN_BATCH = 256;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -30,6 +31,11 @@ const decoder = new TextDecoder();
 export interface EntryTable {
   /** One row by name hash. */
   row(hash: string): EntryRow | undefined;
+  /**
+   * One row's current version, without the name: what a read of the value
+   * needs, and no more.
+   */
+  current(hash: string): VersionColumns | undefined;
   /** Calls `visit` with every name hash and expiry, in batches. */
   eachHead(visit: (hash: string, expires: number | null) => void): void;
   /**
@@ -103,6 +109,9 @@ export function entryTable(store: Store): EntryTable {
   const selectRow = store.prepare(
     `SELECT ${ROW_COLUMNS} FROM entries WHERE name_hash = ?`,
   );
+  const selectCurrent = store.prepare(
+    `SELECT ${VERSION_COLUMNS} FROM entries WHERE name_hash = ?`,
+  );
   const selectHeads = batches(store, "entries", "name_hash, expires");
   const selectNames = batches(store, "entries", "name_hash, name");
   const upsert = store.prepare(
@@ -114,6 +123,7 @@ export function entryTable(store: Store): EntryTable {
   const updateMeta = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
   return {
     row: (hash) => selectRow.get(hash) as EntryRow | undefined,
+    current: (hash) => selectCurrent.get(hash) as VersionColumns | undefined,
     eachHead: (visit) =>
       selectHeads((row) =>
         visit(row.name_hash as string, row.expires as number | null)
@@ -121,15 +131,16 @@ export function entryTable(store: Store): EntryTable {
     eachName: (visit) =>
       selectNames((row) => visit(row.name_hash as string, row.name)),
     put: (row) => {
+      // In the order of ROW_COLUMNS.
       upsert.run(
         row.name_hash,
-        row.name,
+        row.version,
         row.value,
         row.kind,
         row.expires,
-        row.version,
-        row.created,
         row.updated,
+        row.name,
+        row.created,
       );
     },
     remove: (hash) => {

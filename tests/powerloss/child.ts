@@ -9,7 +9,7 @@
  */
 
 import { SecretsEngine } from "../../mod.ts";
-import { SCENARIO_ENTRIES } from "./scenarios.ts";
+import { OVERWRITES, overwritten, SCENARIO_ENTRIES } from "./scenarios.ts";
 
 const [path, scenario, key, slotId] = Deno.args;
 const encoder = new TextEncoder();
@@ -33,6 +33,12 @@ const steps: Record<string, () => Promise<unknown>[] | Promise<unknown>> = {
   set: async () => {
     for (let i = 0; i < 5; i++) {
       await engine.set(`k${i}`, `v${i}`);
+      await ack();
+    }
+  },
+  overwrite: async () => {
+    for (let i = 1; i <= OVERWRITES; i++) {
+      await engine.set("b0", overwritten(i));
       await ack();
     }
   },

@@ -21,6 +21,8 @@ import {
   ADDED_PASSPHRASE,
   BASE_ENTRIES,
   expectedEntries,
+  OVERWRITES,
+  overwritten,
   type Scenario,
   SCENARIOS,
 } from "./scenarios.ts";
@@ -85,6 +87,23 @@ function sameEntries(
     [...expected].every(([name, value]) => found.get(name) === value);
 }
 
+/**
+ * The overwrite scenario's history: every value `b0` held up to its
+ * current one, oldest first, each still readable.
+ */
+async function checkOverwrites(engine: SecretsEngine): Promise<void> {
+  const held = [
+    BASE_ENTRIES[0][1],
+    ...Array.from({ length: OVERWRITES }, (_, i) => overwritten(i + 1)),
+  ];
+  const stored: string[] = [];
+  for (const { version } of await engine.history("b0")) {
+    stored.unshift(String((await engine.getVersion("b0", version))?.value));
+  }
+  const current = held.indexOf(stored[stored.length - 1]);
+  assertEquals(stored, held.slice(0, current + 1), "b0's history");
+}
+
 /** Every check after a cut, each failing with what it found. */
 async function checkVault(
   path: string,
@@ -99,6 +118,7 @@ async function checkVault(
     for (const name of await engine.keys("**")) {
       found.set(name, await engine.get(name) ?? "");
     }
+    if (scenario.name === "overwrite") await checkOverwrites(engine);
     return await engine.slots();
   })();
   const acked = expectedEntries(scenario, acks);

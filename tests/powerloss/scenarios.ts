@@ -20,6 +20,14 @@ export const BASE_ENTRIES: [string, string][] = Array.from(
 /** The passphrase the `addPassphrase` scenario adds. */
 export const ADDED_PASSPHRASE = "added at a power cut";
 
+/** How many times the overwrite scenario writes over `b0`. */
+export const OVERWRITES = 3;
+
+/** The value the overwrite scenario's write `i` (from 1) stores. */
+export function overwritten(i: number): string {
+  return `b0 version ${i + 1}`;
+}
+
 type Entries = Map<string, string>;
 
 /** One scenario. */
@@ -58,6 +66,15 @@ export const SCENARIOS: readonly Scenario[] = [
     steps: Array.from(
       { length: 5 },
       (_, i) => (entries: Entries) => entries.set(`k${i}`, `v${i}`),
+    ),
+  },
+  {
+    // Each write moves the value it replaces into history.
+    name: "overwrite",
+    start: "vault",
+    steps: Array.from(
+      { length: OVERWRITES },
+      (_, i) => (entries: Entries) => entries.set("b0", overwritten(i + 1)),
     ),
   },
   {
