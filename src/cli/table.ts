@@ -8,8 +8,8 @@
 const GAP = "  ";
 
 /**
- * `rows` under `header`, each line's columns padded to line up, the last
- * column left unpadded.
+ * `rows` under `header`, each line's columns padded to line up, with no
+ * trailing spaces.
  *
  * @example
  * ```ts
@@ -27,9 +27,7 @@ export function formatTable(
   );
   return lines.map((line) =>
     line.map((cell, column) =>
-      column === line.length - 1
-        ? cell
-        : cell + " ".repeat(widths[column] - [...cell].length)
-    ).join(GAP)
+      cell + " ".repeat(widths[column] - [...cell].length)
+    ).join(GAP).trimEnd()
   ).join("\n") + "\n";
 }

@@ -1,13 +1,13 @@
 import { assertEquals } from "../_assert.ts";
 import { formatTable } from "../../src/cli/table.ts";
 
-Deno.test("formatTable pads every column but the last to its widest cell", () => {
+Deno.test("formatTable pads columns to their widest cell and leaves no trailing spaces", () => {
   assertEquals(
     formatTable(["NAME", "KIND", ""], [["a.very.long.name", "bytes", "x"], [
       "é",
       "text",
       "",
     ]]),
-    "NAME              KIND   \na.very.long.name  bytes  x\né                 text   \n",
+    "NAME              KIND\na.very.long.name  bytes  x\né                 text\n",
   );
 });
