@@ -17,7 +17,7 @@ import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { isLive } from "./name_index.ts";
 import { openVersion } from "./storage/rows.ts";
 import type { ValueKind } from "./storage/schema.ts";
-import { putEntries, type Writable } from "./storage/writes.ts";
+import { type Entry, putEntries, type Writable } from "./storage/writes.ts";
 import {
   validateName,
   validateSecretValue,
@@ -240,15 +240,15 @@ export function exportRows(
 /**
  * Writes a checked document's entries, with their timestamps, in one
  * transaction; without `overwrite`, names the vault holds are a
- * {@linkcode ValidationError} listing them all. Returns what was written,
- * as (name hash, name) pairs.
+ * {@linkcode ValidationError} listing them all. Returns the entries
+ * written.
  */
 export function importRows(
   vault: Writable,
   doc: ExportDocument,
   hashOf: (name: string) => string,
   overwrite: boolean,
-): number {
+): Entry[] {
   const entries = doc.entries.map((entry) => ({
     hash: hashOf(entry.name),
     name: entry.name,
@@ -271,5 +271,5 @@ export function importRows(
       );
     },
   );
-  return entries.length;
+  return entries;
 }

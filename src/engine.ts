@@ -512,14 +512,14 @@ export class SecretsEngine implements AsyncDisposable {
   ): Promise<number> {
     return this.#guard.write(() => {
       const hashes = this.#names.lookup(validateStoredName(name));
-      const next = revertEntry(
+      const reverted = revertEntry(
         this.#vault,
         hashes,
         checkVersion(version),
         options,
       );
-      this.#index.clear();
-      return next;
+      this.#index.expire(reverted.hash, reverted.expires);
+      return reverted.version;
     });
   }
 
@@ -596,8 +596,10 @@ export class SecretsEngine implements AsyncDisposable {
         (name) => this.#names.hash(name),
         options.overwrite === true,
       );
-      this.#index.clear();
-      return written;
+      for (const { hash, name, expires } of written) {
+        this.#index.add(hash, name, expires);
+      }
+      return written.length;
     });
   }
 

@@ -59,6 +59,8 @@ export interface NameIndex {
   named(): NamedEntry[];
   /** Records an entry this engine wrote. */
   add(hash: string, name: string, expires: number | null): void;
+  /** Records a new expiry of an entry this engine wrote. */
+  expire(hash: string, expires: number | null): void;
   /** Records an entry this engine removed. */
   remove(hash: string): void;
   /** Forgets every name. */
@@ -162,6 +164,10 @@ export function nameIndex(source: IndexSource): NameIndex {
     current,
     named,
     add: (hash, name, expires) => index?.set(hash, { name, expires }),
+    expire: (hash, expires) => {
+      const known = index?.get(hash);
+      if (known !== undefined) known.expires = expires;
+    },
     remove: (hash) => index?.delete(hash),
     clear: () => {
       index = null;

@@ -193,17 +193,27 @@ export function readVersion(
   });
 }
 
+/** What a revert wrote: the entry, its new version and that one's expiry. */
+export interface Reverted {
+  /** The entry's name hash. */
+  hash: string;
+  /** The new version's number. */
+  version: number;
+  /** The new version's expiry. */
+  expires: number | null;
+}
+
 /**
  * Makes version `version` under `hashes` current again as a new version,
- * in one transaction; returns the new version's number. Its expiry is the
- * one `options` gives, else the old version's, which must not have passed.
+ * in one transaction. Its expiry is the one `options` gives, else the old
+ * version's, which must not have passed.
  */
 export function revertEntry(
   vault: OpenedVault,
   hashes: readonly string[],
   version: number,
   options: SetOptions | undefined,
-): number {
+): Reverted {
   const now = Date.now();
   const expires = resolveExpiry(options, now);
   return writeEntries(vault, now, (session) => {
@@ -237,7 +247,7 @@ export function revertEntry(
     } finally {
       bytes.fill(0);
     }
-    return row.version + 1;
+    return { hash: row.name_hash, version: row.version + 1, expires: kept };
   });
 }
 

@@ -85,6 +85,7 @@ Deno.test("documents carry bytes as base64 and expiry; expired entries are not e
     path: join(dir.path, "other"),
   });
   assertEquals(await target.importEntries(checkDocument(exported)), 1);
+  assertEquals(await target.keys(), ["tls.key"]);
   const entry = await target.getEntry("tls.key");
   assertEquals(entry?.value, bytes);
   assertEquals(entry?.expiresAt?.getTime(), expires);

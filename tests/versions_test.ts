@@ -298,3 +298,18 @@ Deno.test("history rows and the history limit are covered by the integrity accum
     });
   }
 });
+
+Deno.test("expiry and reverts are seen by this engine's index and by another engine", async () => {
+  await using dir = await tempDir();
+  await using a = await openVault(dir.path);
+  await using b = await openVault(dir.path);
+  await a.set("x", "1", { ttlMs: 30 });
+  assertEquals(await b.has("x"), true);
+  await sleep(40);
+  assertEquals([await a.has("x"), await b.has("x")], [false, false]);
+  assertEquals(await b.keys(undefined, { expired: true }), ["x"]);
+  assertEquals(await a.revert("x", 1, { ttlMs: 60_000 }), 2);
+  assertEquals([await a.has("x"), await b.has("x")], [true, true]);
+  assertEquals([a.size, b.size], [1, 1]);
+  assertEquals(await b.get("x"), "1");
+});
