@@ -40,15 +40,14 @@ import {
   slotInfo,
   wrapSlot,
 } from "./keys/slots.ts";
+import { encodeIntegrity, readAccumulator } from "./storage/integrity.ts";
 import {
-  encodeIntegrity,
   historyLimitMac,
   historyMac,
-  readAccumulator,
   rowMac,
   slotMac,
   xorInto,
-} from "./storage/integrity.ts";
+} from "./storage/macs.ts";
 import {
   NAME_CELL,
   openCell,

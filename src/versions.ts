@@ -47,7 +47,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 const NO_NAME = new Uint8Array();
 
 /** The row stored under the first of `hashes` that holds one. */
-export function findRow(
+function findRow(
   table: EntryTable,
   hashes: readonly string[],
 ): EntryRow | undefined {
@@ -74,21 +74,25 @@ function liveVersion(
   return undefined;
 }
 
-/**
- * The decrypted value of a version: a string for text, a `Uint8Array` for
- * bytes (the clear bytes of text are zeroed once decoded).
- */
-export function versionValue(
-  vault: OpenedVault,
-  row: VersionColumns,
-): string | Uint8Array {
-  const plain = openVersion(vault.keys, row);
-  if (row.kind === "bytes") return plain;
+/** Decodes clear UTF-8 text, zeroing the bytes once decoded. */
+function decodeText(plain: Uint8Array): string {
   try {
     return decoder.decode(plain);
   } finally {
     plain.fill(0);
   }
+}
+
+/**
+ * The decrypted value of a version: a string for text, a `Uint8Array` for
+ * bytes.
+ */
+function versionValue(
+  vault: OpenedVault,
+  row: VersionColumns,
+): string | Uint8Array {
+  const plain = openVersion(vault.keys, row);
+  return row.kind === "bytes" ? plain : decodeText(plain);
 }
 
 /**
@@ -108,7 +112,7 @@ export function readText(
       } holds bytes, not text: read it with getBytes`,
     );
   }
-  return versionValue(vault, row) as string;
+  return decodeText(openVersion(vault.keys, row));
 }
 
 /** The current value under `hashes` as bytes, text as UTF-8. */

@@ -21,12 +21,8 @@ import {
   KeyMismatchError,
   ValidationError,
 } from "../errors.ts";
-import {
-  encodeIntegrity,
-  historyLimitMac,
-  slotMac,
-  xorInto,
-} from "../storage/integrity.ts";
+import { encodeIntegrity } from "../storage/integrity.ts";
+import { historyLimitMac, slotMac, xorInto } from "../storage/macs.ts";
 import { upgradeToVersions } from "../storage/upgrade.ts";
 import {
   FORMAT_VERSION,

@@ -11,12 +11,8 @@
 
 import { deriveSubKeys, keyCheck } from "../crypto.ts";
 import { KeyMismatchError } from "../errors.ts";
-import {
-  readStoredAccumulator,
-  slotMac,
-  storeIntegrity,
-  xorInto,
-} from "../storage/integrity.ts";
+import { readStoredAccumulator, storeIntegrity } from "../storage/integrity.ts";
+import { slotMac, xorInto } from "../storage/macs.ts";
 import {
   KEY_CHECK_KEY,
   LAST_SINGLE_KEY_FORMAT,

@@ -1,7 +1,8 @@
 /**
  * Integrity in two layers. The accumulator is authoritative: each row has a
- * MAC, the vault keeps X, the XOR of all row MACs (entries and key slots
- * alike), with the count of entries and
+ * MAC (`macs.ts`), the vault keeps X, the XOR of all of them (entries,
+ * earlier versions, key slots and settings alike), with the count of
+ * entries and
  * tag = HMAC(k_tag, X || count), and every write updates them in its own
  * transaction, so a write costs O(1) and the database is always
  * self-consistent. The file seal is the fast path: an HMAC of `store.db`
@@ -11,7 +12,6 @@
  * @module
  */
 
-import { encodeBase64 } from "../base64.ts";
 import {
   equalBytes,
   hmac,
@@ -20,24 +20,21 @@ import {
   type SubKeys,
 } from "../crypto.ts";
 import { ClosedError, IntegrityError } from "../errors.ts";
-import {
-  encodeHistoryLimit,
-  type EntryTable,
-  entryTable,
-  scanEntries,
-} from "./entries.ts";
+import { type EntryTable, entryTable, scanEntries } from "./entries.ts";
 import { scanHistory } from "./history.ts";
 import {
   checkSchema,
-  type EntryRow,
-  HISTORY_LIMIT_KEY,
-  type HistoryRow,
   INTEGRITY_KEY,
   readFormat,
   SELECT_META,
-  type SlotRow,
-  type UnversionedRow,
 } from "./schema.ts";
+import {
+  historyLimitMac,
+  historyMac,
+  rowMac,
+  slotMac,
+  xorInto,
+} from "./macs.ts";
 import { readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
 
@@ -51,189 +48,6 @@ export interface Accumulator {
 
 const COUNT_BYTES = 8;
 const RECORD_BYTES = KEY_BYTES + COUNT_BYTES + KEY_BYTES;
-const encoder = new TextEncoder();
-const HISTORY_DOMAIN = "@scope/secrets history\0";
-const SETTING_DOMAIN = "@scope/secrets setting\0";
-
-/**
- * The canonical bytes of a row: each variable field length-prefixed, then
- * each number as a float64, so no two rows of one shape share an encoding.
- */
-function encodeRow(
-  fields: readonly Uint8Array[],
-  numbers: readonly number[],
-): Uint8Array {
-  const size = fields.reduce((sum, field) => sum + 4 + field.length, 0) +
-    8 * numbers.length;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  let at = 0;
-  for (const field of fields) {
-    view.setUint32(at, field.length);
-    bytes.set(field, at + 4);
-    at += 4 + field.length;
-  }
-  for (const number of numbers) {
-    view.setFloat64(at, number);
-    at += 8;
-  }
-  return bytes;
-}
-
-// An expiry as two numbers: whether there is one, and when.
-function expiryNumbers(expires: number | null): number[] {
-  return expires === null ? [0, 0] : [1, expires];
-}
-
-/**
- * The MAC of one entry row over its canonical bytes.
- *
- * @example
- * ```ts
- * import { rowMac } from "./integrity.ts";
- * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, created: 1, updated: 2 };
- * console.assert(rowMac(new Uint8Array(32), row).length === 32);
- * ```
- */
-export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
-  const fields = [row.name_hash, row.kind].map((text) => encoder.encode(text));
-  return hmac(
-    key,
-    encodeRow([fields[0], row.name, row.value, fields[1]], [
-      row.version,
-      row.created,
-      row.updated,
-      ...expiryNumbers(row.expires),
-    ]),
-  );
-}
-
-/**
- * The MAC of one earlier version, domain-separated from entry rows (whose
- * encoding starts with a length, never with this prefix).
- *
- * @example
- * ```ts
- * import { historyMac } from "./integrity.ts";
- * const row = { name_hash: "h", value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, updated: 2 };
- * console.assert(historyMac(new Uint8Array(32), row).length === 32);
- * ```
- */
-export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
-  const prefix = encoder.encode(HISTORY_DOMAIN);
-  const body = encodeRow(
-    [encoder.encode(row.name_hash), row.value, encoder.encode(row.kind)],
-    [row.version, row.updated, ...expiryNumbers(row.expires)],
-  );
-  const bytes = new Uint8Array(prefix.length + body.length);
-  bytes.set(prefix);
-  bytes.set(body, prefix.length);
-  return hmac(key, bytes);
-}
-
-/**
- * The MAC of an entry row of formats 1 to 3, which had no kind, expiry or
- * version: what their accumulators hold.
- *
- * @example
- * ```ts
- * import { unversionedRowMac } from "./integrity.ts";
- * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), created: 1, updated: 2 };
- * console.assert(unversionedRowMac(new Uint8Array(32), row).length === 32);
- * ```
- */
-export function unversionedRowMac(
-  key: Uint8Array,
-  row: UnversionedRow,
-): Uint8Array {
-  return hmac(
-    key,
-    encodeRow([encoder.encode(row.name_hash), row.name, row.value], [
-      row.created,
-      row.updated,
-    ]),
-  );
-}
-
-/**
- * The MAC of one vault setting kept in `meta`, such as the history limit:
- * raw SQL that changes it breaks the accumulator like a changed row.
- *
- * @example
- * ```ts
- * import { settingMac } from "./integrity.ts";
- * console.assert(settingMac(new Uint8Array(32), "history_limit", new Uint8Array([49])).length === 32);
- * ```
- */
-export function settingMac(
-  key: Uint8Array,
-  name: string,
-  value: Uint8Array,
-): Uint8Array {
-  const prefix = encoder.encode(`${SETTING_DOMAIN}${name}\0`);
-  const bytes = new Uint8Array(prefix.length + value.length);
-  bytes.set(prefix);
-  bytes.set(value, prefix.length);
-  return hmac(key, bytes);
-}
-
-/**
- * The MAC of one key slot over every column, domain-separated from entry
- * rows (whose encoding starts with a length, never with this prefix).
- *
- * @example
- * ```ts
- * import { slotMac } from "./integrity.ts";
- * const slot = { id: "a1", kind: "key", label: "", created: 1, kdf: "{}", salt: new Uint8Array(32), factors: "[]", wrapped: new Uint8Array(60) };
- * console.assert(slotMac(new Uint8Array(32), slot).length === 32);
- * ```
- */
-export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
-  const fields = [
-    slot.id,
-    slot.kind,
-    slot.label,
-    slot.created,
-    slot.kdf,
-    encodeBase64(slot.salt),
-    slot.factors,
-    encodeBase64(slot.wrapped),
-  ];
-  return hmac(
-    key,
-    encoder.encode(`@scope/secrets slot\0${JSON.stringify(fields)}`),
-  );
-}
-
-/**
- * The setting MAC of a history limit, as the accumulator holds it.
- *
- * @example
- * ```ts
- * import { historyLimitMac } from "./integrity.ts";
- * import { deriveSubKeys } from "../crypto.ts";
- * console.assert(historyLimitMac(deriveSubKeys(new Uint8Array(32)), 10).length === 32);
- * ```
- */
-export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
-  return settingMac(keys.row, HISTORY_LIMIT_KEY, encodeHistoryLimit(limit));
-}
-
-/**
- * XORs `mac` into `x` in place: adding a row's MAC and removing it are the
- * same step.
- *
- * @example
- * ```ts
- * import { xorInto } from "./integrity.ts";
- * const x = new Uint8Array([1, 2]);
- * xorInto(x, new Uint8Array([1, 2]));
- * console.assert(x.every((b) => b === 0));
- * ```
- */
-export function xorInto(x: Uint8Array, mac: Uint8Array): void {
-  for (let i = 0; i < x.length; i++) x[i] ^= mac[i];
-}
 
 /**
  * The integrity record for `acc`: X, the count, and their tag.

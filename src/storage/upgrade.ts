@@ -12,15 +12,14 @@
 import { equalBytes, KEY_BYTES, type SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import { batches, encodeHistoryLimit, entryTable } from "./entries.ts";
+import { readStoredAccumulator, storeIntegrity } from "./integrity.ts";
 import {
   historyLimitMac,
-  readStoredAccumulator,
   rowMac,
   slotMac,
-  storeIntegrity,
   unversionedRowMac,
   xorInto,
-} from "./integrity.ts";
+} from "./macs.ts";
 import { type Cell, openCell, sealCell, UNVERSIONED_CELL } from "./rows.ts";
 import {
   ENTRIES_TABLE,

@@ -13,13 +13,15 @@ import type { EntryTable } from "./entries.ts";
 import {
   type Accumulator,
   encodeIntegrity,
+  readAccumulator,
+} from "./integrity.ts";
+import {
   historyLimitMac,
   historyMac,
-  readAccumulator,
   rowMac,
   slotMac,
   xorInto,
-} from "./integrity.ts";
+} from "./macs.ts";
 import { type ClearValue, type RowTimes, sealRow } from "./rows.ts";
 import type { EntryRow, HistoryRow, SlotRow } from "./schema.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
