@@ -35,6 +35,26 @@ export async function copyVault(from: string, to: string): Promise<void> {
   }
 }
 
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+/**
+ * Copies the fixture vault `name` (`tests/fixtures/make_fixture_vault.sh`
+ * wrote it with an earlier version) to `to/vault`, with the modes git does
+ * not keep; returns its path.
+ */
+export async function copyFixture(
+  to: string,
+  name = "vault-0.1.0",
+): Promise<string> {
+  const vault = join(to, "vault");
+  await Deno.mkdir(vault, { mode: 0o700 });
+  for (const file of [".keyfile", "store.db", "meta.json"]) {
+    await Deno.copyFile(join(FIXTURES, name, file), join(vault, file));
+    await Deno.chmod(join(vault, file), file === ".keyfile" ? 0o400 : 0o600);
+  }
+  return vault;
+}
+
 /**
  * Opens a store on `dir/store.db`, creating the file (mode 0600) on first
  * use as the engine does.

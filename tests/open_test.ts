@@ -8,23 +8,12 @@ import {
   ValidationError,
   VaultNotFoundError,
 } from "../mod.ts";
-import { openVault, rawSql, tempDir } from "./_helpers.ts";
+import { copyFixture, openVault, rawSql, tempDir } from "./_helpers.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
 function fixtureSecrets(name: string): Record<string, string> {
   return JSON.parse(Deno.readTextFileSync(join(FIXTURES, `${name}.json`)));
-}
-
-/** Copies a fixture vault, with the modes git does not keep. */
-async function copyFixture(to: string, name = "vault-0.1.0"): Promise<string> {
-  const vault = join(to, "vault");
-  await Deno.mkdir(vault, { mode: 0o700 });
-  for (const file of [".keyfile", "store.db", "meta.json"]) {
-    await Deno.copyFile(join(FIXTURES, name, file), join(vault, file));
-    await Deno.chmod(join(vault, file), file === ".keyfile" ? 0o400 : 0o600);
-  }
-  return vault;
 }
 
 const FIXTURE_SECRETS = fixtureSecrets("vault-0.1.0");

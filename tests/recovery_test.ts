@@ -8,7 +8,7 @@ import {
   ValidationError,
   VaultNotFoundError,
 } from "../mod.ts";
-import { openVault, rawSql, tempDir } from "./_helpers.ts";
+import { copyFixture, openVault, rawSql, tempDir } from "./_helpers.ts";
 
 /** A vault of three secrets whose `bad` value was swapped for another's. */
 async function tamperedVault(dir: string): Promise<string> {
@@ -105,13 +105,7 @@ Deno.test("recover: a changed schema is reported, not refused, and a missing vau
 
 Deno.test("recover: a vault of an earlier format is refused, with how to go on, and not upgraded", async () => {
   await using dir = await tempDir();
-  const fixture = new URL("./fixtures/vault-0.1.0", import.meta.url).pathname;
-  const path = join(dir.path, "vault");
-  await Deno.mkdir(path, { mode: 0o700 });
-  for (const name of [".keyfile", "store.db", "meta.json"]) {
-    await Deno.copyFile(join(fixture, name), join(path, name));
-    await Deno.chmod(join(path, name), name === ".keyfile" ? 0o400 : 0o600);
-  }
+  const path = await copyFixture(dir.path, "vault-format3");
   const before = await Deno.readFile(join(path, "store.db"));
   const error = await assertRejects(
     () => SecretsEngine.open({ path, recover: true }),

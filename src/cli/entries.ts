@@ -93,8 +93,8 @@ An expired secret reads as absent; list --expired shows it.`,
     await using vault = await open({ create: true });
     await vault.set(name, value, options);
     if (options !== undefined) {
-      const entry = await vault.getEntry(name);
-      warn(`expires ${formatTime(entry?.expiresAt ?? null)}`);
+      const [current] = await vault.history(name);
+      warn(`expires ${formatTime(current?.expiresAt ?? null)}`);
     }
     return EXIT.ok;
   },
