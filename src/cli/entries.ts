@@ -119,14 +119,21 @@ async function readRequested(
   const found = version === undefined
     ? await vault.getEntry(name)
     : await vault.getVersion(name, Number(version));
-  if (found === null) {
+  if (found !== null) return found.value;
+  if (version !== undefined) {
     throw new Failure(
-      version === undefined
-        ? "no secret with that name"
-        : `no version ${version} of that secret is kept (see secrets history NAME)`,
+      `no version ${version} of that secret is kept (see secrets history NAME)`,
     );
   }
-  return found.value;
+  // An expired secret reads as absent, but its versions are still listed.
+  const [expired] = await vault.history(name);
+  throw new Failure(
+    expired === undefined
+      ? "no secret with that name"
+      : `that secret expired at ${
+        formatTime(expired.expiresAt)
+      } (secrets revert NAME ${expired.version} --ttl 30d brings it back)`,
+  );
 }
 
 /** `get NAME`: prints a value, or writes it to a file. */

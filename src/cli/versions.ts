@@ -57,6 +57,17 @@ a version whose expiry has passed needs one.`,
     }
     const options = expiryOptions(args);
     await using vault = await open();
+    const target = (await vault.history(name)).find((stored) =>
+      stored.version === Number(version)
+    );
+    const expiry = target?.expiresAt ?? null;
+    if (options === undefined && expiry !== null && expiry <= new Date()) {
+      throw new Failure(
+        `version ${version} expired at ${
+          formatTime(expiry)
+        }: give --ttl or --expires to revert to it`,
+      );
+    }
     const next = await vault.revert(name, Number(version), options);
     warn(`version ${next} now holds the value of version ${version}`);
     return EXIT.ok;

@@ -192,7 +192,15 @@ cliTest(
     await sleep(1100);
     assertEquals((await cli(vault, ["list"])).stdout, "forever\nlater\n");
     assertEquals((await cli(vault, ["list", "--expired"])).stdout, "soon\n");
-    assertEquals((await cli(vault, ["get", "soon"])).code, 1);
+    const expired = await cli(vault, ["get", "soon"]);
+    assertEquals(expired.code, 1);
+    assert(
+      /expired at .*revert NAME 1 --ttl/.test(expired.stderr),
+      expired.stderr,
+    );
+    const stale = await cli(vault, ["revert", "soon", "1"]);
+    assertEquals(stale.code, 1);
+    assert(stale.stderr.includes("give --ttl or --expires"), stale.stderr);
     assertEquals((await cli(vault, ["has", "soon"])).code, 1);
     const exported = await cli(vault, ["export", "--format", "json"]);
     assertEquals(Object.keys(JSON.parse(exported.stdout)), [
