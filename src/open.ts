@@ -37,7 +37,6 @@ import { type RecoveryReport, surveyVault } from "./recovery.ts";
 import {
   checkSchema,
   DESTROYED_KEY,
-  FORMAT_VERSION,
   isEmpty,
   readFormat,
   SELECT_META,
@@ -268,19 +267,6 @@ function checkEmptyDatabase(present: Set<string>): void {
   }
 }
 
-/**
- * Refuses to recover a vault of an earlier format: recovery reads without
- * writing, and an earlier format's entries need the upgrade to be read.
- */
-function checkRecoverable(store: Store): void {
-  const format = readFormat(store);
-  if (format < FORMAT_VERSION) {
-    throw new InitializationError(
-      `the vault has format ${format}; recover reads format ${FORMAT_VERSION}: open it once without recover to upgrade it, or recover it with @scope/secrets 0.1`,
-    );
-  }
-}
-
 function isDestroyed(store: Store): boolean {
   return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
 }
@@ -311,13 +297,12 @@ async function openOnce(
     }
     // A recovery open reports a changed schema rather than refusing it.
     if (!empty && !checked.recover) checkSchema(store, readFormat(store));
-    if (!empty && checked.recover) checkRecoverable(store);
     const unlocked = (empty ? await createVault(store, dir, checked) : null) ??
       await unlockVault(store, dir, owner, checked);
     const base = {
       dir,
       store,
-      table: entryTable(store),
+      table: entryTable(store, unlocked.format),
       keys: unlocked.keys,
       format: unlocked.format,
       busyTimeoutMs: checked.busyTimeoutMs,

@@ -44,9 +44,9 @@ function attempt(problems: string[], check: () => void): void {
  * throwing.
  */
 export function surveyVault(
-  vault: { store: Store; keys: SubKeys },
+  vault: { store: Store; keys: SubKeys; format: number },
 ): RecoveryReport {
-  const { store, keys } = vault;
+  const { store, keys, format } = vault;
   const problems: string[] = [];
   for (const verify of VERIFICATIONS) {
     attempt(problems, () => verify(store, keys));
@@ -63,7 +63,7 @@ export function surveyVault(
         if (!(error instanceof SecretsEngineError)) throw error;
         unreadable.push(entryLabel(row.name_hash));
       }
-    }));
+    }, format));
   if (unreadable.length > 0) {
     problems.push(`${unreadable.length} entries do not decrypt`);
   }

@@ -2,7 +2,6 @@ import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { join } from "node:path";
 import {
   DecryptionError,
-  InitializationError,
   IntegrityError,
   SecretsEngine,
   ValidationError,
@@ -103,17 +102,41 @@ Deno.test("recover: a changed schema is reported, not refused, and a missing vau
   );
 });
 
-Deno.test("recover: a vault of an earlier format is refused, with how to go on, and not upgraded", async () => {
-  await using dir = await tempDir();
-  const path = await copyFixture(dir.path, "vault-format3");
-  const before = await Deno.readFile(join(path, "store.db"));
-  const error = await assertRejects(
-    () => SecretsEngine.open({ path, recover: true }),
-    InitializationError,
-  );
-  assert(/without recover to upgrade it/.test(error.message), error.message);
-  assertEquals(await Deno.readFile(join(path, "store.db")), before);
-});
+for (
+  const [fixture, format] of [["vault-0.1.0", 1], ["vault-format3", 3]] as const
+) {
+  Deno.test(`recover: a format ${format} vault is read as it is, not upgraded`, async () => {
+    await using dir = await tempDir();
+    const path = await copyFixture(dir.path, fixture);
+    const secrets: Record<string, string> = JSON.parse(
+      await Deno.readTextFile(
+        new URL(`./fixtures/${fixture}.json`, import.meta.url),
+      ),
+    );
+    const before = await Deno.readFile(join(path, "store.db"));
+    {
+      await using engine = await SecretsEngine.open({ path, recover: true });
+      assertEquals(
+        engine.recovery?.intact,
+        true,
+        engine.recovery?.problems.join(),
+      );
+      const info = await engine.info();
+      assertEquals([info.format, info.historyLimit], [format, 0]);
+      assertEquals(await engine.keys("**"), Object.keys(secrets).sort());
+      for (const [name, value] of Object.entries(secrets)) {
+        assertEquals(await engine.get(name), value);
+        assertEquals((await engine.history(name)).length, 1);
+      }
+      assertEquals(
+        (await engine.exportEntries()).entries.length,
+        Object.keys(secrets).length,
+      );
+      await assertRejects(() => engine.set("new", "x"), ValidationError);
+    }
+    assertEquals(await Deno.readFile(join(path, "store.db")), before);
+  });
+}
 
 Deno.test("recover: a damaged page is reported, and what can be read is listed and read", async () => {
   await using dir = await tempDir();

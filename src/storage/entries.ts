@@ -7,15 +7,18 @@
  * @module
  */
 
-import { IntegrityError } from "../errors.ts";
+import { InitializationError, IntegrityError } from "../errors.ts";
 import { MAX_HISTORY_LIMIT } from "../limits.ts";
-import { type HistoryTable, historyTable } from "./history.ts";
+import { type HistoryTable, historyTable, NO_HISTORY } from "./history.ts";
+import { UNVERSIONED_VERSION } from "./rows.ts";
 import {
   DESTROYED_KEY,
   type EntryRow,
+  FORMAT_VERSION,
   HISTORY_LIMIT_KEY,
   INTEGRITY_KEY,
   KEY_CHECK_KEY,
+  LAST_UNVERSIONED_FORMAT,
   SELECT_META,
   type VersionColumns,
 } from "./schema.ts";
@@ -23,7 +26,40 @@ import type { Row, SqlValue, Store } from "./store.ts";
 
 const VERSION_COLUMNS = "name_hash, version, value, kind, expires, updated";
 const ROW_COLUMNS = `${VERSION_COLUMNS}, name, created`;
+
+/** What a `SELECT` reads of an entry, by format. */
+interface Columns {
+  /** The current version's columns. */
+  version: string;
+  /** Every column. */
+  row: string;
+  /** The name hash and the expiry. */
+  head: string;
+}
+
+const VERSIONED: Columns = {
+  version: VERSION_COLUMNS,
+  row: ROW_COLUMNS,
+  head: "name_hash, expires",
+};
+
+// An entry of formats 1 to 3 reads as text that never expires, at the
+// version whose value was sealed with no version or kind.
+const UNVERSIONED_VERSION_COLUMNS =
+  `name_hash, ${UNVERSIONED_VERSION} AS version, value, 'text' AS kind, ` +
+  "NULL AS expires, updated";
+const UNVERSIONED_COLUMNS: Columns = {
+  version: UNVERSIONED_VERSION_COLUMNS,
+  row: `${UNVERSIONED_VERSION_COLUMNS}, name, created`,
+  head: "name_hash, NULL AS expires",
+};
+
+function columnsOf(format: number): Columns {
+  return format > LAST_UNVERSIONED_FORMAT ? VERSIONED : UNVERSIONED_COLUMNS;
+}
 const SCAN_BATCH = 256;
+const READ_ONLY =
+  "a vault of an earlier format is read-only until a normal open upgrades it";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -105,19 +141,27 @@ function decodeHistoryLimit(value: SqlValue | undefined): number {
  * store.close();
  * ```
  */
-export function entryTable(store: Store): EntryTable {
+export function entryTable(
+  store: Store,
+  format: number = FORMAT_VERSION,
+): EntryTable {
+  const columns = columnsOf(format);
+  const versioned = columns === VERSIONED;
   const selectRow = store.prepare(
-    `SELECT ${ROW_COLUMNS} FROM entries WHERE name_hash = ?`,
+    `SELECT ${columns.row} FROM entries WHERE name_hash = ?`,
   );
   const selectCurrent = store.prepare(
-    `SELECT ${VERSION_COLUMNS} FROM entries WHERE name_hash = ?`,
+    `SELECT ${columns.version} FROM entries WHERE name_hash = ?`,
   );
-  const selectHeads = batches(store, "entries", "name_hash, expires");
+  const selectHeads = batches(store, "entries", columns.head);
   const selectNames = batches(store, "entries", "name_hash, name");
-  const upsert = store.prepare(
-    `INSERT OR REPLACE INTO entries (${ROW_COLUMNS}) ` +
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-  );
+  // A vault of an earlier format is only read (by recovery) until upgraded.
+  const upsert = versioned
+    ? store.prepare(
+      `INSERT OR REPLACE INTO entries (${ROW_COLUMNS}) ` +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    : null;
   const remove = store.prepare("DELETE FROM entries WHERE name_hash = ?");
   const selectMeta = store.prepare(SELECT_META);
   const updateMeta = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
@@ -131,6 +175,7 @@ export function entryTable(store: Store): EntryTable {
     eachName: (visit) =>
       selectNames((row) => visit(row.name_hash as string, row.name)),
     put: (row) => {
+      if (upsert === null) throw new InitializationError(READ_ONLY);
       // In the order of ROW_COLUMNS.
       upsert.run(
         row.name_hash,
@@ -156,11 +201,14 @@ export function entryTable(store: Store): EntryTable {
       return value instanceof Uint8Array ? value : null;
     },
     historyLimit: () =>
-      decodeHistoryLimit(selectMeta.get(HISTORY_LIMIT_KEY)?.value),
+      versioned
+        ? decodeHistoryLimit(selectMeta.get(HISTORY_LIMIT_KEY)?.value)
+        : 0,
     writeHistoryLimit: (limit) => {
+      if (!versioned) throw new InitializationError(READ_ONLY);
       updateMeta.run(encodeHistoryLimit(limit), HISTORY_LIMIT_KEY);
     },
-    history: historyTable(store),
+    history: versioned ? historyTable(store) : NO_HISTORY,
   };
 }
 
@@ -224,8 +272,9 @@ export function batches(
 export function scanEntries(
   store: Store,
   visit: (row: EntryRow) => void,
+  format: number = FORMAT_VERSION,
 ): void {
-  batches(store, "entries", ROW_COLUMNS)((row) =>
+  batches(store, "entries", columnsOf(format).row)((row) =>
     visit(row as unknown as EntryRow)
   );
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { InitializationError } from "../errors.ts";
 import type { HistoryRow } from "./schema.ts";
 import type { Store } from "./store.ts";
 
@@ -92,6 +93,26 @@ export function historyTable(store: Store): HistoryTable {
       removeAll.run(hash);
     },
   };
+}
+
+/**
+ * The history of a vault of an earlier format, which had none: it reads
+ * as empty, and such a vault is only read until it is upgraded.
+ */
+export const NO_HISTORY: HistoryTable = {
+  versions: () => [],
+  version: () => undefined,
+  beyond: () => [],
+  allBeyond: () => [],
+  put: noHistory,
+  remove: noHistory,
+  removeAll: noHistory,
+};
+
+function noHistory(): never {
+  throw new InitializationError(
+    "a vault of an earlier format has no history until a normal open upgrades it",
+  );
 }
 
 /**

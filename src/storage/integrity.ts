@@ -25,6 +25,8 @@ import { scanHistory } from "./history.ts";
 import {
   checkSchema,
   INTEGRITY_KEY,
+  LAST_SINGLE_KEY_FORMAT,
+  LAST_UNVERSIONED_FORMAT,
   readFormat,
   SELECT_META,
 } from "./schema.ts";
@@ -33,6 +35,7 @@ import {
   historyMac,
   rowMac,
   slotMac,
+  unversionedRowMac,
   xorInto,
 } from "./macs.ts";
 import { readSlots } from "./slot_table.ts";
@@ -207,15 +210,22 @@ export const VERIFICATIONS: readonly ((store: Store, keys: SubKeys) => void)[] =
 
 function checkAccumulator(store: Store, keys: SubKeys): void {
   const stored = readStoredAccumulator(store, keys);
+  const format = readFormat(store);
+  const versioned = format > LAST_UNVERSIONED_FORMAT;
   const x = new Uint8Array(KEY_BYTES);
   let count = 0;
   scanEntries(store, (row) => {
-    xorInto(x, rowMac(keys.row, row));
+    const mac = versioned ? rowMac : unversionedRowMac;
+    xorInto(x, mac(keys.row, row));
     count++;
-  });
-  scanHistory(store, (row) => xorInto(x, historyMac(keys.row, row)));
-  for (const slot of readSlots(store)) xorInto(x, slotMac(keys.row, slot));
-  xorInto(x, historyLimitMac(keys, entryTable(store).historyLimit()));
+  }, format);
+  if (versioned) {
+    scanHistory(store, (row) => xorInto(x, historyMac(keys.row, row)));
+    xorInto(x, historyLimitMac(keys, entryTable(store).historyLimit()));
+  }
+  if (format > LAST_SINGLE_KEY_FORMAT) {
+    for (const slot of readSlots(store)) xorInto(x, slotMac(keys.row, slot));
+  }
   if (count !== stored.count) {
     throw new IntegrityError(
       `the vault holds ${count} entries where its integrity record says ${stored.count}`,

@@ -30,6 +30,13 @@ export const NAME_CELL: Cell = { field: "name" };
 /** The value cell of an entry of formats 1 to 3. */
 export const UNVERSIONED_CELL: Cell = { field: "unversioned" };
 
+/**
+ * The version number an entry of formats 1 to 3 reads as: its value was
+ * sealed with no version or kind ({@linkcode UNVERSIONED_CELL}). Format 4
+ * numbers versions from 1, so no row it writes has it.
+ */
+export const UNVERSIONED_VERSION = 0;
+
 function cellAad(cell: Cell, hash: string): Uint8Array {
   switch (cell.field) {
     case "name":
@@ -203,6 +210,7 @@ export function openVersion(keys: SubKeys, row: VersionColumns): Uint8Array {
  */
 export function valueCell(row: VersionColumns): Cell {
   const { version, kind } = row;
+  if (version === UNVERSIONED_VERSION) return UNVERSIONED_CELL;
   if (kind !== "text" && kind !== "bytes") {
     throw new IntegrityError(
       `${entryLabel(row.name_hash)} has an unknown kind: it was altered`,
