@@ -427,7 +427,10 @@ export class SecretsEngine implements AsyncDisposable {
    */
   purgeExpired(): Promise<number> {
     return this.#guard.write(() => {
-      const expired = this.#matching(undefined, true).map(({ hash }) => hash);
+      const now = Date.now();
+      const expired = [...this.#index.current()]
+        .filter(([, { expires }]) => !isLive(expires, now))
+        .map(([hash]) => hash);
       const removed = purgeExpired(this.#vault, expired);
       for (const hash of removed) this.#index.remove(hash);
       return removed.length;
@@ -824,12 +827,13 @@ export class SecretsEngine implements AsyncDisposable {
 
   #put(pairs: [string, SecretValue][], options: SetOptions | undefined): void {
     const expires = resolveExpiry(options, Date.now());
-    const writes = pairs.map(([name, value]) => ({
-      hash: this.#names.hash(name),
-      name,
-      value,
-      expires,
+    // A name given twice takes its last value, and only that one becomes
+    // a version: the first was never the secret's value.
+    const byHash = new Map(pairs.map(([name, value]) => {
+      const hash = this.#names.hash(name);
+      return [hash, { hash, name, value, expires }];
     }));
+    const writes = [...byHash.values()];
     putEntries(this.#vault, writes);
     for (const { hash, name } of writes) this.#index.add(hash, name, expires);
   }

@@ -313,3 +313,12 @@ Deno.test("expiry and reverts are seen by this engine's index and by another eng
   assertEquals([a.size, b.size], [1, 1]);
   assertEquals(await b.get("x"), "1");
 });
+
+Deno.test("setMany with a name given twice writes one version, the last value", async () => {
+  await using dir = await tempDir();
+  await using engine = await openVault(dir.path);
+  await engine.setMany([["k", "first"], ["other", "o"], ["k", "last"]]);
+  assertEquals(await engine.get("k"), "last");
+  assertEquals((await engine.history("k")).length, 1);
+  assertEquals(historyRows(dir.path), 0);
+});
