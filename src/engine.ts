@@ -69,7 +69,6 @@ import {
   validateNames,
   validatePattern,
   validateSecretValue,
-  validateStoredName,
 } from "./validate.ts";
 import { type VaultInfo, vaultInfo } from "./vault_info.ts";
 
@@ -456,7 +455,7 @@ export class SecretsEngine implements AsyncDisposable {
    */
   history(name: string): Promise<VersionInfo[]> {
     return this.#guard.run(() =>
-      listVersions(this.#vault, this.#names.lookup(validateStoredName(name)))
+      listVersions(this.#vault, this.#names.lookup(name))
     );
   }
 
@@ -480,7 +479,7 @@ export class SecretsEngine implements AsyncDisposable {
     return this.#guard.run(() =>
       readVersion(
         this.#vault,
-        this.#names.lookup(validateStoredName(name)),
+        this.#names.lookup(name),
         checkVersion(version),
       )
     );
@@ -514,7 +513,7 @@ export class SecretsEngine implements AsyncDisposable {
     options?: SetOptions,
   ): Promise<number> {
     return this.#guard.write(() => {
-      const hashes = this.#names.lookup(validateStoredName(name));
+      const hashes = this.#names.lookup(name);
       const reverted = revertEntry(
         this.#vault,
         hashes,

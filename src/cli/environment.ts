@@ -37,10 +37,9 @@ export async function readSecrets(
   for (const name of selected.sort()) {
     const entry = await vault.getEntry(name);
     if (entry === null) continue;
-    read.push({
-      name,
-      text: typeof entry.value === "string" ? entry.value : null,
-    });
+    const { value } = entry;
+    if (typeof value !== "string") value.fill(0);
+    read.push({ name, text: typeof value === "string" ? value : null });
   }
   return textPairs(read, patterns);
 }
@@ -108,10 +107,13 @@ export async function resolveNames(
   const values = new Map<string, string>();
   const missing: string[] = [];
   for (const name of names) {
-    const entry = await vault.getEntry(name);
-    if (entry === null) missing.push(name);
-    else if (typeof entry.value === "string") values.set(name, entry.value);
-    else throw new Failure(`${JSON.stringify(name)} ${NOT_TEXT}`);
+    const value = (await vault.getEntry(name))?.value ?? null;
+    if (value === null) missing.push(name);
+    else if (typeof value === "string") values.set(name, value);
+    else {
+      value.fill(0);
+      throw new Failure(`${JSON.stringify(name)} ${NOT_TEXT}`);
+    }
   }
   if (missing.length > 0) {
     const list = missing.map((name) => JSON.stringify(name)).join(", ");

@@ -97,8 +97,12 @@ function put(
   const old = table.row(hash);
   if (old) {
     xorInto(acc.x, rowMac(keys.row, old));
-    if (limit > 0) addHistory(table, keys, acc, historyOf(old));
-    prune(table, keys, acc, hash, limit);
+    if (limit > 0) {
+      const kept = historyOf(old);
+      table.history.put(kept);
+      xorInto(acc.x, historyMac(keys.row, kept));
+    }
+    dropHistory(table, keys, acc, table.history.beyond(hash, limit));
   } else acc.count++;
   const row = sealRow(keys, hash, name, value, old, now, times);
   xorInto(acc.x, rowMac(keys.row, row));
@@ -115,16 +119,6 @@ function historyOf(row: EntryRow): HistoryRow {
   return { name_hash, version, value, kind, expires, updated };
 }
 
-function addHistory(
-  table: EntryTable,
-  keys: SubKeys,
-  acc: Accumulator,
-  row: HistoryRow,
-): void {
-  table.history.put(row);
-  xorInto(acc.x, historyMac(keys.row, row));
-}
-
 function dropHistory(
   table: EntryTable,
   keys: SubKeys,
@@ -135,16 +129,6 @@ function dropHistory(
     xorInto(acc.x, historyMac(keys.row, row));
     table.history.remove(row.name_hash, row.version);
   }
-}
-
-function prune(
-  table: EntryTable,
-  keys: SubKeys,
-  acc: Accumulator,
-  hash: string,
-  limit: number,
-): void {
-  dropHistory(table, keys, acc, table.history.beyond(hash, limit));
 }
 
 function remove(

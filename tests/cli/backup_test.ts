@@ -281,3 +281,56 @@ test("bad input: wrong identity, damaged or foreign files, newer documents, huge
   assertEquals(noEnv.code, 1);
   assert(noEnv.stderr.includes("--allow-env=AGE_KEY"), noEnv.stderr);
 });
+
+test("a backup keeps bytes and expiry; restore brings them back, run --from leaves bytes and expired out", async ({ run, age, keygen, dir }) => {
+  const { file, recipient } = await keygen("key.txt");
+  const bytes = new Uint8Array([0, 0xff, 0x1b, 10]);
+  const input = join(dir, "cert.der");
+  await Deno.writeFile(input, bytes);
+  assertEquals((await run(["set", "cert.der", "--file", input])).code, 0);
+  const later = await run(["set", "session", "--ttl", "1d"], "s-1");
+  assertEquals(later.code, 0, later.stderr);
+  const backup = join(dir, "b.age");
+  assertEquals(
+    (await run(["backup", backup, "--recipient", recipient])).code,
+    0,
+  );
+  const doc = JSON.parse((await age(["-d", "-i", file, backup])).stdout);
+  const byName = new Map(
+    doc.entries.map((e: { name: string }) => [e.name, e]),
+  );
+  assertEquals(doc.version, 2);
+  const cert = byName.get("cert.der") as { kind: string; value: string };
+  assertEquals([cert.kind, cert.value], ["bytes", "AP8bCg=="]);
+  assert((byName.get("session") as { expires: string }).expires !== null);
+  const fresh = join(dir, "fresh");
+  const restored = await run(
+    ["restore", backup, "--identity", file],
+    undefined,
+    fresh,
+  );
+  assertEquals(restored.code, 0, restored.stderr);
+  const out = join(dir, "out.der");
+  await run(["get", "cert.der", "--out", out], undefined, fresh);
+  assertEquals(await Deno.readFile(out), bytes);
+  const listed = await run(["list", "--long"], undefined, fresh);
+  assert(/session\s+text\s+\S+\s+\d{4}-/.test(listed.stdout), listed.stdout);
+  const env = await run(
+    [
+      "run",
+      "--from",
+      backup,
+      "--identity",
+      file,
+      "--",
+      "sh",
+      "-c",
+      'printf "%s|%s" "$SESSION" "${CERT_DER:-unset}"',
+    ],
+    undefined,
+    join(dir, "none"),
+  );
+  assertEquals(env.code, 0, env.stderr);
+  assertEquals(env.stdout, "s-1|unset");
+  assert(env.stderr.includes('skipped "cert.der"'), env.stderr);
+});
