@@ -42,7 +42,7 @@ import { init, rebind, rotate, slots } from "./slots.ts";
 import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
 import { exportSecrets, importFile } from "./transfer.ts";
 import { destroy, info, recover } from "./vault.ts";
-import { history, purgeExpired, revert } from "./versions.ts";
+import { history, historyLimit, purgeExpired, revert } from "./versions.ts";
 
 /** Every command: adding one is a file and a line here. */
 const COMMANDS: Record<string, Command> = {
@@ -54,6 +54,7 @@ const COMMANDS: Record<string, Command> = {
   delete: remove,
   history,
   revert,
+  "history-limit": historyLimit,
   "purge-expired": purgeExpired,
   import: importFile,
   export: exportSecrets,

@@ -1,10 +1,11 @@
 /**
- * The commands on a secret's versions and expiry: `history`, `revert` and
- * `purge-expired`.
+ * The commands on a secret's versions and expiry: `history`, `revert`,
+ * `history-limit` and `purge-expired`.
  *
  * @module
  */
 
+import { MAX_HISTORY_LIMIT } from "../limits.ts";
 import { type Command, EXIT, Failure, UsageError } from "./command.ts";
 import { expiryOptions, formatTime } from "./expiry_flags.ts";
 import { warn, write } from "./io.ts";
@@ -84,6 +85,38 @@ export const purgeExpired: Command = {
     await using vault = await open();
     const count = await vault.purgeExpired();
     warn(`purged ${count} expired secret${count === 1 ? "" : "s"}`);
+    return EXIT.ok;
+  },
+};
+
+/** `history-limit [N]`: shows, or sets, how many earlier versions are kept. */
+export const historyLimit: Command = {
+  usage: "history-limit [N]",
+  summary:
+    "show how many earlier versions of each secret the vault keeps, or set it (0 keeps none; prunes at once)",
+  options: [],
+  operands: [0, 1],
+  async run({ args, open }): Promise<number> {
+    const [limit] = args.operands;
+    if (
+      limit !== undefined &&
+      !(/^(0|[1-9][0-9]*)$/.test(limit) && Number(limit) <= MAX_HISTORY_LIMIT)
+    ) {
+      throw new UsageError(
+        `${limit} is not a number of versions from 0 to ${MAX_HISTORY_LIMIT}`,
+      );
+    }
+    await using vault = await open();
+    if (limit === undefined) {
+      write(`${(await vault.info()).historyLimit}\n`);
+    } else {
+      await vault.setHistoryLimit(Number(limit));
+      warn(
+        `keeping ${limit} earlier version${
+          limit === "1" ? "" : "s"
+        } of each secret`,
+      );
+    }
     return EXIT.ok;
   },
 };

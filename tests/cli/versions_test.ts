@@ -273,3 +273,37 @@ cliTest(
     assert(named.stderr.includes("cannot hold"), named.stderr);
   },
 );
+
+cliTest(
+  "history-limit shows the limit, sets it and prunes at once; bad limits change nothing",
+  async (t) => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    for (const value of ["1", "2", "3", "4"]) {
+      await cli(vault, ["set", "k"], { stdin: value });
+    }
+    assertEquals((await cli(vault, ["history-limit"])).stdout, "10\n");
+    for (const bad of ["-1", "1001", "x", "1.5", "01"]) {
+      await t.step(bad, async () => {
+        const result = await cli(vault, ["history-limit", "--", bad]);
+        assertEquals(result.code, 2, result.stderr);
+        assertFalse(STACK.test(result.stderr), "a stack trace");
+      });
+    }
+    assertEquals(
+      (await cli(vault, ["history", "k"])).stdout.trim().split("\n").length,
+      5,
+    );
+    const set = await cli(vault, ["history-limit", "1"]);
+    assertEquals(set.code, 0, set.stderr);
+    assert(set.stderr.includes("keeping 1 earlier version of each secret"));
+    assertEquals((await cli(vault, ["history-limit"])).stdout, "1\n");
+    const versions = (await cli(vault, ["history", "k"])).stdout.trim().split(
+      "\n",
+    );
+    assertEquals(versions.slice(1).map((line) => line.split(/\s+/)[0]), [
+      "4",
+      "3",
+    ]);
+  },
+);
