@@ -20,11 +20,12 @@ import {
   KEY_CHECK_KEY,
   LAST_UNVERSIONED_FORMAT,
   SELECT_META,
+  VERSION_COLUMNS,
   type VersionColumns,
+  versionParams,
 } from "./schema.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
 
-const VERSION_COLUMNS = "name_hash, version, value, kind, expires, updated";
 const ROW_COLUMNS = `${VERSION_COLUMNS}, name, created`;
 
 /** What a `SELECT` reads of an entry, by format. */
@@ -176,17 +177,7 @@ export function entryTable(
       selectNames((row) => visit(row.name_hash as string, row.name)),
     put: (row) => {
       if (upsert === null) throw new InitializationError(READ_ONLY);
-      // In the order of ROW_COLUMNS.
-      upsert.run(
-        row.name_hash,
-        row.version,
-        row.value,
-        row.kind,
-        row.expires,
-        row.updated,
-        row.name,
-        row.created,
-      );
+      upsert.run(...versionParams(row), row.name, row.created);
     },
     remove: (hash) => {
       remove.run(hash);

@@ -9,10 +9,11 @@
  */
 
 import { InitializationError } from "../errors.ts";
-import type { HistoryRow } from "./schema.ts";
+import { type HistoryRow, VERSION_COLUMNS, versionParams } from "./schema.ts";
 import type { Store } from "./store.ts";
 
-const HISTORY_COLUMNS = "name_hash, version, value, kind, expires, updated";
+// A history row is a version, column for column.
+const HISTORY_COLUMNS = VERSION_COLUMNS;
 const SCAN_BATCH = 256;
 
 /** The history table of one connection. */
@@ -77,14 +78,7 @@ export function historyTable(store: Store): HistoryTable {
     beyond: (hash, keep) => beyond.all(hash, keep) as unknown as HistoryRow[],
     allBeyond: (keep) => allBeyond.all(keep) as unknown as HistoryRow[],
     put: (row) => {
-      insert.run(
-        row.name_hash,
-        row.version,
-        row.value,
-        row.kind,
-        row.expires,
-        row.updated,
-      );
+      insert.run(...versionParams(row));
     },
     remove: (hash, version) => {
       remove.run(hash, version);

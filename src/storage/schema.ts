@@ -147,6 +147,35 @@ export interface VersionColumns {
   updated: number;
 }
 
+/**
+ * The columns of {@linkcode VersionColumns}, in the order
+ * {@linkcode versionParams} binds them.
+ */
+export const VERSION_COLUMNS =
+  "name_hash, version, value, kind, expires, updated";
+
+/**
+ * A version's columns as statement parameters, in the order of
+ * {@linkcode VERSION_COLUMNS}.
+ *
+ * @example
+ * ```ts
+ * import { versionParams } from "./schema.ts";
+ * const row = { name_hash: "h", version: 1, value: new Uint8Array(), kind: "text" as const, expires: null, updated: 5 };
+ * console.assert(versionParams(row).length === 6);
+ * ```
+ */
+export function versionParams(row: VersionColumns): SqlValue[] {
+  return [
+    row.name_hash,
+    row.version,
+    row.value,
+    row.kind,
+    row.expires,
+    row.updated,
+  ];
+}
+
 /** One stored entry (its current version), as the row MAC covers it. */
 export interface EntryRow extends VersionColumns {
   /** The encrypted name. */
