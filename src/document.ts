@@ -16,7 +16,7 @@ import { ValidationError } from "./errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { isLive } from "./name_index.ts";
 import { openVersion } from "./storage/rows.ts";
-import type { ValueKind } from "./storage/schema.ts";
+import type { ValueKind } from "./storage/columns.ts";
 import { type Entry, putEntries, type Writable } from "./storage/writes.ts";
 import {
   validateName,

@@ -55,7 +55,7 @@ import {
   sealCell,
   valueCell,
 } from "./storage/rows.ts";
-import type { VersionColumns } from "./storage/schema.ts";
+import type { VersionColumns } from "./storage/columns.ts";
 import { writeKeyCheck } from "./storage/schema.ts";
 import { deleteSlot, insertSlot } from "./storage/slot_table.ts";
 import type { OpenedVault } from "./open.ts";

@@ -12,10 +12,10 @@ import { isLive } from "./name_index.ts";
 import type { OpenedVault } from "./open.ts";
 import type { EntryTable } from "./storage/entries.ts";
 import { entryLabel, openVersion } from "./storage/rows.ts";
-import type { EntryRow, ValueKind, VersionColumns } from "./storage/schema.ts";
+import type { EntryRow, ValueKind, VersionColumns } from "./storage/columns.ts";
 import { writeEntries } from "./storage/writes.ts";
 
-export type { ValueKind } from "./storage/schema.ts";
+export type { ValueKind } from "./storage/columns.ts";
 
 /** What {@linkcode SecretsEngine.history} lists of one version. */
 export interface VersionInfo {

@@ -13,17 +13,19 @@ import { type HistoryTable, historyTable, NO_HISTORY } from "./history.ts";
 import { UNVERSIONED_VERSION } from "./rows.ts";
 import {
   DESTROYED_KEY,
-  type EntryRow,
   FORMAT_VERSION,
   HISTORY_LIMIT_KEY,
   INTEGRITY_KEY,
   KEY_CHECK_KEY,
   LAST_UNVERSIONED_FORMAT,
   SELECT_META,
+} from "./schema.ts";
+import {
+  type EntryRow,
   VERSION_COLUMNS,
   type VersionColumns,
   versionParams,
-} from "./schema.ts";
+} from "./columns.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
 
 const ROW_COLUMNS = `${VERSION_COLUMNS}, name, created`;

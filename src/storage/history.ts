@@ -9,7 +9,7 @@
  */
 
 import { InitializationError } from "../errors.ts";
-import { type HistoryRow, VERSION_COLUMNS, versionParams } from "./schema.ts";
+import { type HistoryRow, VERSION_COLUMNS, versionParams } from "./columns.ts";
 import type { Store } from "./store.ts";
 
 // A history row is a version, column for column.

@@ -10,13 +10,8 @@
 import { encodeBase64 } from "../base64.ts";
 import { hmac, type SubKeys } from "../crypto.ts";
 import { encodeHistoryLimit } from "./entries.ts";
-import {
-  type EntryRow,
-  HISTORY_LIMIT_KEY,
-  type HistoryRow,
-  type SlotRow,
-  type UnversionedRow,
-} from "./schema.ts";
+import { HISTORY_LIMIT_KEY, type SlotRow } from "./schema.ts";
+import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
 
 const encoder = new TextEncoder();
 const HISTORY_DOMAIN = "@scope/secrets history\0";

@@ -10,7 +10,7 @@
 
 import { decrypt, encrypt, type SubKeys } from "../crypto.ts";
 import { DecryptionError, IntegrityError } from "../errors.ts";
-import type { EntryRow, ValueKind, VersionColumns } from "./schema.ts";
+import type { EntryRow, ValueKind, VersionColumns } from "./columns.ts";
 
 const HASH_PREFIX = 8;
 const encoder = new TextEncoder();

@@ -28,9 +28,9 @@ import {
   HISTORY_TABLE,
   LAST_UNVERSIONED_FORMAT,
   readFormat,
-  type UnversionedRow,
   writeFormat,
 } from "./schema.ts";
+import type { UnversionedRow } from "./columns.ts";
 import { readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
 

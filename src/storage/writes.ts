@@ -23,7 +23,8 @@ import {
   xorInto,
 } from "./macs.ts";
 import { type ClearValue, type RowTimes, sealRow } from "./rows.ts";
-import type { EntryRow, HistoryRow, SlotRow } from "./schema.ts";
+import type { SlotRow } from "./schema.ts";
+import type { EntryRow, HistoryRow } from "./columns.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
 

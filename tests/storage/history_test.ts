@@ -1,7 +1,7 @@
 import { assertEquals } from "../_assert.ts";
 import { historyTable, scanHistory } from "../../src/storage/history.ts";
 import { SCHEMA } from "../../src/storage/schema.ts";
-import type { HistoryRow } from "../../src/storage/schema.ts";
+import type { HistoryRow } from "../../src/storage/columns.ts";
 import { newStore, tempDir } from "../_helpers.ts";
 
 function version(hash: string, number: number): HistoryRow {

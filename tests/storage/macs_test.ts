@@ -6,7 +6,7 @@ import {
   settingMac,
   xorInto,
 } from "../../src/storage/macs.ts";
-import type { EntryRow, HistoryRow } from "../../src/storage/schema.ts";
+import type { EntryRow, HistoryRow } from "../../src/storage/columns.ts";
 
 const row: EntryRow = {
   name_hash: "abc",
