@@ -164,6 +164,31 @@ export function runDeno(
   return runCommand("deno", args, options);
 }
 
+/**
+ * Starts `deno run` of `script` with read and write on `vault` alone (the
+ * engine's least privilege), `args` after the script, stdout and stderr
+ * piped: a child to kill mid-operation.
+ */
+export function spawnVaultChild(
+  script: string,
+  vault: string,
+  args: string[],
+): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    args: [
+      "run",
+      `--allow-read=${vault}`,
+      `--allow-write=${vault}`,
+      script,
+      vault,
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+}
+
 /** Runs `command` to completion, feeding it `options.stdin`. */
 export async function runCommand(
   command: string,

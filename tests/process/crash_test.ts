@@ -15,7 +15,12 @@
 
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
-import { canSpawn, SPAWN_SKIP_REASON, tempDir } from "../_helpers.ts";
+import {
+  canSpawn,
+  SPAWN_SKIP_REASON,
+  spawnVaultChild,
+  tempDir,
+} from "../_helpers.ts";
 import { SecretsEngine } from "../../mod.ts";
 import { applyOp, type Op, opAt, POOL, random } from "./ops.ts";
 
@@ -43,19 +48,7 @@ async function runAndKill(
   delayMs: number,
   duringOpen: boolean,
 ): Promise<Outcome> {
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      `--allow-read=${vault}`,
-      `--allow-write=${vault}`,
-      CHILD,
-      vault,
-      String(seed),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnVaultChild(CHILD, vault, [String(seed)]);
   const outcome: Outcome = { acked: -1, started: -1 };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const kill = () => {

@@ -17,6 +17,7 @@ import {
   canSpawn,
   copyVault,
   SPAWN_SKIP_REASON,
+  spawnVaultChild,
   tempDir,
 } from "../_helpers.ts";
 import { SecretsEngine, type SlotInfo } from "../../mod.ts";
@@ -62,21 +63,11 @@ async function runChild(
   base: Base,
   delayMs: number | null,
 ): Promise<{ acked: boolean; ms: number }> {
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      `--allow-read=${vault}`,
-      `--allow-write=${vault}`,
-      CHILD,
-      vault,
-      op,
-      base.key,
-      base.passphraseSlot,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
+  const child = spawnVaultChild(CHILD, vault, [
+    op,
+    base.key,
+    base.passphraseSlot,
+  ]);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let output = "";
   for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
