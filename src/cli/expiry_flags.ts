@@ -34,7 +34,7 @@ export function parseTtl(text: string): number {
   const match = TTL.exec(text);
   if (match === null) {
     throw new UsageError(
-      `--ttl ${text}: give a whole number and a unit (s, m, h, d or w), like 30d`,
+      `--ttl ${text}: give a number from 1 and a unit (s, m, h, d or w), like 30d`,
     );
   }
   return Number(match[1]) * UNIT_MS[match[2]];

@@ -58,10 +58,17 @@ a version whose expiry has passed needs one.`,
     }
     const options = expiryOptions(args);
     await using vault = await open();
-    const target = (await vault.history(name)).find((stored) =>
+    const versions = await vault.history(name);
+    if (versions.length === 0) throw new Failure("no secret with that name");
+    const target = versions.find((stored) =>
       stored.version === Number(version)
     );
-    const expiry = target?.expiresAt ?? null;
+    if (target === undefined) {
+      throw new Failure(
+        `no version ${version} of that secret is kept: it was never written or the history limit pruned it (see secrets history NAME)`,
+      );
+    }
+    const expiry = target.expiresAt;
     if (options === undefined && expiry !== null && expiry <= new Date()) {
       throw new Failure(
         `version ${version} expired at ${

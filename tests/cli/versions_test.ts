@@ -57,7 +57,7 @@ cliTest(
       [["get", "k", "--version", "7"], 1, /no version 7/],
       [["revert", "k", "--", "-1"], 2, /not a version number/],
       [["revert", "k", "1.5"], 2, /not a version number/],
-      [["revert", "k", "9"], 1, /keeps no version 9/],
+      [["revert", "k", "9"], 1, /no version 9 of that secret is kept/],
       [["revert", "nope", "1"], 1, /no secret/],
       [["history", "nope"], 1, /no secret with that name/],
     ];
