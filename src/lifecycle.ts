@@ -8,11 +8,11 @@
 
 import { join } from "node:path";
 import { equalBytes } from "./crypto.ts";
-import { ClosedError, StorageError } from "./errors.ts";
+import { ClosedError } from "./errors.ts";
 import { markDestroyed } from "./storage/entries.ts";
 import { DESTROYED_MESSAGE, verifyVault } from "./storage/integrity.ts";
 import { hashDatabase, readSeal, writeSeal } from "./storage/seal.ts";
-import type { Store } from "./storage/store.ts";
+import { tryCheckpoint } from "./storage/store.ts";
 import { removeVaultFiles, VAULT_FILES } from "./storage/vault_files.ts";
 import type { OpenedVault } from "./open.ts";
 
@@ -21,16 +21,6 @@ type Sealable = Pick<
   OpenedVault,
   "store" | "table" | "keys" | "dir" | "database" | "format"
 >;
-
-/** Checkpoints fully; `false` when another connection or a full disk kept it from completing. */
-function tryCheckpoint(store: Store): boolean {
-  try {
-    return store.checkpoint();
-  } catch (error) {
-    if (error instanceof StorageError) return false;
-    throw error;
-  }
-}
 
 /**
  * Checkpoints and hashes `store.db`; `null` when the checkpoint was partial,

@@ -58,6 +58,7 @@ import {
 import type { VersionColumns } from "./storage/columns.ts";
 import { writeKeyCheck } from "./storage/schema.ts";
 import { deleteSlot, insertSlot } from "./storage/slot_table.ts";
+import { tryCheckpoint } from "./storage/store.ts";
 import type { OpenedVault } from "./open.ts";
 
 /** What {@linkcode SecretsEngine.rotate} did. */
@@ -255,6 +256,9 @@ export async function rotateKey(
     for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
       const removed = await rotateOnce(vault, wanted, dek, next);
       if (removed === null) continue;
+      // No page image of a cell sealed under the old key, or of a removed
+      // slot, may outlive the rotation in the WAL.
+      tryCheckpoint(vault.store);
       for (const key of [vault.unlocked.dek, ...Object.values(vault.keys)]) {
         key.fill(0);
       }

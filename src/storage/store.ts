@@ -12,6 +12,7 @@ import {
   type SQLInputValue,
   type StatementSync,
 } from "node:sqlite";
+import { BusyError, StorageError } from "../errors.ts";
 import { translateSqliteError } from "./failures.ts";
 
 /** A value SQLite takes or returns. */
@@ -98,6 +99,11 @@ function wrapStatement(
 
 const PRAGMAS = [
   "PRAGMA journal_mode = WAL",
+  // What a write deletes is overwritten with zeros in its page, so a copy
+  // of the files taken after a removal holds nothing of what was removed
+  // (with the TRUNCATE checkpoint that pushes old page images out of the
+  // WAL: see tryCheckpoint).
+  "PRAGMA secure_delete = ON",
   // An acknowledged write survives power loss.
   "PRAGMA synchronous = FULL",
   // No temporary file outside the vault directory.
@@ -162,4 +168,36 @@ export function openStore(path: string, options: StoreOptions): Store {
       if (db.isOpen) db.close();
     },
   };
+}
+
+/**
+ * Checkpoints fully and truncates the WAL, so the files keep no page image
+ * older than the last commit: what a removal must do before it is gone from
+ * a copy of the files. `false` when another connection's read transaction
+ * or a full disk kept it from completing; the next checkpoint (every close
+ * and every open runs one) finishes it.
+ *
+ * @example
+ * ```ts
+ * import { openStore, tryCheckpoint } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
+ * store.exec("CREATE TABLE t (x)");
+ * assert.equal(tryCheckpoint(store), true);
+ * assert.equal(Deno.statSync(`${dir}/store.db-wal`).size, 0);
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function tryCheckpoint(store: Store): boolean {
+  try {
+    return store.checkpoint();
+  } catch (error) {
+    if (error instanceof StorageError || error instanceof BusyError) {
+      return false;
+    }
+    throw error;
+  }
 }

@@ -26,7 +26,7 @@ import { type ClearValue, type RowTimes, sealRow } from "./rows.ts";
 import type { SlotRow } from "./schema.ts";
 import type { EntryRow, HistoryRow } from "./columns.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
-import type { Store } from "./store.ts";
+import { type Store, tryCheckpoint } from "./store.ts";
 
 /** What a write needs: the connection, its statements and the keys. */
 export interface Writable {
@@ -59,7 +59,10 @@ export interface WriteSession {
 
 /**
  * Runs `change` in one write transaction with the accumulator kept in step
- * with every row it puts or removes.
+ * with every row it puts or removes. When the change discarded a
+ * ciphertext (a removal, a pruned version, a value replaced with no history
+ * kept), the WAL is checkpointed and truncated after the commit, so no copy
+ * of the files taken from then on holds it.
  */
 export function writeEntries<T>(
   vault: Writable,
@@ -67,18 +70,27 @@ export function writeEntries<T>(
   change: (session: WriteSession) => T,
 ): T {
   const { store, table, keys } = vault;
-  return store.transaction(() => {
+  let discarded = false;
+  const result = store.transaction(() => {
     const acc = readAccumulator(table, keys);
     const limit = table.historyLimit();
     const result = change({
-      put: (hash, name, value, times) =>
-        put(vault, acc, limit, { hash, name, value, now, times }),
+      put: (hash, name, value, times) => {
+        const put = { hash, name, value, now, times };
+        if (putVersion(vault, acc, limit, put)) discarded = true;
+      },
       row: (hash) => table.row(hash),
-      remove: (hash) => remove(vault, acc, hash),
+      remove: (hash) => {
+        const removed = remove(vault, acc, hash);
+        if (removed) discarded = true;
+        return removed;
+      },
     });
     table.writeIntegrity(encodeIntegrity(keys.tag, acc));
     return result;
   });
+  if (discarded) tryCheckpoint(store);
+  return result;
 }
 
 interface Put {
@@ -89,25 +101,30 @@ interface Put {
   times?: RowTimes;
 }
 
-function put(
+/** Writes one version; returns whether a ciphertext was discarded. */
+function putVersion(
   { table, keys }: Writable,
   acc: Accumulator,
   limit: number,
   { hash, name, value, now, times }: Put,
-): void {
+): boolean {
   const old = table.row(hash);
+  let discarded = false;
   if (old) {
     xorInto(acc.x, rowMac(keys.row, old));
     if (limit > 0) {
       const kept = historyOf(old);
       table.history.put(kept);
       xorInto(acc.x, historyMac(keys.row, kept));
-    }
-    dropHistory(table, keys, acc, table.history.beyond(hash, limit));
+    } else discarded = true;
+    const pruned = table.history.beyond(hash, limit);
+    dropHistory(table, keys, acc, pruned);
+    discarded ||= pruned.length > 0;
   } else acc.count++;
   const row = sealRow(keys, hash, name, value, old, now, times);
   xorInto(acc.x, rowMac(keys.row, row));
   table.put(row);
+  return discarded;
 }
 
 /**
@@ -152,15 +169,18 @@ function remove(
  */
 export function writeHistoryLimit(vault: Writable, limit: number): void {
   const { store, table, keys } = vault;
-  store.transaction(() => {
+  const dropped = store.transaction(() => {
     const acc = readAccumulator(table, keys);
     const old = table.historyLimit();
     xorInto(acc.x, historyLimitMac(keys, old));
     xorInto(acc.x, historyLimitMac(keys, limit));
     table.writeHistoryLimit(limit);
-    dropHistory(table, keys, acc, table.history.allBeyond(limit));
+    const beyond = table.history.allBeyond(limit);
+    dropHistory(table, keys, acc, beyond);
     table.writeIntegrity(encodeIntegrity(keys.tag, acc));
+    return beyond.length;
   });
+  if (dropped > 0) tryCheckpoint(store);
 }
 
 /** A secret to store: its name hash, clear name and value, and any times. */
@@ -261,14 +281,16 @@ export interface SlotSession {
 
 /**
  * Runs `change` in one write transaction with the accumulator kept in step
- * with every slot it adds or removes.
+ * with every slot it adds or removes, then checkpoints and truncates the
+ * WAL: a removed slot must leave no copy of its wrapped key, and a slot
+ * added must find no page image of anything removed before it.
  */
 export function writeSlots<T>(
   vault: Writable,
   change: (session: SlotSession) => T,
 ): T {
   const { store, table, keys } = vault;
-  return store.transaction(() => {
+  const result = store.transaction(() => {
     const acc = readAccumulator(table, keys);
     const result = change({
       slots: readSlots(store),
@@ -284,4 +306,6 @@ export function writeSlots<T>(
     table.writeIntegrity(encodeIntegrity(keys.tag, acc));
     return result;
   });
+  tryCheckpoint(store);
+  return result;
 }
