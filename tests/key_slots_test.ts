@@ -153,6 +153,33 @@ Deno.test("a vault holds at most 16 slots", async () => {
   assertEquals((await engine.slots()).length, 16);
 });
 
+Deno.test("slots planted past the cap are refused before any slot's KDF runs", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "vault");
+  {
+    await using engine = await openVault(dir.path);
+    await engine.addPassphrase(PASSPHRASE);
+  }
+  // Malformed KDF parameters: had any slot been tried, the error would
+  // name them instead of the count.
+  rawSql(dir.path, (db) => {
+    for (let i = 0; i < 24; i++) {
+      db.prepare(
+        "INSERT INTO slots SELECT ?, kind, label, created, '{\"N\":1e99}', salt, factors, wrapped FROM slots WHERE kind = 'passphrase' LIMIT 1",
+      ).run(`planted${i}`);
+    }
+  });
+  for (
+    const open of [
+      () => SecretsEngine.open({ path, unlock: { passphrase: PASSPHRASE } }),
+      () => SecretsEngine.open({ path }),
+    ]
+  ) {
+    const error = await assertRejects(open, IntegrityError);
+    assert(error.message.includes("26 key slots"), error.message);
+  }
+});
+
 Deno.test("rebind after a lost keyfile restores the zero-setup unlock; the old keyfile opens nothing", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "vault");

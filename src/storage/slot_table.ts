@@ -23,8 +23,8 @@ function isSlotRow(row: Record<string, unknown>): boolean {
 }
 
 /**
- * Every slot, in id order; a row of the wrong shape is
- * {@linkcode IntegrityError}.
+ * Every slot, in id order; more than {@linkcode MAX_SLOTS} of them, or a
+ * row of the wrong shape, is {@linkcode IntegrityError}.
  *
  * @example
  * ```ts
@@ -40,6 +40,16 @@ function isSlotRow(row: Record<string, unknown>): boolean {
  * ```
  */
 export function readSlots(store: Store): SlotRow[] {
+  // Checked before a row is read, and so before any slot's KDF runs: rows
+  // planted past the cap would each cost an open a KDF run.
+  const count = Number(
+    store.prepare("SELECT count(*) AS n FROM slots").get()?.n ?? 0,
+  );
+  if (count > MAX_SLOTS) {
+    throw new IntegrityError(
+      `the vault has ${count} key slots where the engine makes at most ${MAX_SLOTS}: slots were added outside the engine`,
+    );
+  }
   const rows = store.prepare(`SELECT ${SLOT_COLUMNS} FROM slots ORDER BY id`)
     .all();
   if (!rows.every(isSlotRow)) {

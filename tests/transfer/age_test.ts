@@ -16,6 +16,7 @@ import {
   generateIdentity,
   importAge,
   MAX_AGE_FILE_BYTES,
+  MAX_AGE_STANZAS,
 } from "../../src/transfer/age.ts";
 import { Encrypter } from "age-encryption";
 import { openVault, tempDir } from "../_helpers.ts";
@@ -154,3 +155,30 @@ Deno.test("a passphrase file asking for scrypt work factor above 20 is refused a
     );
     assert(/work factor/.test(error.message), error.message);
   }));
+
+Deno.test("a header of more stanzas than the cap is refused before any is tried", async () => {
+  const { identity, recipient } = await generateIdentity();
+  const others = await Promise.all(
+    Array.from(
+      { length: MAX_AGE_STANZAS },
+      async () => (await generateIdentity()).recipient,
+    ),
+  );
+  const age = new Encrypter();
+  for (const to of [...others, recipient]) age.addRecipient(to);
+  const file = await age.encrypt("{}");
+  const error = await assertRejects(
+    () => decryptAge(file, { identities: [identity] }),
+    ValidationError,
+  );
+  assert(error.message.includes(`${MAX_AGE_STANZAS} recipient stanzas`));
+  // At the cap, the file is tried as usual (and holds no document).
+  const fewer = new Encrypter();
+  for (const to of [...others.slice(1), recipient]) fewer.addRecipient(to);
+  const atCap = await assertRejects(
+    async () =>
+      await decryptAge(await fewer.encrypt("{}"), { identities: [identity] }),
+    ValidationError,
+  );
+  assertFalse(atCap.message.includes("stanzas"), atCap.message);
+});
