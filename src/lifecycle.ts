@@ -8,12 +8,18 @@
 
 import { join } from "node:path";
 import { equalBytes } from "./crypto.ts";
-import { ClosedError } from "./errors.ts";
+import { ClosedError, IntegrityError } from "./errors.ts";
 import { markDestroyed } from "./storage/entries.ts";
 import { DESTROYED_MESSAGE, verifyVault } from "./storage/integrity.ts";
 import { hashDatabase, readSeal, writeSeal } from "./storage/seal.ts";
 import { tryCheckpoint } from "./storage/store.ts";
-import { removeVaultFiles, VAULT_FILES } from "./storage/vault_files.ts";
+import {
+  inspectVaultFile,
+  readVaultFile,
+  removeVaultFiles,
+  VAULT_FILES,
+} from "./storage/vault_files.ts";
+import { scanWal } from "./storage/wal.ts";
 import type { OpenedVault } from "./open.ts";
 
 /** What settling and sealing need of an open vault. */
@@ -42,17 +48,44 @@ function trySeal(vault: Sealable, seal: Uint8Array): void {
 }
 
 /**
- * Open's integrity step: a file that matches its seal is exactly as last
- * closed; anything else (an unclean exit, another process writing,
- * tampering) is verified in full and, if it holds, sealed anew. Returns
- * whether the seal matched.
+ * Refuses a WAL that goes on past a damaged frame: SQLite would read it as
+ * ending there, and the checkpoint after verification would then drop the
+ * acknowledged writes behind the damage for good. Read under the write
+ * lock, so no writer is appending to it meanwhile.
+ */
+function checkWal(vault: Sealable): void {
+  const path = join(vault.dir, VAULT_FILES.wal);
+  const scan = vault.store.transaction(() => scanWal(readVaultFile(path)));
+  if (scan.commitsAfterDamage > 0) {
+    throw new IntegrityError(
+      `store.db-wal is damaged, and ${scan.commitsAfterDamage} committed write(s) after the damage would be lost by opening it: open it with recover: true, which reads them and changes no file, and back it up`,
+    );
+  }
+}
+
+/** Whether the WAL holds nothing, as after every checkpoint the engine runs. */
+function walIsEmpty(dir: string): boolean {
+  const info = inspectVaultFile(join(dir, VAULT_FILES.wal), null);
+  return info === null || info.size === 0;
+}
+
+/**
+ * Open's integrity step: a database with an empty WAL that matches its
+ * seal is exactly as last closed; anything else (an unclean exit, another
+ * process writing, tampering) is verified in full before any checkpoint,
+ * so a vault that fails keeps its WAL as it was, and, if it holds, is
+ * sealed anew. Returns whether the seal matched.
  */
 export function settle(vault: Sealable): boolean {
+  if (walIsEmpty(vault.dir)) {
+    const path = join(vault.dir, VAULT_FILES.database);
+    const current = hashDatabase(vault.keys.seal, path, vault.database);
+    const seal = readSeal(vault.dir);
+    if (current && seal && equalBytes(current, seal)) return true;
+  } else checkWal(vault);
   const version = vault.store.dataVersion();
-  const current = sealable(vault);
-  const seal = readSeal(vault.dir);
-  if (current && seal && equalBytes(current, seal)) return true;
   verifyVault(vault.store, vault.keys);
+  const current = sealable(vault);
   if (current && vault.store.dataVersion() === version) trySeal(vault, current);
   return false;
 }

@@ -30,6 +30,8 @@ import { type EntryTable, entryTable } from "./storage/entries.ts";
 import { translateOsError } from "./storage/failures.ts";
 import { type LocationOptions, resolveVaultPath } from "./storage/location.ts";
 import {
+  READ_ONLY,
+  READ_WRITE,
   requireVaultAccess,
   requireVaultFileAccess,
 } from "./storage/permissions.ts";
@@ -41,14 +43,22 @@ import {
   readFormat,
   SELECT_META,
 } from "./storage/schema.ts";
-import { openStore, type Store } from "./storage/store.ts";
+import {
+  openImage,
+  openStore,
+  openWalGuard,
+  type Store,
+} from "./storage/store.ts";
+import { databaseImage, type WalScan } from "./storage/wal.ts";
 import {
   createExclusive,
+  directoryOwner,
   FILE_MODE,
   inspectVaultFile,
   type Owner,
   pathExists,
   prepareVaultDir,
+  readVaultFile,
   removeVaultFiles,
   VAULT_FILES,
   vaultOwner,
@@ -202,6 +212,7 @@ function prepareVaultFiles(
   dir: string,
   owner: Owner,
   create: boolean,
+  writable: boolean,
 ): VaultFiles {
   const found = new Map<string, Deno.FileInfo>();
   for (const name of Object.values(VAULT_FILES)) {
@@ -227,7 +238,7 @@ function prepareVaultFiles(
   const database = inspectVaultFile(path, owner);
   if (database === null) throw new Deno.errors.NotFound(path);
   found.set(VAULT_FILES.database, database);
-  checkWritable(dir, found);
+  if (writable) checkWritable(dir, found);
   return { database, present };
 }
 
@@ -271,51 +282,127 @@ function isDestroyed(store: Store): boolean {
   return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
 }
 
-async function openOnce(
+/** The part of an opened vault that does not depend on how it was settled. */
+type Unsettled = Omit<OpenedVault, "openedSealed" | "recovery">;
+
+function opened(
+  dir: string,
+  store: Store,
+  unlocked: Unlocked,
+  database: Deno.FileInfo,
+  checked: CheckedOptions,
+): Unsettled {
+  return {
+    dir,
+    store,
+    table: entryTable(store, unlocked.format),
+    keys: unlocked.keys,
+    format: unlocked.format,
+    busyTimeoutMs: checked.busyTimeoutMs,
+    unlocked,
+    database,
+  };
+}
+
+/**
+ * The vault directory and its files, checked with `access` (a recovery
+ * only reads, and learns the owner without writing).
+ */
+function checkedVault(
   options: OpenOptions,
   checked: CheckedOptions,
-): Promise<OpenedVault | "destroyed"> {
+): { dir: string; owner: Owner; files: VaultFiles } {
+  const access = checked.recover ? READ_ONLY : READ_WRITE;
   const path = resolveVaultPath(options);
-  requireVaultAccess(path);
+  requireVaultAccess(path, access);
   if (!checked.create && !pathExists(join(path, VAULT_FILES.database))) {
     throw new VaultNotFoundError(path);
   }
   const dir = prepareVaultDir(path);
-  if (dir !== path) requireVaultAccess(dir);
-  requireVaultFileAccess(dir);
-  const owner = vaultOwner(dir);
-  const { database, present } = prepareVaultFiles(dir, owner, checked.create);
-  const store = openStore(join(dir, VAULT_FILES.database), checked);
+  if (dir !== path) requireVaultAccess(dir, access);
+  requireVaultFileAccess(dir, access);
+  const owner = checked.recover ? directoryOwner(dir) : vaultOwner(dir);
+  const files = prepareVaultFiles(dir, owner, checked.create, !checked.recover);
+  return { dir, owner, files };
+}
+
+/**
+ * A recovery open: the database and its WAL are read as files and opened
+ * from memory, so no byte of any vault file changes (SQLite would write the
+ * `-shm` file and checkpoint the WAL), read-only media work, and commits a
+ * damaged WAL frame would hide from SQLite are read too.
+ */
+async function openRecovery(
+  options: OpenOptions,
+  checked: CheckedOptions,
+): Promise<OpenedVault> {
+  const { dir, owner, files } = checkedVault(options, checked);
+  const { image, wal } = databaseImage(
+    readVaultFile(join(dir, VAULT_FILES.database)),
+    readVaultFile(join(dir, VAULT_FILES.wal)),
+  );
+  const store = openImage(image);
+  try {
+    if (isEmpty(store)) throw new VaultNotFoundError(dir);
+    const unlocked = await unlockVault(store, dir, owner, checked);
+    const vault = opened(dir, store, unlocked, files.database, checked);
+    const recovery = surveyVault(vault);
+    const problems = [...walProblems(wal), ...recovery.problems];
+    return {
+      ...vault,
+      openedSealed: false,
+      recovery: { ...recovery, problems, intact: problems.length === 0 },
+    };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+function walProblems(wal: WalScan): string[] {
+  if (wal.damaged.length === 0) return [];
+  return [
+    `the WAL has ${wal.damaged.length} damaged frame(s); ${wal.commitsAfterDamage} committed write(s) from the first of them on are read here, which an ordinary open cannot read`,
+  ];
+}
+
+async function openOnce(
+  options: OpenOptions,
+  checked: CheckedOptions,
+): Promise<OpenedVault | "destroyed"> {
+  const { dir, owner, files } = checkedVault(options, checked);
+  const { database, present } = files;
+  const path = join(dir, VAULT_FILES.database);
+  const store = openStore(path, checked);
+  let guard: Store;
+  try {
+    guard = openWalGuard(path, checked);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   try {
     const empty = isEmpty(store);
     if (empty) checkEmptyDatabase(present);
     if (empty && !checked.create) throw new VaultNotFoundError(dir);
     if (!empty && isDestroyed(store)) {
       store.close();
+      guard.close();
       removeVaultFiles(dir);
       return "destroyed";
     }
-    // A recovery open reports a changed schema rather than refusing it.
-    if (!empty && !checked.recover) checkSchema(store, readFormat(store));
+    if (!empty) checkSchema(store, readFormat(store));
     const unlocked = (empty ? await createVault(store, dir, checked) : null) ??
       await unlockVault(store, dir, owner, checked);
-    const base = {
-      dir,
-      store,
-      table: entryTable(store, unlocked.format),
-      keys: unlocked.keys,
-      format: unlocked.format,
-      busyTimeoutMs: checked.busyTimeoutMs,
-      unlocked,
-      database,
-    };
-    if (checked.recover) {
-      return { ...base, openedSealed: false, recovery: surveyVault(base) };
-    }
-    return { ...base, openedSealed: settle(base), recovery: null };
+    const vault = opened(dir, store, unlocked, database, checked);
+    return { ...vault, openedSealed: settle(vault), recovery: null };
   } catch (error) {
+    // The guard still holds its lock, so this close cannot checkpoint the
+    // WAL of a vault that failed to open into its database or delete it.
     store.close();
     throw error;
+  } finally {
+    guard.close();
   }
 }
 
@@ -327,6 +414,7 @@ async function openOnce(
 export async function openVault(options: OpenOptions): Promise<OpenedVault> {
   try {
     const checked = checkOptions(options);
+    if (checked.recover) return await openRecovery(options, checked);
     const opened = await openOnce(options, checked);
     if (opened !== "destroyed") return opened;
     const again = await openOnce(options, checked);

@@ -7,7 +7,15 @@ import {
   ValidationError,
   VaultNotFoundError,
 } from "../mod.ts";
-import { copyFixture, openVault, rawSql, tempDir } from "./_helpers.ts";
+import {
+  canChown,
+  canRun,
+  copyFixture,
+  copyVault,
+  openVault,
+  rawSql,
+  tempDir,
+} from "./_helpers.ts";
 
 /** A vault of three secrets whose `bad` value was swapped for another's. */
 async function tamperedVault(dir: string): Promise<string> {
@@ -160,4 +168,122 @@ Deno.test("recover: a damaged page is reported, and what can be read is listed a
   for (const name of listed) {
     assertEquals(await engine.get(name), `value of ${name}`);
   }
+});
+
+/** SHA-256 of every file in `dir`, by name: what "changes no byte" is checked against. */
+async function fingerprint(dir: string): Promise<Record<string, string>> {
+  const sums: Record<string, string> = {};
+  for await (const entry of Deno.readDir(dir)) {
+    const bytes = await Deno.readFile(join(dir, entry.name));
+    const digest = await crypto.subtle.digest("SHA-256", bytes);
+    sums[entry.name] = new Uint8Array(digest).toString();
+  }
+  return sums;
+}
+
+const AFTER = ["after1", "after2", "after3", "after4", "after5"];
+
+/**
+ * A copy of a vault taken while its engine was writing, as a crash leaves
+ * it: `victim` and then five acknowledged writes live only in the WAL.
+ */
+async function crashedVault(dir: string): Promise<string> {
+  const crashed = join(dir, "crashed");
+  {
+    await using engine = await openVault(dir);
+    await engine.set("kept", "from before");
+    await engine.close();
+    await using writer = await openVault(dir);
+    await writer.set("victim", "v".repeat(300));
+    for (const name of AFTER) await writer.set(name, `value of ${name}`);
+    await copyVault(join(dir, "vault"), crashed);
+  }
+  return crashed;
+}
+
+/** Flips one byte inside `victim`'s ciphertext in the WAL. */
+async function damageVictim(dir: string, vault: string): Promise<void> {
+  const [victim] = rawSql(
+    dir,
+    (db) =>
+      db.prepare("SELECT value FROM entries WHERE length(value) > 300").all(),
+  );
+  const needle = (victim.value as Uint8Array).subarray(0, 16);
+  const walPath = join(vault, "store.db-wal");
+  const wal = await Deno.readFile(walPath);
+  const at = wal.findIndex((_, i) => needle.every((b, j) => wal[i + j] === b));
+  assert(at > 0, "the victim's ciphertext is not in the WAL");
+  wal[at + 100] ^= 1;
+  await Deno.writeFile(walPath, wal);
+}
+
+Deno.test("recover reads what the WAL holds, also past a damaged frame, and changes no byte of any file", async () => {
+  await using dir = await tempDir();
+  const path = await crashedVault(dir.path);
+  await damageVictim(dir.path, path);
+  const files = await fingerprint(path);
+  assert("store.db-wal" in files && "store.db-shm" in files);
+  const error = await assertRejects(
+    () => SecretsEngine.open({ path }),
+    IntegrityError,
+  );
+  assert(/recover/.test(error.message), error.message);
+  const { "store.db-shm": _, ...data } = files;
+  const { "store.db-shm": __, ...after } = await fingerprint(path);
+  assertEquals(after, data, "a failed open changed the database or its WAL");
+  const beforeRecovery = await fingerprint(path);
+  {
+    await using engine = await SecretsEngine.open({ path, recover: true });
+    const report = engine.recovery;
+    assert(report?.problems.some((p) => /WAL .* damaged/.test(p)));
+    assertEquals(await engine.get("kept"), "from before");
+    for (const name of AFTER) {
+      assertEquals(await engine.get(name), `value of ${name}`);
+    }
+    // Later writes rewrote the victim's page whole: its last image reads.
+    assertEquals(await engine.get("victim"), "v".repeat(300));
+    assertEquals(report?.unreadable, []);
+  }
+  assertEquals(await fingerprint(path), beforeRecovery);
+});
+
+Deno.test("recover of an intact crashed vault changes no byte, and an ordinary open then reads it all", async () => {
+  await using dir = await tempDir();
+  const path = await crashedVault(dir.path);
+  const files = await fingerprint(path);
+  {
+    await using engine = await SecretsEngine.open({ path, recover: true });
+    assertEquals(engine.recovery?.intact, true);
+    assertEquals(await engine.get("victim"), "v".repeat(300));
+  }
+  assertEquals(await fingerprint(path), files);
+  await using engine = await SecretsEngine.open({ path });
+  assertEquals(await engine.get("after5"), "value of after5");
+});
+
+Deno.test({
+  name: "recover works on read-only media",
+  ignore: !canChown || !canRun("mount") || !canRun("umount"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const media = join(dir.path, "media");
+    await Deno.mkdir(media);
+    const mount = async (...args: string[]) => {
+      const done = await new Deno.Command(args[0], { args: args.slice(1) })
+        .output();
+      assert(done.success, new TextDecoder().decode(done.stderr));
+    };
+    await mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", media);
+    try {
+      const crashed = await crashedVault(dir.path);
+      await copyVault(crashed, join(media, "vault"));
+      await mount("mount", "-o", "remount,ro", media);
+      const path = join(media, "vault");
+      await using engine = await SecretsEngine.open({ path, recover: true });
+      assertEquals(engine.recovery?.intact, true);
+      assertEquals(await engine.get("after3"), "value of after3");
+    } finally {
+      await mount("umount", "-l", media);
+    }
+  },
 });

@@ -10,9 +10,18 @@ import { join } from "node:path";
 import { PermissionError } from "../errors.ts";
 import { VAULT_FILES } from "./vault_files.ts";
 
+/** The access a vault is opened with: a recovery only reads. */
+export type VaultAccess = readonly ("read" | "write")[];
+
+/** Read and write: what every open but a recovery needs. */
+export const READ_WRITE: VaultAccess = ["read", "write"];
+
+/** Read alone: what a recovery needs. */
+export const READ_ONLY: VaultAccess = ["read"];
+
 /**
- * Throws {@linkcode PermissionError} unless Deno grants both read and write
- * on `path`.
+ * Throws {@linkcode PermissionError} unless Deno grants `access` (default
+ * read and write) on `path`.
  *
  * @example
  * ```ts
@@ -22,13 +31,16 @@ import { VAULT_FILES } from "./vault_files.ts";
  * Deno.removeSync(dir);
  * ```
  */
-export function requireVaultAccess(path: string): void {
-  requireAccess(path, "the vault needs $ access to its directory");
+export function requireVaultAccess(
+  path: string,
+  access: VaultAccess = READ_WRITE,
+): void {
+  requireAccess(path, access, "the vault needs $ access to its directory");
 }
 
 /**
- * Throws {@linkcode PermissionError} unless Deno grants read and write on
- * every vault file in `dir`: a `--deny-read` or `--deny-write` on one file
+ * Throws {@linkcode PermissionError} unless Deno grants `access` (default
+ * read and write) on every vault file in `dir`: a `--deny-read` or `--deny-write` on one file
  * inside a granted directory is named up front, not met halfway through.
  *
  * @example
@@ -39,14 +51,25 @@ export function requireVaultAccess(path: string): void {
  * Deno.removeSync(dir);
  * ```
  */
-export function requireVaultFileAccess(dir: string): void {
+export function requireVaultFileAccess(
+  dir: string,
+  access: VaultAccess = READ_WRITE,
+): void {
   for (const file of Object.values(VAULT_FILES)) {
-    requireAccess(join(dir, file), `the vault needs $ access to ${file}`);
+    requireAccess(
+      join(dir, file),
+      access,
+      `the vault needs $ access to ${file}`,
+    );
   }
 }
 
-function requireAccess(path: string, reason: string): void {
-  for (const name of ["read", "write"] as const) {
+function requireAccess(
+  path: string,
+  access: VaultAccess,
+  reason: string,
+): void {
+  for (const name of access) {
     if (Deno.permissions.querySync({ name, path }).state !== "granted") {
       throw new PermissionError(
         `--allow-${name}=${path}`,

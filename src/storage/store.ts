@@ -111,6 +111,12 @@ const PRAGMAS = [
   "PRAGMA trusted_schema = OFF",
 ].join(";");
 
+const READ_ONLY_PRAGMAS = [
+  "PRAGMA query_only = ON",
+  "PRAGMA temp_store = MEMORY",
+  "PRAGMA trusted_schema = OFF",
+].join(";");
+
 /**
  * Opens the SQLite database at `path` (which must exist, so its mode is the
  * engine's, not SQLite's default) in WAL mode with durable commits.
@@ -118,12 +124,15 @@ const PRAGMAS = [
  * @example
  * ```ts
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 1000 });
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 1000 });
  * store.exec("CREATE TABLE t (x)");
  * store.transaction(() => store.prepare("INSERT INTO t VALUES (?)").run(1));
+ * assert.equal(store.prepare("SELECT x FROM t").get()?.x, 1);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function openStore(path: string, options: StoreOptions): Store {
@@ -132,9 +141,81 @@ export function openStore(path: string, options: StoreOptions): Store {
     () => new DatabaseSync(path, { timeout: busyTimeoutMs }),
     busyTimeoutMs,
   )();
+  return wrapDatabase(db, PRAGMAS, busyTimeoutMs);
+}
+
+/**
+ * Opens a read-only connection to the WAL database at `path` that holds
+ * SQLite's shared lock from the start: while it is open, no other
+ * connection of this process closing can checkpoint the WAL into the
+ * database or delete it, and it never does either itself. An open holds
+ * one until the vault has verified, so a failed open leaves the WAL as it
+ * found it.
+ *
+ * @example
+ * ```ts
+ * import { openStore, openWalGuard } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
+ * store.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+ * const guard = openWalGuard(`${dir}/store.db`, { busyTimeoutMs: 100 });
+ * store.close();
+ * guard.close();
+ * assert.ok(Deno.statSync(`${dir}/store.db-wal`).size > 0);
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function openWalGuard(path: string, options: StoreOptions): Store {
+  const { busyTimeoutMs } = options;
+  const db = guarded(
+    () => new DatabaseSync(path, { timeout: busyTimeoutMs, readOnly: true }),
+    busyTimeoutMs,
+  )();
+  const store = wrapDatabase(db, READ_ONLY_PRAGMAS, busyTimeoutMs);
+  store.snapshot(() => store.prepare("SELECT 1 FROM sqlite_master").get());
+  return store;
+}
+
+/**
+ * Opens a database image held in memory, read-only: what a recovery reads,
+ * so that no byte of any vault file changes.
+ *
+ * @example
+ * ```ts
+ * import { openImage, openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
+ * store.exec("CREATE TABLE t (x); INSERT INTO t VALUES (7)");
+ * store.close();
+ * const image = openImage(Deno.readFileSync(`${dir}/store.db`));
+ * assert.equal(image.prepare("SELECT x FROM t").get()?.x, 7);
+ * image.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function openImage(image: Uint8Array): Store {
+  const db = new DatabaseSync(":memory:");
+  try {
+    db.deserialize(image);
+  } catch (error) {
+    db.close();
+    throw translateSqliteError(error, 0);
+  }
+  return wrapDatabase(db, READ_ONLY_PRAGMAS, 0);
+}
+
+function wrapDatabase(
+  db: DatabaseSync,
+  pragmas: string,
+  busyTimeoutMs: number,
+): Store {
   const exec = guarded((sql: string) => db.exec(sql), busyTimeoutMs);
   try {
-    exec(PRAGMAS);
+    exec(pragmas);
   } catch (error) {
     db.close();
     throw error;

@@ -170,6 +170,38 @@ export function vaultOwner(dir: string): Owner {
 }
 
 /**
+ * The user every file of the vault directory `dir` must belong to when the
+ * engine only reads it (a recovery): the directory's own owner, learnt
+ * without writing anything.
+ *
+ * @example
+ * ```ts
+ * import { directoryOwner } from "./vault_files.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * assert.equal(directoryOwner(dir), Deno.build.os === "windows" ? null : Deno.statSync(dir).uid);
+ * Deno.removeSync(dir);
+ * ```
+ */
+export function directoryOwner(dir: string): Owner {
+  return isPosix ? Deno.lstatSync(dir).uid : null;
+}
+
+/**
+ * Reads a vault file whole, or returns an empty array when it is missing:
+ * how a recovery reads the database and its WAL without SQLite, which
+ * would write to both.
+ */
+export function readVaultFile(path: string): Uint8Array {
+  try {
+    return Deno.readFileSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return new Uint8Array();
+    throw error;
+  }
+}
+
+/**
  * Checks one vault file and returns what `lstat` says of it, or `null` when
  * it is missing. A symlink, anything but a regular file, a file with more
  * than one hard link (it would survive `destroy()` elsewhere), another
