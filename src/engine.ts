@@ -36,8 +36,14 @@ import {
   type NameIndex,
   nameIndex,
 } from "./name_index.ts";
-import { closeVault, destroyVault, sealIfStable } from "./lifecycle.ts";
+import {
+  closeVault,
+  destroyVault,
+  removeVault,
+  sealIfStable,
+} from "./lifecycle.ts";
 import { type OpenedVault, type OpenOptions, openVault } from "./open.ts";
+import type { LocationOptions } from "./storage/location.ts";
 import type { RecoveryReport } from "./recovery.ts";
 import { checkStillOpen } from "./storage/integrity.ts";
 import { entryLabel } from "./storage/rows.ts";
@@ -159,6 +165,42 @@ export class SecretsEngine implements AsyncDisposable {
    */
   static async open(options: OpenOptions = {}): Promise<SecretsEngine> {
     return new SecretsEngine(await openVault(options));
+  }
+
+  /**
+   * Removes a vault without opening it: for one that no longer opens (its
+   * keyfile lost and no other slot) or that you cannot unlock. Its keyfile,
+   * database and WAL are overwritten with zeros and every file the engine
+   * owns is removed, then the directory if nothing else is in it; files the
+   * engine did not create stay. No key is needed, so this cannot tell a
+   * vault you meant from one you did not: name the path. Resolves to
+   * whether there was a vault there. Other engines on the vault fail from
+   * their next call. (A vault that opens is better removed with
+   * {@linkcode SecretsEngine.destroy}, which tells them it was destroyed.)
+   *
+   * @throws {SecurityError} a vault file is a symlink, hard-linked, owned
+   *   by another user, or the directory has group/other access.
+   * @throws {PermissionError} read and write on the vault are not granted.
+   *
+   * @example Remove a vault whose keyfile was lost
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const parent = await Deno.makeTempDir();
+   * const path = `${parent}/vault`;
+   * await (await SecretsEngine.open({ path })).close();
+   * await Deno.remove(`${path}/.keyfile`);
+   * assert.equal(await SecretsEngine.destroyVault({ path }), true);
+   * assert.equal(await SecretsEngine.destroyVault({ path }), false);
+   * await Deno.remove(parent);
+   * ```
+   */
+  static destroyVault(options: LocationOptions = {}): Promise<boolean> {
+    try {
+      return Promise.resolve(removeVault(options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** The vault directory's absolute real path. */

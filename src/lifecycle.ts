@@ -1,23 +1,38 @@
 /**
  * An open vault's integrity state over its life: settling it on open (the
  * sealed fast path, or full verification and a new seal), sealing it on
- * close when the engine can vouch for it, and closing or destroying it.
+ * close when the engine can vouch for it, and closing or destroying it; and
+ * removing a vault that does not open.
  *
  * @module
  */
 
 import { join } from "node:path";
 import { equalBytes } from "./crypto.ts";
-import { ClosedError, IntegrityError } from "./errors.ts";
+import { IntegrityError, SecretsEngineError } from "./errors.ts";
+import { translateOsError } from "./storage/failures.ts";
+import {
+  checkLocation,
+  type LocationOptions,
+  resolveVaultPath,
+} from "./storage/location.ts";
+import {
+  requireVaultAccess,
+  requireVaultFileAccess,
+} from "./storage/permissions.ts";
 import { markDestroyed } from "./storage/entries.ts";
-import { DESTROYED_MESSAGE, verifyVault } from "./storage/integrity.ts";
+import { checkStillOpen, verifyVault } from "./storage/integrity.ts";
+import { destroyedMac } from "./storage/macs.ts";
 import { hashDatabase, readSeal, writeSeal } from "./storage/seal.ts";
 import { tryCheckpoint } from "./storage/store.ts";
 import {
   inspectVaultFile,
+  pathExists,
+  prepareVaultDir,
   readVaultFile,
   removeVaultFiles,
   VAULT_FILES,
+  vaultOwner,
 } from "./storage/vault_files.ts";
 import { scanWal } from "./storage/wal.ts";
 import type { OpenedVault } from "./open.ts";
@@ -95,7 +110,7 @@ export function settle(vault: Sealable): boolean {
  * file was hashed and the vault was not destroyed meanwhile.
  */
 export function sealIfStable(vault: Sealable): void {
-  if (vault.table.destroyed()) return;
+  if (vault.table.destroyedMarker() !== null) return;
   const version = vault.store.dataVersion();
   const current = sealable(vault);
   if (current && vault.store.dataVersion() === version) trySeal(vault, current);
@@ -116,15 +131,51 @@ export function closeVault(vault: OpenedVault): void {
  * Empties the vault and marks it destroyed in one transaction, closes it,
  * and removes its files. Until the marker is in `store.db` itself (a full
  * checkpoint), the WAL must outlive it, so the database files then stay for
- * the next open to remove.
+ * the next open to remove. A vault opened for recovery is read-only: its
+ * files are wiped and removed as {@linkcode removeVault} does.
  */
 export function destroyVault(vault: OpenedVault): void {
   const { store, table, dir } = vault;
+  if (vault.recovery !== null) {
+    closeVault(vault);
+    removeVaultFiles(dir, { wipe: true });
+    return;
+  }
   store.transaction(() => {
-    if (table.destroyed()) throw new ClosedError(DESTROYED_MESSAGE);
-    markDestroyed(store);
+    checkStillOpen(table, vault.keys);
+    markDestroyed(store, destroyedMac(vault.keys));
   });
   const complete = tryCheckpoint(store);
   closeVault(vault);
   removeVaultFiles(dir, { keepDatabase: !complete });
+}
+
+/**
+ * Removes the vault the options name without opening it: its keyfile,
+ * database and WAL overwritten with zeros, then every file the engine owns,
+ * then the directory if nothing else is in it. For a vault that no longer
+ * opens (its keyfile lost and no other slot, a destroy by 0.2 that was
+ * interrupted); the same checks as an open refuse a vault of symlinks,
+ * loose modes or another owner. Resolves to whether there was a vault.
+ */
+export function removeVault(options: LocationOptions): boolean {
+  try {
+    checkLocation(options);
+    const path = resolveVaultPath(options);
+    requireVaultAccess(path);
+    if (!pathExists(path)) return false;
+    const dir = prepareVaultDir(path);
+    if (dir !== path) requireVaultAccess(dir);
+    requireVaultFileAccess(dir);
+    const owner = vaultOwner(dir);
+    const found = Object.values(VAULT_FILES).filter((name) =>
+      inspectVaultFile(join(dir, name), owner) !== null
+    );
+    if (found.length === 0) return false;
+    removeVaultFiles(dir, { wipe: true });
+    return true;
+  } catch (error) {
+    if (error instanceof SecretsEngineError) throw error;
+    throw translateOsError(error);
+  }
 }

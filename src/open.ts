@@ -12,6 +12,7 @@ import type { SubKeys } from "./crypto.ts";
 import { settle } from "./lifecycle.ts";
 import {
   InitializationError,
+  IntegrityError,
   SecretsEngineError,
   ValidationError,
   VaultNotFoundError,
@@ -26,9 +27,17 @@ import {
   type Unlocked,
   unlockVault,
 } from "./keys/envelope.ts";
-import { type EntryTable, entryTable } from "./storage/entries.ts";
+import {
+  destroyedMarker,
+  type EntryTable,
+  entryTable,
+} from "./storage/entries.ts";
 import { translateOsError } from "./storage/failures.ts";
-import { type LocationOptions, resolveVaultPath } from "./storage/location.ts";
+import {
+  checkLocation,
+  type LocationOptions,
+  resolveVaultPath,
+} from "./storage/location.ts";
 import {
   READ_ONLY,
   READ_WRITE,
@@ -38,17 +47,18 @@ import {
 import { type RecoveryReport, surveyVault } from "./recovery.ts";
 import {
   checkSchema,
-  DESTROYED_KEY,
   isEmpty,
   readFormat,
-  SELECT_META,
+  readKeyCheck,
 } from "./storage/schema.ts";
+import { verifyDestroyedMarker } from "./storage/integrity.ts";
 import {
   openImage,
   openStore,
   openWalGuard,
   type Store,
 } from "./storage/store.ts";
+import { rewriteIfMarked } from "./storage/rewrite.ts";
 import { databaseImage, type WalScan } from "./storage/wal.ts";
 import {
   createExclusive,
@@ -154,16 +164,7 @@ function checkOptions(options: OpenOptions): CheckedOptions {
   if (typeof options !== "object" || options === null) {
     throw new ValidationError("options must be an object");
   }
-  const { path, location } = options;
-  if (path !== undefined && (typeof path !== "string" || path === "")) {
-    throw new ValidationError("path must be a non-empty string");
-  }
-  if (path?.includes("\0")) {
-    throw new ValidationError("path must not contain a NUL character");
-  }
-  if (location !== undefined && location !== "home" && location !== "xdg") {
-    throw new ValidationError('location must be "home" or "xdg"');
-  }
+  checkLocation(options);
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   if (
     !Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0 ||
@@ -278,8 +279,27 @@ function checkEmptyDatabase(present: Set<string>): void {
   }
 }
 
-function isDestroyed(store: Store): boolean {
-  return store.prepare(SELECT_META).get(DESTROYED_KEY) !== undefined;
+/**
+ * The destroyed marker of a non-empty vault, refused up front when the
+ * vault keeps no key check to verify it against (a destroy by 0.2, whose
+ * marker was a constant, was interrupted; or the marker was planted).
+ */
+function markerToCheck(store: Store): Uint8Array | null {
+  const marker = destroyedMarker(store);
+  if (marker !== null && readKeyCheck(store) === null) {
+    throw new IntegrityError(
+      "store.db carries a destroyed marker but no key to check it against: nothing was deleted; if you destroyed this vault, finish with SecretsEngine.destroyVault (on the command line: secrets destroy --yes)",
+    );
+  }
+  return marker;
+}
+
+function forget(unlocked: Unlocked): void {
+  for (
+    const key of [unlocked.dek, unlocked.kek, ...Object.values(unlocked.keys)]
+  ) {
+    key.fill(0);
+  }
 }
 
 /** The part of an opened vault that does not depend on how it was settled. */
@@ -347,7 +367,11 @@ async function openRecovery(
     const unlocked = await unlockVault(store, dir, owner, checked);
     const vault = opened(dir, store, unlocked, files.database, checked);
     const recovery = surveyVault(vault);
-    const problems = [...walProblems(wal), ...recovery.problems];
+    const problems = [
+      ...walProblems(wal),
+      ...markerProblems(store, unlocked.keys),
+      ...recovery.problems,
+    ];
     return {
       ...vault,
       openedSealed: false,
@@ -355,6 +379,18 @@ async function openRecovery(
     };
   } catch (error) {
     store.close();
+    throw error;
+  }
+}
+
+function markerProblems(store: Store, keys: SubKeys): string[] {
+  const marker = destroyedMarker(store);
+  if (marker === null) return [];
+  try {
+    verifyDestroyedMarker(marker, keys);
+    return ["the vault was destroyed, and its removal did not finish"];
+  } catch (error) {
+    if (error instanceof IntegrityError) return [error.message];
     throw error;
   }
 }
@@ -385,17 +421,28 @@ async function openOnce(
     const empty = isEmpty(store);
     if (empty) checkEmptyDatabase(present);
     if (empty && !checked.create) throw new VaultNotFoundError(dir);
-    if (!empty && isDestroyed(store)) {
+    if (!empty) checkSchema(store, readFormat(store));
+    const marker = empty ? null : markerToCheck(store);
+    // A vault marked destroyed is only read: no upgrade, no keyfile moved.
+    const request = marker === null ? checked : { ...checked, recover: true };
+    const unlocked = (empty ? await createVault(store, dir, checked) : null) ??
+      await unlockVault(store, dir, owner, request);
+    if (marker !== null) {
+      try {
+        verifyDestroyedMarker(marker, unlocked.keys);
+      } finally {
+        forget(unlocked);
+      }
       store.close();
       guard.close();
       removeVaultFiles(dir);
       return "destroyed";
     }
-    if (!empty) checkSchema(store, readFormat(store));
-    const unlocked = (empty ? await createVault(store, dir, checked) : null) ??
-      await unlockVault(store, dir, owner, checked);
     const vault = opened(dir, store, unlocked, database, checked);
-    return { ...vault, openedSealed: settle(vault), recovery: null };
+    const openedSealed = settle(vault);
+    // A slot change or rotation that crashed before its rewrite.
+    rewriteIfMarked(store);
+    return { ...vault, openedSealed, recovery: null };
   } catch (error) {
     // The guard still holds its lock, so this close cannot checkpoint the
     // WAL of a vault that failed to open into its database or delete it.

@@ -58,7 +58,7 @@ import {
 import type { VersionColumns } from "./storage/columns.ts";
 import { writeKeyCheck } from "./storage/schema.ts";
 import { deleteSlot, insertSlot } from "./storage/slot_table.ts";
-import { tryCheckpoint } from "./storage/store.ts";
+import { markRewrite, rewriteIfMarked } from "./storage/rewrite.ts";
 import type { OpenedVault } from "./open.ts";
 
 /** What {@linkcode SecretsEngine.rotate} did. */
@@ -230,6 +230,7 @@ async function rotateOnce(
         xorInto(x, slotMac(next.row, row));
       }
       writeKeyCheck(store, keyCheck(next));
+      markRewrite(store);
       table.writeIntegrity(encodeIntegrity(next.tag, { x, count }));
       return removed;
     });
@@ -256,9 +257,9 @@ export async function rotateKey(
     for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
       const removed = await rotateOnce(vault, wanted, dek, next);
       if (removed === null) continue;
-      // No page image of a cell sealed under the old key, or of a removed
-      // slot, may outlive the rotation in the WAL.
-      tryCheckpoint(vault.store);
+      // No copy of a cell sealed under the old key, or of a removed slot,
+      // may outlive the rotation in the file or its WAL.
+      rewriteIfMarked(vault.store);
       for (const key of [vault.unlocked.dek, ...Object.values(vault.keys)]) {
         key.fill(0);
       }

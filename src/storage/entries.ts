@@ -91,7 +91,7 @@ export interface EntryTable {
   /** Replaces the integrity record. */
   writeIntegrity(record: Uint8Array): void;
   /** Whether `destroy()` has marked this vault. */
-  destroyed(): boolean;
+  destroyedMarker(): Uint8Array | null;
   /** The stored key check, or `null` before format 3. */
   keyCheck(): Uint8Array | null;
   /** How many earlier versions each entry keeps. */
@@ -188,7 +188,7 @@ export function entryTable(
     writeIntegrity: (record) => {
       updateMeta.run(record, INTEGRITY_KEY);
     },
-    destroyed: () => selectMeta.get(DESTROYED_KEY) !== undefined,
+    destroyedMarker: () => readDestroyedMarker(selectMeta.get(DESTROYED_KEY)),
     keyCheck: () => {
       const value = selectMeta.get(KEY_CHECK_KEY)?.value;
       return value instanceof Uint8Array ? value : null;
@@ -272,38 +272,52 @@ export function scanEntries(
   );
 }
 
+function readDestroyedMarker(row: Row | undefined): Uint8Array | null {
+  if (row === undefined) return null;
+  return row.value instanceof Uint8Array ? row.value : new Uint8Array();
+}
+
 /**
- * Empties the vault and marks it destroyed, in the caller's transaction:
- * every entry, earlier version and key slot or record goes (overwritten on disk, with
- * `secure_delete`), and the marker tells every other connection, and any
- * later open, that the vault is gone.
+ * The destroyed marker, or `null` when there is none; any value that is
+ * not a blob reads as an empty (never verifying) marker.
+ */
+export function destroyedMarker(store: Store): Uint8Array | null {
+  return readDestroyedMarker(store.prepare(SELECT_META).get(DESTROYED_KEY));
+}
+
+/**
+ * Empties the vault and marks it destroyed with `marker` (the MAC only the
+ * data key makes), in the caller's transaction: every entry and earlier
+ * version goes (overwritten on disk, with `secure_delete`) and so does the
+ * integrity record, so every other connection's next write fails and
+ * finds the marker. The key slots and the key check stay until the file
+ * goes, so that an open which finds the marker can check it.
  *
  * @example
  * ```ts
- * import { entryTable, markDestroyed } from "./entries.ts";
+ * import { destroyedMarker, markDestroyed } from "./entries.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
- * store.transaction(() => markDestroyed(store));
- * console.assert(entryTable(store).destroyed());
+ * store.transaction(() => markDestroyed(store, new Uint8Array([7])));
+ * assert.deepEqual(destroyedMarker(store), new Uint8Array([7]));
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
-export function markDestroyed(store: Store): void {
-  store.exec("PRAGMA secure_delete = ON");
+export function markDestroyed(store: Store, marker: Uint8Array): void {
   store.exec("DELETE FROM entries");
   const table = store.prepare(
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
   );
-  for (const name of ["slots", "history"]) {
-    if (table.get(name) !== undefined) store.exec(`DELETE FROM ${name}`);
-  }
-  store.exec("DELETE FROM meta WHERE key <> 'format'");
+  if (table.get("history") !== undefined) store.exec("DELETE FROM history");
+  store.prepare("DELETE FROM meta WHERE key = ?").run(INTEGRITY_KEY);
   store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
     DESTROYED_KEY,
-    new Uint8Array([1]),
+    marker,
   );
 }

@@ -31,6 +31,7 @@ import {
   SELECT_META,
 } from "./schema.ts";
 import {
+  destroyedMac,
   historyLimitMac,
   historyMac,
   rowMac,
@@ -115,15 +116,40 @@ export const ROTATED_MESSAGE =
   "the vault's data key was rotated by another engine or process: open it again";
 
 /**
+ * What an open, or any call, says of a destroyed marker that the vault's
+ * data key did not make.
+ */
+export const PLANTED_MARKER_MESSAGE =
+  "store.db carries a destroyed marker that this vault's key did not make: it was added outside the engine, and nothing was deleted; open it with recover: true to read the vault";
+
+/**
+ * Checks a destroyed marker against the data key: `true` when `destroy()`
+ * made it; a marker it did not make is {@linkcode IntegrityError}.
+ */
+export function verifyDestroyedMarker(
+  marker: Uint8Array,
+  keys: SubKeys,
+): true {
+  if (!equalBytes(marker, destroyedMac(keys))) {
+    throw new IntegrityError(PLANTED_MARKER_MESSAGE);
+  }
+  return true;
+}
+
+/**
  * Throws {@linkcode ClosedError} when the vault was destroyed, or its data
  * key rotated, by another engine or process: what a missing row or a
- * failing tag means then.
+ * failing tag means then. A destroyed marker the data key did not make is
+ * {@linkcode IntegrityError}.
  */
 export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
-  if (table.destroyed()) throw new ClosedError(DESTROYED_MESSAGE);
   const stored = table.keyCheck();
   if (stored !== null && !equalBytes(stored, keyCheck(keys))) {
     throw new ClosedError(ROTATED_MESSAGE);
+  }
+  const marker = table.destroyedMarker();
+  if (marker !== null && verifyDestroyedMarker(marker, keys)) {
+    throw new ClosedError(DESTROYED_MESSAGE);
   }
 }
 

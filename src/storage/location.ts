@@ -7,7 +7,7 @@
  */
 
 import { join, resolve } from "node:path";
-import { PermissionError } from "../errors.ts";
+import { PermissionError, ValidationError } from "../errors.ts";
 
 /** The default locations a vault can live in. */
 export type Location = "home" | "xdg";
@@ -56,6 +56,31 @@ function home(): string {
 function configDir(): string {
   return readEnv(CONFIG_VAR) ??
     (isWindows ? join(home(), "AppData", "Roaming") : join(home(), ".config"));
+}
+
+/**
+ * Checks the location options: a non-empty `path` without NUL, and a
+ * `location` of `"home"` or `"xdg"`; anything else is a
+ * {@linkcode ValidationError}.
+ *
+ * @example
+ * ```ts
+ * import { checkLocation } from "./location.ts";
+ * import assert from "node:assert/strict";
+ * assert.throws(() => checkLocation({ path: "" }), /non-empty/);
+ * ```
+ */
+export function checkLocation(options: LocationOptions): void {
+  const { path, location } = options;
+  if (path !== undefined && (typeof path !== "string" || path === "")) {
+    throw new ValidationError("path must be a non-empty string");
+  }
+  if (path?.includes("\0")) {
+    throw new ValidationError("path must not contain a NUL character");
+  }
+  if (location !== undefined && location !== "home" && location !== "xdg") {
+    throw new ValidationError('location must be "home" or "xdg"');
+  }
 }
 
 /**

@@ -10,7 +10,7 @@
 import { encodeBase64 } from "../base64.ts";
 import { hmac, type SubKeys } from "../crypto.ts";
 import { encodeHistoryLimit } from "./entries.ts";
-import { HISTORY_LIMIT_KEY, type SlotRow } from "./schema.ts";
+import { DESTROYED_KEY, HISTORY_LIMIT_KEY, type SlotRow } from "./schema.ts";
 import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
 
 const encoder = new TextEncoder();
@@ -179,6 +179,23 @@ export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
  */
 export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
   return settingMac(keys.row, HISTORY_LIMIT_KEY, encodeHistoryLimit(limit));
+}
+
+/**
+ * The destroyed marker: what `destroy()` writes in the transaction that
+ * empties the vault. Only a holder of the data key can make it, so a
+ * marker planted with raw SQL never leads an open to delete a vault.
+ *
+ * @example
+ * ```ts
+ * import { destroyedMac } from "./macs.ts";
+ * import { deriveSubKeys } from "../crypto.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(destroyedMac(deriveSubKeys(new Uint8Array(32))).length, 32);
+ * ```
+ */
+export function destroyedMac(keys: SubKeys): Uint8Array {
+  return settingMac(keys.row, DESTROYED_KEY, new Uint8Array());
 }
 
 /**

@@ -144,6 +144,14 @@ export const HISTORY_LIMIT_KEY = "history_limit";
  */
 export const DESTROYED_KEY = "destroyed";
 
+/**
+ * The `meta` key that marks the database as needing a rewrite (see
+ * `rewrite.ts`): set with a slot change or rotation, cleared once the file
+ * was rewritten. Not covered by the accumulator: all a planted one does is
+ * cause a rewrite.
+ */
+export const REWRITE_KEY = "rewrite";
+
 /** Reads one `meta` value by key. */
 export const SELECT_META = "SELECT value FROM meta WHERE key = ?";
 

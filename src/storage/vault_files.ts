@@ -30,21 +30,29 @@ export const KEYFILE_MODE = 0o400;
 export const FILE_MODE = 0o600;
 
 /**
- * The order `destroy` removes files in. The keys go first (without them
- * nothing decrypts); the WAL and SHM go before the database, which holds the
- * destroyed marker to the end, so an interrupted removal leaves either a
- * marked database (the next open finishes the job) or none.
+ * The order `destroy` removes files in: the database goes before the
+ * keyfile, so that an interruption leaves either a database whose
+ * destroyed marker the keyfile's slot can still check (the next open
+ * finishes the job) or a keyfile alone, which opens nothing and which
+ * {@linkcode removeVaultFiles} (`SecretsEngine.destroyVault`) removes.
  */
-const KEY_FILES = [
-  VAULT_FILES.keyfile,
-  VAULT_FILES.pendingKeyfile,
+const REMOVAL_ORDER = [
   VAULT_FILES.seal,
-];
-const DATABASE_FILES = [
   VAULT_FILES.wal,
   VAULT_FILES.shm,
   VAULT_FILES.database,
+  VAULT_FILES.pendingKeyfile,
+  VAULT_FILES.keyfile,
 ];
+
+/** The files that hold key material or secrets, overwritten before removal. */
+const WIPED: ReadonlySet<string> = new Set([
+  VAULT_FILES.keyfile,
+  VAULT_FILES.pendingKeyfile,
+  VAULT_FILES.database,
+  VAULT_FILES.wal,
+]);
+const WIPE_CHUNK = 1 << 16;
 
 const GROUP_OTHER_BITS = 0o077;
 const TEMP_FILE =
@@ -349,30 +357,66 @@ function removeIfPresent(path: string): void {
 }
 
 /**
- * Removes the vault's own files, keys first and database last (and the
- * temporary files its writes left behind), then the directory if that left
- * it empty. With `keepDatabase` (the destroyed marker is still only in the
- * WAL) the database files stay for the next open to remove. A file the
- * engine did not create survives, and so does the directory holding it. A
- * file already gone is fine: this finishes an interrupted run.
+ * Overwrites a vault file with zeros, in place and synced, before it is
+ * removed: without its key, what an interrupted removal or the
+ * filesystem's free blocks keep of it is useless. (A journaling or
+ * copy-on-write filesystem, or an SSD, may still keep the old blocks.)
+ */
+function wipe(path: string): void {
+  const info = lstatOrNull(path);
+  if (info === null || !info.isFile || info.size === 0) return;
+  if (isPosix) Deno.chmodSync(path, FILE_MODE);
+  using file = Deno.openSync(path, { write: true });
+  const zeros = new Uint8Array(Math.min(WIPE_CHUNK, info.size));
+  for (let done = 0; done < info.size;) {
+    done += file.writeSync(zeros.subarray(0, info.size - done));
+  }
+  file.syncSync();
+}
+
+/** How {@linkcode removeVaultFiles} removes. */
+export interface RemoveOptions {
+  /**
+   * Keep the database, its WAL and the keyfile: the destroyed marker is
+   * still only in the WAL, and the next open must find and check it.
+   */
+  keepDatabase?: boolean;
+  /**
+   * Overwrite the keyfile, database and WAL with zeros first: for a vault
+   * removed without being opened, whose entries were never deleted.
+   */
+  wipe?: boolean;
+}
+
+/**
+ * Removes the vault's own files, database before keyfile (and the
+ * temporary files its writes left behind), then the directory if that
+ * left it empty. A file the engine did not create survives, and so does
+ * the directory holding it. A file already gone is fine: this finishes an
+ * interrupted run.
  *
  * @example
  * ```ts
  * import { removeVaultFiles } from "./vault_files.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * Deno.writeTextFileSync(`${dir}/notes.txt`, "mine");
- * removeVaultFiles(dir);
- * console.assert(Deno.readTextFileSync(`${dir}/notes.txt`) === "mine");
+ * Deno.writeTextFileSync(`${dir}/store.db`, "engine's");
+ * removeVaultFiles(dir, { wipe: true });
+ * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function removeVaultFiles(
   dir: string,
-  options: { keepDatabase?: boolean } = {},
+  options: RemoveOptions = {},
 ): void {
-  const names = options.keepDatabase
-    ? KEY_FILES
-    : [...KEY_FILES, ...DATABASE_FILES];
-  for (const name of names) removeIfPresent(join(dir, name));
+  const names = options.keepDatabase ? [VAULT_FILES.seal] : REMOVAL_ORDER;
+  for (const name of names) {
+    const path = join(dir, name);
+    if (options.wipe && WIPED.has(name)) wipe(path);
+    removeIfPresent(path);
+  }
   let othersRemain = false;
   for (const entry of Deno.readDirSync(dir)) {
     if (entry.isFile && TEMP_FILE.test(entry.name)) {

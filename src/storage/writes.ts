@@ -26,6 +26,7 @@ import { type ClearValue, type RowTimes, sealRow } from "./rows.ts";
 import type { SlotRow } from "./schema.ts";
 import type { EntryRow, HistoryRow } from "./columns.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
+import { markRewrite, rewriteIfMarked } from "./rewrite.ts";
 import { type Store, tryCheckpoint } from "./store.ts";
 
 /** What a write needs: the connection, its statements and the keys. */
@@ -281,9 +282,9 @@ export interface SlotSession {
 
 /**
  * Runs `change` in one write transaction with the accumulator kept in step
- * with every slot it adds or removes, then checkpoints and truncates the
- * WAL: a removed slot must leave no copy of its wrapped key, and a slot
- * added must find no page image of anything removed before it.
+ * with every slot it adds or removes, then rewrites the file (see
+ * `rewrite.ts`): a removed slot must leave no copy of its wrapped key, and
+ * the holder of a slot added must find nothing removed before it.
  */
 export function writeSlots<T>(
   vault: Writable,
@@ -292,6 +293,7 @@ export function writeSlots<T>(
   const { store, table, keys } = vault;
   const result = store.transaction(() => {
     const acc = readAccumulator(table, keys);
+    markRewrite(store);
     const result = change({
       slots: readSlots(store),
       add(slot): void {
@@ -306,6 +308,6 @@ export function writeSlots<T>(
     table.writeIntegrity(encodeIntegrity(keys.tag, acc));
     return result;
   });
-  tryCheckpoint(store);
+  rewriteIfMarked(store);
   return result;
 }

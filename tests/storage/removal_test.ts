@@ -6,6 +6,11 @@
  * data key). AES-GCM needs the whole ciphertext and its tag, so a blob none
  * of whose pieces survives opens for no key: not the removed passphrase,
  * not the old data key, not a key slot added later.
+ *
+ * A removed value is checked after a key slot is added, as the later key
+ * holder's copy would be taken: SQLite can keep old copies of a live
+ * cell in a rebuilt page's unallocated space, which only the rewrite that
+ * every slot change runs reaches (docs/security.md, "Removal").
  */
 
 import { assert, assertEquals } from "../_assert.ts";
@@ -111,6 +116,9 @@ async function removalLeavesNothing(
   await operation(engine);
   const removed = gone(before, valueBlobs(dir.path));
   assert(removed.length > 0, "the operation removed no value");
+  const wal = join(dir.path, "vault", "store.db-wal");
+  assertEquals(fileBytes(wal).length, 0, "the removal is still in the WAL");
+  await engine.addKey({ label: "a later key holder" });
   assertEquals(carve(dir.path, removed), 0, "a removed value is carvable");
 }
 

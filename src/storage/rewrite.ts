@@ -1,0 +1,103 @@
+/**
+ * Rewriting the database file, so that nothing removed survives in it.
+ *
+ * `secure_delete` zeroes a deleted cell where it lies, but SQLite rebuilds
+ * pages when it rebalances a b-tree without zeroing their unallocated
+ * space, so an old copy of a cell that moved can outlive the cell. Only a
+ * rewrite that builds every page afresh reaches those copies. It costs
+ * O(N), so it runs where a
+ * removal must revoke: after a rotation (cells under the old data key) and
+ * after every key slot change (a removed slot's wrapped key; and before a
+ * new slot's holder can read anything removed earlier).
+ *
+ * The rewrite is marked in `meta` in the transaction that needs it and
+ * cleared after it ran, so a crash in between is finished by the next open.
+ *
+ * @module
+ */
+
+import { BusyError, StorageError } from "../errors.ts";
+import { REWRITE_KEY, SELECT_META } from "./schema.ts";
+import { type Store, tryCheckpoint } from "./store.ts";
+
+const MARK = new Uint8Array([1]);
+
+/**
+ * Marks the database as needing a rewrite; call inside the write
+ * transaction whose removals need it.
+ *
+ * @example
+ * ```ts
+ * import { markRewrite, rewriteIfMarked } from "./rewrite.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * store.transaction(() => markRewrite(store));
+ * assert.equal(rewriteIfMarked(store), true);
+ * assert.equal(rewriteIfMarked(store), false);
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function markRewrite(store: Store): void {
+  store.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(
+    REWRITE_KEY,
+    MARK,
+  );
+}
+
+/** The tables that hold secrets or wrapped keys, in the order rewritten. */
+const TABLES = ["entries", "history", "slots"];
+
+/**
+ * Rewrites every table that holds secrets or wrapped keys into fresh pages,
+ * in one transaction: each is copied to a temporary table in memory
+ * (`temp_store = MEMORY`: nothing touches the disk), emptied (with
+ * `secure_delete`, every page it held is zeroed as it is freed) and filled
+ * again. `VACUUM` would do the same, but Deno's SQLite refuses the database
+ * it attaches unless the process holds every permission.
+ */
+function rewriteTables(store: Store): void {
+  const present = store.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+  );
+  for (const table of TABLES) {
+    if (present.get(table) === undefined) continue;
+    store.exec(
+      `CREATE TEMP TABLE rewrite AS SELECT * FROM main.${table};` +
+        `DELETE FROM main.${table};` +
+        `INSERT INTO main.${table} SELECT * FROM temp.rewrite;` +
+        "DROP TABLE temp.rewrite",
+    );
+  }
+}
+
+/**
+ * Rewrites the tables if the database is marked, clearing the mark in the
+ * same transaction, then truncates the WAL; returns whether it ran. Another
+ * writer holding the lock past the busy timeout, or a full disk, leaves the
+ * mark for the next call or open.
+ */
+export function rewriteIfMarked(store: Store): boolean {
+  const marked = store.prepare(SELECT_META);
+  if (marked.get(REWRITE_KEY) === undefined) return false;
+  try {
+    const done = store.transaction(() => {
+      if (marked.get(REWRITE_KEY) === undefined) return false;
+      rewriteTables(store);
+      store.prepare("DELETE FROM meta WHERE key = ?").run(REWRITE_KEY);
+      return true;
+    });
+    if (done) tryCheckpoint(store);
+    return done;
+  } catch (error) {
+    if (error instanceof BusyError || error instanceof StorageError) {
+      return false;
+    }
+    throw error;
+  }
+}
