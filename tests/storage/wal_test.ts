@@ -85,7 +85,7 @@ Deno.test("commits after a damaged frame are found, and read, where SQLite stops
 Deno.test("a torn last transaction is a crash before acknowledgement, not damage hiding commits", async () => {
   await using dir = await tempDir();
   const db = walDatabase(dir.path, 4);
-  const { database, wal } = files(dir.path);
+  const { wal } = files(dir.path);
   db.close();
   wal[WAL_HEADER + 3 * FRAME + 24 + 10] ^= 1;
   const scan = scanWal(wal);
