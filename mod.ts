@@ -57,6 +57,8 @@ export {
   type BindingFactor,
   type ExportDocument,
   type ExportedEntry,
+  type ExportedVersion,
+  type ExportOptions,
   type Location,
   type LocationOptions,
   type OpenOptions,

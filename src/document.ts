@@ -4,19 +4,27 @@
  * decrypt it (`age -d backup.age | jq`), so a backup outlives this library:
  *
  * ```json
- * { "type": "@scope/secrets export", "version": 1, "exported": "2026-11-25T22:00:00.000Z",
+ * { "type": "@scope/secrets export", "version": 2, "exported": "2026-11-25T22:00:00.000Z",
  *   "entries": [{ "name": "db.url", "kind": "text", "value": "postgres://…",
- *                 "created": "2026-01-01T00:00:00.000Z", "updated": "2026-02-01T00:00:00.000Z" }] }
+ *                 "created": "2026-01-01T00:00:00.000Z", "updated": "2026-02-01T00:00:00.000Z",
+ *                 "expires": null }] }
  * ```
+ *
+ * Version 3 adds, when asked for, each entry's version number and its
+ * earlier versions (`"version": 3, "versions": [{ "version": 2, "kind":
+ * "text", "value": "…", "updated": "…", "expires": null }]`, newest
+ * first). A document without them is still written as version 2, which
+ * 0.2 reads.
  *
  * @module
  */
 
-import { ValidationError } from "./errors.ts";
+import type { SubKeys } from "./crypto.ts";
+import { DecryptionError, ValidationError } from "./errors.ts";
 import { decodeBase64, encodeBase64 } from "./base64.ts";
 import { isLive } from "./name_index.ts";
 import { openVersion } from "./storage/rows.ts";
-import type { ValueKind } from "./storage/columns.ts";
+import type { ValueKind, VersionColumns } from "./storage/columns.ts";
 import { type Entry, putEntries, type Writable } from "./storage/writes.ts";
 import {
   validateName,
@@ -30,10 +38,28 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export const DOCUMENT_TYPE: ExportDocument["type"] = "@scope/secrets export";
 
 /**
- * The document version this library writes and the newest it reads.
- * Version 2 added bytes values and expiry; version 1 documents still read.
+ * The newest document version this library writes and reads. Version 2
+ * added bytes values and expiry, version 3 earlier versions; it writes 3
+ * only for a document that holds earlier versions, and reads 1 and 2.
  */
-export const DOCUMENT_VERSION = 2;
+export const DOCUMENT_VERSION = 3;
+
+/** The version of a document without earlier versions. */
+const PLAIN_DOCUMENT_VERSION = 2;
+
+/** One earlier version of a secret in an {@linkcode ExportedEntry}. */
+export interface ExportedVersion {
+  /** Its version number. */
+  version: number;
+  /** What the value is: text, or bytes written as base64. */
+  kind: ValueKind;
+  /** The value: the text, or the bytes as padded standard base64. */
+  value: string;
+  /** When it was written, as an ISO 8601 time. */
+  updated: string;
+  /** When it expires, as an ISO 8601 time; `null` if never. */
+  expires: string | null;
+}
 
 /** One secret in an {@linkcode ExportDocument}. */
 export interface ExportedEntry {
@@ -49,6 +75,13 @@ export interface ExportedEntry {
   updated: string;
   /** When it expires, as an ISO 8601 time; absent or `null` if never. */
   expires?: string | null;
+  /** The current value's version number (version 3 documents). */
+  version?: number;
+  /**
+   * The earlier versions kept, newest first (version 3 documents): each
+   * below `version` and below the one before it.
+   */
+  versions?: ExportedVersion[];
 }
 
 /** Secrets exported from a vault, as they travel inside a backup. */
@@ -71,15 +104,72 @@ function isTime(value: unknown): value is string {
   return typeof value === "string" && !Number.isNaN(Date.parse(value));
 }
 
+/** Checks a kind and a value, throwing a message of what is wrong. */
+function checkValue(kind: unknown, value: unknown): ValueKind {
+  if (kind !== "text" && kind !== "bytes") {
+    throw new Error(
+      `kind ${JSON.stringify(kind)} is not one this version reads`,
+    );
+  }
+  validateValue(value);
+  if (kind === "bytes") {
+    validateSecretValue(decodeBase64(value as string, "the bytes value"));
+  }
+  return kind;
+}
+
+function isVersionNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) &&
+    value >= 1;
+}
+
+function checkExpires(expires: unknown): string | null {
+  if (expires !== undefined && expires !== null && !isTime(expires)) {
+    throw new Error("expires must be an ISO 8601 time or null");
+  }
+  return expires ?? null;
+}
+
+function checkVersions(input: unknown, below: number): ExportedVersion[] {
+  if (!Array.isArray(input)) throw new Error("versions must be a list");
+  let ceiling = below;
+  return input.map((item: unknown, at) => {
+    const where = `version ${at + 1} of its versions`;
+    const { version, kind, value, updated, expires } =
+      (typeof item === "object" && item !== null ? item : {}) as Record<
+        string,
+        unknown
+      >;
+    if (!isVersionNumber(version) || version >= ceiling) {
+      throw new Error(
+        `${where}: version must be a whole number from 1, below the one before it`,
+      );
+    }
+    ceiling = version;
+    if (!isTime(updated)) {
+      throw new Error(`${where}: updated must be an ISO 8601 time`);
+    }
+    try {
+      return {
+        version,
+        kind: checkValue(kind, value),
+        value: value as string,
+        updated,
+        expires: checkExpires(expires),
+      };
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}`);
+    }
+  });
+}
+
 function checkEntry(input: unknown, at: number): ExportedEntry {
   const where = `entry ${at + 1}`;
   if (typeof input !== "object" || input === null) {
     throw invalid(where, "not an object");
   }
-  const { name, kind, value, created, updated, expires } = input as Record<
-    string,
-    unknown
-  >;
+  const { name, kind, value, created, updated, expires, version, versions } =
+    input as Record<string, unknown>;
   let checkedName: string;
   try {
     checkedName = validateName(name);
@@ -87,34 +177,34 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
     throw invalid(where, (error as Error).message);
   }
   const named = `${where} (${JSON.stringify(checkedName)})`;
-  if (kind !== "text" && kind !== "bytes") {
-    throw invalid(
-      named,
-      `kind ${JSON.stringify(kind)} is not one this version reads`,
-    );
-  }
   try {
-    validateValue(value);
-    if (kind === "bytes") {
-      validateSecretValue(decodeBase64(value as string, "the bytes value"));
+    if (!isTime(created) || !isTime(updated)) {
+      throw new Error("created and updated must be ISO 8601 times");
     }
+    const entry: ExportedEntry = {
+      name: checkedName,
+      kind: checkValue(kind, value),
+      value: value as string,
+      created,
+      updated,
+      expires: checkExpires(expires),
+    };
+    if (version !== undefined) {
+      if (!isVersionNumber(version)) {
+        throw new Error("version must be a whole number from 1");
+      }
+      entry.version = version;
+    }
+    if (versions !== undefined) {
+      if (entry.version === undefined) {
+        throw new Error("versions need the entry's own version");
+      }
+      entry.versions = checkVersions(versions, entry.version);
+    }
+    return entry;
   } catch (error) {
     throw invalid(named, (error as Error).message);
   }
-  if (!isTime(created) || !isTime(updated)) {
-    throw invalid(named, "created and updated must be ISO 8601 times");
-  }
-  if (expires !== undefined && expires !== null && !isTime(expires)) {
-    throw invalid(named, "expires must be an ISO 8601 time or null");
-  }
-  return {
-    name: checkedName,
-    kind,
-    value: value as string,
-    created,
-    updated,
-    expires: expires ?? null,
-  };
 }
 
 /**
@@ -200,46 +290,132 @@ function isoTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** What an export holds besides the live values. */
+export interface ExportOptions {
+  /** Each entry's version number and every earlier version kept. */
+  history?: boolean;
+  /** Expired secrets too, with the time they expired. */
+  expired?: boolean;
+}
+
+/**
+ * Checks export options: an object whose `history` and `expired` are
+ * booleans when given.
+ *
+ * @example
+ * ```ts
+ * import { validateExportOptions } from "./document.ts";
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(validateExportOptions({ history: true }), { history: true, expired: false });
+ * ```
+ */
+export function validateExportOptions(
+  options: unknown,
+): Required<ExportOptions> {
+  const { history, expired } =
+    (typeof options === "object" && options !== null ? options : {}) as Record<
+      string,
+      unknown
+    >;
+  if (
+    typeof options !== "object" || options === null ||
+    ![history, expired].every((flag) =>
+      flag === undefined || typeof flag === "boolean"
+    )
+  ) {
+    throw new ValidationError(
+      "export options are { history?: boolean, expired?: boolean }",
+    );
+  }
+  return { history: history === true, expired: expired === true };
+}
+
+/** The value of a version as the document writes it. */
+function documentValue(keys: SubKeys, row: VersionColumns): string {
+  const plain = openVersion(keys, row);
+  try {
+    return row.kind === "bytes" ? encodeBase64(plain) : decoder.decode(plain);
+  } finally {
+    plain.fill(0);
+  }
+}
+
+function optionalTime(ms: number | null): string | null {
+  return ms === null ? null : isoTime(ms);
+}
+
 /**
  * The document of the entries `named` (name hash, clear name), read in one
- * snapshot; an entry deleted meanwhile is left out.
+ * snapshot; an entry deleted meanwhile is left out, and so is an expired
+ * one unless `options.expired`. With `skip`, a row or version that does not
+ * decrypt is handed to it and left out (a recovery); otherwise it throws.
  */
 export function exportRows(
   vault: Writable,
   named: readonly { hash: string; name: string }[],
+  options: ExportOptions = {},
+  skip?: (error: DecryptionError) => void,
 ): ExportDocument {
   const { store, table, keys } = vault;
   const now = Date.now();
+  const readable = <T>(read: () => T): T[] => {
+    try {
+      return [read()];
+    } catch (error) {
+      if (!(skip && error instanceof DecryptionError)) throw error;
+      skip(error);
+      return [];
+    }
+  };
   const entries = store.snapshot(() =>
     named.flatMap(({ hash, name }): ExportedEntry[] => {
       const row = table.row(hash);
-      if (row === undefined || !isLive(row.expires, now)) return [];
-      const plain = openVersion(keys, row);
-      const value = row.kind === "bytes"
-        ? encodeBase64(plain)
-        : decoder.decode(plain);
-      plain.fill(0);
-      return [{
+      if (row === undefined) return [];
+      if (!options.expired && !isLive(row.expires, now)) return [];
+      return readable((): ExportedEntry => ({
         name,
         kind: row.kind,
-        value,
+        value: documentValue(keys, row),
         created: isoTime(row.created),
         updated: isoTime(row.updated),
-        expires: row.expires === null ? null : isoTime(row.expires),
-      }];
+        expires: optionalTime(row.expires),
+        ...(options.history
+          ? {
+            version: row.version,
+            versions: table.history.versions(hash).flatMap((earlier) =>
+              readable((): ExportedVersion => ({
+                version: earlier.version,
+                kind: earlier.kind,
+                value: documentValue(keys, earlier),
+                updated: isoTime(earlier.updated),
+                expires: optionalTime(earlier.expires),
+              }))
+            ),
+          }
+          : {}),
+      }));
     })
   );
   return {
     type: DOCUMENT_TYPE,
-    version: DOCUMENT_VERSION,
+    version: options.history ? DOCUMENT_VERSION : PLAIN_DOCUMENT_VERSION,
     exported: new Date().toISOString(),
     entries: entries.sort((a, b) => a.name < b.name ? -1 : 1),
   };
 }
 
+function documentBytes(kind: ValueKind, value: string): string | Uint8Array {
+  return kind === "bytes" ? decodeBase64(value, "the bytes value") : value;
+}
+
+function expiryOf(expires: string | null | undefined): number | null {
+  return expires ? Date.parse(expires) : null;
+}
+
 /**
- * Writes a checked document's entries, with their timestamps, in one
- * transaction; without `overwrite`, names the vault holds are a
+ * Writes a checked document's entries, with their timestamps, expiry and
+ * any earlier versions (raising the vault's history limit to keep them
+ * all), in one transaction; without `overwrite`, names the vault holds are a
  * {@linkcode ValidationError} listing them all. Returns the entries
  * written.
  */
@@ -249,17 +425,22 @@ export function importRows(
   hashOf: (name: string) => string,
   overwrite: boolean,
 ): Entry[] {
-  const entries = doc.entries.map((entry) => ({
+  const entries = doc.entries.map((entry): Entry => ({
     hash: hashOf(entry.name),
     name: entry.name,
-    value: entry.kind === "bytes"
-      ? decodeBase64(entry.value, "the bytes value")
-      : entry.value,
-    expires: entry.expires ? Date.parse(entry.expires) : null,
+    value: documentBytes(entry.kind, entry.value),
+    expires: expiryOf(entry.expires),
     times: {
       created: Date.parse(entry.created),
       updated: Date.parse(entry.updated),
     },
+    version: entry.version,
+    earlier: (entry.versions ?? []).toReversed().map((earlier) => ({
+      value: documentBytes(earlier.kind, earlier.value),
+      expires: expiryOf(earlier.expires),
+      version: earlier.version,
+      updated: Date.parse(earlier.updated),
+    })),
   }));
   putEntries(
     vault,

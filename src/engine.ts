@@ -13,8 +13,10 @@ import { type CallGuard, callGuard } from "./engine_guard.ts";
 import {
   checkDocument,
   type ExportDocument,
+  type ExportOptions,
   exportRows,
   importRows,
+  validateExportOptions,
 } from "./document.ts";
 import { compileGlob } from "./glob.ts";
 import type { BindingFactor } from "./keys/factors.ts";
@@ -78,7 +80,12 @@ import {
 } from "./validate.ts";
 import { type VaultInfo, vaultInfo } from "./vault_info.ts";
 
-export type { ExportDocument, ExportedEntry } from "./document.ts";
+export type {
+  ExportDocument,
+  ExportedEntry,
+  ExportedVersion,
+  ExportOptions,
+} from "./document.ts";
 export type { BindingFactor } from "./keys/factors.ts";
 export type { Unlock } from "./keys/envelope.ts";
 export type { SlotInfo, SlotKind } from "./keys/slots.ts";
@@ -447,7 +454,8 @@ export class SecretsEngine implements AsyncDisposable {
     options: { expired?: boolean } = {},
   ): Promise<string[]> {
     return this.#guard.run(() =>
-      this.#matching(pattern, options.expired === true).map(({ name }) => name)
+      this.#matching(pattern, options.expired === true ? "expired" : "live")
+        .map(({ name }) => name)
         .sort()
     );
   }
@@ -503,7 +511,10 @@ export class SecretsEngine implements AsyncDisposable {
 
   /**
    * Version `version` of the secret under `name` with its value, or `null`
-   * when that version is not kept.
+   * when that version is not kept or has expired: an expired value reads
+   * as absent here as in {@linkcode SecretsEngine.get}
+   * ({@linkcode SecretsEngine.history} still lists it, and
+   * {@linkcode SecretsEngine.revert} with a new expiry brings it back).
    *
    * @throws {ValidationError} `version` is not a whole number from 1.
    *
@@ -591,23 +602,50 @@ export class SecretsEngine implements AsyncDisposable {
 
   /**
    * The secrets (those `pattern` matches, or all) as a versioned
-   * {@linkcode ExportDocument}: names, values and timestamps, read in one
-   * snapshot. This holds every value in clear: encrypt it (the `./age`
-   * export does) before it touches a disk.
+   * {@linkcode ExportDocument}: names, values, timestamps and expiry, read
+   * in one snapshot. With `{ history: true }`, each entry also carries its
+   * version number and every earlier version kept (a version 3 document);
+   * with `{ expired: true }`, expired secrets are included. Both together
+   * are everything the vault holds: what a recovery backs up. On an engine
+   * opened with `recover`, entries and versions that do not decrypt are
+   * left out ({@linkcode SecretsEngine.recovery} lists them). This holds
+   * every value in clear: encrypt it (the `./age` export does) before it
+   * touches a disk.
    *
-   * @example
+   * @throws {ValidationError} `pattern` or `options` is malformed.
+   *
+   * @example Export and import everything, earlier versions included
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
-   * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("db.url", "postgres://example");
-   * const doc = await engine.exportEntries("db.*");
-   * console.assert(doc.entries[0].value === "postgres://example");
+   * import assert from "node:assert/strict";
+   * const [from, to] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
+   * {
+   *   await using source = await SecretsEngine.open({ path: from });
+   *   await source.set("db.url", "postgres://one");
+   *   await source.set("db.url", "postgres://two");
+   *   const doc = await source.exportEntries("db.*", { history: true, expired: true });
+   *   assert.equal(doc.entries[0].versions?.[0].value, "postgres://one");
+   *   await using target = await SecretsEngine.open({ path: to });
+   *   await target.importEntries(doc);
+   *   assert.equal((await target.getVersion("db.url", 1))?.value, "postgres://one");
+   * }
+   * await Deno.remove(from, { recursive: true });
+   * await Deno.remove(to, { recursive: true });
    * ```
    */
-  exportEntries(pattern?: string): Promise<ExportDocument> {
+  exportEntries(
+    pattern?: string,
+    options: ExportOptions = {},
+  ): Promise<ExportDocument> {
     return this.#guard.run(() => {
-      return exportRows(this.#vault, this.#matching(pattern, false));
+      const { history, expired } = validateExportOptions(options);
+      const skip = this.#vault.recovery === null ? undefined : () => {};
+      return exportRows(
+        this.#vault,
+        this.#matching(pattern, expired ? "all" : "live"),
+        { history, expired },
+        skip,
+      );
     });
   }
 
@@ -880,13 +918,18 @@ export class SecretsEngine implements AsyncDisposable {
   }
 
   /** The indexed entries `pattern` matches, expired or live ones. */
-  #matching(pattern: string | undefined, expired: boolean): NamedEntry[] {
+  #matching(
+    pattern: string | undefined,
+    which: "live" | "expired" | "all",
+  ): NamedEntry[] {
     const matches = pattern === undefined
       ? () => true
       : compileGlob(validatePattern(pattern));
     const now = Date.now();
-    return this.#index.named().filter(({ name, expires }) =>
-      isLive(expires, now) !== expired && matches(name)
+    const wanted = ({ expires }: NamedEntry) =>
+      which === "all" || isLive(expires, now) === (which === "live");
+    return this.#index.named().filter((entry) =>
+      wanted(entry) && matches(entry.name)
     );
   }
 

@@ -9,7 +9,9 @@
 import type { SubKeys } from "./crypto.ts";
 import { SecretsEngineError } from "./errors.ts";
 import { scanEntries } from "./storage/entries.ts";
+import { scanHistory } from "./storage/history.ts";
 import { VERIFICATIONS } from "./storage/integrity.ts";
+import { LAST_UNVERSIONED_FORMAT } from "./storage/schema.ts";
 import {
   entryLabel,
   NAME_CELL,
@@ -26,7 +28,10 @@ export interface RecoveryReport {
   problems: string[];
   /** How many entries decrypt and authenticate. */
   readable: number;
-  /** The entries whose name or value does not, by hash prefix. */
+  /**
+   * The entries whose name or value does not, by hash prefix, and the
+   * earlier versions whose value does not (`entry 1a2b3c4d version 2`).
+   */
   unreadable: string[];
 }
 
@@ -64,8 +69,25 @@ export function surveyVault(
         unreadable.push(entryLabel(row.name_hash));
       }
     }, format));
-  if (unreadable.length > 0) {
-    problems.push(`${unreadable.length} entries do not decrypt`);
+  const entries = unreadable.length;
+  if (format > LAST_UNVERSIONED_FORMAT) {
+    attempt(problems, () =>
+      scanHistory(store, (row) => {
+        try {
+          openVersion(keys, row).fill(0);
+        } catch (error) {
+          if (!(error instanceof SecretsEngineError)) throw error;
+          unreadable.push(
+            `${entryLabel(row.name_hash)} version ${row.version}`,
+          );
+        }
+      }));
+  }
+  if (entries > 0) problems.push(`${entries} entries do not decrypt`);
+  if (unreadable.length > entries) {
+    problems.push(
+      `${unreadable.length - entries} earlier versions do not decrypt`,
+    );
   }
   return { intact: problems.length === 0, problems, readable, unreadable };
 }

@@ -182,17 +182,21 @@ export function checkVersion(version: unknown): number {
   return version;
 }
 
-/** Version `version` under `hashes` with its value, or `null`. */
+/**
+ * Version `version` under `hashes` with its value, or `null` when it is
+ * not kept or has expired (as `get` reads an expired value).
+ */
 export function readVersion(
   vault: OpenedVault,
   hashes: readonly string[],
   version: number,
 ): SecretVersion | null {
   const { store, table } = vault;
+  const now = Date.now();
   return store.snapshot(() => {
     const row = findRow(table, hashes);
     const stored = row && storedVersion(table, row, version);
-    if (stored === undefined) return null;
+    if (stored === undefined || !isLive(stored.expires, now)) return null;
     return { value: versionValue(vault, stored), ...info(stored) };
   });
 }

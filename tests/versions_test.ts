@@ -322,3 +322,19 @@ Deno.test("setMany with a name given twice writes one version, the last value", 
   assertEquals((await engine.history("k")).length, 1);
   assertEquals(historyRows(dir.path), 0);
 });
+
+// Issue #20, item 6: getVersion returned an expired value that get hid.
+Deno.test("getVersion reads an expired version as absent, as get does; history lists it", async () => {
+  await using dir = await tempDir();
+  await using engine = await openVault(dir.path);
+  await engine.set("token", "old", { ttlMs: 1 });
+  await engine.set("token", "new");
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assertEquals(await engine.getVersion("token", 1), null);
+  assertEquals((await engine.getVersion("token", 2))?.value, "new");
+  assertEquals((await engine.history("token")).map((v) => v.version), [2, 1]);
+  await engine.set("lapsed", "x", { ttlMs: 1 });
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  assertEquals(await engine.get("lapsed"), null);
+  assertEquals(await engine.getVersion("lapsed", 1), null);
+});

@@ -80,6 +80,11 @@ export interface ClearValue {
   kind: ValueKind;
   /** When it stops being valid, in milliseconds since the epoch. */
   expires: number | null;
+  /**
+   * The version number to write it as (a restore keeping the numbers it
+   * had); never at or below the entry's current version. Default: the next.
+   */
+  version?: number;
 }
 
 /**
@@ -128,7 +133,7 @@ export function sealRow(
   now: number,
   times?: RowTimes,
 ): EntryRow {
-  const version = (old?.version ?? 0) + 1;
+  const version = Math.max(value.version ?? 0, (old?.version ?? 0) + 1);
   const { kind, expires } = value;
   return {
     name_hash: hash,

@@ -60,7 +60,8 @@ export interface WriteSession {
 
 /**
  * Runs `change` in one write transaction with the accumulator kept in step
- * with every row it puts or removes. When the change discarded a
+ * with every row it puts or removes, first raising the vault's history
+ * limit to `minHistoryLimit` if it is lower. When the change discarded a
  * ciphertext (a removal, a pruned version, a value replaced with no history
  * kept), the WAL is checkpointed and truncated after the commit, so no copy
  * of the files taken from then on holds it.
@@ -69,12 +70,16 @@ export function writeEntries<T>(
   vault: Writable,
   now: number,
   change: (session: WriteSession) => T,
+  minHistoryLimit = 0,
 ): T {
   const { store, table, keys } = vault;
   let discarded = false;
   const result = store.transaction(() => {
     const acc = readAccumulator(table, keys);
-    const limit = table.historyLimit();
+    const limit = Math.max(table.historyLimit(), minHistoryLimit);
+    if (limit !== table.historyLimit()) {
+      replaceHistoryLimit(vault, acc, limit);
+    }
     const result = change({
       put: (hash, name, value, times) => {
         const put = { hash, name, value, now, times };
@@ -164,6 +169,17 @@ function remove(
   return true;
 }
 
+/** Replaces the history limit, keeping the accumulator in step. */
+function replaceHistoryLimit(
+  { table, keys }: Writable,
+  acc: Accumulator,
+  limit: number,
+): void {
+  xorInto(acc.x, historyLimitMac(keys, table.historyLimit()));
+  xorInto(acc.x, historyLimitMac(keys, limit));
+  table.writeHistoryLimit(limit);
+}
+
 /**
  * Sets how many earlier versions each entry keeps, dropping at once every
  * version beyond it, in one transaction.
@@ -172,16 +188,25 @@ export function writeHistoryLimit(vault: Writable, limit: number): void {
   const { store, table, keys } = vault;
   const dropped = store.transaction(() => {
     const acc = readAccumulator(table, keys);
-    const old = table.historyLimit();
-    xorInto(acc.x, historyLimitMac(keys, old));
-    xorInto(acc.x, historyLimitMac(keys, limit));
-    table.writeHistoryLimit(limit);
+    replaceHistoryLimit(vault, acc, limit);
     const beyond = table.history.allBeyond(limit);
     dropHistory(table, keys, acc, beyond);
     table.writeIntegrity(encodeIntegrity(keys.tag, acc));
     return beyond.length;
   });
   if (dropped > 0) tryCheckpoint(store);
+}
+
+/** An earlier version to restore before an entry's current value. */
+export interface EarlierVersion {
+  /** The value: a string is text, a `Uint8Array` bytes. */
+  value: string | Uint8Array;
+  /** When it stops being valid, in milliseconds since the epoch. */
+  expires: number | null;
+  /** The version number it had. */
+  version: number;
+  /** When it was written. */
+  updated: number;
 }
 
 /** A secret to store: its name hash, clear name and value, and any times. */
@@ -196,6 +221,10 @@ export interface Entry {
   expires: number | null;
   /** Creation and write times to keep (a restore); default: now. */
   times?: RowTimes;
+  /** The version number to keep (a restore); default: the next. */
+  version?: number;
+  /** Earlier versions to restore first, oldest first. */
+  earlier?: readonly EarlierVersion[];
 }
 
 /**
@@ -217,11 +246,35 @@ export function clearValue(
     : { bytes: value.slice(), kind: "bytes", expires };
 }
 
+/** One version to put: its clear value and the times it keeps. */
+interface Step {
+  clear: ClearValue;
+  times?: RowTimes;
+}
+
+function steps(entry: Entry): Step[] {
+  const created = entry.times?.created;
+  const earlier = (entry.earlier ?? []).map((version): Step => ({
+    clear: {
+      ...clearValue(version.value, version.expires),
+      version: version.version,
+    },
+    times: { created: created ?? version.updated, updated: version.updated },
+  }));
+  const clear = {
+    ...clearValue(entry.value, entry.expires),
+    version: entry.version,
+  };
+  return [...earlier, { clear, times: entry.times }];
+}
+
 /**
- * Stores `entries` in one transaction: all or, on any error, none. With
- * `refuseExisting`, entries whose hash the vault holds are handed to it
- * (inside the transaction) before anything is written, to throw. The clear
- * bytes are zeroed however it ends.
+ * Stores `entries` in one transaction: all or, on any error, none. Each
+ * entry's earlier versions, if it has any, are written first with the
+ * numbers they had, and the vault's history limit is raised to keep them
+ * all. With `refuseExisting`, entries whose hash the vault holds are handed
+ * to it (inside the transaction) before anything is written, to throw. The
+ * clear bytes are zeroed however it ends.
  */
 export function putEntries(
   vault: Writable,
@@ -232,22 +285,25 @@ export function putEntries(
   const writes = entries.map((entry) => ({
     ...entry,
     clearName: encoder.encode(entry.name),
-    clear: clearValue(entry.value, entry.expires),
+    steps: steps(entry),
   }));
+  const deepest = Math.max(0, ...entries.map((e) => e.earlier?.length ?? 0));
   try {
     writeEntries(vault, Date.now(), (session) => {
       const taken = refuseExisting
         ? writes.filter(({ hash }) => session.row(hash) !== undefined)
         : [];
       if (refuseExisting && taken.length > 0) refuseExisting(taken);
-      for (const { hash, clearName, clear, times } of writes) {
-        session.put(hash, clearName, clear, times);
+      for (const { hash, clearName, steps } of writes) {
+        for (const { clear, times } of steps) {
+          session.put(hash, clearName, clear, times);
+        }
       }
-    });
+    }, deepest);
   } finally {
-    for (const { clearName, clear } of writes) {
+    for (const { clearName, steps } of writes) {
       clearName.fill(0);
-      clear.bytes.fill(0);
+      for (const { clear } of steps) clear.bytes.fill(0);
     }
   }
 }
