@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { OpenOptions, SecretsEngine } from "../engine.ts";
+import type { LocationOptions, OpenOptions, SecretsEngine } from "../engine.ts";
 
 /** The exit codes: 0 success, 1 failure, 2 usage; `run` adds its own. */
 export const EXIT = {
@@ -60,6 +60,7 @@ export const COMMAND_OPTIONS = {
   version: { type: "string" },
   long: { type: "boolean" },
   expired: { type: "boolean" },
+  backup: { type: "string" },
 } as const;
 
 /** The name of a command option. */
@@ -107,6 +108,7 @@ export interface Parsed {
     version?: string;
     long?: boolean;
     expired?: boolean;
+    backup?: string;
   };
 }
 
@@ -124,6 +126,8 @@ export interface Context {
   open(options?: Pick<OpenOptions, "create" | "recover" | "factors">): Promise<
     SecretsEngine
   >;
+  /** The vault location the global options name. */
+  location: LocationOptions;
 }
 
 /** One entry of the command table. */

@@ -234,6 +234,7 @@ export async function main(argv: string[]): Promise<number> {
       : {};
     const context: Context = {
       args,
+      location,
       open: async (options = {}) => {
         const unlock = command.noUnlock
           ? undefined

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { parseDocument } from "../document.ts";
 import { SecretsEngineError } from "../errors.ts";
 import { validateName, validateValue } from "../validate.ts";
 import { type Command, EXIT, Failure, UsageError } from "./command.ts";
@@ -18,17 +19,38 @@ function secretsLabel(count: number): string {
   return `${count} secret${count === 1 ? "" : "s"}`;
 }
 
-/** `import FILE`: a dotenv file (or `-`, stdin) in one transaction. */
+/** Whether `text` is JSON (an export document) rather than dotenv. */
+function isDocument(text: string): boolean {
+  return text.trimStart().startsWith("{");
+}
+
+/** `import FILE`: a dotenv file or an export document, in one transaction. */
 export const importFile: Command = {
   usage: "import FILE|- [--prefix PREFIX]",
   summary:
-    "import a dotenv file (- for stdin) in one transaction: all of it or, on any bad line, none",
+    "import a dotenv file or an export document (- for stdin) in one transaction: all of it or, on any bad line, none",
+  details: `
+A file that starts with { is read as the JSON document secrets recover
+--format json prints (names, kinds, expiry and earlier versions kept);
+anything else as dotenv. A name the vault already holds is an error that
+lists them all, and nothing is written.`,
   options: ["prefix"],
   operands: [1, 1],
   async run({ args, open }): Promise<number> {
     const [file] = args.operands;
     const prefix = args.values.prefix ?? "";
-    const { entries, errors } = parseDotenv(await readUserFile(file));
+    const text = await readUserFile(file);
+    if (isDocument(text)) {
+      if (prefix !== "") {
+        throw new UsageError("--prefix applies to dotenv files only");
+      }
+      const doc = parseDocument(text);
+      await using vault = await open({ create: true });
+      const count = await vault.importEntries(doc);
+      warn(`imported ${secretsLabel(count)}`);
+      return EXIT.ok;
+    }
+    const { entries, errors } = parseDotenv(text);
     const problems = errors.map(({ line, message }) =>
       `${file}:${line}: ${message}`
     );

@@ -4,10 +4,23 @@
  * @module
  */
 
-import { DecryptionError } from "../errors.ts";
-import type { SecretsEngine } from "../engine.ts";
-import { type Command, EXIT, Failure, UsageError } from "./command.ts";
-import { warn, write } from "./io.ts";
+import {
+  DecryptionError,
+  InitializationError,
+  IntegrityError,
+  KeyMismatchError,
+} from "../errors.ts";
+import { type ExportDocument, SecretsEngine } from "../engine.ts";
+import { encryptAge } from "../transfer/age.ts";
+import { encryptionKey } from "./age_keys.ts";
+import {
+  type Command,
+  type Context,
+  EXIT,
+  Failure,
+  UsageError,
+} from "./command.ts";
+import { warn, write, writeUserFile } from "./io.ts";
 import { checkFormat, refuseTerminal, writeSecrets } from "./transfer.ts";
 
 /** `info`: where the vault is and what state it is in. */
@@ -41,34 +54,70 @@ export const info: Command = {
   },
 };
 
+/**
+ * The vault as `destroy` can open it: normally (so other processes learn it
+ * was destroyed), else for recovery (a damaged vault), else `null` (it
+ * cannot be unlocked: it is removed unread).
+ */
+async function openForDestroy(
+  open: Context["open"],
+): Promise<SecretsEngine | null> {
+  try {
+    return await open();
+  } catch (error) {
+    if (
+      !(error instanceof IntegrityError || error instanceof KeyMismatchError)
+    ) {
+      throw error;
+    }
+  }
+  try {
+    return await open({ recover: true });
+  } catch (error) {
+    if (
+      error instanceof IntegrityError || error instanceof KeyMismatchError ||
+      error instanceof InitializationError
+    ) {
+      warn(`the vault does not open (${error.message}): it is removed unread`);
+      return null;
+    }
+    throw error;
+  }
+}
+
 /** `destroy`: removes the vault after confirmation. */
 export const destroy: Command = {
   usage: "destroy [--yes]",
   summary:
-    "delete the vault and every secret in it, after confirmation (works on a damaged vault too)",
+    "delete the vault and every secret in it, after confirmation (works on a damaged vault, and on one that no longer unlocks)",
   options: ["yes"],
   operands: [0, 0],
-  async run({ args, open }): Promise<number> {
+  async run({ args, open, location }): Promise<number> {
     if (!args.values.yes && !Deno.stdin.isTerminal()) {
       throw new UsageError(
         "destroy asks for confirmation: pass --yes when not at a terminal",
       );
     }
-    // Opened for recovery, so that a vault failing verification can go too.
-    const vault = await open({ recover: true });
+    const vault = await openForDestroy(open);
     if (!args.values.yes) {
-      const count = vault.size;
+      const count = vault?.size;
+      const what = count === undefined
+        ? "the vault (it cannot be unlocked, so its secrets cannot be counted)"
+        : `${count} secret${count === 1 ? "" : "s"}`;
       const answer = prompt(
-        `Destroy ${count} secret${
-          count === 1 ? "" : "s"
-        } in ${vault.storagePath}? Type "yes" to confirm:`,
+        `Destroy ${what} in ${
+          vault?.storagePath ?? "this location"
+        }? Type "yes" to confirm:`,
       );
       if (answer !== "yes") {
-        await vault.close();
+        await vault?.close();
         throw new Failure("not destroyed");
       }
     }
-    await vault.destroy();
+    if (vault !== null) await vault.destroy();
+    else if (!await SecretsEngine.destroyVault(location)) {
+      throw new Failure("there is no vault to destroy");
+    }
     warn("destroyed");
     return EXIT.ok;
   },
@@ -98,27 +147,76 @@ async function readableSecrets(
   return pairs;
 }
 
+function countVersions(doc: ExportDocument): number {
+  return doc.entries.reduce((sum, e) => sum + (e.versions?.length ?? 0), 0);
+}
+
 /** `recover`: what is damaged, and every secret that is not, exported. */
 export const recover: Command = {
-  usage: "recover [--format env|json] [--force]",
+  usage:
+    "recover [--backup FILE (--age-passphrase | --recipient age1… | --recipients-file F) [--armor]] [--format env|json] [--force]",
   summary:
-    "open a vault that fails verification read-only, report what is damaged, export what is intact",
-  options: ["format", "force"],
+    "read a vault that fails verification without changing it, report what is damaged, and save what is intact",
+  details: `
+--backup FILE writes everything that decrypts to an age file (mode 0600),
+losslessly: names, text and bytes values, expiry, expired secrets and every
+earlier version. secrets restore FILE reads it back. This is the way out of
+a damaged vault:
+
+  secrets recover --backup rescue.age --age-passphrase
+  secrets destroy --yes
+  secrets restore rescue.age --age-passphrase
+
+Without --backup, the intact secrets are printed: --format json prints the
+same lossless document in clear (secrets import reads it back), --format env
+(the default) only live text values under environment names. Neither is
+printed to a terminal without --force. Recovery reads the files and changes
+none of them.`,
+  options: [
+    "backup",
+    "age-passphrase",
+    "recipient",
+    "recipients-file",
+    "armor",
+    "format",
+    "force",
+  ],
   operands: [0, 0],
   async run({ args, open }): Promise<number> {
+    const file = args.values.backup;
     const format = checkFormat(args.values.format);
-    refuseTerminal(args.values.force);
+    if (file !== undefined && args.values.format !== undefined) {
+      throw new UsageError("--backup and --format exclude each other");
+    }
+    if (file === undefined) refuseTerminal(args.values.force);
+    const key = file === undefined ? null : await encryptionKey(args);
     await using vault = await open({ recover: true });
     const report = vault.recovery;
     if (report === null) throw new Error("a recovery open gave no report");
     for (const problem of report.problems) warn(`damaged: ${problem}`);
     for (const label of report.unreadable) warn(`unreadable: ${label}`);
+    const everything = { history: true, expired: true };
+    if (key !== null && file !== undefined) {
+      const doc = await vault.exportEntries(undefined, everything);
+      const encrypted = await encryptAge(doc, key, args.values.armor === true);
+      writeUserFile(file, encrypted, args.values.force === true);
+      warn(
+        `saved ${doc.entries.length} secrets and ${
+          countVersions(doc)
+        } earlier versions to ${file}: secrets restore ${file} reads them back`,
+      );
+      return EXIT.ok;
+    }
+    if (format === "json") {
+      const doc = await vault.exportEntries(undefined, everything);
+      write(`${JSON.stringify(doc, null, 2)}\n`);
+      warn(`printed ${doc.entries.length} secrets as a lossless document`);
+      return EXIT.ok;
+    }
     const pairs = await readableSecrets(vault);
     writeSecrets(pairs, format, false);
     warn(
-      report.intact
-        ? `the vault is intact; exported all ${pairs.length} secrets`
-        : `exported the ${pairs.length} secrets that decrypt and authenticate`,
+      `printed the ${pairs.length} live text secrets that decrypt, under environment names; --backup keeps everything`,
     );
     return EXIT.ok;
   },

@@ -67,11 +67,69 @@ cliTest(
     assertEquals(result.code, 0, result.stderr);
     assert(result.stderr.includes("damaged: "), result.stderr);
     assert(/unreadable: entry \S{8}/.test(result.stderr), result.stderr);
-    assertEquals(Object.keys(JSON.parse(result.stdout)).length, 1);
+    assertEquals(JSON.parse(result.stdout).entries.length, 1);
     assertFalse(
       result.stderr.includes("kept") || result.stderr.includes("lost"),
     );
     const destroyed = await cli(vault, ["destroy", "--yes"]);
     assertEquals(destroyed.code, 0, destroyed.stderr);
+  },
+);
+
+// Issue #20, item 6: recover --format json printed a map import could not
+// read, and dropped bytes, expiry and history.
+cliTest(
+  "recover --format json prints a lossless document that import reads back",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "db.password"], { stdin: "one" });
+    await cli(vault, ["set", "db.password"], { stdin: "two" });
+    await cli(vault, ["set", "tls.key", "--file", "-"], {
+      stdin: new Uint8Array([0, 255]),
+    });
+    const printed = await cli(vault, ["recover", "--format", "json"]);
+    assertEquals(printed.code, 0, printed.stderr);
+    const doc = JSON.parse(printed.stdout);
+    assertEquals(doc.version, 3);
+    const copy = join(dir.path, "copy");
+    const imported = await cli(copy, ["import", "-"], {
+      stdin: printed.stdout,
+    });
+    assertEquals(imported.code, 0, imported.stderr);
+    assertEquals(
+      (await cli(copy, ["get", "db.password", "--version", "1"])).stdout,
+      "one",
+    );
+    assertEquals((await cli(copy, ["get", "db.password"])).stdout, "two");
+    const again = await cli(copy, ["import", "-"], { stdin: printed.stdout });
+    assertEquals(again.code, 1);
+    assert(/already holds/.test(again.stderr), again.stderr);
+    const prefixed = await cli(copy, ["import", "-", "--prefix", "x."], {
+      stdin: printed.stdout,
+    });
+    assertEquals(prefixed.code, 2, prefixed.stderr);
+  },
+);
+
+// Issue #20, item 8: a vault whose keyfile was lost, with no other slot,
+// could not be destroyed.
+cliTest(
+  "destroy --yes removes a vault that no longer unlocks, and only its own files",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "a"], { stdin: "1" });
+    await Deno.remove(join(vault, ".keyfile"));
+    await Deno.writeTextFile(join(vault, "notes.txt"), "mine");
+    assertEquals((await cli(vault, ["get", "a"])).code, 1);
+    const result = await cli(vault, ["destroy", "--yes"]);
+    assertEquals(result.code, 0, result.stderr);
+    assert(/removed unread/.test(result.stderr), result.stderr);
+    assertEquals([...Deno.readDirSync(vault)].map((e) => e.name), [
+      "notes.txt",
+    ]);
+    const none = await cli(vault, ["destroy", "--yes"]);
+    assertEquals(none.code, 1, none.stderr);
   },
 );
