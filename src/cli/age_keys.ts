@@ -2,7 +2,7 @@
  * Where the CLI gets age keys from: a passphrase (a no-echo prompt, typed
  * twice when encrypting, or the first line of stdin off a terminal),
  * recipients (`--recipient`, `--recipients-file`) and identities
- * (`--identity FILE`, `--identity-env NAME`). Never from argv, except
+ * (`--identity FILE`, `-` for stdin's first line, `--identity-env NAME`). Never from argv, except
  * recipients, which are public.
  *
  * @module
@@ -10,7 +10,7 @@
 
 import type { AgeKey, AgeUnlock } from "../transfer/age.ts";
 import { type Parsed, UsageError } from "./command.ts";
-import { readUserFile, takeEnvSecret } from "./io.ts";
+import { readStdinLine, readUserFile, takeEnvSecret } from "./io.ts";
 import { readSecretLine } from "./prompt.ts";
 
 /** The lines of a key file that are not blank or comments. */
@@ -49,7 +49,10 @@ export async function decryptionKey(args: Parsed): Promise<AgeUnlock> {
   const env = args.values["identity-env"];
   const identities: string[] = [];
   for (const file of identity) {
-    identities.push(...keyLines(await readUserFile(file)));
+    // - is stdin's first line alone: run --from keeps the rest for the
+    // program, and the identity stays out of every environment.
+    const text = file === "-" ? await readStdinLine() : await readUserFile(file);
+    identities.push(...keyLines(text));
   }
   if (env !== undefined) {
     identities.push(...keyLines(takeEnvSecret("--identity-env", env)));

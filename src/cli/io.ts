@@ -61,6 +61,37 @@ export async function readStdinBytes(): Promise<Uint8Array> {
   return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
 }
 
+const NEWLINE = 0x0a;
+
+/** The longest line {@linkcode readStdinLine} reads: a key or passphrase. */
+const MAX_LINE_BYTES = 4096;
+
+/**
+ * Reads stdin's first line, a byte at a time so that nothing after it is
+ * consumed: a key piped ahead of a program's input (`run --key-file -`)
+ * leaves the rest for the program.
+ */
+export async function readStdinLine(): Promise<string> {
+  const line = new Uint8Array(MAX_LINE_BYTES);
+  const byte = new Uint8Array(1);
+  let length = 0;
+  try {
+    while (length < line.length) {
+      const n = await Deno.stdin.read(byte);
+      if (n === null || byte[0] === NEWLINE) {
+        return decodeUtf8(line.slice(0, length), "standard input")
+          .replace(/\r$/, "");
+      }
+      line[length++] = byte[0];
+    }
+    throw new Failure(
+      `the first line of standard input is longer than ${MAX_LINE_BYTES} bytes`,
+    );
+  } finally {
+    line.fill(0);
+  }
+}
+
 /** Reads all of stdin as UTF-8. */
 export async function readStdin(): Promise<string> {
   return decodeUtf8(await readStdinBytes(), "standard input");

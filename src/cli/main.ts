@@ -93,9 +93,13 @@ Options:
 
 Unlocking (the machine's keyfile without these):
   --passphrase          ask for a passphrase slot's passphrase, no echo
-  --passphrase-file F   read it from the first line of F
-  --key-env NAME        read a key slot's key from $NAME (--allow-env=NAME)
-  --key-file F          read it from the first line of F
+  --passphrase-file F   read it from the first line of F (- for stdin)
+  --key-file F          read a key slot's key from the first line of F;
+                        - reads stdin's first line and leaves the rest
+  --key-env NAME        read it from $NAME (--allow-env=NAME); removed
+                        before run starts a program, but still readable by
+                        your user's processes in /proc/PID/environ: for CI,
+                        prefer printf '%s\n' "$KEY" | secrets --key-file -
 
 Patterns: * matches within one dot-separated segment, ** across segments,
 ? one character; "list '**'" lists everything. A name that starts with "-"

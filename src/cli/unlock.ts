@@ -1,16 +1,20 @@
 /**
  * How the CLI opens a vault through a slot other than the machine's: the
  * global options `--passphrase` (a no-echo prompt), `--passphrase-file F`,
- * `--key-env NAME` and `--key-file F`. A secret is never read from argv;
- * the variable `--key-env` names is removed from the environment once
- * read, so no program `run` starts sees it.
+ * `--key-env NAME` and `--key-file F` (`-` for stdin's first line only, so
+ * a program `run` starts keeps the rest). A secret is never read from
+ * argv. The variable `--key-env` names is removed from the environment
+ * once read, so no program `run` starts inherits it; but this process's
+ * initial environment, which `/proc/PID/environ` shows to every process of
+ * the same user, cannot be changed: `--key-file -` keeps the key out of
+ * every environment.
  *
  * @module
  */
 
 import type { Unlock } from "../engine.ts";
 import { type OptionName, type Parsed, UsageError } from "./command.ts";
-import { readUserFile, takeEnvSecret } from "./io.ts";
+import { readStdinLine, readUserFile, takeEnvSecret } from "./io.ts";
 import { promptHidden } from "./prompt.ts";
 
 /** The unlock options, which every command that opens a vault takes. */
@@ -22,6 +26,7 @@ export const UNLOCK_OPTIONS: readonly OptionName[] = [
 ];
 
 async function firstLine(path: string): Promise<string> {
+  if (path === "-") return await readStdinLine();
   const [line = ""] = (await readUserFile(path)).split(/\r?\n/);
   return line;
 }
