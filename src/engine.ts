@@ -595,9 +595,9 @@ export class SecretsEngine implements AsyncDisposable {
    * ```
    */
   setHistoryLimit(limit: number): Promise<void> {
-    return this.#guard.write(() => {
-      writeHistoryLimit(this.#vault, validateHistoryLimit(limit));
-    });
+    return this.#guard.write(() =>
+      writeHistoryLimit(this.#vault, validateHistoryLimit(limit))
+    );
   }
 
   /**

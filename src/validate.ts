@@ -188,15 +188,42 @@ export function validateEntries(
       "entries must be a record or an iterable of pairs",
     );
   }
-  const pairs = Symbol.iterator in entries
-    ? Array.from(entries as Iterable<readonly [string, SecretValue]>)
+  const pairs: Iterable<unknown> = Symbol.iterator in entries
+    ? entries as Iterable<unknown>
     : Object.entries(entries);
-  return pairs.map((pair) => {
+  return collect(pairs, "entries", (pair): [string, SecretValue] => {
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new ValidationError("each entry must be a [name, value] pair");
     }
     return [validateName(pair[0]), validateSecretValue(pair[1])];
   });
+}
+
+/**
+ * The items of a caller's iterable; an iterator that throws is the
+ * caller's error (a {@linkcode ValidationError} whose `cause` is what it
+ * threw), never mistaken for a failure of the vault.
+ */
+function collect<T, U>(
+  items: Iterable<T>,
+  what: string,
+  check: (item: T) => U,
+): U[] {
+  const checked: U[] = [];
+  const iterator = items[Symbol.iterator]();
+  for (;;) {
+    let next: IteratorResult<T>;
+    try {
+      next = iterator.next();
+    } catch (error) {
+      throw new ValidationError(
+        `iterating the ${what} threw (the error is this one's cause); nothing was written`,
+        { cause: error },
+      );
+    }
+    if (next.done) return checked;
+    checked.push(check(next.value));
+  }
 }
 
 /**
@@ -215,7 +242,7 @@ export function validateNames(names: Iterable<string>): string[] {
   ) {
     throw new ValidationError("names must be an iterable of strings");
   }
-  return Array.from(names, validateStoredName);
+  return collect(names, "names", validateStoredName);
 }
 
 /**

@@ -521,3 +521,29 @@ Deno.test("a write blocked past busyTimeoutMs is a BusyError and changes nothing
   await engine.set("after", "3");
   assertEquals(engine.size, 2);
 });
+
+// Issue #20, item 8: an iterable that threw inside setMany was reported as
+// an OS I/O error.
+Deno.test("an iterable that throws is the caller's error, with its cause, and writes nothing", async () => {
+  await using dir = await tempDir();
+  await using engine = await openVault(dir.path);
+  const bug = new Error("caller bug");
+  function* entries(): Generator<[string, string]> {
+    yield ["a", "1"];
+    throw bug;
+  }
+  function* names(): Generator<string> {
+    yield "a";
+    throw bug;
+  }
+  for (
+    const call of [
+      () => engine.setMany(entries()),
+      () => engine.deleteMany(names()),
+    ]
+  ) {
+    const error = await assertRejects(call, ValidationError);
+    assertEquals(error.cause, bug);
+  }
+  assertEquals(await engine.keys(), []);
+});

@@ -255,3 +255,19 @@ Deno.test("close() while addPassphrase derives its key: a ClosedError, and no sl
   await using again = await openVault(dir.path);
   assertEquals((await again.slots()).length, 1);
 });
+
+// Issue #20, item 8: labels took bidi and zero-width characters.
+Deno.test("a slot label with a format character is refused; one is NFC-normalised", async () => {
+  await using dir = await tempDir();
+  await using engine = await openVault(dir.path);
+  for (const label of ["evil\u202egnp.exe", "zero\u200bwidth", "bom\ufeff"]) {
+    await assertRejects(() => engine.addKey({ label }), ValidationError);
+    await assertRejects(
+      () => engine.addPassphrase(PASSPHRASE, { label }),
+      ValidationError,
+    );
+  }
+  assertEquals((await engine.slots()).length, 1);
+  const { slot } = await engine.addKey({ label: "cafe\u0301" });
+  assertEquals(slot.label, "caf\u00e9");
+});

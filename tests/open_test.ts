@@ -90,6 +90,36 @@ Deno.test("format 3 fixture: an entry changed outside the engine stops the upgra
   assertEquals(await Deno.readFile(join(path, "store.db")), before);
 });
 
+// Issue #20, item 8: a planted meta row was an OS I/O error, and a refused
+// upgrade from format 1 left the vault at format 3.
+for (
+  const [fixture, planted] of [
+    ["vault-0.1.0", "key_check"],
+    ["vault-format2", "key_check"],
+    ["vault-format3", "history_limit"],
+    ["vault-0.1.0", "history_limit"],
+  ] as const
+) {
+  Deno.test(`${fixture} with a planted ${planted} row: an IntegrityError, and the vault is as it was`, async () => {
+    await using dir = await tempDir();
+    const path = await copyFixture(dir.path, fixture);
+    rawSql(
+      dir.path,
+      (db) =>
+        db.prepare("INSERT INTO meta (key, value) VALUES (?, x'3130')").run(
+          planted,
+        ),
+    );
+    const before = await Deno.readFile(join(path, "store.db"));
+    const error = await assertRejects(
+      () => SecretsEngine.open({ path }),
+      IntegrityError,
+    );
+    assert(/outside the engine/.test(error.message), error.message);
+    assertEquals(await Deno.readFile(join(path, "store.db")), before);
+  });
+}
+
 // Format 2 bound every key-record field into the wrap's additional data.
 Deno.test("format 2 fixture: every bound meta field fails the unwrap when changed, and nothing is upgraded", async () => {
   const encode = (value: unknown) =>

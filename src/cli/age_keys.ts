@@ -51,7 +51,9 @@ export async function decryptionKey(args: Parsed): Promise<AgeUnlock> {
   for (const file of identity) {
     // - is stdin's first line alone: run --from keeps the rest for the
     // program, and the identity stays out of every environment.
-    const text = file === "-" ? await readStdinLine() : await readUserFile(file);
+    const text = file === "-"
+      ? await readStdinLine()
+      : await readUserFile(file);
     identities.push(...keyLines(text));
   }
   if (env !== undefined) {

@@ -30,8 +30,19 @@ async function readNewPassphrase(): Promise<string> {
   return passphrase;
 }
 
+/**
+ * A label as the terminal should show it: one stored before labels were
+ * checked may hold control or format characters, which are escaped.
+ */
+function shownLabel(label: string): string {
+  return label.replace(
+    /[\p{Cc}\p{Cf}]/gu,
+    (c) => `\\u${c.codePointAt(0)?.toString(16).padStart(4, "0")}`,
+  );
+}
+
 function describe(slot: SlotInfo): string {
-  const label = slot.label === "" ? "" : ` "${slot.label}"`;
+  const label = slot.label === "" ? "" : ` "${shownLabel(slot.label)}"`;
   return `${slot.kind} slot ${slot.id}${label}`;
 }
 
@@ -96,7 +107,7 @@ async function listSlots(vault: SecretsEngine): Promise<void> {
   const rows = (await vault.slots()).map((slot) => [
     slot.id === unlockedBy.id ? `${slot.id}*` : slot.id,
     slot.kind,
-    slot.label || "-",
+    shownLabel(slot.label) || "-",
     slot.created.toISOString().slice(0, 19).replace("T", " "),
     factorsText(slot),
   ]);

@@ -28,7 +28,6 @@ import {
   FORMAT_VERSION,
   isEmpty,
   LAST_SINGLE_KEY_FORMAT,
-  LAST_UNVERSIONED_FORMAT,
   readFormat,
   readKeyCheck,
   readSingleKey,
@@ -329,12 +328,16 @@ export async function unlockVault(
   let slot = opened.slot;
   try {
     if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, slot, keys);
-    else if (!readOnly) {
-      slot = upgradeToSlots(store, slot, opened.kek, opened.dek);
-      format = LAST_UNVERSIONED_FORMAT;
-    }
     if (format < FORMAT_VERSION && !readOnly) {
-      upgradeToVersions(store, keys, historyLimit);
+      // One transaction from any earlier format to the current one: an
+      // upgrade refused halfway leaves the vault as it was.
+      slot = store.transaction(() => {
+        const upgraded = format > LAST_SINGLE_KEY_FORMAT
+          ? slot
+          : upgradeToSlots(store, slot, opened.kek, opened.dek);
+        upgradeToVersions(store, keys, historyLimit);
+        return upgraded;
+      });
       format = FORMAT_VERSION;
     }
   } catch (error) {

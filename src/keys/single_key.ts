@@ -60,10 +60,11 @@ export function singleKeySlot(record: SingleKeyRecord): Slot {
 }
 
 /**
- * Upgrades a format 1 or 2 vault to format 3 (key slots) in one transaction, given its
- * data key and the key-encryption key that unwrapped it. Returns the
- * machine slot the vault now has (another process's, if it upgraded
- * first).
+ * Upgrades a format 1 or 2 vault to format 3 (key slots), given its data
+ * key and the key-encryption key that unwrapped it, in the caller's write
+ * transaction (which goes on to format 4, so an upgrade is whole or
+ * nothing). Returns the machine slot the vault now has (another process's,
+ * if it upgraded first).
  */
 export function upgradeToSlots(
   store: Store,
@@ -73,7 +74,7 @@ export function upgradeToSlots(
 ): Slot {
   const keys = deriveSubKeys(dek);
   try {
-    return store.transaction(() => {
+    {
       if (readFormat(store) > LAST_SINGLE_KEY_FORMAT) {
         const upgraded = readSlots(store).map((row) => parseSlot(row));
         const machine = upgraded.find((slot) => slot.kind === "machine");
@@ -102,7 +103,7 @@ export function upgradeToSlots(
       storeIntegrity(store, keys, acc);
       writeFormat(store, LAST_UNVERSIONED_FORMAT);
       return parseSlot(row);
-    });
+    }
   } finally {
     for (const key of Object.values(keys)) key.fill(0);
   }

@@ -148,20 +148,22 @@ export function slotInfo(slot: Slot): SlotInfo {
 }
 
 /**
- * Checks a slot label: at most 64 characters, none of them control
- * characters. `undefined` is the empty label.
+ * Checks a slot label, by the rules names follow: at most 64 characters,
+ * none of them control or format characters (bidi overrides, zero-width
+ * characters: they make a label print as another), NFC-normalised.
+ * `undefined` is the empty label.
  */
 export function checkLabel(label: unknown): string {
   if (label === undefined) return "";
   if (
     typeof label !== "string" || label.length > MAX_LABEL_LENGTH ||
-    /\p{Cc}/u.test(label)
+    /[\p{Cc}\p{Cf}]/u.test(label)
   ) {
     throw new ValidationError(
-      `a slot label is a string of at most ${MAX_LABEL_LENGTH} characters, without control characters`,
+      `a slot label is a string of at most ${MAX_LABEL_LENGTH} characters, without control or format characters (bidi controls, zero-width characters)`,
     );
   }
-  return label;
+  return label.normalize("NFC");
 }
 
 /**

@@ -23,6 +23,7 @@ const SQLITE_IOERR = 10;
 const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CANTOPEN = 14;
+const SQLITE_CONSTRAINT = 19;
 const SQLITE_NOTADB = 26;
 
 // node:sqlite sets `errcode` on some errors only: the message decides the rest.
@@ -33,6 +34,7 @@ const MESSAGES: [RegExp, number][] = [
   [/unable to open database file/, SQLITE_CANTOPEN],
   [/readonly database/, SQLITE_READONLY],
   [/not a database/, SQLITE_NOTADB],
+  [/constraint failed/, SQLITE_CONSTRAINT],
   [/malformed|disk image/, SQLITE_CORRUPT],
 ];
 
@@ -50,8 +52,9 @@ function sqliteCode(error: Error): number | null {
  * Maps an error from `node:sqlite` to the engine's: lock timeouts to
  * {@linkcode BusyError}, a full disk or an I/O error to
  * {@linkcode StorageError}, a file it cannot write to
- * {@linkcode InitializationError}, a damaged file or an out-of-range stored
- * number to {@linkcode IntegrityError}. Anything else goes through
+ * {@linkcode InitializationError}, a damaged file, an out-of-range stored
+ * number or a row in the way of one the engine writes (only raw SQL puts
+ * one there) to {@linkcode IntegrityError}. Anything else goes through
  * {@linkcode translateOsError}.
  *
  * @example
@@ -86,6 +89,11 @@ export function translateSqliteError(
     case SQLITE_READONLY:
       return new InitializationError(
         "store.db cannot be opened for writing: the vault directory and its files must be writable by their owner (is it read-only?)",
+        options,
+      );
+    case SQLITE_CONSTRAINT:
+      return new IntegrityError(
+        "store.db holds a row the engine did not write where it writes one: it was changed outside the engine, and nothing was written",
         options,
       );
     case SQLITE_CORRUPT:

@@ -24,8 +24,16 @@ export interface HistoryTable {
   version(hash: string, version: number): HistoryRow | undefined;
   /** The versions of `hash` beyond the newest `keep`, newest first. */
   beyond(hash: string, keep: number): HistoryRow[];
-  /** Every kept version, of any entry, beyond the newest `keep` of its entry. */
-  allBeyond(keep: number): HistoryRow[];
+  /**
+   * Up to `size` kept versions, of any entry, beyond the newest `keep` of
+   * their entry, in key order after `after` (name hash, version): one batch
+   * of a prune, so memory stays bounded however much history there is.
+   */
+  beyondBatch(
+    keep: number,
+    after: readonly [string, number],
+    size: number,
+  ): HistoryRow[];
   /** Stores a version. */
   put(row: HistoryRow): void;
   /** Deletes one version. */
@@ -59,10 +67,14 @@ export function historyTable(store: Store): HistoryTable {
   const beyond = store.prepare(
     `${select} WHERE name_hash = ? ORDER BY version DESC LIMIT -1 OFFSET ?`,
   );
-  const allBeyond = store.prepare(
-    `SELECT ${HISTORY_COLUMNS} FROM (SELECT *, row_number() OVER ` +
-      "(PARTITION BY name_hash ORDER BY version DESC) AS newer FROM history) " +
-      "WHERE newer > ?",
+  // Counting the newer versions of a row reads its entry's few keys
+  // through the primary key; pruning older ones never changes that count
+  // for the rows after the cursor.
+  const beyondBatch = store.prepare(
+    `SELECT ${HISTORY_COLUMNS} FROM history AS h ` +
+      "WHERE (name_hash, version) > (?, ?) AND (SELECT count(*) FROM history " +
+      "WHERE name_hash = h.name_hash AND version > h.version) >= ? " +
+      "ORDER BY name_hash, version LIMIT ?",
   );
   const insert = store.prepare(
     `INSERT INTO history (${HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -76,7 +88,8 @@ export function historyTable(store: Store): HistoryTable {
     version: (hash, version) =>
       one.get(hash, version) as HistoryRow | undefined,
     beyond: (hash, keep) => beyond.all(hash, keep) as unknown as HistoryRow[],
-    allBeyond: (keep) => allBeyond.all(keep) as unknown as HistoryRow[],
+    beyondBatch: (keep, [hash, version], size) =>
+      beyondBatch.all(hash, version, keep, size) as unknown as HistoryRow[],
     put: (row) => {
       insert.run(...versionParams(row));
     },
@@ -97,7 +110,7 @@ export const NO_HISTORY: HistoryTable = {
   versions: () => [],
   version: () => undefined,
   beyond: () => [],
-  allBeyond: () => [],
+  beyondBatch: () => [],
   put: noHistory,
   remove: noHistory,
   removeAll: noHistory,

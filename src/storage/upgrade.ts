@@ -44,16 +44,17 @@ const FIRST_VALUE_CELL: Cell = {
 
 /**
  * Upgrades a format 3 vault to format 4, keeping `historyLimit` earlier
- * versions from now on; does nothing when another process upgraded it
- * first. A row, slot or count that does not match the integrity record is
- * {@linkcode IntegrityError}, and nothing changes.
+ * versions from now on, in the caller's write transaction; does nothing
+ * when another process upgraded it first. A row, slot or count that does
+ * not match the integrity record is {@linkcode IntegrityError}, and the
+ * caller's rollback leaves nothing changed.
  */
 export function upgradeToVersions(
   store: Store,
   keys: SubKeys,
   historyLimit: number,
 ): void {
-  store.transaction(() => {
+  {
     if (readFormat(store) > LAST_UNVERSIONED_FORMAT) return;
     const acc = readStoredAccumulator(store, keys);
     const found = new Uint8Array(KEY_BYTES);
@@ -99,5 +100,5 @@ export function upgradeToVersions(
     xorInto(x, historyLimitMac(keys, historyLimit));
     storeIntegrity(store, keys, { x, count });
     writeFormat(store, FORMAT_VERSION);
-  });
+  }
 }

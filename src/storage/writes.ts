@@ -180,20 +180,41 @@ function replaceHistoryLimit(
   table.writeHistoryLimit(limit);
 }
 
+/** How many versions one transaction of a prune drops. */
+const PRUNE_BATCH = 1000;
+
 /**
- * Sets how many earlier versions each entry keeps, dropping at once every
- * version beyond it, in one transaction.
+ * Sets how many earlier versions each entry keeps, then drops every version
+ * beyond it in batches of {@linkcode PRUNE_BATCH}, each its own transaction
+ * (the first also changes the limit), yielding to the event loop between
+ * them: memory stays bounded and the process responsive however much
+ * history there is. Every batch leaves the accumulator in step; a version
+ * a crash left beyond the limit goes with the next write to its entry.
  */
-export function writeHistoryLimit(vault: Writable, limit: number): void {
+export async function writeHistoryLimit(
+  vault: Writable,
+  limit: number,
+): Promise<void> {
   const { store, table, keys } = vault;
-  const dropped = store.transaction(() => {
-    const acc = readAccumulator(table, keys);
-    replaceHistoryLimit(vault, acc, limit);
-    const beyond = table.history.allBeyond(limit);
-    dropHistory(table, keys, acc, beyond);
-    table.writeIntegrity(encodeIntegrity(keys.tag, acc));
-    return beyond.length;
-  });
+  let after: readonly [string, number] = ["", 0];
+  let dropped = 0;
+  for (let first = true;; first = false) {
+    const batch = store.transaction(() => {
+      const acc = readAccumulator(table, keys);
+      if (first) replaceHistoryLimit(vault, acc, limit);
+      // Another engine may have changed the limit between batches.
+      const keep = table.historyLimit();
+      const rows = table.history.beyondBatch(keep, after, PRUNE_BATCH);
+      dropHistory(table, keys, acc, rows);
+      table.writeIntegrity(encodeIntegrity(keys.tag, acc));
+      return rows;
+    });
+    dropped += batch.length;
+    const last = batch.at(-1);
+    if (last === undefined || batch.length < PRUNE_BATCH) break;
+    after = [last.name_hash, last.version];
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   if (dropped > 0) tryCheckpoint(store);
 }
 

@@ -215,6 +215,35 @@ test("run --from takes secrets from a backup, with no vault at all", async ({ ru
   assertFalse(await Deno.stat(nowhere).then(() => true, () => false));
 });
 
+// Issue #20, item 7: the CI recipe named the identity by an environment
+// variable the program run starts could read from /proc/$PPID/environ.
+test("run --from --identity - takes the identity from stdin's first line, leaving the rest to the program", async ({ run, keygen, dir }) => {
+  const { file, recipient } = await keygen("key.txt");
+  const backup = join(dir, "ci.age");
+  await run(["backup", backup, "--recipient", recipient]);
+  const identity = (await Deno.readTextFile(file)).split("\n")
+    .find((line) => line.startsWith("AGE-SECRET-KEY-")) ?? "";
+  const result = await run(
+    [
+      "run",
+      "--from",
+      backup,
+      "--identity",
+      "-",
+      "--",
+      "sh",
+      "-c",
+      'tr "\\0" "\\n" < /proc/$PPID/environ; cat; printf "%s" "$DB_URL"',
+    ],
+    `${identity}\nprogram input\n`,
+    join(dir, "no-vault-here"),
+  );
+  assertEquals(result.code, 0, result.stderr);
+  assertFalse(result.stdout.includes(identity), "the identity is readable");
+  assert(result.stdout.includes("program input"), result.stdout);
+  assert(result.stdout.endsWith(EXPECTED.db_url), result.stdout);
+});
+
 test("bad input: wrong identity, damaged or foreign files, newer documents, huge files, no key", async ({ run, age, keygen, dir }) => {
   const { file, recipient } = await keygen("key.txt");
   const stranger = await keygen("stranger.txt");

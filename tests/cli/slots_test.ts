@@ -9,6 +9,11 @@ import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { canRun, runDeno, tempDir } from "../_helpers.ts";
 import { atTerminal, cli, cliArgs, cliTest } from "./_cli.ts";
+import { randomBytes } from "../../src/crypto.ts";
+import { deriveSlotKek, draftSlot, wrapSlot } from "../../src/keys/slots.ts";
+import { closeVault } from "../../src/lifecycle.ts";
+import { openVault as openInternal } from "../../src/open.ts";
+import { writeSlots } from "../../src/storage/writes.ts";
 
 const KEY_LINE = /^([0-9A-Z]{5}-){6}[0-9A-Z]{3}\n$/;
 
@@ -242,3 +247,27 @@ Deno.test({
     assertFalse(read.output.includes(typed), read.output);
   },
 });
+
+// Issue #20, item 8: secrets slots printed a stored label's bidi override
+// raw, so the terminal showed another label.
+cliTest(
+  "secrets slots escapes a control or format character an older label holds",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "a"], { stdin: "1" });
+    // 0.2 stored such a label: write one through the engine's own slot path.
+    const opened = await openInternal({ path: vault });
+    const draft = draftSlot("key", "a\u202eb", []);
+    const kek = await deriveSlotKek(draft, randomBytes(20));
+    writeSlots(
+      opened,
+      (session) => session.add(wrapSlot(draft, kek, opened.unlocked.dek)),
+    );
+    closeVault(opened);
+    const listed = await cli(vault, ["slots"]);
+    assertEquals(listed.code, 0, listed.stderr);
+    assert(listed.stdout.includes("a\\u202eb"), listed.stdout);
+    assertFalse(listed.stdout.includes("\u202e"), listed.stdout);
+  },
+);

@@ -28,11 +28,24 @@ Deno.test("the history table keeps versions per entry, newest first, and finds t
     assertEquals(history.version("a", 9), undefined);
     assertEquals(history.beyond("a", 3).map((v) => v.version), [2, 1]);
     assertEquals(history.beyond("b", 3), []);
-    const beyond = history.allBeyond(1).map((v) => [v.name_hash, v.version]);
-    assertEquals(beyond.sort(), [["a", 1], ["a", 2], ["a", 3], ["a", 4], [
-      "b",
-      1,
-    ]]);
+    const pairs = (rows: HistoryRow[]) =>
+      rows.map((v) => [v.name_hash, v.version]);
+    assertEquals(pairs(history.beyondBatch(1, ["", 0], 100)), [
+      ["a", 1],
+      ["a", 2],
+      ["a", 3],
+      ["a", 4],
+      ["b", 1],
+    ]);
+    assertEquals(pairs(history.beyondBatch(1, ["", 0], 2)), [
+      ["a", 1],
+      ["a", 2],
+    ]);
+    assertEquals(pairs(history.beyondBatch(1, ["a", 4], 100)), [["b", 1]]);
+    assertEquals(pairs(history.beyondBatch(0, ["a", 5], 100)), [
+      ["b", 1],
+      ["b", 2],
+    ]);
     history.remove("a", 5);
     history.removeAll("b");
     assertEquals(history.versions("a").length, 4);
