@@ -30,7 +30,7 @@ async function installSecrets(bin: string): Promise<void> {
   const script = join(bin, "secrets");
   await Deno.writeTextFile(
     script,
-    `#!/bin/sh\nexec deno run --no-prompt --allow-read --allow-write ` +
+    `#!/bin/sh\nexec ${Deno.execPath()} run --no-prompt --allow-read --allow-write ` +
       `--allow-env=HOME,XDG_CONFIG_HOME,PATH --allow-run --config ${CONFIG} ` +
       `${CLI} "$@"\n`,
   );
@@ -71,7 +71,7 @@ Deno.test({
     await damagedVault(path);
     for (const line of procedure()) {
       const ran = await runCommand("sh", ["-c", line], {
-        env: { HOME: home, PATH: `${bin}:${Deno.env.get("PATH") ?? ""}` },
+        env: { HOME: home, PATH: `${bin}:/usr/bin:/bin` },
         stdin: `${PASSPHRASE}\n`,
         cwd: dir.path,
       });
