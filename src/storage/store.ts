@@ -178,9 +178,15 @@ export function openWalGuard(path: string, options: StoreOptions): Store {
   return store;
 }
 
+// Bytes 18 and 19 of the database header: 2 = WAL, 1 = rollback journal.
+const WRITE_VERSION_OFFSET = 18;
+const ROLLBACK_JOURNAL = 1;
+
 /**
  * Opens a database image held in memory, read-only: what a recovery reads,
- * so that no byte of any vault file changes.
+ * so that no byte of any vault file changes. The image is marked in place
+ * as a rollback-journal database: a database in memory has no WAL, and
+ * SQLite will not open one whose header asks for it.
  *
  * @example
  * ```ts
@@ -198,6 +204,13 @@ export function openWalGuard(path: string, options: StoreOptions): Store {
  * ```
  */
 export function openImage(image: Uint8Array): Store {
+  if (image.length > WRITE_VERSION_OFFSET + 1) {
+    image.fill(
+      ROLLBACK_JOURNAL,
+      WRITE_VERSION_OFFSET,
+      WRITE_VERSION_OFFSET + 2,
+    );
+  }
   const db = new DatabaseSync(":memory:");
   try {
     db.deserialize(image);

@@ -20,9 +20,6 @@ const FRAME_HEADER_BYTES = 24;
 const MAGIC_LITTLE_ENDIAN = 0x377f0682;
 const MAGIC_BIG_ENDIAN = 0x377f0683;
 const DB_PAGE_SIZE_OFFSET = 16;
-// Bytes 18 and 19 of the database header: 2 = WAL, 1 = rollback journal.
-const DB_WRITE_VERSION_OFFSET = 18;
-const ROLLBACK_JOURNAL = 1;
 const MAX_PAGE_SIZE = 65536;
 
 /** What a scan of the WAL found. */
@@ -166,9 +163,8 @@ export function scanWal(wal: Uint8Array): WalScan {
  * The database as its committed WAL frames make it, assembled in memory
  * from the bytes of the database file and of its WAL, including every
  * transaction after a damaged frame (whose page is applied as written:
- * the rows on it then fail their own MAC, and the rest of it reads). The
- * image is marked as a rollback-journal database, so SQLite opens it from
- * memory. Returns it with what the scan of the WAL found.
+ * the rows on it then fail their own MAC, and the rest of it reads).
+ * Returns it with what the scan of the WAL found.
  *
  * @example
  * ```ts
@@ -194,10 +190,6 @@ export function databaseImage(
   for (const { page, data } of frames) {
     const offset = (page - 1) * pageSize;
     if (page >= 1 && offset + pageSize <= size) image.set(data, offset);
-  }
-  if (image.length > DB_WRITE_VERSION_OFFSET + 1) {
-    image[DB_WRITE_VERSION_OFFSET] = ROLLBACK_JOURNAL;
-    image[DB_WRITE_VERSION_OFFSET + 1] = ROLLBACK_JOURNAL;
   }
   return { image, wal };
 }
