@@ -14,6 +14,50 @@ const NOT_TEXT =
   "holds bytes, which an environment variable or a text file cannot hold: write it to a file with secrets get NAME --out FILE";
 
 /**
+ * Where values go, which decides what they may hold: an environment
+ * variable (`run`) holds no NUL and at most {@linkcode MAX_ENV_STRING_BYTES}
+ * with its name; a dotenv or shell line (`export`) holds no NUL; a file
+ * (`inject`) holds any text.
+ */
+export type Destination = "environment" | "dotenv" | "file";
+
+/**
+ * Linux's limit on one environment string, `NAME=value` and its NUL
+ * (`MAX_ARG_STRLEN`): a longer one makes every program start fail.
+ */
+export const MAX_ENV_STRING_BYTES = 128 * 1024;
+
+const encoder = new TextEncoder();
+
+/**
+ * Why `value` cannot go to `destination` under `name`, or `null` when it
+ * can. Says how to get the value another way, never what it holds.
+ */
+export function unfit(
+  name: string,
+  value: string,
+  destination: Destination,
+): string | null {
+  if (destination === "file") return null;
+  if (value.includes("\0")) {
+    return `holds a NUL character, which ${
+      destination === "environment"
+        ? "an environment variable"
+        : "a dotenv line"
+    } cannot hold: write it to a file with secrets get NAME --out FILE`;
+  }
+  const size = encoder.encode(value).length;
+  // NAME=, and the NUL that ends the string.
+  const string = size + encoder.encode(name).length + 2;
+  if (destination === "environment" && string > MAX_ENV_STRING_BYTES) {
+    return `is ${
+      Math.ceil(size / 1024)
+    } KiB, more than the 128 KiB an environment variable can hold: write it to a file with secrets get NAME --out FILE, or inject it into a template`;
+  }
+  return null;
+}
+
+/**
  * The names and values of the text secrets `patterns` select (every secret
  * when there is none); a pattern that selects nothing is a
  * {@linkcode Failure}. Expired secrets are never selected. A bytes secret
@@ -22,7 +66,8 @@ const NOT_TEXT =
  */
 export async function readSecrets(
   vault: SecretsEngine,
-  patterns: readonly string[] = [],
+  patterns: readonly string[],
+  destination: Destination,
 ): Promise<[string, string][]> {
   const names = new Set<string>();
   for (const pattern of patterns) {
@@ -41,7 +86,7 @@ export async function readSecrets(
     if (typeof value !== "string") value.fill(0);
     read.push({ name, text: typeof value === "string" ? value : null });
   }
-  return textPairs(read, patterns);
+  return textPairs(read, patterns, destination);
 }
 
 /** A selected secret: its name, and its value when it is text. */
@@ -53,23 +98,30 @@ export interface SelectedSecret {
 }
 
 /**
- * The name and value of each text secret of `selected`. A bytes secret is
- * skipped with a warning naming it, unless one of `patterns` names it
- * exactly: then it is a {@linkcode Failure}.
+ * The name and value of each text secret of `selected` that `destination`
+ * can hold. A bytes secret, or one it cannot hold (a NUL, or too large for
+ * an environment variable), is skipped with a warning naming it, unless
+ * one of `patterns` names it exactly: then it is a {@linkcode Failure}.
  */
 export function textPairs(
   selected: readonly SelectedSecret[],
   patterns: readonly string[],
+  destination: Destination,
 ): [string, string][] {
   const pairs: [string, string][] = [];
-  const skipped: string[] = [];
+  const skipped = new Map<string, string[]>();
   for (const { name, text } of selected) {
-    if (text !== null) pairs.push([name, text]);
-    else if (patterns.includes(name)) {
-      throw new Failure(`${JSON.stringify(name)} ${NOT_TEXT}`);
-    } else skipped.push(JSON.stringify(name));
+    const why = text === null ? NOT_TEXT : unfit(name, text, destination);
+    if (why === null && text !== null) pairs.push([name, text]);
+    else if (why !== null && patterns.includes(name)) {
+      throw new Failure(`${JSON.stringify(name)} ${why}`);
+    } else if (why !== null) {
+      skipped.set(why, [...skipped.get(why) ?? [], JSON.stringify(name)]);
+    }
   }
-  if (skipped.length > 0) warn(`skipped ${skipped.join(", ")}: ${NOT_TEXT}`);
+  for (const [why, names] of skipped) {
+    warn(`skipped ${names.join(", ")}, which ${why}`);
+  }
   return pairs;
 }
 
@@ -98,21 +150,25 @@ export function toEnvironment(
 /**
  * The values of `names`, read from the vault; a missing (or expired) name
  * is a {@linkcode Failure} that lists every missing name at once, and a
- * bytes secret a `Failure` naming it.
+ * bytes secret, or one `destination` cannot hold, a `Failure` naming it.
  */
 export async function resolveNames(
   vault: SecretsEngine,
   names: readonly string[],
+  destination: Destination,
 ): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   const missing: string[] = [];
   for (const name of names) {
     const value = (await vault.getEntry(name))?.value ?? null;
     if (value === null) missing.push(name);
-    else if (typeof value === "string") values.set(name, value);
-    else {
+    else if (typeof value !== "string") {
       value.fill(0);
       throw new Failure(`${JSON.stringify(name)} ${NOT_TEXT}`);
+    } else {
+      const why = unfit(name, value, destination);
+      if (why !== null) throw new Failure(`${JSON.stringify(name)} ${why}`);
+      values.set(name, value);
     }
   }
   if (missing.length > 0) {

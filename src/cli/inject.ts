@@ -42,7 +42,7 @@ result goes to stdout, which must not be a terminal unless --force.`,
     let values = new Map<string, string>();
     if (template.names.length > 0) {
       await using vault = await open();
-      values = await resolveNames(vault, template.names);
+      values = await resolveNames(vault, template.names, "file");
     }
     const text = template.render(values);
     if (output === undefined) write(text);
@@ -64,7 +64,7 @@ export const read: Command = {
       throw new UsageError(`read takes a reference: ${SCHEME}NAME`);
     }
     await using vault = await open();
-    const [value] = (await resolveNames(vault, [name])).values();
+    const [value] = (await resolveNames(vault, [name], "file")).values();
     write(Deno.stdout.isTerminal() ? `${value}\n` : value);
     return EXIT.ok;
   },

@@ -42,6 +42,11 @@ function spawn(
       warn(`program not executable: ${program}`);
       return EXIT.notExecutable;
     }
+    if ((error as { code?: unknown }).code === "E2BIG") {
+      throw new Failure(
+        "the secrets are more than a program's environment can hold in all: select fewer with --only, or inject the large ones into a file",
+      );
+    }
     throw error;
   }
 }
@@ -81,7 +86,7 @@ async function vaultEnvironment(
   const only = args.values.only ?? [];
   // The vault is closed before the program starts: it may run for days.
   await using vault = await open();
-  const pairs = await readSecrets(vault, only);
+  const pairs = await readSecrets(vault, only, "environment");
   return {
     env: Object.fromEntries(toEnvironment(pairs, only.length > 0)),
     secrets: pairs.map(([, value]) => value),
@@ -98,7 +103,7 @@ async function fileEnvironment(
   let values = new Map<string, string>();
   if (names.length > 0) {
     await using vault = await open();
-    values = await resolveNames(vault, names);
+    values = await resolveNames(vault, names, "environment");
   }
   const env: Record<string, string> = {};
   for (const [key, { value, reference }] of variables) {
@@ -139,6 +144,7 @@ async function backupEnvironment(
       text: kind === "text" ? value : null,
     })),
     only,
+    "environment",
   );
   return {
     env: Object.fromEntries(toEnvironment(pairs, only.length > 0)),

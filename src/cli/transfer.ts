@@ -130,7 +130,11 @@ export const exportSecrets: Command = {
     refuseTerminal(args.values.force);
     const [pattern] = args.operands;
     await using vault = await open();
-    const pairs = await readSecrets(vault, pattern ? [pattern] : []);
+    const pairs = await readSecrets(
+      vault,
+      pattern ? [pattern] : [],
+      "dotenv",
+    );
     writeSecrets(pairs, format, pattern !== undefined);
     return EXIT.ok;
   },

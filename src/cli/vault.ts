@@ -21,6 +21,7 @@ import {
   UsageError,
 } from "./command.ts";
 import { warn, write, writeUserFile } from "./io.ts";
+import { type SelectedSecret, textPairs } from "./environment.ts";
 import { checkFormat, refuseTerminal, writeSecrets } from "./transfer.ts";
 
 /** `info`: where the vault is and what state it is in. */
@@ -126,25 +127,19 @@ export const destroy: Command = {
 async function readableSecrets(
   vault: SecretsEngine,
 ): Promise<[string, string][]> {
-  const pairs: [string, string][] = [];
-  const bytes: string[] = [];
+  const read: SelectedSecret[] = [];
   for (const name of await vault.keys()) {
     try {
       const entry = await vault.getEntry(name);
-      if (typeof entry?.value === "string") pairs.push([name, entry.value]);
-      else if (entry !== null) bytes.push(JSON.stringify(name));
+      if (entry === null) continue;
+      const { value } = entry;
+      if (typeof value !== "string") value.fill(0);
+      read.push({ name, text: typeof value === "string" ? value : null });
     } catch (error) {
       if (!(error instanceof DecryptionError)) throw error;
     }
   }
-  if (bytes.length > 0) {
-    warn(
-      `not exported: ${
-        bytes.join(", ")
-      } (bytes, which env and json output cannot hold)`,
-    );
-  }
-  return pairs;
+  return textPairs(read, [], "dotenv");
 }
 
 function countVersions(doc: ExportDocument): number {

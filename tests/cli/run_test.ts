@@ -324,3 +324,70 @@ test(
     assert(fromEnv.stdout.includes(`CI_KEY=${key}`), "the limitation changed");
   },
 );
+
+// Issue #21, item 2: one text value with a NUL, or over 128 KiB, made every
+// run fail with "unexpected TypeError" or "Argument list too long".
+test(
+  "a secret no environment variable can hold is skipped by name, and refused when asked for",
+  async (vault, dir) => {
+    const big = "b".repeat(200 * 1024);
+    assertEquals(
+      (await cli(vault, ["set", "nul.value"], { stdin: "a\0b" })).code,
+      0,
+    );
+    assertEquals(
+      (await cli(vault, ["set", "ca.bundle"], { stdin: big })).code,
+      0,
+    );
+    const ran = await runSh(vault, 'printf "%s" "$APP_TOKEN"');
+    assertEquals([ran.code, ran.stdout], [0, "tok-123456"], ran.stderr);
+    assert(
+      /skipped "nul.value", which holds a NUL/.test(ran.stderr),
+      ran.stderr,
+    );
+    assert(
+      /skipped "ca.bundle", which is 200 KiB/.test(ran.stderr),
+      ran.stderr,
+    );
+    assertFalse(/unexpected/.test(ran.stderr));
+    for (const only of ["nul.value", "ca.bundle"]) {
+      const asked = await runSh(vault, "true", ["--only", only]);
+      assertEquals(asked.code, 1, asked.stderr);
+      assert(asked.stderr.includes(`"${only}"`), asked.stderr);
+    }
+    const envFile = join(dir, ".env");
+    await Deno.writeTextFile(envFile, "CA=secrets://ca.bundle\n");
+    const referenced = await cli(
+      vault,
+      ["run", "--env-file", envFile, "--", "true"],
+      { flags: [`--allow-read=${vault},${envFile}`, "--allow-run=true"] },
+    );
+    assertEquals(referenced.code, 1, referenced.stderr);
+    assert(/"ca.bundle" is 200 KiB/.test(referenced.stderr), referenced.stderr);
+    const exported = await cli(vault, ["export"]);
+    assertEquals(exported.code, 0, exported.stderr);
+    assertFalse(exported.stdout.includes("\0"));
+    assert(
+      exported.stdout.includes("CA_BUNDLE="),
+      "a big value is fine in dotenv",
+    );
+    assert(/skipped "nul.value"/.test(exported.stderr), exported.stderr);
+  },
+);
+
+test(
+  "secrets too large for an environment in all are a clear failure, not a raw spawn error",
+  async (vault) => {
+    const value = "v".repeat(120 * 1024);
+    for (let i = 0; i < 20; i++) {
+      await cli(vault, ["set", `part${i}`], { stdin: value });
+    }
+    const ran = await runSh(vault, "true");
+    assertEquals(ran.code, 1, ran.stderr);
+    assert(
+      /more than a program's environment can hold/.test(ran.stderr),
+      ran.stderr,
+    );
+    assertFalse(/unexpected|os error/.test(ran.stderr), ran.stderr);
+  },
+);
