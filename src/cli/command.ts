@@ -61,6 +61,8 @@ export const COMMAND_OPTIONS = {
   long: { type: "boolean" },
   expired: { type: "boolean" },
   backup: { type: "string" },
+  "keep-passphrase": { type: "boolean" },
+  "keep-key": { type: "string", multiple: true },
 } as const;
 
 /** The name of a command option. */
@@ -109,6 +111,8 @@ export interface Parsed {
     long?: boolean;
     expired?: boolean;
     backup?: string;
+    "keep-passphrase"?: boolean;
+    "keep-key"?: string[];
   };
 }
 

@@ -6,17 +6,24 @@
  * @module
  */
 
-import type { BindingFactor, SecretsEngine, SlotInfo } from "../engine.ts";
+import type {
+  BindingFactor,
+  SecretsEngine,
+  SlotInfo,
+  Unlock,
+} from "../engine.ts";
 import { VaultNotFoundError } from "../errors.ts";
 import {
   type Command,
   type Context,
   EXIT,
   Failure,
+  type Parsed,
   UsageError,
 } from "./command.ts";
 import { warn, write } from "./io.ts";
 import { readSecretLine } from "./prompt.ts";
+import { readFirstLine } from "./unlock.ts";
 
 const RECOVERY_LABEL = "recovery";
 const KEY_NOTICE =
@@ -186,19 +193,82 @@ names hostname and/or user (needs --allow-sys).`,
   },
 };
 
-/** `rotate`: a new data key; slots not kept are removed. */
+/**
+ * The slots a rotation may remove: all but the machine slot and the one
+ * that unlocked, less as many of each kind as `keep` gives secrets for.
+ */
+function atRisk(
+  slots: readonly SlotInfo[],
+  unlockedBy: string,
+  keep: readonly Unlock[],
+): { slots: SlotInfo[]; removed: number } {
+  const candidates = slots.filter((slot) =>
+    slot.kind !== "machine" && slot.id !== unlockedBy
+  );
+  const kept = (kind: string) =>
+    Math.min(
+      candidates.filter((slot) => slot.kind === kind).length,
+      keep.filter((unlock) => kind in unlock).length,
+    );
+  const removed = candidates.length - kept("passphrase") - kept("key");
+  return { slots: candidates, removed };
+}
+
+/** The secrets of the slots to keep, from `--keep-passphrase` and `--keep-key`. */
+async function keepSecrets(args: Parsed): Promise<Unlock[]> {
+  const keep: Unlock[] = [];
+  if (args.values["keep-passphrase"]) {
+    keep.push({
+      passphrase: await readSecretLine(
+        "Passphrase of the slot to keep: ",
+        false,
+      ),
+    });
+  }
+  for (const file of args.values["keep-key"] ?? []) {
+    keep.push({ key: (await readFirstLine(file)).trim() });
+  }
+  return keep;
+}
+
+/** `rotate`: a new data key; slots not kept are removed, after confirmation. */
 export const rotate: Command = {
-  usage: "rotate",
+  usage: "rotate [--keep-passphrase] [--keep-key FILE]… [--yes]",
   summary:
-    "replace the data key, re-encrypting every secret; keeps the machine slot and the slot used to unlock",
+    "replace the data key, re-encrypting every secret; keeps the machine slot, the slot used to unlock and those you keep",
   details: `
-Every other slot is removed, and listed: re-add what you still need with
-"secrets slots add passphrase" or "secrets slots add key".`,
-  options: [],
+A rotation keeps the machine slot and the slot you unlocked with; every
+other slot is removed unless you keep it: --keep-passphrase asks for a
+passphrase slot's passphrase, --keep-key FILE reads a key slot's key from
+the first line of FILE (- for stdin; repeat it for several), and those
+slots are rewrapped under the new key. The slots that would go are listed,
+and at a terminal you are asked to confirm; off a terminal, --yes is needed
+when any would go. A removed recovery key no longer opens the vault: if the
+keyfile is then lost, the vault is lost with it.`,
+  options: ["keep-passphrase", "keep-key", "yes"],
   operands: [0, 0],
-  async run({ open }): Promise<number> {
+  async run({ args, open }): Promise<number> {
     await using vault = await open();
-    const { removed } = await vault.rotate();
+    const keep = await keepSecrets(args);
+    const { unlockedBy } = await vault.info();
+    const risk = atRisk(await vault.slots(), unlockedBy.id, keep);
+    if (risk.removed > 0) {
+      const list = risk.slots.map((slot) => `  ${describe(slot)}`).join("\n");
+      const what = keep.length > 0
+        ? `${risk.removed} of these slots will be removed (those your --keep options do not open):`
+        : "these slots will be removed:";
+      warn(`${what}\n${list}`);
+      if (!args.values.yes) {
+        if (!Deno.stdin.isTerminal()) {
+          throw new UsageError(
+            "rotate would remove slots: pass --yes to remove them, or keep them with --keep-passphrase or --keep-key FILE",
+          );
+        }
+        const answer = prompt('Type "yes" to rotate and remove them:');
+        if (answer !== "yes") throw new Failure("not rotated");
+      }
+    }
+    const { removed } = await vault.rotate({ keep });
     for (const slot of removed) {
       warn(
         `removed ${
@@ -206,9 +276,7 @@ Every other slot is removed, and listed: re-add what you still need with
         }: re-add it with "secrets slots add ${slot.kind}"`,
       );
     }
-    warn(
-      `rotated the data key; ${removed.length} slot(s) removed`,
-    );
+    warn(`rotated the data key; ${removed.length} slot(s) removed`);
     return EXIT.ok;
   },
 };

@@ -25,7 +25,8 @@ export const UNLOCK_OPTIONS: readonly OptionName[] = [
   "key-file",
 ];
 
-async function firstLine(path: string): Promise<string> {
+/** The first line of the file `path`, or of stdin for `-` (only that line is read). */
+export async function readFirstLine(path: string): Promise<string> {
   if (path === "-") return await readStdinLine();
   const [line = ""] = (await readUserFile(path)).split(/\r?\n/);
   return line;
@@ -57,9 +58,11 @@ export async function readUnlock(
     return { passphrase: await promptHidden("Vault passphrase: ") };
   }
   if (passphraseFile !== undefined) {
-    return { passphrase: await firstLine(passphraseFile) };
+    return { passphrase: await readFirstLine(passphraseFile) };
   }
-  if (keyFile !== undefined) return { key: (await firstLine(keyFile)).trim() };
+  if (keyFile !== undefined) {
+    return { key: (await readFirstLine(keyFile)).trim() };
+  }
   if (keyEnv !== undefined) {
     return { key: takeEnvSecret("--key-env", keyEnv).trim() };
   }

@@ -202,7 +202,7 @@ cliTest(
     const vault = join(dir.path, "vault");
     await cli(vault, ["init", "--recovery-key"]);
     await cli(vault, ["set", "api"], { stdin: "sk-1" });
-    const rotated = await cli(vault, ["rotate"]);
+    const rotated = await cli(vault, ["rotate", "--yes"]);
     assertEquals(rotated.code, 0, rotated.stderr);
     assert(
       rotated.stderr.includes(
@@ -271,3 +271,63 @@ cliTest(
     assertFalse(listed.stdout.includes("\u202e"), listed.stdout);
   },
 );
+
+// Issue #21, item 3: rotate dropped the recovery key and the passphrase
+// without a word, and the CLI had no way to keep them.
+cliTest(
+  "rotate off a terminal removes no slot without --yes, and keeps those --keep-key and --keep-passphrase open",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const key = (await cli(vault, ["init", "--recovery-key"])).stdout.trim();
+    await cli(vault, ["slots", "add", "passphrase"], { stdin: "pass one\n" });
+    await cli(vault, ["set", "api"], { stdin: "sk-1" });
+    const before = (await cli(vault, ["slots"])).stdout;
+    const refused = await cli(vault, ["rotate"]);
+    assertEquals(refused.code, 2, refused.stderr);
+    assert(/"recovery"/.test(refused.stderr), refused.stderr);
+    assert(/--yes/.test(refused.stderr), refused.stderr);
+    assertEquals((await cli(vault, ["slots"])).stdout, before);
+    const keyFile = join(dir.path, "recovery.txt");
+    await Deno.writeTextFile(keyFile, `${key}\n`);
+    const kept = await cli(
+      vault,
+      ["rotate", "--keep-key", keyFile, "--keep-passphrase"],
+      { stdin: "pass one\n", flags: [`--allow-read=${vault},${keyFile}`] },
+    );
+    assertEquals(kept.code, 0, kept.stderr);
+    assert(/0 slot\(s\) removed/.test(kept.stderr), kept.stderr);
+    await Deno.remove(join(vault, ".keyfile"));
+    const opened = await cli(
+      vault,
+      ["--key-file", keyFile, "get", "api"],
+      { flags: [`--allow-read=${vault},${keyFile}`] },
+    );
+    assertEquals([opened.code, opened.stdout], [0, "sk-1"], opened.stderr);
+    const wrong = await cli(
+      vault,
+      ["--key-file", keyFile, "rotate", "--keep-passphrase"],
+      { stdin: "not it\n", flags: [`--allow-read=${vault},${keyFile}`] },
+    );
+    assertEquals(wrong.code, 1, wrong.stderr);
+  },
+);
+
+Deno.test({
+  name: "at a terminal, rotate lists the slots it would remove and asks first",
+  ignore: !canRun("deno") || !canRun("python3"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["init", "--recovery-key"]);
+    const declined = await atTerminal(
+      [{ expect: 'Type "yes"' }, { send: "no\r" }],
+      ["deno", ...cliArgs(vault, ["rotate"])],
+    );
+    assertEquals(declined.code, 1, declined.output);
+    assert(/"recovery"/.test(declined.output), declined.output);
+    assert(/not rotated/.test(declined.output), declined.output);
+    const slots = await cli(vault, ["slots"]);
+    assert(slots.stdout.includes("recovery"), slots.stdout);
+  },
+});
