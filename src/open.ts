@@ -17,7 +17,11 @@ import {
   ValidationError,
   VaultNotFoundError,
 } from "./errors.ts";
-import { type BindingFactor, parseFactors } from "./keys/factors.ts";
+import {
+  type BindingFactor,
+  parseFactors,
+  requireFactors,
+} from "./keys/factors.ts";
 import { DEFAULT_HISTORY_LIMIT } from "./limits.ts";
 import { validateHistoryLimit } from "./validate.ts";
 import {
@@ -335,9 +339,11 @@ function checkedVault(
   const access = checked.recover ? READ_ONLY : READ_WRITE;
   const path = resolveVaultPath(options);
   requireVaultAccess(path, access);
-  if (!checked.create && !pathExists(join(path, VAULT_FILES.database))) {
-    throw new VaultNotFoundError(path);
-  }
+  const exists = pathExists(join(path, VAULT_FILES.database));
+  if (!checked.create && !exists) throw new VaultNotFoundError(path);
+  // Before anything is made: a new vault that cannot read its factors
+  // would leave an empty directory and store.db behind.
+  if (!exists) requireFactors(checked.factors, true);
   const dir = prepareVaultDir(path);
   if (dir !== path) requireVaultAccess(dir, access);
   requireVaultFileAccess(dir, access);

@@ -56,24 +56,31 @@ export function factorFlag(factor: BindingFactor): string {
 }
 
 /**
- * Throws {@linkcode PermissionError} naming the flag for the first factor in
- * `factors` whose permission is not granted.
+ * Throws {@linkcode PermissionError} naming, in one flag, every
+ * `--allow-sys` kind `factors` need that is not granted: for a vault bound
+ * to them, or (`making`) for a new vault about to be.
  *
  * @example
  * ```ts
  * import { requireFactors } from "./factors.ts";
- * requireFactors([]);
+ * import assert from "node:assert/strict";
+ * assert.doesNotThrow(() => requireFactors([]));
  * ```
  */
-export function requireFactors(factors: readonly BindingFactor[]): void {
-  for (const factor of factors) {
-    if (!SYS_KINDS[factor].every(granted)) {
-      throw new PermissionError(
-        factorFlag(factor),
-        `this vault is bound to the machine's ${factor}`,
-      );
-    }
-  }
+export function requireFactors(
+  factors: readonly BindingFactor[],
+  making = false,
+): void {
+  const missing = factors.flatMap((factor) => SYS_KINDS[factor])
+    .filter((kind) => !granted(kind));
+  if (missing.length === 0) return;
+  const named = factors.join(" and ");
+  throw new PermissionError(
+    `--allow-sys=${[...new Set(missing)].join(",")}`,
+    making
+      ? `binding a new vault to the machine's ${named} reads them`
+      : `this vault is bound to the machine's ${named}`,
+  );
 }
 
 /**

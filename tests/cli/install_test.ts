@@ -118,5 +118,42 @@ Deno.test({
       keygen.stdout.trim(),
     ]);
     assertEquals(made.code, 0, made.stderr);
+    // Issue #21, item 4: each of these asked for a flag an installed
+    // command cannot be given.
+    const fromBackup = await secrets(
+      [
+        "run",
+        "--from",
+        backup,
+        "--identity-env",
+        "CI_AGE_KEY",
+        "--",
+        "sh",
+        "-c",
+        'printf "%s" "$P_KEY"',
+      ],
+      { CI_AGE_KEY: await Deno.readTextFile(key) },
+    );
+    assertEquals(
+      [fromBackup.code, fromBackup.stdout],
+      [0, "p"],
+      fromBackup.stderr,
+    );
+    const bound = join(dir.path, "bound");
+    const init = await secrets([
+      "--path",
+      bound,
+      "init",
+      "--recovery-key",
+      "--factors",
+      "hostname,user",
+    ]);
+    assertEquals(init.code, 0, init.stderr);
+    await secrets(["--path", bound, "set", "b.key"], {}, "bound");
+    const byKey = await secrets(
+      ["--path", bound, "--key-env", "VAULT_KEY", "get", "b.key"],
+      { VAULT_KEY: init.stdout.trim() },
+    );
+    assertEquals([byKey.code, byKey.stdout], [0, "bound"], byKey.stderr);
   },
 });

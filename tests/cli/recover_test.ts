@@ -31,7 +31,8 @@ async function installSecrets(bin: string): Promise<void> {
   await Deno.writeTextFile(
     script,
     `#!/bin/sh\nexec ${Deno.execPath()} run --no-prompt --allow-read --allow-write ` +
-      `--allow-env=HOME,XDG_CONFIG_HOME,PATH --allow-run --config ${CONFIG} ` +
+      `--allow-env --allow-sys=hostname,userInfo,uid,gid --allow-run ` +
+      `--config ${CONFIG} ` +
       `${CLI} "$@"\n`,
   );
   await Deno.chmod(script, 0o755);

@@ -331,3 +331,21 @@ Deno.test({
     assert(slots.stdout.includes("recovery"), slots.stdout);
   },
 });
+
+// Issue #21, item 4: init --factors without --allow-sys spoke of "this
+// vault is bound", named one flag per attempt and left a store.db behind.
+cliTest(
+  "init --factors without --allow-sys names every kind at once and creates nothing",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const result = await cli(vault, ["init", "--factors", "hostname,user"]);
+    assertEquals(result.code, 1, result.stderr);
+    assert(
+      result.stderr.includes("--allow-sys=hostname,userInfo,uid,gid"),
+      result.stderr,
+    );
+    assert(/binding a new vault/.test(result.stderr), result.stderr);
+    assertFalse(await Deno.stat(vault).then(() => true, () => false));
+  },
+);
