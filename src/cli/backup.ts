@@ -12,7 +12,7 @@ import {
   MAX_AGE_FILE_BYTES,
 } from "../transfer/age.ts";
 import { decryptionKey, encryptionKey } from "./age_keys.ts";
-import { type Command, EXIT } from "./command.ts";
+import { type Command, EXIT, Failure } from "./command.ts";
 import { readUserBytes, warn, write, writeUserFile } from "./io.ts";
 import { refuseTerminal } from "./transfer.ts";
 
@@ -41,6 +41,11 @@ writes text instead of binary. An existing FILE is replaced only with
     {
       await using vault = await open();
       doc = await vault.exportEntries(pattern);
+    }
+    if (pattern !== undefined && doc.entries.length === 0) {
+      throw new Failure(
+        `the pattern ${pattern} matches no secret: nothing was backed up`,
+      );
     }
     const encrypted = await encryptAge(doc, key, args.values.armor === true);
     writeUserFile(file, encrypted, args.values.force === true);

@@ -20,8 +20,10 @@
  * @module
  */
 
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { SecretsEngine } from "../engine.ts";
+import { type LocationOptions, SecretsEngine } from "../engine.ts";
+import { resolveVaultPath } from "../storage/location.ts";
 import { SecretsEngineError } from "../errors.ts";
 import {
   type Command,
@@ -187,6 +189,16 @@ function isParseError(error: unknown): error is TypeError {
 }
 
 /** Prints what went wrong, never a stack trace, and gives the exit code. */
+/** Whether a vault is at `location` (a database there), before an open that may create one. */
+function vaultExists(location: LocationOptions): boolean {
+  try {
+    return Deno.lstatSync(join(resolveVaultPath(location), "store.db"))
+      .isFile;
+  } catch {
+    return false;
+  }
+}
+
 function report(error: unknown): number {
   if (error instanceof UsageError || isParseError(error)) {
     warn(`${error.message} (see secrets --help)`);
@@ -244,12 +256,16 @@ export async function main(argv: string[]): Promise<number> {
           ? undefined
           : await readUnlock(args.values);
         const create = unlock === undefined && options.create === true;
-        return await SecretsEngine.open({
+        const existed = !create || vaultExists(location);
+        const vault = await SecretsEngine.open({
           ...location,
           ...options,
           create,
           ...(unlock && { unlock }),
         });
+        // A mistyped --path must not make a vault without a word.
+        if (!existed) warn(`created a new vault at ${vault.storagePath}`);
+        return vault;
       },
     };
     return await command.run(context);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { canRun, tempDir } from "../_helpers.ts";
 import { cli, cliTest } from "./_cli.ts";
+import { generateIdentity } from "../../src/transfer/age.ts";
 
 const NASTY: Record<string, string> = {
   "db.password": "pa$$word",
@@ -212,5 +213,47 @@ cliTest(
     const piped = await cli(vault, ["set", "piped"], { stdin: "" });
     assertEquals(piped.code, 0, piped.stderr);
     assertEquals((await cli(vault, ["get", "piped"])).stdout, "");
+  },
+);
+
+// Issue #21, item 5: set, import and restore on a mistyped --path made a
+// vault without a word.
+cliTest(
+  "set and import on a path with no vault say they created one; on an existing vault they do not",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "mistyped");
+    const first = await cli(vault, ["set", "a"], { stdin: "1" });
+    assertEquals(first.code, 0, first.stderr);
+    assert(
+      first.stderr.includes(`created a new vault at ${vault}`),
+      first.stderr,
+    );
+    const again = await cli(vault, ["set", "b"], { stdin: "2" });
+    assertFalse(again.stderr.includes("created"), again.stderr);
+    const other = join(dir.path, "other");
+    const imported = await cli(other, ["import", "-"], { stdin: "A=1\n" });
+    assert(imported.stderr.includes("created a new vault"), imported.stderr);
+  },
+);
+
+// Issue #21, item 6: backup with a pattern that matched nothing said
+// "backed up 0 secrets" and exited 0.
+cliTest(
+  "backup with a pattern that matches nothing fails as export does, and writes no file",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "db.password"], { stdin: "pw" });
+    const file = join(dir.path, "b.age");
+    const { recipient } = await generateIdentity();
+    const result = await cli(
+      vault,
+      ["backup", file, "db.pasword", "--recipient", recipient],
+      { flags: [`--allow-write=${vault},${dir.path}`] },
+    );
+    assertEquals(result.code, 1, result.stderr);
+    assert(/matches no secret/.test(result.stderr), result.stderr);
+    assertFalse(await Deno.stat(file).then(() => true, () => false));
   },
 );
