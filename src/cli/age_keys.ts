@@ -10,7 +10,12 @@
 
 import type { AgeKey, AgeUnlock } from "../transfer/age.ts";
 import { type Parsed, UsageError } from "./command.ts";
-import { readStdinLine, readUserFile, takeEnvSecret } from "./io.ts";
+import {
+  MAX_KEY_FILE_BYTES,
+  readStdinLine,
+  readUserFile,
+  takeEnvSecret,
+} from "./io.ts";
 import { readSecretLine } from "./prompt.ts";
 
 /** The lines of a key file that are not blank or comments. */
@@ -25,7 +30,9 @@ export async function encryptionKey(args: Parsed): Promise<AgeKey> {
   const file = args.values["recipients-file"];
   const recipients = [
     ...recipient,
-    ...(file === undefined ? [] : keyLines(await readUserFile(file))),
+    ...(file === undefined
+      ? []
+      : keyLines(await readUserFile(file, MAX_KEY_FILE_BYTES))),
   ];
   if (passphrase === true && recipients.length > 0) {
     throw new UsageError(
@@ -53,7 +60,7 @@ export async function decryptionKey(args: Parsed): Promise<AgeUnlock> {
     // program, and the identity stays out of every environment.
     const text = file === "-"
       ? await readStdinLine()
-      : await readUserFile(file);
+      : await readUserFile(file, MAX_KEY_FILE_BYTES);
     identities.push(...keyLines(text));
   }
   if (env !== undefined) {

@@ -63,6 +63,7 @@ export const COMMAND_OPTIONS = {
   backup: { type: "string" },
   "keep-passphrase": { type: "boolean" },
   "keep-key": { type: "string", multiple: true },
+  bytes: { type: "boolean" },
 } as const;
 
 /** The name of a command option. */
@@ -113,6 +114,7 @@ export interface Parsed {
     backup?: string;
     "keep-passphrase"?: boolean;
     "keep-key"?: string[];
+    bytes?: boolean;
   };
 }
 

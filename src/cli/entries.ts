@@ -27,25 +27,42 @@ import {
 import { promptHidden } from "./prompt.ts";
 import { formatTable } from "./table.ts";
 
-async function readBytesValue(file: string): Promise<Uint8Array> {
-  const bytes = file === "-"
-    ? await readStdinBytes()
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A file's value (`-` for stdin): text when it is valid UTF-8 (a PEM key,
+ * a CA bundle), bytes when it is not or `bytes` asks for them.
+ */
+async function readFileValue(
+  file: string,
+  bytes: boolean,
+): Promise<string | Uint8Array> {
+  const read = file === "-"
+    ? await readStdinBytes(MAX_VALUE_BYTES)
     : await readUserBytes(file, MAX_VALUE_BYTES);
-  if (bytes.length > MAX_VALUE_BYTES) {
-    throw new Failure(`the value is larger than ${MAX_VALUE_BYTES} bytes`);
+  if (bytes) return read;
+  try {
+    const text = utf8.decode(read);
+    read.fill(0);
+    return text;
+  } catch {
+    warn(`stored as bytes: ${file === "-" ? "stdin" : file} is not UTF-8 text`);
+    return read;
   }
-  return bytes;
 }
 
 async function readValue(
   name: string,
   args: Parsed,
 ): Promise<string | Uint8Array> {
-  const { file, value } = args.values;
+  const { file, value, bytes } = args.values;
   if (file !== undefined && value !== undefined) {
     throw new UsageError("give --file or --value, not both");
   }
-  if (file !== undefined) return await readBytesValue(file);
+  if (bytes && file === undefined) {
+    throw new UsageError("--bytes goes with --file");
+  }
+  if (file !== undefined) return await readFileValue(file, bytes === true);
   if (value !== undefined) {
     warn(
       "--value leaves the secret in your shell history; prefer a pipe or the prompt",
@@ -53,7 +70,8 @@ async function readValue(
     return value;
   }
   if (!Deno.stdin.isTerminal()) {
-    return (await readStdin()).replace(/\r?\n$/, "");
+    // Room for the newline a pipe adds; the engine checks the value's size.
+    return (await readStdin(MAX_VALUE_BYTES + 2)).replace(/\r?\n$/, "");
   }
   const typed = await promptHidden(`Value for ${name}: `);
   if (typed === "") {
@@ -71,18 +89,19 @@ async function readValue(
  */
 export const set: Command = {
   usage:
-    "set NAME [--value VALUE | --file FILE] [--ttl 30d | --expires 2027-01-31]",
+    "set NAME [--value VALUE | --file FILE [--bytes]] [--ttl 30d | --expires 2027-01-31]",
   summary:
-    "store a secret; the value comes from stdin when piped, else a prompt without echo; --file stores a file's bytes",
+    "store a secret; the value comes from stdin when piped, else a prompt without echo; --file reads a file",
   details: `
 The value set before is kept as an earlier version (see history).
-  --file FILE     store FILE's bytes as a bytes secret (- for stdin);
-                  needs --allow-read=FILE
+  --file FILE     store FILE (- for stdin): as text when it is UTF-8 (a
+                  PEM key), else as bytes; needs --allow-read=FILE
+  --bytes         with --file, store bytes even when the file is text
   --ttl D         expire after D: a number and s, m, h, d or w (30d)
   --expires T     expire at T: a date (2027-01-31, UTC midnight) or a
                   time with its zone (2027-01-31T18:00:00+01:00)
 An expired secret reads as absent; list --expired shows it.`,
-  options: ["value", "file", "ttl", "expires"],
+  options: ["value", "file", "bytes", "ttl", "expires"],
   operands: [1, 1],
   takesNames: true,
   async run({ args, open }): Promise<number> {

@@ -56,15 +56,65 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   }
 }
 
-/** Reads all of stdin as bytes. */
-export async function readStdinBytes(): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer());
+/**
+ * The most a file or stream the CLI reads whole may hold: the age file cap,
+ * above any dotenv file, template or backup it reads. Reading stops one
+ * byte past it, so `/dev/zero` is refused, not read until memory runs out.
+ */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/** The most a key, passphrase, identity or recipients file may hold. */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads `stream` whole, stopping one chunk past `maxBytes`: more is a
+ * {@linkcode Failure} saying so, however the source reports its size.
+ */
+async function readBounded(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  what: string,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (
+      let next = await reader.read();
+      !next.done;
+      next = await reader.read()
+    ) {
+      total += next.value.length;
+      if (total > maxBytes) {
+        for (const chunk of chunks) chunk.fill(0);
+        next.value.fill(0);
+        throw new Failure(
+          `${what} is larger than ${maxBytes} bytes, the most this reads`,
+        );
+      }
+      chunks.push(next.value);
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+    chunk.fill(0);
+  }
+  return bytes;
+}
+
+/** Reads stdin as bytes, at most `maxBytes` of them. */
+export function readStdinBytes(
+  maxBytes = MAX_INPUT_BYTES,
+): Promise<Uint8Array> {
+  return readBounded(Deno.stdin.readable, maxBytes, "standard input");
 }
 
 const NEWLINE = 0x0a;
-
-/** The longest line {@linkcode readStdinLine} reads: a key or passphrase. */
-const MAX_LINE_BYTES = 4096;
 
 /**
  * Reads stdin's first line, a byte at a time so that nothing after it is
@@ -72,7 +122,7 @@ const MAX_LINE_BYTES = 4096;
  * leaves the rest for the program.
  */
 export async function readStdinLine(): Promise<string> {
-  const line = new Uint8Array(MAX_LINE_BYTES);
+  const line = new Uint8Array(MAX_KEY_FILE_BYTES);
   const byte = new Uint8Array(1);
   let length = 0;
   try {
@@ -85,39 +135,29 @@ export async function readStdinLine(): Promise<string> {
       line[length++] = byte[0];
     }
     throw new Failure(
-      `the first line of standard input is longer than ${MAX_LINE_BYTES} bytes`,
+      `the first line of standard input is longer than ${MAX_KEY_FILE_BYTES} bytes`,
     );
   } finally {
     line.fill(0);
   }
 }
 
-/** Reads all of stdin as UTF-8. */
-export async function readStdin(): Promise<string> {
-  return decodeUtf8(await readStdinBytes(), "standard input");
+/** Reads stdin as UTF-8, at most `maxBytes` of it. */
+export async function readStdin(maxBytes = MAX_INPUT_BYTES): Promise<string> {
+  return decodeUtf8(await readStdinBytes(maxBytes), "standard input");
 }
 
 /**
- * Reads a user's text file (`-` for stdin), naming the flag when Deno has
- * not granted it, and refusing directories and non-UTF-8 content.
+ * Reads a user's text file (`-` for stdin), at most `maxBytes` of it,
+ * naming the flag when Deno has not granted it, and refusing directories
+ * and non-UTF-8 content.
  */
-export async function readUserFile(path: string): Promise<string> {
-  if (path === "-") return await readStdin();
-  requireAccess(path, ["read"], `reading ${path}`);
-  let bytes: Uint8Array;
-  try {
-    if (Deno.statSync(path).isDirectory) {
-      throw new Failure(`${path} is a directory, not a file`);
-    }
-    bytes = await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Failure) throw error;
-    if (error instanceof Deno.errors.NotFound) {
-      throw new Failure(`no such file: ${path}`);
-    }
-    throw new Failure(`cannot read ${path}: ${(error as Error).message}`);
-  }
-  return decodeUtf8(bytes, path);
+export async function readUserFile(
+  path: string,
+  maxBytes = MAX_INPUT_BYTES,
+): Promise<string> {
+  if (path === "-") return await readStdin(maxBytes);
+  return decodeUtf8(await readUserBytes(path, maxBytes), path);
 }
 
 function requireAccess(
@@ -138,8 +178,8 @@ function requireAccess(
 }
 
 /**
- * Reads a user's file as bytes, refusing one larger than `maxBytes` before
- * reading it, and naming the flag when Deno has not granted it.
+ * Reads a user's file as bytes, at most `maxBytes` of them (read, never
+ * trusted from its size), naming the flag when Deno has not granted it.
  */
 export async function readUserBytes(
   path: string,
@@ -147,12 +187,11 @@ export async function readUserBytes(
 ): Promise<Uint8Array> {
   requireAccess(path, ["read"], `reading ${path}`);
   try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new Failure(`${path} is a directory`);
-    if (info.size > maxBytes) {
-      throw new Failure(`${path} is larger than ${maxBytes} bytes`);
+    using file = await Deno.open(path, { read: true });
+    if ((await file.stat()).isDirectory) {
+      throw new Failure(`${path} is a directory, not a file`);
     }
-    return await Deno.readFile(path);
+    return await readBounded(file.readable, maxBytes, path);
   } catch (error) {
     if (error instanceof Failure) throw error;
     if (error instanceof Deno.errors.NotFound) {

@@ -15,7 +15,7 @@
  */
 
 import { Failure } from "./command.ts";
-import { decodeUtf8, readStdin } from "./io.ts";
+import { decodeUtf8, MAX_KEY_FILE_BYTES, readStdin } from "./io.ts";
 
 const PASTE_ON = "\x1b[?2004h";
 const PASTE_OFF = "\x1b[?2004l";
@@ -206,7 +206,7 @@ export async function readSecretLine(
   confirm: boolean,
 ): Promise<string> {
   if (!Deno.stdin.isTerminal()) {
-    const [line = ""] = (await readStdin()).split(/\r?\n/);
+    const [line = ""] = (await readStdin(MAX_KEY_FILE_BYTES)).split(/\r?\n/);
     return line;
   }
   const secret = await promptHidden(question);

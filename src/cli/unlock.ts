@@ -14,7 +14,12 @@
 
 import type { Unlock } from "../engine.ts";
 import { type OptionName, type Parsed, UsageError } from "./command.ts";
-import { readStdinLine, readUserFile, takeEnvSecret } from "./io.ts";
+import {
+  MAX_KEY_FILE_BYTES,
+  readStdinLine,
+  readUserFile,
+  takeEnvSecret,
+} from "./io.ts";
 import { promptHidden } from "./prompt.ts";
 
 /** The unlock options, which every command that opens a vault takes. */
@@ -28,7 +33,9 @@ export const UNLOCK_OPTIONS: readonly OptionName[] = [
 /** The first line of the file `path`, or of stdin for `-` (only that line is read). */
 export async function readFirstLine(path: string): Promise<string> {
   if (path === "-") return await readStdinLine();
-  const [line = ""] = (await readUserFile(path)).split(/\r?\n/);
+  const [line = ""] = (await readUserFile(path, MAX_KEY_FILE_BYTES)).split(
+    /\r?\n/,
+  );
   return line;
 }
 

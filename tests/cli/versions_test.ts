@@ -158,7 +158,7 @@ Deno.test({
 }, async () => {
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
-  await cli(vault, ["set", "bin", "--file", "-"], {
+  await cli(vault, ["set", "bin", "--file", "-", "--bytes"], {
     stdin: new Uint8Array([0x1b, 0x5d, 0x30, 0x3b]),
   });
   const result = await atTerminal([], [
@@ -248,7 +248,7 @@ cliTest(
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
     await cli(vault, ["set", "text.value"], { stdin: "t" });
-    await cli(vault, ["set", "bin.value", "--file", "-"], {
+    await cli(vault, ["set", "bin.value", "--file", "-", "--bytes"], {
       stdin: new Uint8Array([0, 1, 2]),
     });
     await cli(vault, ["set", "old.value", "--ttl", "1s"], { stdin: "o" });
@@ -305,5 +305,77 @@ cliTest(
       "4",
       "3",
     ]);
+  },
+);
+
+// Issue #21, item 9: set --file stored a UTF-8 PEM as bytes, which inject,
+// references, export and get at a terminal then refused.
+cliTest(
+  "set --file stores UTF-8 text as text and other bytes as bytes; --bytes forces bytes",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const pem = join(dir.path, "key.pem");
+    const text = "-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n";
+    await Deno.writeTextFile(pem, text);
+    const flags = [`--allow-read=${vault},${pem}`];
+    const stored = await cli(vault, ["set", "tls.pem", "--file", pem], {
+      flags,
+    });
+    assertEquals(stored.code, 0, stored.stderr);
+    assertEquals((await cli(vault, ["get", "tls.pem"])).stdout, text);
+    const forced = await cli(vault, [
+      "set",
+      "raw.pem",
+      "--file",
+      pem,
+      "--bytes",
+    ], {
+      flags,
+    });
+    assertEquals(forced.code, 0, forced.stderr);
+    const listed = await cli(vault, ["list", "--long"]);
+    assert(/raw\.pem\s+bytes/.test(listed.stdout), listed.stdout);
+    assert(/tls\.pem\s+text/.test(listed.stdout), listed.stdout);
+    const binary = await cli(vault, ["set", "der", "--file", "-"], {
+      stdin: new Uint8Array([0x30, 0x82, 0xff]),
+    });
+    assert(/stored as bytes/.test(binary.stderr), binary.stderr);
+    const lone = await cli(vault, ["set", "x", "--bytes"], { stdin: "v" });
+    assertEquals(lone.code, 2, lone.stderr);
+  },
+);
+
+// Issue #21, item 10: set, import and set --file read /dev/zero whole
+// before the size check (6 to 10 GB of memory in 20 s).
+cliTest(
+  "every input is read only up to its limit: /dev/zero is refused at once",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "a"], { stdin: "1" });
+    const zero = "/dev/zero";
+    const flags = [`--allow-read=${vault},${zero}`, "--allow-run=true"];
+    const envFile = ["run", "--env-file", zero, "--", "true"];
+    for (
+      const args of [
+        ["set", "x", "--file", zero],
+        ["import", zero],
+        ["inject", "-i", zero],
+        ["restore", zero, "--age-passphrase"],
+        envFile,
+      ]
+    ) {
+      const result = await cli(vault, args, { flags, stdin: "pass\n" });
+      assertEquals(result.code, 1, `${args.join(" ")}: ${result.stderr}`);
+      assert(/larger than \d+ bytes/.test(result.stderr), result.stderr);
+    }
+    const quoted = cliArgs(vault, ["set", "x"]).map((arg) => `'${arg}'`);
+    const piped = await runCommand("sh", [
+      "-c",
+      `'${Deno.execPath()}' ${quoted.join(" ")} < /dev/zero`,
+    ]);
+    assertEquals(piped.code, 1, piped.stderr);
+    assert(/standard input is larger than/.test(piped.stderr), piped.stderr);
   },
 );
