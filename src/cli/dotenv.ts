@@ -2,7 +2,11 @@
  * Reading and writing dotenv files: `KEY=value` lines, an optional
  * `export ` prefix, `#` comments, and single-, double- or back-quoted values,
  * which may span lines. Double quotes understand `\n`, `\r`, `\t`, `\"` and
- * `\\`; single quotes are literal. An unquoted value ends at ` #`.
+ * `\\`; single quotes are literal (a quote inside is written `'\''`). An
+ * unquoted value ends at ` #`. A file's lines end at LF, at CRLF (every
+ * line so: a value spanning lines then keeps LF alone), or at CR (a file
+ * with no LF); a CR in an unquoted value of an LF file is refused. There is
+ * no expansion: `${VAR}` is kept as written.
  *
  * @module
  */
@@ -31,6 +35,8 @@ export interface DotenvResult {
   entries: DotenvEntry[];
   /** Every malformed line; when there are any, use none of the entries. */
   errors: DotenvError[];
+  /** The lines whose value holds `${`, which this dialect keeps as written. */
+  literal: number[];
 }
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -44,6 +50,24 @@ const ESCAPES: Record<string, string> = {
   '"': '"',
   "\\": "\\",
 };
+
+const STRAY_CR =
+  "the value holds a carriage return, which would hide what follows it (mixed line ends?): convert the file to LF line ends, or quote the value";
+
+/**
+ * The text with LF line ends. A file whose every LF follows a CR is a CRLF
+ * file; one with CRs and no LF at all, an old Mac file; in both, the CRs
+ * are line ends. Otherwise a CR is text: inside quotes it is part of the
+ * value (`export` writes one so, for shells to give it back), and outside
+ * them the line is refused rather than read as two assignments in one.
+ */
+function lineEnds(text: string): string {
+  const lf = text.split("\n").length - 1;
+  const crlf = text.split("\r\n").length - 1;
+  if (lf > 0 && lf === crlf) return text.replaceAll("\r\n", "\n");
+  if (lf === 0) return text.replaceAll("\r", "\n");
+  return text;
+}
 
 /** Finds the closing quote of a value that starts at `lines[start]`. */
 function readQuoted(
@@ -86,15 +110,16 @@ function readQuoted(
  * ```ts
  * import { parseDotenv } from "./dotenv.ts";
  * const { entries, errors } = parseDotenv('export A=1\n# note\nB="two\\nlines"\n');
- * console.assert(errors.length === 0 && entries[1].value === "two\nlines");
+ * import assert from "node:assert/strict";
+ * assert.equal(errors.length, 0);
+ * assert.equal(entries[1].value, "two\nlines");
  * ```
  */
 export function parseDotenv(text: string): DotenvResult {
-  // Split on LF alone: a CR inside a quoted value is part of it, and the
-  // trim of every line drops the CR of a CRLF file.
-  const lines = text.split("\n");
+  const lines = lineEnds(text).split("\n");
   const entries: DotenvEntry[] = [];
   const errors: DotenvError[] = [];
+  const literal: number[] = [];
   for (let i = 0; i < lines.length; i++) {
     // Only the start is trimmed here: a quoted value keeps trailing spaces.
     const line = lines[i].trimStart();
@@ -122,19 +147,50 @@ export function parseDotenv(text: string): DotenvResult {
       }
       const after = quoted.after.trim();
       if (after !== "" && !after.startsWith("#")) {
+        const escaped = rest[0] === "'" && quoted.value.endsWith("\\");
         errors.push({
           line: i + 1,
-          message: "unexpected text after the closing quote",
+          message: escaped
+            ? `unexpected text after the closing quote: inside single quotes a backslash is literal, so write a quote as ${SHELL_QUOTE} ('b${SHELL_QUOTE}c'), or use double quotes ("b'c")`
+            : "unexpected text after the closing quote",
         });
       }
+      if (rest[0] !== "'" && quoted.value.includes("${")) literal.push(i + 1);
       entries.push({ key, value: quoted.value, line: i + 1 });
       i = quoted.end;
       continue;
     }
     const value = rest.trimEnd().replace(/\s+#.*$/, "");
+    if (value.includes("\r")) {
+      errors.push({ line: i + 1, message: STRAY_CR });
+      continue;
+    }
+    if (value.includes("${")) literal.push(i + 1);
     entries.push({ key, value, line: i + 1 });
   }
-  return { entries, errors };
+  return { entries, errors, literal };
+}
+
+/**
+ * The warning for values that hold `${`, once per file, or `null`: users
+ * of other tools expect expansion, which this dialect does not do.
+ *
+ * @example
+ * ```ts
+ * import { literalWarning } from "./dotenv.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(literalWarning(".env", []), null);
+ * assert.match(literalWarning(".env", [3]) ?? "", /kept as written/);
+ * ```
+ */
+export function literalWarning(
+  file: string,
+  lines: readonly number[],
+): string | null {
+  if (lines.length === 0) return null;
+  return `${file}: line ${
+    lines.join(", ")
+  }: \${…} is kept as written; this dotenv dialect does no expansion`;
 }
 
 /**

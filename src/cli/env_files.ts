@@ -7,7 +7,7 @@
  */
 
 import { Failure } from "./command.ts";
-import { parseDotenv } from "./dotenv.ts";
+import { literalWarning, parseDotenv } from "./dotenv.ts";
 import { readUserFile, warn } from "./io.ts";
 import { parseReference } from "./references.ts";
 
@@ -29,7 +29,9 @@ export async function readEnvFiles(
   const variables = new Map<string, EnvFileVariable>();
   const problems: string[] = [];
   for (const file of files) {
-    const { entries, errors } = parseDotenv(await readUserFile(file));
+    const { entries, errors, literal } = parseDotenv(await readUserFile(file));
+    const literalNote = literalWarning(file, literal);
+    if (literalNote !== null) warn(literalNote);
     problems.push(
       ...errors.map(({ line, message }) => `${file}:${line}: ${message}`),
     );

@@ -9,7 +9,7 @@ import { parseDocument } from "../document.ts";
 import { SecretsEngineError } from "../errors.ts";
 import { validateName, validateValue } from "../validate.ts";
 import { type Command, EXIT, Failure, UsageError } from "./command.ts";
-import { formatDotenv, parseDotenv } from "./dotenv.ts";
+import { formatDotenv, literalWarning, parseDotenv } from "./dotenv.ts";
 import { readSecrets, toEnvironment } from "./environment.ts";
 import { readUserFile, warn, write } from "./io.ts";
 
@@ -50,7 +50,9 @@ lists them all, and nothing is written.`,
       warn(`imported ${secretsLabel(count)}`);
       return EXIT.ok;
     }
-    const { entries, errors } = parseDotenv(text);
+    const { entries, errors, literal } = parseDotenv(text);
+    const literalNote = literalWarning(file, literal);
+    if (literalNote !== null) warn(literalNote);
     const problems = errors.map(({ line, message }) =>
       `${file}:${line}: ${message}`
     );

@@ -257,3 +257,27 @@ cliTest(
     assertFalse(await Deno.stat(file).then(() => true, () => false));
   },
 );
+
+// Issue #21, item 7: a CRLF .env kept \r\n inside quoted values, and ${VAR}
+// stayed literal without a word.
+cliTest(
+  "import of a CRLF .env gives LF values and says once that ${…} is kept as written",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const result = await cli(vault, ["import", "-"], {
+      stdin:
+        'KEY="-----BEGIN-----\r\nbody\r\n-----END-----"\r\nURL=${HOST}/x\r\n',
+    });
+    assertEquals(result.code, 0, result.stderr);
+    assert(
+      /line 4: \$\{…\} is kept as written/.test(result.stderr),
+      result.stderr,
+    );
+    assertEquals(
+      (await cli(vault, ["get", "KEY"])).stdout,
+      "-----BEGIN-----\nbody\n-----END-----",
+    );
+    assertEquals((await cli(vault, ["get", "URL"])).stdout, "${HOST}/x");
+  },
+);
