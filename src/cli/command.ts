@@ -64,6 +64,7 @@ export const COMMAND_OPTIONS = {
   "keep-passphrase": { type: "boolean" },
   "keep-key": { type: "string", multiple: true },
   bytes: { type: "boolean" },
+  "allow-exec-env": { type: "boolean" },
 } as const;
 
 /** The name of a command option. */
@@ -115,6 +116,7 @@ export interface Parsed {
     "keep-passphrase"?: boolean;
     "keep-key"?: string[];
     bytes?: boolean;
+    "allow-exec-env"?: boolean;
   };
 }
 

@@ -23,6 +23,7 @@ import {
   textPairs,
   toEnvironment,
 } from "./environment.ts";
+import { checkExecEnv, resolveProgram } from "./exec_env.ts";
 import { readUserBytes, warn } from "./io.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
@@ -41,6 +42,11 @@ function spawn(
     if (error instanceof Deno.errors.PermissionDenied) {
       warn(`program not executable: ${program}`);
       return EXIT.notExecutable;
+    }
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new Failure(
+        `run needs --allow-run=${program} to start the program (this secrets was installed with a narrower --allow-run)`,
+      );
     }
     if ((error as { code?: unknown }).code === "E2BIG") {
       throw new Failure(
@@ -165,7 +171,7 @@ function pristine(env: Record<string, string>): Record<string, string> {
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
 export const run: Command = {
   usage:
-    "run [--only PATTERN]... [--env-file FILE]... [--from FILE.age KEY] [--pristine] [--redact] -- PROGRAM [ARGS...]",
+    "run [--only PATTERN]... [--env-file FILE]... [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] -- PROGRAM [ARGS...]",
   summary:
     "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
   details: `
@@ -180,7 +186,10 @@ values (6 characters or more) in the program's output; it is off by default
 because it pipes that output, so the program no longer sees a terminal.
 --from FILE.age takes the secrets from an age backup instead of the vault
 (no vault is needed: the CI model), opened with --identity FILE,
---identity-env NAME or --age-passphrase; --only selects among them.
+--identity-env NAME or --age-passphrase; --only selects among them. A variable that chooses what runs (PATH,
+BASH_ENV, ENV, LD_*, NODE_OPTIONS, PYTHONSTARTUP and the like) set from a
+secret or --env-file stops the run unless --allow-exec-env is given; the
+program is then still found on your own PATH.
 Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
   options: [
     "only",
@@ -191,6 +200,7 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     "age-passphrase",
     "identity",
     "identity-env",
+    "allow-exec-env",
   ],
   operands: [0, 0],
   async run({ args, open }): Promise<number> {
@@ -227,15 +237,20 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
         `--redact leaves ${tooShort} value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
       );
     }
+    checkExecEnv(env, args.values["allow-exec-env"] === true);
     const clean = args.values.pristine === true;
-    const child = spawn(program, {
-      args: programArgs,
-      env: clean ? pristine(env) : env,
-      clearEnv: clean,
-      stdin: "inherit",
-      stdout: redact ? "piped" : "inherit",
-      stderr: redact ? "piped" : "inherit",
-    });
+    const childEnv = clean ? pristine(env) : env;
+    const child = spawn(
+      env.PATH === undefined ? program : resolveProgram(program, env.PATH),
+      {
+        args: programArgs,
+        env: childEnv,
+        clearEnv: clean,
+        stdin: "inherit",
+        stdout: redact ? "piped" : "inherit",
+        stderr: redact ? "piped" : "inherit",
+      },
+    );
     if (typeof child === "number") return child;
     const stopForwarding = forwardSignals(child, atTerminal());
     const piping = redact

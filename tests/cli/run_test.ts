@@ -391,3 +391,66 @@ test(
     assertFalse(/unexpected|os error/.test(ran.stderr), ran.stderr);
   },
 );
+
+// Issue #21, item 8: a .env given to run --env-file that set PATH chose
+// which program ran, and one that set BASH_ENV ran code before it.
+test(
+  "variables that choose what runs need --allow-exec-env, and the program is still found on the caller's PATH",
+  async (vault, dir) => {
+    const planted = join(dir, "planted");
+    await Deno.mkdir(planted);
+    await Deno.writeTextFile(join(planted, "sh"), "#!/bin/sh\necho PWNED\n");
+    await Deno.chmod(join(planted, "sh"), 0o755);
+    const flags = [
+      `--allow-read=${vault},${dir},/usr/bin,/bin`,
+      "--allow-run=sh",
+      "--allow-env=PATH",
+    ];
+    for (const line of [`PATH=${planted}`, `BASH_ENV=${planted}/sh`]) {
+      const envFile = join(dir, ".env");
+      await Deno.writeTextFile(envFile, `${line}\n`);
+      const refused = await cli(
+        vault,
+        ["run", "--env-file", envFile, "--", "sh", "-c", "echo ran"],
+        { flags },
+      );
+      assertEquals(refused.code, 1, refused.stderr);
+      assert(/--allow-exec-env/.test(refused.stderr), refused.stderr);
+      assertFalse(refused.stdout.includes("ran"), refused.stdout);
+    }
+    const envFile = join(dir, ".env");
+    await Deno.writeTextFile(envFile, `PATH=${planted}\n`);
+    const allowed = await cli(
+      vault,
+      [
+        "run",
+        "--allow-exec-env",
+        "--env-file",
+        envFile,
+        "--",
+        "sh",
+        "-c",
+        'printf "%s" "$PATH"',
+      ],
+      { flags },
+    );
+    assertEquals(allowed.code, 0, allowed.stderr);
+    assertEquals(
+      allowed.stdout,
+      planted,
+      "the caller's sh ran, with that PATH",
+    );
+    assertEquals(
+      (await cli(vault, ["set", "path"], { stdin: "/tmp" })).code,
+      0,
+    );
+    const secret = await runSh(vault, "true");
+    assertEquals(secret.code, 1, secret.stderr);
+    assert(/^secrets: PATH would be set/m.test(secret.stderr), secret.stderr);
+    await cli(vault, ["delete", "path"]);
+    await cli(vault, ["set", "home"], { stdin: "/nowhere" });
+    const home = await runSh(vault, 'printf "%s" "$HOME"');
+    assertEquals([home.code, home.stdout], [0, "/nowhere"], home.stderr);
+    assert(/gets HOME from a secret/.test(home.stderr), home.stderr);
+  },
+);
