@@ -8,7 +8,12 @@
  * @module
  */
 
-import { KeyNotFoundError } from "./errors.ts";
+import {
+  InitializationError,
+  KeyNotFoundError,
+  type SecretsEngineError,
+  ValidationError,
+} from "./errors.ts";
 import { type CallGuard, callGuard } from "./engine_guard.ts";
 import {
   checkDocument,
@@ -104,6 +109,25 @@ export type {
 } from "./versions.ts";
 export type { VaultInfo } from "./vault_info.ts";
 
+/** Why an engine on `vault` refuses writes, or `null` when it may write. */
+function readOnlyReason(
+  vault: OpenedVault,
+): (() => SecretsEngineError) | null {
+  if (vault.recovery !== null) {
+    return () =>
+      new ValidationError(
+        "this engine was opened with recover: true and is read-only",
+      );
+  }
+  if (vault.readOnly) {
+    return () =>
+      new InitializationError(
+        "the vault is on storage this process cannot write (read-only media, or no write permission on its directory): it can be read, and nothing was written",
+      );
+  }
+  return null;
+}
+
 /**
  * A vault of secrets, encrypted at rest and bound to this machine. Open it
  * with {@linkcode SecretsEngine.open}; close it with `await using` or
@@ -136,7 +160,7 @@ export class SecretsEngine implements AsyncDisposable {
     this.#index = nameIndex({ ...vault, lenient: vault.recovery !== null });
     this.#names = nameHasher(vault.keys.index);
     this.#guard = callGuard({
-      readOnly: vault.recovery !== null,
+      readOnly: readOnlyReason(vault),
       release: () => {
         closeVault(this.#vault);
         this.#names.clear();
@@ -850,7 +874,7 @@ export class SecretsEngine implements AsyncDisposable {
   close(): Promise<void> {
     if (this.#guard.closed === null) {
       try {
-        if (!this.#guard.damaged && this.#vault.recovery === null) {
+        if (!this.#guard.damaged && !this.#vault.readOnly) {
           sealIfStable(this.#vault);
         }
       } catch {

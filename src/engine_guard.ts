@@ -35,8 +35,12 @@ export interface CallGuard {
 
 /** What the guard needs of its engine. */
 export interface GuardOptions {
-  /** Whether the engine was opened read-only (`recover`). */
-  readOnly: boolean;
+  /**
+   * Why the engine refuses writes, as the error a write throws (opened
+   * with `recover`, or on storage it cannot write); `null` when it may
+   * write.
+   */
+  readOnly: (() => SecretsEngineError) | null;
   /** Closes the vault and forgets what the engine held. */
   release(): void;
 }
@@ -49,7 +53,7 @@ const CLOSED = "the secrets engine is closed";
  * @example
  * ```ts
  * import { callGuard } from "./engine_guard.ts";
- * const guard = callGuard({ readOnly: false, release: () => {} });
+ * const guard = callGuard({ readOnly: null, release: () => {} });
  * console.assert(guard.call(() => 1) === 1);
  * guard.shutdown();
  * console.assert(guard.closed !== null);
@@ -89,11 +93,7 @@ export function callGuard(options: GuardOptions): CallGuard {
   }
 
   function ensureWritable(): void {
-    if (options.readOnly) {
-      throw new ValidationError(
-        "this engine was opened with recover: true and is read-only",
-      );
-    }
+    if (options.readOnly !== null) throw options.readOnly();
   }
 
   return {

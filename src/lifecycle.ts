@@ -9,7 +9,11 @@
 
 import { join } from "node:path";
 import { equalBytes } from "./crypto.ts";
-import { IntegrityError, SecretsEngineError } from "./errors.ts";
+import {
+  InitializationError,
+  IntegrityError,
+  SecretsEngineError,
+} from "./errors.ts";
 import { translateOsError } from "./storage/failures.ts";
 import {
   checkLocation,
@@ -34,7 +38,7 @@ import {
   VAULT_FILES,
   vaultOwner,
 } from "./storage/vault_files.ts";
-import { scanWal } from "./storage/wal.ts";
+import { scanWal, type WalScan } from "./storage/wal.ts";
 import type { OpenedVault } from "./open.ts";
 
 /** What settling and sealing need of an open vault. */
@@ -70,7 +74,12 @@ function trySeal(vault: Sealable, seal: Uint8Array): void {
  */
 function checkWal(vault: Sealable): void {
   const path = join(vault.dir, VAULT_FILES.wal);
-  const scan = vault.store.transaction(() => scanWal(readVaultFile(path)));
+  refuseHiddenCommits(
+    vault.store.transaction(() => scanWal(readVaultFile(path))),
+  );
+}
+
+function refuseHiddenCommits(scan: WalScan): void {
   if (scan.commitsAfterDamage > 0) {
     throw new IntegrityError(
       `store.db-wal is damaged, and ${scan.commitsAfterDamage} committed write(s) after the damage would be lost by opening it: open it with recover: true, which reads them and changes no file, and back it up`,
@@ -106,6 +115,24 @@ export function settle(vault: Sealable): boolean {
 }
 
 /**
+ * The integrity step of a vault opened read-only from its files (`wal` is
+ * what the image was built from): the sealed fast path when there is no
+ * WAL and the file matches its seal, else full verification of the image.
+ * Returns whether the seal matched.
+ */
+export function settleImage(vault: Sealable, wal: WalScan): boolean {
+  if (wal.commits === 0 && wal.damaged.length === 0) {
+    const path = join(vault.dir, VAULT_FILES.database);
+    const current = hashDatabase(vault.keys.seal, path, vault.database);
+    const seal = readSeal(vault.dir);
+    if (current && seal && equalBytes(current, seal)) return true;
+  }
+  refuseHiddenCommits(wal);
+  verifyVault(vault.store, vault.keys);
+  return false;
+}
+
+/**
  * Close's seal, written only when no other connection committed while the
  * file was hashed and the vault was not destroyed meanwhile.
  */
@@ -136,6 +163,11 @@ export function closeVault(vault: OpenedVault): void {
  */
 export function destroyVault(vault: OpenedVault): void {
   const { store, table, dir } = vault;
+  if (vault.readOnly && vault.recovery === null) {
+    throw new InitializationError(
+      "the vault is on storage this process cannot write: nothing was destroyed",
+    );
+  }
   if (vault.recovery !== null) {
     closeVault(vault);
     removeVaultFiles(dir, { wipe: true });
@@ -167,7 +199,12 @@ export function removeVault(options: LocationOptions): boolean {
     const dir = prepareVaultDir(path);
     if (dir !== path) requireVaultAccess(dir);
     requireVaultFileAccess(dir);
-    const owner = vaultOwner(dir);
+    const { owner, writable } = vaultOwner(dir);
+    if (!writable) {
+      throw new InitializationError(
+        `${dir} cannot be written (read-only storage, or no write permission): nothing was removed`,
+      );
+    }
     const found = Object.values(VAULT_FILES).filter((name) =>
       inspectVaultFile(join(dir, name), owner) !== null
     );

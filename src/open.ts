@@ -9,7 +9,7 @@
 
 import { join } from "node:path";
 import type { SubKeys } from "./crypto.ts";
-import { settle } from "./lifecycle.ts";
+import { settle, settleImage } from "./lifecycle.ts";
 import {
   InitializationError,
   IntegrityError,
@@ -148,6 +148,11 @@ export interface OpenedVault {
   openedSealed: boolean;
   /** With `recover`, what the survey found; otherwise `null`. */
   recovery: RecoveryReport | null;
+  /**
+   * Whether it was opened from its files, read-only: a recovery, or a
+   * vault on storage this process cannot write.
+   */
+  readOnly: boolean;
 }
 
 interface CheckedOptions {
@@ -307,7 +312,7 @@ function forget(unlocked: Unlocked): void {
 }
 
 /** The part of an opened vault that does not depend on how it was settled. */
-type Unsettled = Omit<OpenedVault, "openedSealed" | "recovery">;
+type Unsettled = Omit<OpenedVault, "openedSealed" | "recovery" | "readOnly">;
 
 function opened(
   dir: string,
@@ -328,14 +333,23 @@ function opened(
   };
 }
 
+/** The vault directory and its files, checked. */
+interface CheckedVault {
+  dir: string;
+  owner: Owner;
+  /** Whether a file can be made in it: `false` on read-only storage. */
+  writable: boolean;
+  files: VaultFiles;
+}
+
 /**
- * The vault directory and its files, checked with `access` (a recovery
- * only reads, and learns the owner without writing).
+ * The vault directory and its files, checked with the access the open
+ * needs (a recovery only reads, and learns the owner without writing).
  */
 function checkedVault(
   options: OpenOptions,
   checked: CheckedOptions,
-): { dir: string; owner: Owner; files: VaultFiles } {
+): CheckedVault {
   const access = checked.recover ? READ_ONLY : READ_WRITE;
   const path = resolveVaultPath(options);
   requireVaultAccess(path, access);
@@ -347,22 +361,31 @@ function checkedVault(
   const dir = prepareVaultDir(path);
   if (dir !== path) requireVaultAccess(dir, access);
   requireVaultFileAccess(dir, access);
-  const owner = checked.recover ? directoryOwner(dir) : vaultOwner(dir);
-  const files = prepareVaultFiles(dir, owner, checked.create, !checked.recover);
-  return { dir, owner, files };
+  const { owner, writable } = checked.recover
+    ? { owner: directoryOwner(dir), writable: false }
+    : vaultOwner(dir);
+  if (!writable && !exists) {
+    throw new InitializationError(
+      `${dir} cannot be written (read-only storage, or no write permission), so no vault can be created there`,
+    );
+  }
+  const files = prepareVaultFiles(dir, owner, checked.create, writable);
+  return { dir, owner, writable, files };
 }
 
 /**
- * A recovery open: the database and its WAL are read as files and opened
- * from memory, so no byte of any vault file changes (SQLite would write the
- * `-shm` file and checkpoint the WAL), read-only media work, and commits a
- * damaged WAL frame would hide from SQLite are read too.
+ * An open that only reads: a recovery (`recover`), or a vault on storage
+ * this process cannot write. The database and its WAL are read as files
+ * and opened from memory, so no byte of any vault file changes (SQLite
+ * would write the `-shm` file and checkpoint the WAL) and read-only media
+ * work. A recovery surveys what it finds, reading even the commits a
+ * damaged WAL frame would hide from SQLite; a read-only open must verify,
+ * as any open must.
  */
-async function openRecovery(
-  options: OpenOptions,
+async function openFromFiles(
+  { dir, owner, files }: CheckedVault,
   checked: CheckedOptions,
 ): Promise<OpenedVault> {
-  const { dir, owner, files } = checkedVault(options, checked);
   const { image, wal } = databaseImage(
     readVaultFile(join(dir, VAULT_FILES.database)),
     readVaultFile(join(dir, VAULT_FILES.wal)),
@@ -370,8 +393,26 @@ async function openRecovery(
   const store = openImage(image);
   try {
     if (isEmpty(store)) throw new VaultNotFoundError(dir);
-    const unlocked = await unlockVault(store, dir, owner, checked);
-    const vault = opened(dir, store, unlocked, files.database, checked);
+    if (!checked.recover) checkSchema(store, readFormat(store));
+    const request = { ...checked, recover: true };
+    const unlocked = await unlockVault(store, dir, owner, request);
+    const vault = {
+      ...opened(dir, store, unlocked, files.database, checked),
+      readOnly: true,
+    };
+    if (!checked.recover) {
+      const marker = markerToCheck(store);
+      if (marker !== null && verifyDestroyedMarker(marker, unlocked.keys)) {
+        throw new InitializationError(
+          "the vault was destroyed, and its files cannot be removed from read-only storage",
+        );
+      }
+      return {
+        ...vault,
+        openedSealed: settleImage(vault, wal),
+        recovery: null,
+      };
+    }
     const recovery = surveyVault(vault);
     const problems = [
       ...walProblems(wal),
@@ -412,7 +453,11 @@ async function openOnce(
   options: OpenOptions,
   checked: CheckedOptions,
 ): Promise<OpenedVault | "destroyed"> {
-  const { dir, owner, files } = checkedVault(options, checked);
+  const found = checkedVault(options, checked);
+  if (checked.recover || !found.writable) {
+    return await openFromFiles(found, checked);
+  }
+  const { dir, owner, files } = found;
   const { database, present } = files;
   const path = join(dir, VAULT_FILES.database);
   const store = openStore(path, checked);
@@ -448,7 +493,7 @@ async function openOnce(
     const openedSealed = settle(vault);
     // A slot change or rotation that crashed before its rewrite.
     rewriteIfMarked(store);
-    return { ...vault, openedSealed, recovery: null };
+    return { ...vault, readOnly: false, openedSealed, recovery: null };
   } catch (error) {
     // The guard still holds its lock, so this close cannot checkpoint the
     // WAL of a vault that failed to open into its database or delete it.
@@ -467,7 +512,6 @@ async function openOnce(
 export async function openVault(options: OpenOptions): Promise<OpenedVault> {
   try {
     const checked = checkOptions(options);
-    if (checked.recover) return await openRecovery(options, checked);
     const opened = await openOnce(options, checked);
     if (opened !== "destroyed") return opened;
     const again = await openOnce(options, checked);

@@ -10,7 +10,10 @@ import { type CallGuard, callGuard } from "../src/engine_guard.ts";
 
 function guard(readOnly = false): { g: CallGuard; released: () => number } {
   let released = 0;
-  const g = callGuard({ readOnly, release: () => released++ });
+  const g = callGuard({
+    readOnly: readOnly ? () => new ValidationError("read-only") : null,
+    release: () => released++,
+  });
   return { g, released: () => released };
 }
 

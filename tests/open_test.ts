@@ -8,7 +8,14 @@ import {
   ValidationError,
   VaultNotFoundError,
 } from "../mod.ts";
-import { copyFixture, openVault, rawSql, tempDir } from "./_helpers.ts";
+import {
+  canChown,
+  canRun,
+  copyFixture,
+  openVault,
+  rawSql,
+  tempDir,
+} from "./_helpers.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
@@ -251,4 +258,45 @@ Deno.test("create: false finds no vault and creates nothing", async () => {
   }
   await using engine = await SecretsEngine.open({ path, create: false });
   assertEquals(engine.size, 0);
+});
+
+// Issue #21, item 11 and #20, item 4: on read-only storage even get failed,
+// on a probe file every open made in the vault.
+Deno.test({
+  name:
+    "a vault on read-only storage opens verified and reads; a write says why and changes nothing",
+  ignore: !canChown || !canRun("mount") || !canRun("umount"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const media = join(dir.path, "media");
+    await Deno.mkdir(media);
+    const mount = async (...args: string[]) => {
+      const done = await new Deno.Command(args[0], { args: args.slice(1) })
+        .output();
+      assert(done.success, new TextDecoder().decode(done.stderr));
+    };
+    await mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", media);
+    try {
+      const path = join(media, "vault");
+      {
+        await using engine = await SecretsEngine.open({ path });
+        await engine.set("api.key", "sk-1");
+      }
+      await mount("mount", "-o", "remount,ro", media);
+      await using engine = await SecretsEngine.open({ path });
+      assertEquals(await engine.get("api.key"), "sk-1");
+      assert((await engine.info()).openedSealed, "the seal still matches");
+      const error = await assertRejects(
+        () => engine.set("b", "2"),
+        InitializationError,
+      );
+      assert(/cannot write/.test(error.message), error.message);
+      await assertRejects(
+        () => SecretsEngine.open({ path: join(media, "new") }),
+        InitializationError,
+      );
+    } finally {
+      await mount("umount", "-l", media);
+    }
+  },
 });

@@ -155,6 +155,12 @@ export function translateOsError(
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new StorageError(DISK_FULL, options);
   }
+  if (code === "EROFS") {
+    return new InitializationError(
+      "the vault's storage is read-only: nothing can be written there",
+      options,
+    );
+  }
   const name = error instanceof Error ? error.name : typeof error;
   return new StorageError(`${IO_ERROR} (${name})`, options);
 }

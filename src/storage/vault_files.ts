@@ -159,22 +159,46 @@ export function prepareVaultDir(path: string): string {
   return dir;
 }
 
+/** Who owns a vault, and whether this process can write in it. */
+export interface VaultOwnership {
+  /** The user id its files must have (`null` on Windows). */
+  owner: Owner;
+  /**
+   * Whether a file can be made in the directory: `false` on read-only
+   * media or a directory without write permission, where the vault can
+   * still be read.
+   */
+  writable: boolean;
+}
+
 /**
  * The user every file of the vault directory `dir` must belong to: this
  * process's, learnt by creating a file there. A directory owned by anyone
- * else is a {@linkcode SecurityError}.
+ * else is a {@linkcode SecurityError}. Where no file can be made (read-only
+ * media, no write permission), the directory's own owner, and `writable`
+ * is `false`.
  *
  * @example
  * ```ts
  * import { vaultOwner } from "./vault_files.ts";
- * const owner = vaultOwner(Deno.makeTempDirSync());
- * console.assert(owner === null || typeof owner === "number");
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * assert.equal(vaultOwner(dir).writable, true);
+ * Deno.removeSync(dir);
  * ```
  */
-export function vaultOwner(dir: string): Owner {
-  const owner = probeOwner(dir);
+export function vaultOwner(dir: string): VaultOwnership {
+  let owner: Owner;
+  try {
+    owner = probeOwner(dir);
+  } catch (error) {
+    const readOnly = error instanceof Deno.errors.PermissionDenied ||
+      (error as { code?: unknown }).code === "EROFS";
+    if (!readOnly) throw error;
+    return { owner: directoryOwner(dir), writable: false };
+  }
   checkOwner(Deno.lstatSync(dir), owner, "the vault directory");
-  return owner;
+  return { owner, writable: true };
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import { rawSql, tempDir } from "../_helpers.ts";
+import { canChown, canRun, canSpawn, rawSql, tempDir } from "../_helpers.ts";
 import { cli, cliTest } from "./_cli.ts";
 
 // Issue #10, item 12: a vault directory made with plain mkdir was refused
@@ -133,3 +133,35 @@ cliTest(
     assertEquals(none.code, 1, none.stderr);
   },
 );
+
+// Issue #21, item 11: on a read-only vault directory even get failed with a
+// raw OS error about an internal .owner.*.tmp file.
+Deno.test({
+  name:
+    "get works on a read-only mount, and set says the vault cannot be written",
+  ignore: !canSpawn || !canChown || !canRun("mount") || !canRun("umount"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const media = join(dir.path, "media");
+    await Deno.mkdir(media);
+    const mount = async (...args: string[]) => {
+      const done = await new Deno.Command(args[0], { args: args.slice(1) })
+        .output();
+      assert(done.success, new TextDecoder().decode(done.stderr));
+    };
+    await mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", media);
+    try {
+      const vault = join(media, "vault");
+      await cli(vault, ["set", "api.key"], { stdin: "sk-1" });
+      await mount("mount", "-o", "remount,ro", media);
+      const read = await cli(vault, ["get", "api.key"]);
+      assertEquals([read.code, read.stdout], [0, "sk-1"], read.stderr);
+      const write = await cli(vault, ["set", "b"], { stdin: "2" });
+      assertEquals(write.code, 1, write.stderr);
+      assert(/cannot write/.test(write.stderr), write.stderr);
+      assertFalse(/owner|\.tmp|os error/.test(write.stderr), write.stderr);
+    } finally {
+      await mount("umount", "-l", media);
+    }
+  },
+});

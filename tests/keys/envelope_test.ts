@@ -34,7 +34,7 @@ function request(unlock?: Unlock): VaultRequest {
 
 async function withVault(fn: (vault: Created) => Promise<void>): Promise<void> {
   await using dir = await tempDir();
-  const owner = vaultOwner(dir.path);
+  const { owner } = vaultOwner(dir.path);
   const store = newStore(dir.path);
   try {
     const created = await createVault(store, dir.path, request());

@@ -19,7 +19,7 @@ Deno.test("prepareVaultDir creates a 0700 directory and returns its real path", 
   await using dir = await tempDir();
   const vault = prepareVaultDir(join(dir.path, "a", "vault"));
   assertEquals(vault, await Deno.realPath(join(dir.path, "a", "vault")));
-  assertEquals(typeof vaultOwner(vault), isPosix ? "number" : "object");
+  assertEquals(typeof vaultOwner(vault).owner, isPosix ? "number" : "object");
   assertEquals([...Deno.readDirSync(vault)], [], "the owner probe is gone");
   if (isPosix) assertEquals((Deno.statSync(vault).mode ?? 0) & 0o777, 0o700);
   await Deno.writeTextFile(join(dir.path, "file"), "");
@@ -35,7 +35,7 @@ Deno.test({
   fn: async () => {
     await using dir = await tempDir();
     const path = join(dir.path, "store.db");
-    const owner = vaultOwner(dir.path);
+    const { owner } = vaultOwner(dir.path);
     assertEquals(inspectVaultFile(path, owner), null);
     createExclusive(path, 0o600);
     assert(inspectVaultFile(path, owner));
@@ -82,7 +82,7 @@ Deno.test({
   fn: async () => {
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
-    const owner = vaultOwner(prepareVaultDir(vault));
+    const { owner } = vaultOwner(prepareVaultDir(vault));
     const file = join(vault, "store.db");
     createExclusive(file, 0o600);
     await Deno.chown(file, OTHER_UID, null);
