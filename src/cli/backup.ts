@@ -48,7 +48,7 @@ writes text instead of binary. An existing FILE is replaced only with
       );
     }
     const encrypted = await encryptAge(doc, key, args.values.armor === true);
-    writeUserFile(file, encrypted, args.values.force === true);
+    await writeUserFile(file, encrypted, args.values.force === true);
     warn(`backed up ${secrets(doc.entries.length)} to ${file}`);
     return EXIT.ok;
   },
@@ -105,7 +105,7 @@ without --force) and the recipient to stderr.`,
       write(text);
       warn(`public key: ${recipient}`);
     } else {
-      writeUserFile(output, text, force);
+      await writeUserFile(output, text, force);
       write(`${recipient}\n`);
     }
     return EXIT.ok;

@@ -65,7 +65,7 @@ async function readValue(
   if (file !== undefined) return await readFileValue(file, bytes === true);
   if (value !== undefined) {
     warn(
-      "--value leaves the secret in your shell history; prefer a pipe or the prompt",
+      "--value puts the secret in this command's arguments, which every user of this machine can read (ps, /proc/PID/cmdline) while it runs, and in your shell history: prefer a pipe or the prompt",
     );
     return value;
   }
@@ -177,7 +177,7 @@ A bytes secret is written to a pipe or with --out, never to a terminal.`,
       args.values.version,
     );
     const { out, force } = args.values;
-    if (out !== undefined) writeUserFile(out, value, force === true);
+    if (out !== undefined) await writeUserFile(out, value, force === true);
     else if (typeof value === "string") {
       write(Deno.stdout.isTerminal() ? `${value}\n` : value);
     } else if (Deno.stdout.isTerminal()) {

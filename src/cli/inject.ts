@@ -46,7 +46,7 @@ result goes to stdout, which must not be a terminal unless --force.`,
     }
     const text = template.render(values);
     if (output === undefined) write(text);
-    else writeUserFile(output, text, force);
+    else await writeUserFile(output, text, force);
     return EXIT.ok;
   },
 };

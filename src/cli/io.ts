@@ -7,7 +7,7 @@
  * @module
  */
 
-import { basename, dirname, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { pathExists, writeAtomic } from "../storage/vault_files.ts";
 import { Failure } from "./command.ts";
 
@@ -201,16 +201,51 @@ export async function readUserBytes(
   }
 }
 
+/** Thrown when a signal came during a write that was finished first. */
+export class Interrupted extends Error {
+  /**
+   * Makes the error.
+   *
+   * @param signal The signal that came.
+   */
+  constructor(readonly signal: Deno.Signal) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+const ENDING_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows"
+  ? ["SIGINT"]
+  : ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * Removes the temporary files an interrupted write of `name` left in
+ * `dir` (`name.<16 hex>.tmp`, as `writeAtomic` names them): they may hold
+ * a secret in clear.
+ */
+function removeStaleTemps(dir: string, name: string): void {
+  const escaped = name.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&");
+  const temp = new RegExp(`^${escaped}\\.[0-9a-f]{16}\\.tmp$`);
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.isFile && temp.test(entry.name)) {
+      Deno.removeSync(join(dir, entry.name));
+    }
+  }
+}
+
 /**
  * Writes `data` to a user's file with mode 0600, atomically (a temporary
  * file in the same directory, then a rename), so a reader never sees half
- * of it; an existing file is replaced only with `force`.
+ * of it; an existing file is replaced only with `force`. A signal that
+ * comes meanwhile is held until the rename is done, so no temporary file
+ * is left holding a secret; it then ends the CLI as
+ * {@linkcode Interrupted}. Temporary files an earlier run left are removed
+ * first.
  */
-export function writeUserFile(
+export async function writeUserFile(
   path: string,
   data: string | Uint8Array,
   force: boolean,
-): void {
+): Promise<void> {
   const full = resolve(path);
   const dir = dirname(full);
   // Read, to see whether the file exists; write, for the temporary file.
@@ -221,11 +256,27 @@ export function writeUserFile(
   const bytes = typeof data === "string"
     ? new TextEncoder().encode(data)
     : data;
+  let came: Deno.Signal | null = null;
+  const listeners = ENDING_SIGNALS.map((signal) => {
+    const listener = () => {
+      came ??= signal;
+    };
+    Deno.addSignalListener(signal, listener);
+    return [signal, listener] as const;
+  });
   try {
+    removeStaleTemps(dir, basename(full));
     writeAtomic(dir, basename(full), bytes, OUTPUT_MODE);
+    // A signal that came during the write reaches its listener now.
+    await new Promise((resolve) => setTimeout(resolve, 0));
   } catch (error) {
     throw new Failure(`cannot write ${path}: ${(error as Error).message}`);
+  } finally {
+    for (const [signal, listener] of listeners) {
+      Deno.removeSignalListener(signal, listener);
+    }
   }
+  if (came !== null) throw new Interrupted(came);
 }
 
 /**

@@ -38,7 +38,8 @@ import {
 import { backup, keygen, restore } from "./backup.ts";
 import { get, has, list, remove, set } from "./entries.ts";
 import { inject, read } from "./inject.ts";
-import { ReaderGone, warn, write } from "./io.ts";
+import { Interrupted, ReaderGone, warn, write } from "./io.ts";
+import { signalNumber } from "./signals.ts";
 import { run } from "./run.ts";
 import { init, rebind, rotate, slots } from "./slots.ts";
 import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
@@ -205,6 +206,9 @@ function report(error: unknown): number {
     return EXIT.usage;
   }
   if (error instanceof ReaderGone) return EXIT.ok;
+  if (error instanceof Interrupted) {
+    return EXIT.signalBase + signalNumber(error.signal);
+  }
   if (error instanceof Failure || error instanceof SecretsEngineError) {
     warn(error.message);
     return EXIT.failed;

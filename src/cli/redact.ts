@@ -64,19 +64,13 @@ function pendingStart(text: string, values: readonly string[]): number {
 export function redactStream(
   values: readonly string[],
 ): TransformStream<string, string> {
-  const secrets = maskable(values).masked.sort((a, b) => b.length - a.length);
-  const pattern = secrets.length === 0 ? null : new RegExp(
-    secrets.map((v) => v.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")).join("|"),
-    "g",
-  );
-  const mask = (text: string) => pattern ? text.replace(pattern, MASK) : text;
+  const secrets = maskable(values).masked;
   // Nothing from the cut on is written yet: a tail that may grow into a
-  // value, and any whole value that reaches into that tail.
-  const safeCut = (text: string) => {
+  // value, and any masked span that reaches into that tail.
+  const safeCut = (text: string, spans: readonly Span[]) => {
     let cut = pendingStart(text, secrets);
-    for (const match of pattern ? text.matchAll(pattern) : []) {
-      const end = match.index + match[0].length;
-      if (match.index < cut && end > cut) cut = match.index;
+    for (const [start, end] of spans) {
+      if (start < cut && end > cut) cut = start;
     }
     return cut;
   };
@@ -84,13 +78,64 @@ export function redactStream(
   return new TransformStream({
     transform(chunk, controller): void {
       const text = carry + chunk;
-      const cut = safeCut(text);
-      const done = mask(text.slice(0, cut));
+      const cut = safeCut(text, maskedSpans(text, secrets));
+      const done = maskText(text.slice(0, cut), secrets);
       if (done) controller.enqueue(done);
       carry = text.slice(cut);
     },
     flush(controller): void {
-      if (carry) controller.enqueue(mask(carry));
+      if (carry) controller.enqueue(maskText(carry, secrets));
     },
   });
+}
+
+/** A span of text, start inclusive, end exclusive. */
+type Span = readonly [start: number, end: number];
+
+/**
+ * Every span where any of `secrets` occurs, overlapping ones merged: two
+ * secrets that overlap in the output are masked as one, so neither's tail
+ * shows past the other's mask.
+ */
+function maskedSpans(text: string, secrets: readonly string[]): Span[] {
+  const spans: [number, number][] = [];
+  for (const secret of secrets) {
+    for (
+      let at = text.indexOf(secret);
+      at !== -1;
+      at = text.indexOf(secret, at + 1)
+    ) {
+      spans.push([at, at + secret.length]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [start, end] of spans) {
+    const last = merged.at(-1);
+    if (last !== undefined && start <= last[1]) {
+      last[1] = Math.max(last[1], end);
+    } else merged.push([start, end]);
+  }
+  return merged;
+}
+
+/**
+ * `text` with every span of `secrets` (merged where they overlap) replaced
+ * by {@linkcode MASK}.
+ *
+ * @example
+ * ```ts
+ * import { MASK, maskText } from "./redact.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(maskText("key=ab12345678", ["ab123456", "12345678"]), `key=${MASK}`);
+ * ```
+ */
+export function maskText(text: string, secrets: readonly string[]): string {
+  let out = "";
+  let from = 0;
+  for (const [start, end] of maskedSpans(text, secrets)) {
+    out += text.slice(from, start) + MASK;
+    from = end;
+  }
+  return out + text.slice(from);
 }

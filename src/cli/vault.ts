@@ -194,7 +194,7 @@ none of them.`,
     if (key !== null && file !== undefined) {
       const doc = await vault.exportEntries(undefined, everything);
       const encrypted = await encryptAge(doc, key, args.values.armor === true);
-      writeUserFile(file, encrypted, args.values.force === true);
+      await writeUserFile(file, encrypted, args.values.force === true);
       warn(
         `saved ${doc.entries.length} secrets and ${
           countVersions(doc)

@@ -155,3 +155,31 @@ Deno.test({
     assert(forced.output.includes("postgres://u:p@h/db"));
   },
 });
+
+// Issue #21, item 14: an interrupted write left OUT.<random>.tmp holding
+// the secret in clear; the next write removes such leftovers.
+cliTest(
+  "a write to -o removes the temporary files an interrupted one left",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "db.password"], { stdin: "hunter2" });
+    const template = join(dir.path, "app.tpl");
+    await Deno.writeTextFile(template, "pw={{ secrets://db.password }}\n");
+    const out = join(dir.path, "app.conf");
+    const stale = `${out}.0123456789abcdef.tmp`;
+    await Deno.writeTextFile(stale, "pw=hunter2\n");
+    const other = join(dir.path, "notes.0123456789abcdef.tmp");
+    await Deno.writeTextFile(other, "mine");
+    const result = await cli(vault, ["inject", "-i", template, "-o", out], {
+      flags: [
+        `--allow-read=${vault},${dir.path}`,
+        `--allow-write=${vault},${dir.path}`,
+      ],
+    });
+    assertEquals(result.code, 0, result.stderr);
+    assertEquals(await Deno.readTextFile(out), "pw=hunter2\n");
+    assertFalse(await Deno.stat(stale).then(() => true, () => false));
+    assertEquals(await Deno.readTextFile(other), "mine");
+  },
+);

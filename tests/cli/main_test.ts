@@ -34,6 +34,7 @@ test("set, get, has, list and delete", async () => {
   const set = await cli(vault, ["set", "db.password", "--value", "hunter2"]);
   assertEquals(set.code, 0);
   assert(set.stderr.includes("shell history"), set.stderr);
+  assert(set.stderr.includes("/proc/PID/cmdline"), set.stderr);
   const list = await cli(vault, ["list"]);
   assertEquals([list.code, list.stdout], [0, "db.password\nopenai.apiKey\n"]);
   assertEquals((await cli(vault, ["list", "db.*"])).stdout, "db.password\n");

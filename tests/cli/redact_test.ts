@@ -2,6 +2,7 @@ import { assertEquals } from "../_assert.ts";
 import {
   MASK,
   maskable,
+  maskText,
   MIN_REDACTED_LENGTH,
   redactStream,
 } from "../../src/cli/redact.ts";
@@ -66,4 +67,21 @@ Deno.test("redact minimum: values shorter than the minimum are not masked", asyn
     masked: ["secret"],
     tooShort: 1,
   });
+});
+
+// Issue #21, item 14: two secrets overlapping in the output left the tail
+// of one in clear (<redacted>345678).
+Deno.test("overlapping secrets are masked as one span, whatever the chunking", async () => {
+  const secrets = ["ab123456", "12345678"];
+  assertEquals(maskText("x=ab12345678;", secrets), `x=${MASK};`);
+  assertEquals(maskText("12345678ab123456", secrets), MASK);
+  for (const split of [1, 3, 5, 9, 11]) {
+    const text = "x=ab12345678; y=12345678 z";
+    const out = await new Response(
+      ReadableStream.from([text.slice(0, split), text.slice(split)])
+        .pipeThrough(redactStream(secrets))
+        .pipeThrough(new TextEncoderStream()),
+    ).text();
+    assertEquals(out, `x=${MASK}; y=${MASK} z`, `split at ${split}`);
+  }
 });
