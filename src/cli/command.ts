@@ -65,6 +65,7 @@ export const COMMAND_OPTIONS = {
   "keep-key": { type: "string", multiple: true },
   bytes: { type: "boolean" },
   "allow-exec-env": { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
 } as const;
 
 /** The name of a command option. */
@@ -117,6 +118,7 @@ export interface Parsed {
     "keep-key"?: string[];
     bytes?: boolean;
     "allow-exec-env"?: boolean;
+    quiet?: boolean;
   };
 }
 

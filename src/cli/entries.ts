@@ -25,6 +25,7 @@ import {
   writeUserFile,
 } from "./io.ts";
 import { promptHidden } from "./prompt.ts";
+import { didYouMean } from "./suggest.ts";
 import { formatTable } from "./table.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -146,12 +147,15 @@ async function readRequested(
   }
   // An expired secret reads as absent, but its versions are still listed.
   const [expired] = await vault.history(name);
-  throw new Failure(
-    expired === undefined
-      ? "no secret with that name"
-      : `that secret expired at ${
+  if (expired !== undefined) {
+    throw new Failure(
+      `that secret expired at ${
         formatTime(expired.expiresAt)
       } (secrets revert NAME ${expired.version} --ttl 30d brings it back)`,
+    );
+  }
+  throw new Failure(
+    `no secret with that name${didYouMean(name, await vault.keys("**"))}`,
   );
 }
 
@@ -221,11 +225,20 @@ export const list: Command = {
   operands: [0, 1],
   async run({ args, open }): Promise<number> {
     await using vault = await open();
-    const names = await vault.keys(args.operands[0], {
-      expired: args.values.expired === true,
-    });
+    const [pattern] = args.operands;
+    const expired = args.values.expired === true;
+    const names = await vault.keys(pattern, { expired });
     if (args.values.long) write(await longListing(vault, names));
     else if (names.length > 0) write(`${names.join("\n")}\n`);
+    const acrossDots = pattern?.replaceAll(/\*+/g, "**");
+    if (
+      names.length === 0 && pattern !== undefined && acrossDots !== pattern &&
+      (await vault.keys(acrossDots, { expired })).length > 0
+    ) {
+      warn(
+        `nothing matches ${pattern}: * stops at a dot; ${acrossDots} matches across dots`,
+      );
+    }
     return EXIT.ok;
   },
 };

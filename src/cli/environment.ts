@@ -8,7 +8,9 @@
 import type { SecretsEngine } from "../engine.ts";
 import { Failure } from "./command.ts";
 import { splitEnvNames } from "./env_name.ts";
+import { formatTime } from "./expiry_flags.ts";
 import { warn } from "./io.ts";
+import { nearest } from "./suggest.ts";
 
 const NOT_TEXT =
   "holds bytes, which an environment variable or a text file cannot hold: write it to a file with secrets get NAME --out FILE";
@@ -68,6 +70,7 @@ export async function readSecrets(
   vault: SecretsEngine,
   patterns: readonly string[],
   destination: Destination,
+  notify: (notice: string) => void = warn,
 ): Promise<[string, string][]> {
   const names = new Set<string>();
   for (const pattern of patterns) {
@@ -86,7 +89,7 @@ export async function readSecrets(
     if (typeof value !== "string") value.fill(0);
     read.push({ name, text: typeof value === "string" ? value : null });
   }
-  return textPairs(read, patterns, destination);
+  return textPairs(read, patterns, destination, notify);
 }
 
 /** A selected secret: its name, and its value when it is text. */
@@ -100,13 +103,15 @@ export interface SelectedSecret {
 /**
  * The name and value of each text secret of `selected` that `destination`
  * can hold. A bytes secret, or one it cannot hold (a NUL, or too large for
- * an environment variable), is skipped with a warning naming it, unless
- * one of `patterns` names it exactly: then it is a {@linkcode Failure}.
+ * an environment variable), is skipped with a notice naming it (to
+ * `notify`, by default stderr), unless one of `patterns` names it exactly:
+ * then it is a {@linkcode Failure}.
  */
 export function textPairs(
   selected: readonly SelectedSecret[],
   patterns: readonly string[],
   destination: Destination,
+  notify: (notice: string) => void = warn,
 ): [string, string][] {
   const pairs: [string, string][] = [];
   const skipped = new Map<string, string[]>();
@@ -120,7 +125,7 @@ export function textPairs(
     }
   }
   for (const [why, names] of skipped) {
-    warn(`skipped ${names.join(", ")}, which ${why}`);
+    notify(`skipped ${names.join(", ")}, which ${why}`);
   }
   return pairs;
 }
@@ -148,6 +153,25 @@ export function toEnvironment(
 }
 
 /**
+ * A name the vault gave no value for, as a user needs it said: expired
+ * (and when, as `get` says), or missing, with the nearest name it holds.
+ */
+export async function describeMissing(
+  vault: SecretsEngine,
+  name: string,
+): Promise<string> {
+  const [current] = await vault.history(name);
+  const quoted = JSON.stringify(name);
+  if (current?.expiresAt) {
+    return `${quoted} (expired at ${
+      formatTime(current.expiresAt)
+    }: secrets revert NAME ${current.version} --ttl 30d brings it back)`;
+  }
+  const near = nearest(name, await vault.keys("**"));
+  return near === null ? quoted : `${quoted} (did you mean ${near}?)`;
+}
+
+/**
  * The values of `names`, read from the vault; a missing (or expired) name
  * is a {@linkcode Failure} that lists every missing name at once, and a
  * bytes secret, or one `destination` cannot hold, a `Failure` naming it.
@@ -172,8 +196,12 @@ export async function resolveNames(
     }
   }
   if (missing.length > 0) {
-    const list = missing.map((name) => JSON.stringify(name)).join(", ");
-    throw new Failure(`no secret for ${missing.length} reference(s): ${list}`);
+    const described = await Promise.all(
+      missing.map((name) => describeMissing(vault, name)),
+    );
+    throw new Failure(
+      `no secret for ${missing.length} reference(s): ${described.join(", ")}`,
+    );
   }
   return values;
 }

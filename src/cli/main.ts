@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type LocationOptions, SecretsEngine } from "../engine.ts";
 import { resolveVaultPath } from "../storage/location.ts";
+import config from "../../deno.json" with { type: "json" };
 import { SecretsEngineError } from "../errors.ts";
 import {
   type Command,
@@ -40,6 +41,8 @@ import { get, has, list, remove, set } from "./entries.ts";
 import { inject, read } from "./inject.ts";
 import { Interrupted, ReaderGone, warn, write } from "./io.ts";
 import { signalNumber } from "./signals.ts";
+import { didYouMean } from "./suggest.ts";
+import { cliWording } from "./wording.ts";
 import { run } from "./run.ts";
 import { init, rebind, rotate, slots } from "./slots.ts";
 import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
@@ -82,6 +85,8 @@ const GLOBAL_OPTIONS = {
 } as const;
 
 const GLOBAL_HELP = `Usage: secrets [--path DIR | --xdg] COMMAND [ARGS]
+       secrets help [COMMAND]
+       secrets --version
 
 Commands:
 ${
@@ -116,6 +121,31 @@ Only init, set and import create a vault; every other command on a path
 with no vault says so. Exit codes: 0 ok, 1 not found or failed, 2 usage; run returns
 the program's own code (128+N for signal N, 126 not executable, 127 missing).
 `;
+
+/**
+ * Whether the command line is `--version` (or `-V`) alone, after any
+ * global options: `get --version N` is another option.
+ */
+function asksVersion(argv: string[]): boolean {
+  const rest = argv.filter((arg, i) =>
+    arg !== "--xdg" && arg !== "--path" && argv[i - 1] !== "--path" &&
+    !arg.startsWith("--path=")
+  );
+  return rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V");
+}
+
+/** The package's version, as deno.json gives it. */
+const VERSION: string = config.version;
+
+function findCommand(name: string): Command {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    throw new UsageError(
+      `unknown command: ${name}${didYouMean(name, Object.keys(COMMANDS))}`,
+    );
+  }
+  return command;
+}
 
 function commandHelp(command: Command): string {
   const details = command.details ? `\n${command.details.trim()}\n` : "";
@@ -184,12 +214,13 @@ function checkShape(name: string, command: Command, args: Parsed): void {
   }
 }
 
-function isParseError(error: unknown): error is TypeError {
+function isParseError(
+  error: unknown,
+): error is TypeError & { code: unknown } {
   return error instanceof TypeError && "code" in error &&
     String(error.code).startsWith("ERR_PARSE_ARGS");
 }
 
-/** Prints what went wrong, never a stack trace, and gives the exit code. */
 /** Whether a vault is at `location` (a database there), before an open that may create one. */
 function vaultExists(location: LocationOptions): boolean {
   try {
@@ -200,8 +231,31 @@ function vaultExists(location: LocationOptions): boolean {
   }
 }
 
+/** A parse error of `node:util` in the CLI's words, with a suggestion. */
+function parseErrorMessage(error: TypeError & { code: unknown }): string {
+  const option = /'(-{1,2}[^' <]+)/.exec(error.message)?.[1] ?? "";
+  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const known = [
+      ...Object.keys(GLOBAL_OPTIONS),
+      ...Object.keys(COMMAND_OPTIONS),
+    ]
+      .map((name) => `--${name}`);
+    return `unknown option ${option}${didYouMean(option, known)}`;
+  }
+  if (/argument missing/.test(error.message)) return `${option} needs a value`;
+  if (/does not take an argument/.test(error.message)) {
+    return `${option} takes no value`;
+  }
+  return error.message;
+}
+
+/** Prints what went wrong, never a stack trace, and gives the exit code. */
 function report(error: unknown): number {
-  if (error instanceof UsageError || isParseError(error)) {
+  if (isParseError(error)) {
+    warn(`${parseErrorMessage(error)} (see secrets --help)`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
     warn(`${error.message} (see secrets --help)`);
     return EXIT.usage;
   }
@@ -210,7 +264,7 @@ function report(error: unknown): number {
     return EXIT.signalBase + signalNumber(error.signal);
   }
   if (error instanceof Failure || error instanceof SecretsEngineError) {
-    warn(error.message);
+    warn(cliWording(error.message));
     return EXIT.failed;
   }
   const name = error instanceof Error ? error.name : "error";
@@ -232,13 +286,23 @@ function report(error: unknown): number {
  */
 export async function main(argv: string[]): Promise<number> {
   try {
+    if (asksVersion(argv)) {
+      write(`secrets ${VERSION}\n`);
+      return EXIT.ok;
+    }
     const { name, help, path, xdg, args } = parse(argv);
     if (name === undefined) {
       (help ? write : warn)(GLOBAL_HELP);
       return help ? EXIT.ok : EXIT.usage;
     }
-    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (command === undefined) throw new UsageError(`unknown command: ${name}`);
+    if (name === "help") {
+      const [topic] = args.operands;
+      write(
+        topic === undefined ? GLOBAL_HELP : commandHelp(findCommand(topic)),
+      );
+      return EXIT.ok;
+    }
+    const command = findCommand(name);
     if (help) {
       write(commandHelp(command));
       return EXIT.ok;

@@ -15,7 +15,12 @@
  */
 
 import { Failure } from "./command.ts";
-import { decodeUtf8, MAX_KEY_FILE_BYTES, readStdin } from "./io.ts";
+import {
+  decodeUtf8,
+  Interrupted,
+  MAX_KEY_FILE_BYTES,
+  readStdin,
+} from "./io.ts";
 
 const PASTE_ON = "\x1b[?2004h";
 const PASTE_OFF = "\x1b[?2004l";
@@ -105,7 +110,8 @@ function consume(state: LineState, input: number[], at: number): number {
       continue;
     }
     at++;
-    if (byte === CTRL_C) throw new Failure("cancelled: nothing was stored");
+    // As the shell would treat it: the command ends, as by SIGINT.
+    if (byte === CTRL_C) throw new Interrupted("SIGINT");
     if (byte === CR || byte === LF || byte === CTRL_D) {
       if (byte === CR && input[at] === LF) at++;
       state.done = true;
@@ -210,10 +216,14 @@ export async function readSecretLine(
     return line;
   }
   const secret = await promptHidden(question);
-  if (
-    confirm &&
-    await promptHidden(question.replace(/:\s*$/, " again: ")) !== secret
-  ) {
+  if (!confirm) return secret;
+  const again = await promptHidden(question.replace(/:\s*$/, " again: "));
+  if (again === "" && secret !== "") {
+    throw new Failure(
+      "nothing was typed the second time (Ctrl-D or Enter): nothing was changed",
+    );
+  }
+  if (again !== secret) {
     throw new Failure("the two entries differ: nothing was changed");
   }
   return secret;

@@ -78,6 +78,42 @@ function atTerminal(): boolean {
   return [Deno.stdin, Deno.stdout, Deno.stderr].some((s) => s.isTerminal());
 }
 
+/**
+ * Every Deno flag this run needs and was not given, found before anything
+ * is read, so they are named at once rather than one per attempt.
+ */
+function missingFlags(args: Parsed, program: string): string[] {
+  const denied = (descriptor: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(descriptor).state !== "granted";
+  const flags: string[] = [];
+  if (denied({ name: "run", command: program })) {
+    flags.push(`--allow-run=${program}`);
+  }
+  const { from, pristine } = args.values;
+  const files = [...args.values["env-file"] ?? [], ...from ? [from] : []];
+  for (const path of files) {
+    if (path !== "-" && denied({ name: "read", path })) {
+      flags.push(`--allow-read=${path}`);
+    }
+  }
+  const variables = [
+    ...pristine ? ["PATH"] : [],
+    args.values["identity-env"],
+    args.values["key-env"],
+  ];
+  for (const variable of variables) {
+    if (variable !== undefined && denied({ name: "env", variable })) {
+      flags.push(`--allow-env=${variable}`);
+    }
+  }
+  return flags;
+}
+
+/** Where notices of skipped secrets go: stderr, or nowhere with --quiet. */
+function notices(args: Parsed): (notice: string) => void {
+  return args.values.quiet ? () => {} : warn;
+}
+
 /** The child's environment, and the secret values in it to redact. */
 interface Environment {
   env: Record<string, string>;
@@ -92,7 +128,7 @@ async function vaultEnvironment(
   const only = args.values.only ?? [];
   // The vault is closed before the program starts: it may run for days.
   await using vault = await open();
-  const pairs = await readSecrets(vault, only, "environment");
+  const pairs = await readSecrets(vault, only, "environment", notices(args));
   return {
     env: Object.fromEntries(toEnvironment(pairs, only.length > 0)),
     secrets: pairs.map(([, value]) => value),
@@ -151,6 +187,7 @@ async function backupEnvironment(
     })),
     only,
     "environment",
+    notices(args),
   );
   return {
     env: Object.fromEntries(toEnvironment(pairs, only.length > 0)),
@@ -171,7 +208,7 @@ function pristine(env: Record<string, string>): Record<string, string> {
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
 export const run: Command = {
   usage:
-    "run [--only PATTERN]... [--env-file FILE]... [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] -- PROGRAM [ARGS...]",
+    "run [--only PATTERN]... [--env-file FILE]... [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] [--quiet] -- PROGRAM [ARGS...]",
   summary:
     "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
   details: `
@@ -189,7 +226,8 @@ because it pipes that output, so the program no longer sees a terminal.
 --identity-env NAME or --age-passphrase; --only selects among them. A variable that chooses what runs (PATH,
 BASH_ENV, ENV, LD_*, NODE_OPTIONS, PYTHONSTARTUP and the like) set from a
 secret or --env-file stops the run unless --allow-exec-env is given; the
-program is then still found on your own PATH.
+program is then still found on your own PATH. --quiet leaves out the notices
+of secrets skipped on purpose (bytes, or too large for a variable).
 Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
   options: [
     "only",
@@ -201,6 +239,7 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     "identity",
     "identity-env",
     "allow-exec-env",
+    "quiet",
   ],
   operands: [0, 0],
   async run({ args, open }): Promise<number> {
@@ -216,14 +255,9 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     if (files.length > 0 && from !== undefined) {
       throw new UsageError("--from and --env-file exclude each other");
     }
-    const access = Deno.permissions.querySync({
-      name: "run",
-      command: program,
-    });
-    if (access.state !== "granted") {
-      throw new Failure(
-        `run needs --allow-run=${program} to start the program`,
-      );
+    const missing = missingFlags(args, program);
+    if (missing.length > 0) {
+      throw new Failure(`run needs ${missing.join(" ")}: nothing ran`);
     }
     const { env, secrets } = from !== undefined
       ? await backupEnvironment(from, args)

@@ -413,3 +413,87 @@ Deno.test({
 });
 
 if (!canSpawn) console.log(`cli_test: ${SPAWN_SKIP_REASON}`);
+
+// Issue #21, item 12: the messages a new user met on the first day.
+cliTest(
+  "typos get a suggestion, --version and help COMMAND answer, and library words become the CLI's",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "db.password"], { stdin: "pw" });
+    const option = await cli(vault, ["list", "--versoin"]);
+    assertEquals(option.code, 2);
+    assert(
+      /unknown option --versoin; did you mean --version\?/.test(option.stderr),
+      option.stderr,
+    );
+    assertFalse(/positional/.test(option.stderr), option.stderr);
+    const command = await cli(vault, ["lsit"]);
+    assert(/did you mean list\?/.test(command.stderr), command.stderr);
+    const name = await cli(vault, ["get", "db.pasword"]);
+    assertEquals(name.code, 1);
+    assert(/did you mean db.password\?/.test(name.stderr), name.stderr);
+    const version = await cli(vault, ["--version"]);
+    assert(/^secrets \d+\.\d+\.\d+\n$/.test(version.stdout), version.stdout);
+    const help = await cli(vault, ["help", "get"]);
+    assertEquals(help.code, 0);
+    assert(help.stdout.includes("get NAME"), help.stdout);
+    const star = await cli(vault, ["list", "*"]);
+    assertEquals(star.stdout, "");
+    assert(/\* stops at a dot; \*\* matches/.test(star.stderr), star.stderr);
+    const taken = await cli(vault, ["import", "-"], {
+      stdin:
+        '{"type":"@scope/secrets export","version":2,"exported":"2026-01-01T00:00:00Z","entries":[{"name":"db.password","kind":"text","value":"x","created":"2026-01-01T00:00:00Z","updated":"2026-01-01T00:00:00Z"}]}',
+    });
+    assert(/pass --overwrite/.test(taken.stderr), taken.stderr);
+  },
+);
+
+cliTest(
+  "run names every missing flag at once; --quiet leaves out the notices of skipped secrets; an expired reference says when",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "bin", "--file", "-", "--bytes"], {
+      stdin: new Uint8Array([1, 2]),
+    });
+    const envFile = join(dir.path, ".env");
+    await Deno.writeTextFile(envFile, "A=secrets://old.token\n");
+    const missing = await cli(vault, [
+      "run",
+      "--pristine",
+      "--env-file",
+      envFile,
+      "--",
+      "true",
+    ]);
+    assertEquals(missing.code, 1, missing.stderr);
+    for (
+      const flag of [
+        "--allow-run=true",
+        `--allow-read=${envFile}`,
+        "--allow-env=PATH",
+      ]
+    ) {
+      assert(missing.stderr.includes(flag), missing.stderr);
+    }
+    const flags = ["--allow-run=true"];
+    const noisy = await cli(vault, ["run", "--", "true"], { flags });
+    assert(/skipped "bin"/.test(noisy.stderr), noisy.stderr);
+    const quiet = await cli(vault, ["run", "--quiet", "--", "true"], { flags });
+    assertEquals([quiet.code, quiet.stderr], [0, ""]);
+    await cli(vault, ["set", "old.token", "--ttl", "1s"], { stdin: "t" });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const expired = await cli(vault, [
+      "run",
+      "--env-file",
+      envFile,
+      "--",
+      "true",
+    ], {
+      flags: [...flags, `--allow-read=${vault},${envFile}`],
+    });
+    assertEquals(expired.code, 1, expired.stderr);
+    assert(/"old.token" \(expired at /.test(expired.stderr), expired.stderr);
+  },
+);

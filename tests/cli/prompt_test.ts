@@ -76,10 +76,12 @@ test("bracketed paste: a pasted multi-line value is stored whole", async (vault)
   );
 });
 
-test("Ctrl-C at the prompt aborts without storing", async (vault) => {
+// Issue #21, item 12: Ctrl-C at a prompt said "nothing was stored" and
+// exited 1; a shell user expects the 130 of an interrupted command.
+test("Ctrl-C at the prompt aborts without storing, as SIGINT would: 130, no message", async (vault) => {
   const result = await setAtTerminal(vault, "half-typed\x03");
-  assertEquals(result.code, 1, result.output);
-  assert(result.output.includes("cancelled"));
+  assertEquals(result.code, 130, result.output);
+  assertFalse(result.output.includes("nothing was stored"), result.output);
   assertEquals(await stored(vault), null);
 });
 

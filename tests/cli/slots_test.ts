@@ -349,3 +349,30 @@ cliTest(
     assertFalse(await Deno.stat(vault).then(() => true, () => false));
   },
 );
+
+// Issue #21, item 12: Ctrl-D at "New passphrase again:" said the two
+// entries differ.
+Deno.test({
+  name:
+    "Ctrl-D at the confirmation says nothing was typed, and changes nothing",
+  ignore: !canRun("deno") || !canRun("python3"),
+  fn: async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const result = await atTerminal(
+      [
+        { expect: "New passphrase:" },
+        { send: "correct horse\r" },
+        { expect: "again:" },
+        { send: "\x04" },
+      ],
+      ["deno", ...cliArgs(vault, ["init", "--passphrase"])],
+    );
+    assertEquals(result.code, 1, result.output);
+    assert(
+      /nothing was typed the second time/.test(result.output),
+      result.output,
+    );
+    assertFalse(/differ/.test(result.output), result.output);
+  },
+});
