@@ -240,7 +240,12 @@ function parseErrorMessage(error: TypeError & { code: unknown }): string {
       ...Object.keys(COMMAND_OPTIONS),
     ]
       .map((name) => `--${name}`);
-    return `unknown option ${option}${didYouMean(option, known)}`;
+    const suggestion = didYouMean(option, known);
+    // With no option near it, it may be a name that starts with "-".
+    return `unknown option ${option}${
+      suggestion ||
+      `; a name that starts with "-" goes after --: -- "${option}"`
+    }`;
   }
   if (/argument missing/.test(error.message)) return `${option} needs a value`;
   if (/does not take an argument/.test(error.message)) {
