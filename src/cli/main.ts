@@ -107,7 +107,8 @@ Unlocking (the machine's keyfile without these):
   --key-env NAME        read it from $NAME (--allow-env=NAME); removed
                         before run starts a program, but still readable by
                         your user's processes in /proc/PID/environ: for CI,
-                        prefer printf '%s\n' "$KEY" | secrets --key-file -
+                        prefer printf '%s\\n' "$KEY" |
+                        env -u KEY secrets --key-file - …
 
 Patterns: * matches within one dot-separated segment, ** across segments,
 ? one character; "list '**'" lists everything. A name that starts with "-"
@@ -117,8 +118,8 @@ References: secrets://NAME in a file given to run --env-file, or in
 {{ secrets://NAME }} in a template given to inject, names a secret; escape
 %, spaces, { and } in NAME as %25, %20, %7B, %7D.
 
-Only init, set and import create a vault; every other command on a path
-with no vault says so. Exit codes: 0 ok, 1 not found or failed, 2 usage; run returns
+Only init, set, import and restore create a vault (and say so); every other
+command on a path with no vault says so. Exit codes: 0 ok, 1 not found or failed, 2 usage; run returns
 the program's own code (128+N for signal N, 126 not executable, 127 missing).
 `;
 

@@ -89,3 +89,27 @@ export async function atTerminal(
   }
   return result;
 }
+
+const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
+
+/**
+ * Puts a `secrets` command in `bin`, as the README's install line makes it
+ * (its flags, the clone's entry point and configuration), for tests that
+ * run the README's shell lines as written.
+ */
+export async function installSecrets(bin: string): Promise<void> {
+  await Deno.mkdir(bin, { recursive: true });
+  const script = `${bin}/secrets`;
+  await Deno.writeTextFile(
+    script,
+    `#!/bin/sh\nexec ${Deno.execPath()} run --no-prompt --allow-read --allow-write ` +
+      `--allow-env --allow-sys=hostname,userInfo,uid,gid --allow-run ` +
+      `--config ${CONFIG} ${CLI} "$@"\n`,
+  );
+  await Deno.chmod(script, 0o755);
+}
+
+/** A PATH holding `bin` and the system's tools, without reading this process's PATH. */
+export function pathWith(bin: string): string {
+  return `${bin}:/usr/local/bin:/usr/bin:/bin`;
+}

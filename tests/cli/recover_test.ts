@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { IntegrityError, SecretsEngine } from "../../mod.ts";
 import { canRun, runCommand, tempDir } from "../_helpers.ts";
-import { CLI } from "./_cli.ts";
+import { installSecrets, pathWith } from "./_cli.ts";
 
 const README = new URL("../../README.md", import.meta.url);
-const CONFIG = new URL("../../deno.json", import.meta.url).pathname;
 const PASSPHRASE = "rescue passphrase";
 
 /** The shell lines of the README's recovery procedure. */
@@ -22,20 +21,6 @@ function procedure(): string[] {
   const block = section.match(/```sh\n([\s\S]*?)```/);
   assert(block, "the README's recovery section has no sh block");
   return block[1].trim().split("\n");
-}
-
-/** A `secrets` command on PATH, with the README install line's flags. */
-async function installSecrets(bin: string): Promise<void> {
-  await Deno.mkdir(bin);
-  const script = join(bin, "secrets");
-  await Deno.writeTextFile(
-    script,
-    `#!/bin/sh\nexec ${Deno.execPath()} run --no-prompt --allow-read --allow-write ` +
-      `--allow-env --allow-sys=hostname,userInfo,uid,gid --allow-run ` +
-      `--config ${CONFIG} ` +
-      `${CLI} "$@"\n`,
-  );
-  await Deno.chmod(script, 0o755);
 }
 
 /** A vault at the default location that fails verification. */
@@ -72,7 +57,7 @@ Deno.test({
     await damagedVault(path);
     for (const line of procedure()) {
       const ran = await runCommand("sh", ["-c", line], {
-        env: { HOME: home, PATH: `${bin}:/usr/bin:/bin` },
+        env: { HOME: home, PATH: pathWith(bin) },
         stdin: `${PASSPHRASE}\n`,
         cwd: dir.path,
       });

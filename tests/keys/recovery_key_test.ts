@@ -1,4 +1,4 @@
-import { assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../_assert.ts";
 import assertStrict from "node:assert/strict";
 import { ValidationError } from "../../src/errors.ts";
 import {
@@ -65,4 +65,16 @@ Deno.test("a key of the wrong length or alphabet is a ValidationError that never
         !error.message.includes(compact.slice(0, 8)),
     );
   }
+});
+
+// Issue #21: the sample key in the README failed its own check character.
+Deno.test("every recovery key the README shows passes its check character", () => {
+  const readme = Deno.readTextFileSync(
+    new URL("../../README.md", import.meta.url),
+  );
+  const shown =
+    readme.match(/\b[0-9A-Z]{5}(?:-[0-9A-Z]{5}){5}-[0-9A-Z]{3}\b/g) ??
+      [];
+  assert(shown.length > 0, "the README shows no key");
+  for (const key of shown) assertEquals(parseRecoveryKey(key).length, 20, key);
 });
