@@ -18,13 +18,14 @@
  * @example Quick start
  * ```ts
  * import { SecretsEngine } from "@scope/secrets";
+ * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempDir();
  * {
  *   await using engine = await SecretsEngine.open({ path });
  *   await engine.set("openai.apiKey", "sk-example");
- *   console.assert(await engine.get("openai.apiKey") === "sk-example");
- *   console.assert((await engine.keys("openai.*")).length === 1);
+ *   assert.equal(await engine.get("openai.apiKey"), "sk-example");
+ *   assert.equal((await engine.keys("openai.*")).length, 1);
  * }
  * await Deno.remove(path, { recursive: true });
  * ```
@@ -32,21 +33,25 @@
  * @example Never locked out: a recovery key
  * ```ts
  * import { SecretsEngine } from "@scope/secrets";
+ * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempDir();
- * let key = "";
  * {
+ *   let key = "";
+ *   {
+ *     await using engine = await SecretsEngine.open({ path });
+ *     await engine.set("db.password", "pw");
+ *     ({ key } = await engine.addKey({ label: "recovery" })); // store it offline
+ *   }
+ *   await Deno.remove(`${path}/.keyfile`); // the lost-keyfile day
+ *   {
+ *     await using engine = await SecretsEngine.open({ path, unlock: { key } });
+ *     await engine.rebind(); // a new keyfile: plain opens work again
+ *   }
  *   await using engine = await SecretsEngine.open({ path });
- *   await engine.set("db.password", "pw");
- *   ({ key } = await engine.addKey({ label: "recovery" })); // store it offline
+ *   assert.equal(await engine.get("db.password"), "pw");
  * }
- * await Deno.remove(`${path}/.keyfile`); // the lost-keyfile day
- * {
- *   await using engine = await SecretsEngine.open({ path, unlock: { key } });
- *   await engine.rebind(); // a new keyfile: plain opens work again
- * }
- * await using engine = await SecretsEngine.open({ path });
- * console.assert(await engine.get("db.password") === "pw");
+ * Deno.removeSync(path, { recursive: true });
  * ```
  *
  * @module

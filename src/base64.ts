@@ -17,10 +17,11 @@ const BASE64 =
 /**
  * `bytes` as padded standard base64.
  *
- * @example
+ * @example Calling encodeBase64
  * ```ts
  * import { encodeBase64 } from "./base64.ts";
- * console.assert(encodeBase64(new Uint8Array([0, 1])) === "AAE=");
+ * import assert from "node:assert/strict";
+ * assert.equal(encodeBase64(new Uint8Array([0, 1])), "AAE=");
  * ```
  */
 export function encodeBase64(bytes: Uint8Array): string {
@@ -36,10 +37,11 @@ export function encodeBase64(bytes: Uint8Array): string {
  * the URL-safe alphabet, missing padding) is a {@linkcode ValidationError}
  * naming `what`.
  *
- * @example
+ * @example Calling decodeBase64
  * ```ts
  * import { decodeBase64 } from "./base64.ts";
- * console.assert(decodeBase64("AAE=", "value")[1] === 1);
+ * import assert from "node:assert/strict";
+ * assert.equal(decodeBase64("AAE=", "value")[1], 1);
  * ```
  */
 export function decodeBase64(text: string, what: string): Uint8Array {

@@ -52,11 +52,12 @@ function scryptMemory({ N, r }: KdfParams): number {
  * 2^10) and within the maxima: 256 MiB of memory (128·N·r) and four times
  * the default work (N·r·p).
  *
- * @example
+ * @example Calling isSafeKdf
  * ```ts
  * import { DEFAULT_KDF, isSafeKdf } from "./crypto.ts";
- * console.assert(isSafeKdf(DEFAULT_KDF));
- * console.assert(!isSafeKdf({ N: 2 ** 22, r: 32, p: 16 }));
+ * import assert from "node:assert/strict";
+ * assert.ok(isSafeKdf(DEFAULT_KDF));
+ * assert.ok(!isSafeKdf({ N: 2 ** 22, r: 32, p: 16 }));
  * ```
  */
 export function isSafeKdf(params: KdfParams): boolean {
@@ -75,10 +76,11 @@ function within(value: unknown, min: number, max: number): value is number {
  * Reads stored scrypt parameters, which are not trusted: `null` unless
  * they are well-formed and within the maxima of {@linkcode isSafeKdf}.
  *
- * @example
+ * @example Calling readKdfParams
  * ```ts
  * import { readKdfParams } from "./crypto.ts";
- * console.assert(readKdfParams({ N: 2 ** 40, r: 8, p: 1 }) === null);
+ * import assert from "node:assert/strict";
+ * assert.equal(readKdfParams({ N: 2 ** 40, r: 8, p: 1 }), null);
  * ```
  */
 export function readKdfParams(value: unknown): KdfParams | null {
@@ -110,10 +112,11 @@ const encoder = new TextEncoder();
 /**
  * Returns `length` cryptographically random bytes.
  *
- * @example
+ * @example Calling randomBytes
  * ```ts
  * import { randomBytes } from "./crypto.ts";
- * console.assert(randomBytes(32).length === 32);
+ * import assert from "node:assert/strict";
+ * assert.equal(randomBytes(32).length, 32);
  * ```
  */
 export function randomBytes(length: number): Uint8Array {
@@ -123,10 +126,11 @@ export function randomBytes(length: number): Uint8Array {
 /**
  * HMAC-SHA256 of `data` under `key`.
  *
- * @example
+ * @example Calling hmac
  * ```ts
  * import { hmac, randomBytes } from "./crypto.ts";
- * console.assert(hmac(randomBytes(32), new Uint8Array([1])).length === 32);
+ * import assert from "node:assert/strict";
+ * assert.equal(hmac(randomBytes(32), new Uint8Array([1])).length, 32);
  * ```
  */
 export function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
@@ -137,10 +141,11 @@ export function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
  * HMAC-SHA256 of a UTF-8 string, as base64url text: the form a name hash is
  * stored and compared in.
  *
- * @example
+ * @example Calling hmacText
  * ```ts
  * import { hmacText, randomBytes } from "./crypto.ts";
- * console.assert(hmacText(randomBytes(32), "openai.apiKey").length === 43);
+ * import assert from "node:assert/strict";
+ * assert.equal(hmacText(randomBytes(32), "openai.apiKey").length, 43);
  * ```
  */
 export function hmacText(key: Uint8Array, text: string): string {
@@ -150,10 +155,11 @@ export function hmacText(key: Uint8Array, text: string): string {
 /**
  * Compares two byte strings in time independent of where they differ.
  *
- * @example
+ * @example Calling equalBytes
  * ```ts
  * import { equalBytes } from "./crypto.ts";
- * console.assert(equalBytes(new Uint8Array([1]), new Uint8Array([1])));
+ * import assert from "node:assert/strict";
+ * assert.ok(equalBytes(new Uint8Array([1]), new Uint8Array([1])));
  * ```
  */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -164,13 +170,14 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Encrypts with AES-256-GCM under a fresh random IV, binding `aad`.
  * Returns `iv || ciphertext || tag`.
  *
- * @example
+ * @example Calling encrypt
  * ```ts
  * import { decrypt, encrypt, randomBytes } from "./crypto.ts";
+ * import assert from "node:assert/strict";
  * const key = randomBytes(32);
  * const aad = new TextEncoder().encode("row");
  * const sealed = encrypt(key, new TextEncoder().encode("sk-1"), aad);
- * console.assert(new TextDecoder().decode(decrypt(key, sealed, aad) ?? undefined) === "sk-1");
+ * assert.equal(new TextDecoder().decode(decrypt(key, sealed, aad) ?? undefined), "sk-1");
  * ```
  */
 export function encrypt(
@@ -195,10 +202,11 @@ export function encrypt(
  * when it does not authenticate (wrong key, altered bytes or another `aad`):
  * the caller knows which error that is.
  *
- * @example
+ * @example Calling decrypt
  * ```ts
  * import { decrypt, randomBytes } from "./crypto.ts";
- * console.assert(decrypt(randomBytes(32), randomBytes(40), new Uint8Array()) === null);
+ * import assert from "node:assert/strict";
+ * assert.equal(decrypt(randomBytes(32), randomBytes(40), new Uint8Array()), null);
  * ```
  */
 export function decrypt(
@@ -229,11 +237,12 @@ export function decrypt(
  * Derives a key-encryption key with scrypt: for a passphrase, or a keyfile
  * mixed with guessable binding factors. Runs off the main thread.
  *
- * @example
+ * @example Calling deriveKek
  * ```ts
  * import { deriveKek, randomBytes } from "./crypto.ts";
+ * import assert from "node:assert/strict";
  * const kek = await deriveKek(randomBytes(32), randomBytes(32), { N: 1024, r: 8, p: 1 });
- * console.assert(kek.length === 32);
+ * assert.equal(kek.length, 32);
  * ```
  */
 export function deriveKek(
@@ -264,11 +273,12 @@ function subKey(dek: Uint8Array, purpose: string): Uint8Array {
  * Derives the per-purpose sub-keys from the data key with HKDF-SHA256, so
  * that no key serves two jobs.
  *
- * @example
+ * @example Calling deriveSubKeys
  * ```ts
  * import { deriveSubKeys, randomBytes } from "./crypto.ts";
+ * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
- * console.assert(keys.value.length === 32);
+ * assert.equal(keys.value.length, 32);
  * ```
  */
 export function deriveSubKeys(dek: Uint8Array): SubKeys {
@@ -287,10 +297,11 @@ export function deriveSubKeys(dek: Uint8Array): SubKeys {
  * a slot whose secret is already full-entropy (a keyfile, a generated key),
  * where stretching would add cost and no security.
  *
- * @example
+ * @example Calling hkdf
  * ```ts
  * import { hkdf, randomBytes } from "./crypto.ts";
- * console.assert(hkdf(randomBytes(32), randomBytes(32), "kek").length === 32);
+ * import assert from "node:assert/strict";
+ * assert.equal(hkdf(randomBytes(32), randomBytes(32), "kek").length, 32);
  * ```
  */
 export function hkdf(
@@ -308,10 +319,11 @@ export function hkdf(
  * check sub-key. Stored once, it shows whether a slot unwrapped this
  * vault's data key or some other.
  *
- * @example
+ * @example Calling keyCheck
  * ```ts
  * import { deriveSubKeys, keyCheck, randomBytes } from "./crypto.ts";
- * console.assert(keyCheck(deriveSubKeys(randomBytes(32))).length === 32);
+ * import assert from "node:assert/strict";
+ * assert.equal(keyCheck(deriveSubKeys(randomBytes(32))).length, 32);
  * ```
  */
 export function keyCheck(keys: SubKeys): Uint8Array {

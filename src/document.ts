@@ -212,11 +212,12 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
  * written: a bad document is a {@linkcode ValidationError} saying which
  * entry and why (secret values never appear in it).
  *
- * @example
+ * @example Calling checkDocument
  * ```ts
  * import { checkDocument } from "./document.ts";
+ * import assert from "node:assert/strict";
  * const doc = checkDocument({ type: "@scope/secrets export", version: 1, exported: "2026-01-01T00:00:00Z", entries: [] });
- * console.assert(doc.entries.length === 0);
+ * assert.equal(doc.entries.length, 0);
  * ```
  */
 export function checkDocument(input: unknown): ExportDocument {
@@ -267,11 +268,12 @@ export function checkDocument(input: unknown): ExportDocument {
  * Reads a document from its JSON text; text that is not JSON, or JSON that
  * is not a document, is a {@linkcode ValidationError}.
  *
- * @example
+ * @example Calling parseDocument
  * ```ts
  * import { parseDocument } from "./document.ts";
+ * import assert from "node:assert/strict";
  * const text = '{"type":"@scope/secrets export","version":1,"exported":"2026-01-01T00:00:00Z","entries":[]}';
- * console.assert(parseDocument(text).version === 1);
+ * assert.equal(parseDocument(text).version, 1);
  * ```
  */
 export function parseDocument(text: string): ExportDocument {
@@ -302,7 +304,7 @@ export interface ExportOptions {
  * Checks export options: an object whose `history` and `expired` are
  * booleans when given.
  *
- * @example
+ * @example Calling validateExportOptions
  * ```ts
  * import { validateExportOptions } from "./document.ts";
  * import assert from "node:assert/strict";

@@ -139,12 +139,13 @@ function readOnlyReason(
  * @example Store and read a secret
  * ```ts
  * import { SecretsEngine } from "@scope/secrets";
+ * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempDir();
  * {
  *   await using engine = await SecretsEngine.open({ path });
  *   await engine.set("openai.apiKey", "sk-example");
- *   console.assert(await engine.get("openai.apiKey") === "sk-example");
+ *   assert.equal(await engine.get("openai.apiKey"), "sk-example");
  * }
  * await Deno.remove(path, { recursive: true });
  * ```
@@ -185,7 +186,7 @@ export class SecretsEngine implements AsyncDisposable {
    *   format.
    * @throws {VaultNotFoundError} there is no vault and `create` is false.
    *
-   * @example
+   * @example Open a vault, creating it on first use
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
@@ -249,13 +250,17 @@ export class SecretsEngine implements AsyncDisposable {
    * which checks failed and which entries do not decrypt. `null` on an
    * engine opened normally.
    *
-   * @example
+   * @example Ask a recovery open what it found
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await (await SecretsEngine.open({ path })).close();
-   * await using engine = await SecretsEngine.open({ path, recover: true });
-   * console.assert(engine.recovery?.intact === true);
+   * {
+   *   await (await SecretsEngine.open({ path })).close();
+   *   await using engine = await SecretsEngine.open({ path, recover: true });
+   *   assert.equal(engine.recovery?.intact, true);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   get recovery(): RecoveryReport | null {
@@ -270,12 +275,16 @@ export class SecretsEngine implements AsyncDisposable {
    *   {@linkcode SecretsEngine.getBytes}.
    * @throws {DecryptionError} the stored ciphertext was altered or moved.
    *
-   * @example
+   * @example A secret that is not there reads as null
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * console.assert(await engine.get("missing") === null);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.equal(await engine.get("missing"), null);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   get(name: string): Promise<string | null> {
@@ -287,13 +296,17 @@ export class SecretsEngine implements AsyncDisposable {
    * `null` when there is none (or it has expired). The array is the
    * caller's: zero it when done.
    *
-   * @example
+   * @example Store and read bytes
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("tls.key", new Uint8Array([0x30, 0x82]));
-   * console.assert((await engine.getBytes("tls.key"))?.[0] === 0x30);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("tls.key", new Uint8Array([0x30, 0x82]));
+   *   assert.equal((await engine.getBytes("tls.key"))?.[0], 0x30);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   getBytes(name: string): Promise<Uint8Array | null> {
@@ -305,14 +318,18 @@ export class SecretsEngine implements AsyncDisposable {
    * text, a `Uint8Array` for bytes), kind, times, expiry and version; or
    * `null` when there is none (or it has expired).
    *
-   * @example
+   * @example Read a secret with its kind and expiry
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("api.token", "t-1", { ttlMs: 60_000 });
-   * const entry = await engine.getEntry("api.token");
-   * console.assert(entry?.kind === "text" && entry.expiresAt !== null);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("api.token", "t-1", { ttlMs: 60_000 });
+   *   const entry = await engine.getEntry("api.token");
+   *   assert.ok(entry?.kind === "text" && entry.expiresAt !== null);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   getEntry(name: string): Promise<SecretEntry | null> {
@@ -325,13 +342,17 @@ export class SecretsEngine implements AsyncDisposable {
    * Like {@linkcode SecretsEngine.get}, but a missing secret is
    * {@linkcode KeyNotFoundError}.
    *
-   * @example
+   * @example Read a secret that must be there
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("db.password", "hunter2");
-   * console.assert(await engine.getOrThrow("db.password") === "hunter2");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("db.password", "hunter2");
+   *   assert.equal(await engine.getOrThrow("db.password"), "hunter2");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   getOrThrow(name: string): Promise<string> {
@@ -356,14 +377,18 @@ export class SecretsEngine implements AsyncDisposable {
    * @throws {BusyError} another writer held the lock past the timeout.
    * @throws {StorageError} the disk is full; nothing was written.
    *
-   * @example
+   * @example Store a secret, then replace it with one that expires
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("github.token", "ghp_example");
-   * await engine.set("github.token", "ghp_rotated", { ttlMs: 30 * 86_400_000 });
-   * console.assert((await engine.history("github.token")).length === 2);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("github.token", "ghp_example");
+   *   await engine.set("github.token", "ghp_rotated", { ttlMs: 30 * 86_400_000 });
+   *   assert.equal((await engine.history("github.token")).length, 2);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   set(name: string, value: SecretValue, options?: SetOptions): Promise<void> {
@@ -378,13 +403,17 @@ export class SecretsEngine implements AsyncDisposable {
    * expiry `options` gives. Every entry is validated before anything is
    * written; a name given twice takes its last value.
    *
-   * @example
+   * @example Store several secrets in one transaction
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.setMany({ "aws.id": "AKIA", "aws.secret": "wJal" });
-   * console.assert(engine.size === 2);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.setMany({ "aws.id": "AKIA", "aws.secret": "wJal" });
+   *   assert.equal(engine.size, 2);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   setMany(entries: SecretEntries, options?: SetOptions): Promise<void> {
@@ -397,12 +426,16 @@ export class SecretsEngine implements AsyncDisposable {
    * Whether a secret that has not expired is stored under `name`, without
    * decrypting anything.
    *
-   * @example
+   * @example Ask whether a secret exists
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * console.assert(!(await engine.has("stripe.key")));
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.ok(!(await engine.has("stripe.key")));
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   has(name: string): Promise<boolean> {
@@ -420,12 +453,16 @@ export class SecretsEngine implements AsyncDisposable {
    * Removes the secret under `name` with every earlier version of it
    * (expired or not); `false` when there was none.
    *
-   * @example
+   * @example Deleting what is not there is not an error
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * console.assert(!(await engine.delete("never.set")));
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.ok(!(await engine.delete("never.set")));
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   async delete(name: string): Promise<boolean> {
@@ -437,13 +474,17 @@ export class SecretsEngine implements AsyncDisposable {
    * A name stored before 0.2 in another Unicode spelling, or with a format
    * character that names may no longer hold, is found and removed too.
    *
-   * @example
+   * @example Delete several secrets in one transaction
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.setMany({ "a.one": "1", "a.two": "2" });
-   * console.assert(await engine.deleteMany(["a.one", "a.two", "a.three"]) === 2);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.setMany({ "a.one": "1", "a.two": "2" });
+   *   assert.equal(await engine.deleteMany(["a.one", "a.two", "a.three"]), 2);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   deleteMany(names: Iterable<string>): Promise<number> {
@@ -463,14 +504,18 @@ export class SecretsEngine implements AsyncDisposable {
    * one character. Matching takes time linear in name × pattern. Expired
    * secrets are left out; with `{ expired: true }`, only they are listed.
    *
-   * @example
+   * @example List names with a glob
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.setMany({ "openai.apiKey": "sk", "openai.org.id": "org", "aws.id": "AKIA" });
-   * console.assert((await engine.keys("openai.*")).join() === "openai.apiKey");
-   * console.assert((await engine.keys("openai.**")).length === 2);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.setMany({ "openai.apiKey": "sk", "openai.org.id": "org", "aws.id": "AKIA" });
+   *   assert.equal((await engine.keys("openai.*")).join(), "openai.apiKey");
+   *   assert.equal((await engine.keys("openai.**")).length, 2);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   keys(
@@ -488,14 +533,18 @@ export class SecretsEngine implements AsyncDisposable {
    * Removes every expired secret with its earlier versions, in one
    * transaction; resolves to how many were removed.
    *
-   * @example
+   * @example Remove expired secrets
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("session", "s-1", { ttlMs: 1 });
-   * await new Promise((resolve) => setTimeout(resolve, 5));
-   * console.assert(await engine.purgeExpired() === 1);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("session", "s-1", { ttlMs: 1 });
+   *   await new Promise((resolve) => setTimeout(resolve, 5));
+   *   assert.equal(await engine.purgeExpired(), 1);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   purgeExpired(): Promise<number> {
@@ -516,15 +565,19 @@ export class SecretsEngine implements AsyncDisposable {
    * decrypted. How many earlier versions are kept is the vault's
    * {@linkcode SecretsEngine.setHistoryLimit}.
    *
-   * @example
+   * @example List a secret's versions
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("db.password", "one");
-   * await engine.set("db.password", "two");
-   * const versions = await engine.history("db.password");
-   * console.assert(versions.map((v) => v.version).join() === "2,1");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("db.password", "one");
+   *   await engine.set("db.password", "two");
+   *   const versions = await engine.history("db.password");
+   *   assert.equal(versions.map((v) => v.version).join(), "2,1");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   history(name: string): Promise<VersionInfo[]> {
@@ -542,14 +595,18 @@ export class SecretsEngine implements AsyncDisposable {
    *
    * @throws {ValidationError} `version` is not a whole number from 1.
    *
-   * @example
+   * @example Read an earlier version
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("db.password", "one");
-   * await engine.set("db.password", "two");
-   * console.assert((await engine.getVersion("db.password", 1))?.value === "one");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("db.password", "one");
+   *   await engine.set("db.password", "two");
+   *   assert.equal((await engine.getVersion("db.password", 1))?.value, "one");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   getVersion(name: string, version: number): Promise<SecretVersion | null> {
@@ -573,15 +630,19 @@ export class SecretsEngine implements AsyncDisposable {
    * @throws {ValidationError} `version` is not a whole number from 1, or
    *   that version has expired and `options` gives no new expiry.
    *
-   * @example
+   * @example Undo a wrong set
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("db.password", "good");
-   * await engine.set("db.password", "typo");
-   * console.assert(await engine.revert("db.password", 1) === 3);
-   * console.assert(await engine.get("db.password") === "good");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("db.password", "good");
+   *   await engine.set("db.password", "typo");
+   *   assert.equal(await engine.revert("db.password", 1), 3);
+   *   assert.equal(await engine.get("db.password"), "good");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   revert(
@@ -609,13 +670,17 @@ export class SecretsEngine implements AsyncDisposable {
    * @throws {ValidationError} `limit` is not a whole number from 0 to
    *   {@linkcode MAX_HISTORY_LIMIT}.
    *
-   * @example
+   * @example Keep no earlier versions
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path, historyLimit: 3 });
-   * await engine.setHistoryLimit(0);
-   * console.assert((await engine.info()).historyLimit === 0);
+   * {
+   *   await using engine = await SecretsEngine.open({ path, historyLimit: 3 });
+   *   await engine.setHistoryLimit(0);
+   *   assert.equal((await engine.info()).historyLimit, 0);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   setHistoryLimit(limit: number): Promise<void> {
@@ -681,14 +746,19 @@ export class SecretsEngine implements AsyncDisposable {
    * `ValidationError` listing every such name. Resolves to how many were
    * written.
    *
-   * @example
+   * @example Copy secrets from one vault to another
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const [from, to] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
-   * await using source = await SecretsEngine.open({ path: from });
-   * await source.set("db.url", "postgres://example");
-   * await using target = await SecretsEngine.open({ path: to });
-   * console.assert(await target.importEntries(await source.exportEntries()) === 1);
+   * {
+   *   await using source = await SecretsEngine.open({ path: from });
+   *   await source.set("db.url", "postgres://example");
+   *   await using target = await SecretsEngine.open({ path: to });
+   *   assert.equal(await target.importEntries(await source.exportEntries()), 1);
+   * }
+   * Deno.removeSync(from, { recursive: true });
+   * Deno.removeSync(to, { recursive: true });
    * ```
    */
   importEntries(
@@ -714,12 +784,16 @@ export class SecretsEngine implements AsyncDisposable {
    * holds, what it is bound to, its format, and whether this open found it
    * exactly as last sealed (the fast path) or verified it in full.
    *
-   * @example
+   * @example Describe the vault
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * console.assert((await engine.info()).factors.length === 0);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.equal((await engine.info()).factors.length, 0);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   info(): Promise<VaultInfo> {
@@ -730,12 +804,16 @@ export class SecretsEngine implements AsyncDisposable {
    * The vault's key slots: each opens it on its own (the machine's keyfile,
    * a passphrase, or a key {@linkcode SecretsEngine.addKey} made).
    *
-   * @example
+   * @example List the ways into the vault
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * console.assert((await engine.slots())[0].kind === "machine");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.equal((await engine.slots())[0].kind, "machine");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   slots(): Promise<SlotInfo[]> {
@@ -748,13 +826,17 @@ export class SecretsEngine implements AsyncDisposable {
    * stretched with scrypt (N=2^17, r=8, p=1); an empty one is a
    * {@linkcode ValidationError}.
    *
-   * @example
+   * @example Add a passphrase that opens the vault
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * const slot = await engine.addPassphrase("correct horse battery staple", { label: "laptop" });
-   * console.assert(slot.kind === "passphrase");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   const slot = await engine.addPassphrase("correct horse battery staple", { label: "laptop" });
+   *   assert.equal(slot.kind, "passphrase");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   addPassphrase(
@@ -771,14 +853,18 @@ export class SecretsEngine implements AsyncDisposable {
    * store it offline as the recovery key, or give it to CI as a secret;
    * `open({ path, unlock: { key } })` opens the vault with it.
    *
-   * @example
+   * @example Make a recovery key and open the vault with it
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * const { key } = await engine.addKey({ label: "recovery" });
-   * await using again = await SecretsEngine.open({ path, unlock: { key } });
-   * console.assert((await again.info()).unlockedBy.kind === "key");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   const { key } = await engine.addKey({ label: "recovery" });
+   *   await using again = await SecretsEngine.open({ path, unlock: { key } });
+   *   assert.equal((await again.info()).unlockedBy.kind, "key");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   addKey(options: { label?: string } = {}): Promise<AddedKey> {
@@ -791,14 +877,18 @@ export class SecretsEngine implements AsyncDisposable {
    * {@linkcode ValidationError}: no option overrides it. Removing the
    * machine slot deletes the keyfile.
    *
-   * @example
+   * @example Remove a key slot
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * const { slot } = await engine.addKey();
-   * await engine.removeSlot(slot.id);
-   * console.assert((await engine.slots()).length === 1);
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   const { slot } = await engine.addKey();
+   *   await engine.removeSlot(slot.id);
+   *   assert.equal((await engine.slots()).length, 1);
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   removeSlot(id: string): Promise<void> {
@@ -813,13 +903,17 @@ export class SecretsEngine implements AsyncDisposable {
    * a vault opened with its recovery key after a lost keyfile or a renamed
    * host gets its zero-setup unlock back.
    *
-   * @example
+   * @example Give the vault a new keyfile
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * const slot = await engine.rebind();
-   * console.assert(slot.kind === "machine");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   const slot = await engine.rebind();
+   *   assert.equal(slot.kind, "machine");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   rebind(options: { factors?: BindingFactor[] } = {}): Promise<SlotInfo> {
@@ -833,16 +927,20 @@ export class SecretsEngine implements AsyncDisposable {
    * `keep` opens; every other slot is removed and returned. Other engines
    * on the vault are closed by it ({@linkcode ClosedError}).
    *
-   * @example
+   * @example Rotate the data key, removing a shared passphrase
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
-   * await using engine = await SecretsEngine.open({ path });
-   * await engine.set("token", "t-1");
-   * await engine.addPassphrase("old shared passphrase");
-   * const { removed } = await engine.rotate();
-   * console.assert(removed[0].kind === "passphrase");
-   * console.assert(await engine.get("token") === "t-1");
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("token", "t-1");
+   *   await engine.addPassphrase("old shared passphrase");
+   *   const { removed } = await engine.rotate();
+   *   assert.equal(removed[0].kind, "passphrase");
+   *   assert.equal(await engine.get("token"), "t-1");
+   * }
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   rotate(options: { keep?: Unlock[] } = {}): Promise<RotateResult> {
@@ -862,13 +960,14 @@ export class SecretsEngine implements AsyncDisposable {
    * other call after it throws {@linkcode ClosedError}. An engine opened
    * with `recover`, or one that met damage, closes without sealing.
    *
-   * @example
+   * @example Close, as often as you like
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
    * const path = await Deno.makeTempDir();
    * const engine = await SecretsEngine.open({ path });
    * await engine.close();
    * await engine.close();
+   * Deno.removeSync(path, { recursive: true });
    * ```
    */
   close(): Promise<void> {
@@ -894,12 +993,14 @@ export class SecretsEngine implements AsyncDisposable {
    * create are left alone. An interrupted destroy is finished by the next
    * open, which then finds no vault. The secrets are gone for good.
    *
-   * @example
+   * @example Destroy a vault, which removes its emptied directory too
    * ```ts
    * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
    * const path = await Deno.makeTempDir();
    * const engine = await SecretsEngine.open({ path });
    * await engine.destroy();
+   * assert.equal(await Deno.stat(path).then(() => true, () => false), false);
    * ```
    */
   destroy(): Promise<void> {

@@ -13,7 +13,6 @@ import {
   DecryptionError,
   IntegrityError,
   SecretsEngineError,
-  ValidationError,
 } from "./errors.ts";
 import { translateOsError } from "./storage/failures.ts";
 
@@ -50,13 +49,14 @@ const CLOSED = "the secrets engine is closed";
 /**
  * Makes the call guard of one engine.
  *
- * @example
+ * @example Calling callGuard
  * ```ts
  * import { callGuard } from "./engine_guard.ts";
+ * import assert from "node:assert/strict";
  * const guard = callGuard({ readOnly: null, release: () => {} });
- * console.assert(guard.call(() => 1) === 1);
+ * assert.equal(guard.call(() => 1), 1);
  * guard.shutdown();
- * console.assert(guard.closed !== null);
+ * assert.ok(guard.closed !== null);
  * ```
  */
 export function callGuard(options: GuardOptions): CallGuard {

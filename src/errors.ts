@@ -26,9 +26,10 @@ export type ErrorCode =
  * @example Branch on the code
  * ```ts
  * import { SecretsEngineError, ValidationError } from "@scope/secrets";
+ * import assert from "node:assert/strict";
  *
  * const error: unknown = new ValidationError("name must not be empty");
- * if (error instanceof SecretsEngineError) console.assert(error.code === "VALIDATION");
+ * if (error instanceof SecretsEngineError) assert.equal(error.code, "VALIDATION");
  * ```
  */
 export class SecretsEngineError extends Error {
@@ -52,12 +53,6 @@ export class SecretsEngineError extends Error {
 /**
  * A vault file has unsafe permissions, is a symlink out of the vault, or is
  * not the kind of file the engine made.
- *
- * @example
- * ```ts
- * import { SecurityError } from "@scope/secrets";
- * console.assert(new SecurityError("mode 0644").code === "SECURITY");
- * ```
  */
 export class SecurityError extends SecretsEngineError {
   /**
@@ -74,12 +69,6 @@ export class SecurityError extends SecretsEngineError {
 /**
  * The vault's data was changed outside the engine: a row, the schema or the
  * integrity record does not verify.
- *
- * @example
- * ```ts
- * import { IntegrityError } from "@scope/secrets";
- * console.assert(new IntegrityError("tag mismatch").code === "INTEGRITY");
- * ```
  */
 export class IntegrityError extends SecretsEngineError {
   /**
@@ -96,12 +85,6 @@ export class IntegrityError extends SecretsEngineError {
 /**
  * The data key could not be unwrapped: the machine identity changed, or the
  * keyfile was replaced, damaged or removed.
- *
- * @example
- * ```ts
- * import { KeyMismatchError } from "@scope/secrets";
- * console.assert(new KeyMismatchError("keyfile replaced").code === "KEY_MISMATCH");
- * ```
  */
 export class KeyMismatchError extends SecretsEngineError {
   /**
@@ -117,12 +100,6 @@ export class KeyMismatchError extends SecretsEngineError {
 
 /**
  * `getOrThrow` found no secret under the name.
- *
- * @example
- * ```ts
- * import { KeyNotFoundError } from "@scope/secrets";
- * console.assert(new KeyNotFoundError("no such secret").code === "KEY_NOT_FOUND");
- * ```
  */
 export class KeyNotFoundError extends SecretsEngineError {
   /**
@@ -139,12 +116,6 @@ export class KeyNotFoundError extends SecretsEngineError {
 /**
  * A stored ciphertext failed to authenticate: it was altered or moved to
  * another row.
- *
- * @example
- * ```ts
- * import { DecryptionError } from "@scope/secrets";
- * console.assert(new DecryptionError("bad tag").code === "DECRYPTION");
- * ```
  */
 export class DecryptionError extends SecretsEngineError {
   /**
@@ -161,12 +132,6 @@ export class DecryptionError extends SecretsEngineError {
 /**
  * The vault cannot be opened or created: a file is missing or unreadable,
  * or the format is newer than this version understands.
- *
- * @example
- * ```ts
- * import { InitializationError } from "@scope/secrets";
- * console.assert(new InitializationError("store.db missing").code === "INITIALIZATION");
- * ```
  */
 export class InitializationError extends SecretsEngineError {
   /**
@@ -184,11 +149,12 @@ export class InitializationError extends SecretsEngineError {
  * Deno has not granted a permission the operation needs. {@linkcode flag}
  * is the exact flag to add.
  *
- * @example
+ * @example The message ends with the flag to add
  * ```ts
  * import { PermissionError } from "@scope/secrets";
+ * import assert from "node:assert/strict";
  * const error = new PermissionError("--allow-sys=hostname", "the vault is bound to the hostname");
- * console.assert(error.message.includes("--allow-sys=hostname"));
+ * assert.ok(error.message.includes("--allow-sys=hostname"));
  * ```
  */
 export class PermissionError extends SecretsEngineError {
@@ -210,12 +176,6 @@ export class PermissionError extends SecretsEngineError {
 
 /**
  * A name, value or pattern is not acceptable; nothing was written.
- *
- * @example
- * ```ts
- * import { ValidationError } from "@scope/secrets";
- * console.assert(new ValidationError("value must be a string").code === "VALIDATION");
- * ```
  */
 export class ValidationError extends SecretsEngineError {
   /**
@@ -231,12 +191,6 @@ export class ValidationError extends SecretsEngineError {
 
 /**
  * The engine was closed, or destroyed, before this call.
- *
- * @example
- * ```ts
- * import { ClosedError } from "@scope/secrets";
- * console.assert(new ClosedError().code === "CLOSED");
- * ```
  */
 export class ClosedError extends SecretsEngineError {
   /**
@@ -257,12 +211,6 @@ export class ClosedError extends SecretsEngineError {
 /**
  * Another connection held the vault's write lock for longer than the busy
  * timeout; nothing was written, and the call may be retried.
- *
- * @example
- * ```ts
- * import { BusyError } from "@scope/secrets";
- * console.assert(new BusyError(5000).code === "BUSY");
- * ```
  */
 export class BusyError extends SecretsEngineError {
   /**
@@ -284,12 +232,6 @@ export class BusyError extends SecretsEngineError {
  * The storage under the vault failed: the disk is full, or the operating
  * system reported an I/O error. Nothing was written by the call that threw;
  * reading still works while the disk is full.
- *
- * @example
- * ```ts
- * import { StorageError } from "@scope/secrets";
- * console.assert(new StorageError("the disk is full").code === "STORAGE");
- * ```
  */
 export class StorageError extends SecretsEngineError {
   /**
@@ -306,12 +248,6 @@ export class StorageError extends SecretsEngineError {
 /**
  * There is no vault at the path, and the caller asked not to create one
  * (`open({ create: false })`).
- *
- * @example
- * ```ts
- * import { VaultNotFoundError } from "@scope/secrets";
- * console.assert(new VaultNotFoundError("/srv/vault").code === "VAULT_NOT_FOUND");
- * ```
  */
 export class VaultNotFoundError extends SecretsEngineError {
   /** The vault directory that holds no vault. */

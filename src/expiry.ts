@@ -66,11 +66,12 @@ function ttl(input: unknown, now: number): number {
  * The expiry `options` asks for, in milliseconds since the epoch, or `null`
  * for none; bad options are a {@linkcode ValidationError}.
  *
- * @example
+ * @example Calling resolveExpiry
  * ```ts
  * import { resolveExpiry } from "./expiry.ts";
- * console.assert(resolveExpiry({ ttlMs: 1000 }, 5) === 1005);
- * console.assert(resolveExpiry(undefined, 5) === null);
+ * import assert from "node:assert/strict";
+ * assert.equal(resolveExpiry({ ttlMs: 1000 }, 5), 1005);
+ * assert.equal(resolveExpiry(undefined, 5), null);
  * ```
  */
 export function resolveExpiry(options: unknown, now: number): number | null {
@@ -91,10 +92,11 @@ export function resolveExpiry(options: unknown, now: number): number | null {
  * Whether `options` names an expiry at all, so that a revert keeps the
  * version's own when it does not.
  *
- * @example
+ * @example Calling hasExpiry
  * ```ts
  * import { hasExpiry } from "./expiry.ts";
- * console.assert(!hasExpiry({}) && hasExpiry({ ttlMs: 1 }));
+ * import assert from "node:assert/strict";
+ * assert.ok(!hasExpiry({}) && hasExpiry({ ttlMs: 1 }));
  * ```
  */
 export function hasExpiry(options: SetOptions | undefined): boolean {

@@ -89,11 +89,12 @@ function step(
  * Compiles a glob to a matcher. `a.**.z` matches `a.z` and `a.b.c.z`; `**`
  * alone matches every name.
  *
- * @example
+ * @example Calling compileGlob
  * ```ts
  * import { compileGlob } from "./glob.ts";
+ * import assert from "node:assert/strict";
  * const matches = compileGlob("openai.*");
- * console.assert(matches("openai.apiKey") && !matches("openai.org.id"));
+ * assert.ok(matches("openai.apiKey") && !matches("openai.org.id"));
  * ```
  */
 export function compileGlob(pattern: string): (name: string) => boolean {

@@ -27,11 +27,12 @@ export interface NameHasher {
 /**
  * Makes a hasher keyed by the index sub-key.
  *
- * @example
+ * @example Calling nameHasher
  * ```ts
  * import { nameHasher } from "./name_hash.ts";
+ * import assert from "node:assert/strict";
  * const names = nameHasher(new Uint8Array(32));
- * console.assert(names.lookup("cafe\u0301").length === 2);
+ * assert.equal(names.lookup("cafe\u0301").length, 2);
  * ```
  */
 export function nameHasher(indexKey: Uint8Array): NameHasher {

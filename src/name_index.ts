@@ -41,10 +41,11 @@ export interface NamedEntry {
  * Whether an entry expiring at `expires` is still valid at `now`: an
  * expired entry reads as absent.
  *
- * @example
+ * @example Calling isLive
  * ```ts
  * import { isLive } from "./name_index.ts";
- * console.assert(isLive(null, Date.now()) && !isLive(1, Date.now()));
+ * import assert from "node:assert/strict";
+ * assert.ok(isLive(null, Date.now()) && !isLive(1, Date.now()));
  * ```
  */
 export function isLive(expires: number | null, now: number): boolean {

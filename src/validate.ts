@@ -65,10 +65,11 @@ function checkLabel(what: string, input: unknown): string {
  * control or format characters. Two spellings of one name ("café" composed
  * or decomposed) are one name.
  *
- * @example
+ * @example Calling validateName
  * ```ts
  * import { validateName } from "./validate.ts";
- * console.assert(validateName("cafe\u0301") === "caf\u00e9");
+ * import assert from "node:assert/strict";
+ * assert.equal(validateName("cafe\u0301"), "caf\u00e9");
  * ```
  */
 export function validateName(name: unknown): string {
@@ -86,10 +87,11 @@ export function validateName(name: unknown): string {
  * characters allowed): lookups accept such a name, so that an entry stored
  * under it can still be read and deleted.
  *
- * @example
+ * @example Calling validateStoredName
  * ```ts
  * import { validateStoredName } from "./validate.ts";
- * console.assert(validateStoredName("a\u200bb") === "a\u200bb");
+ * import assert from "node:assert/strict";
+ * assert.equal(validateStoredName("a\u200bb"), "a\u200bb");
  * ```
  */
 export function validateStoredName(name: unknown): string {
@@ -102,10 +104,11 @@ export function validateStoredName(name: unknown): string {
  * in a dotenv file is a value). Newlines and other control characters are
  * allowed (PEM keys have them).
  *
- * @example
+ * @example Calling validateValue
  * ```ts
  * import { validateValue } from "./validate.ts";
- * console.assert(validateValue("sk-1") === "sk-1");
+ * import assert from "node:assert/strict";
+ * assert.equal(validateValue("sk-1"), "sk-1");
  * ```
  */
 export function validateValue(value: unknown): string {
@@ -117,10 +120,11 @@ export function validateValue(value: unknown): string {
  * name's rules (it is matched against names) and at most
  * {@linkcode MAX_PATTERN_LENGTH} characters.
  *
- * @example
+ * @example Calling validatePattern
  * ```ts
  * import { validatePattern } from "./validate.ts";
- * console.assert(validatePattern("openai.*") === "openai.*");
+ * import assert from "node:assert/strict";
+ * assert.equal(validatePattern("openai.*"), "openai.*");
  * ```
  */
 export function validatePattern(pattern: unknown): string {
@@ -140,10 +144,11 @@ export function validatePattern(pattern: unknown): string {
  * (an `ArrayBuffer`, a `DataView`, another typed array) is a
  * {@linkcode ValidationError}: it would be stored as something else.
  *
- * @example
+ * @example Calling validateSecretValue
  * ```ts
  * import { validateSecretValue } from "./validate.ts";
- * console.assert(validateSecretValue(new Uint8Array(2)).length === 2);
+ * import assert from "node:assert/strict";
+ * assert.equal(validateSecretValue(new Uint8Array(2)).length, 2);
  * ```
  */
 export function validateSecretValue(value: unknown): SecretValue {
@@ -174,10 +179,11 @@ export type SecretEntries =
  * Checks every entry of `entries` before anything is written, returning
  * `[name, value]` pairs with names in normal form C.
  *
- * @example
+ * @example Calling validateEntries
  * ```ts
  * import { validateEntries } from "./validate.ts";
- * console.assert(validateEntries({ "a.b": "1" })[0][0] === "a.b");
+ * import assert from "node:assert/strict";
+ * assert.equal(validateEntries({ "a.b": "1" })[0][0], "a.b");
  * ```
  */
 export function validateEntries(
@@ -230,10 +236,11 @@ function collect<T, U>(
  * Checks an iterable of names to look up or delete (names stored before 0.2
  * included).
  *
- * @example
+ * @example Calling validateNames
  * ```ts
  * import { validateNames } from "./validate.ts";
- * console.assert(validateNames(["a", "b"]).length === 2);
+ * import assert from "node:assert/strict";
+ * assert.equal(validateNames(["a", "b"]).length, 2);
  * ```
  */
 export function validateNames(names: Iterable<string>): string[] {
@@ -249,10 +256,11 @@ export function validateNames(names: Iterable<string>): string[] {
  * Returns `limit` when it is a whole number of earlier versions from 0 to
  * {@linkcode MAX_HISTORY_LIMIT}; otherwise throws {@linkcode ValidationError}.
  *
- * @example
+ * @example Calling validateHistoryLimit
  * ```ts
  * import { validateHistoryLimit } from "./validate.ts";
- * console.assert(validateHistoryLimit(0) === 0);
+ * import assert from "node:assert/strict";
+ * assert.equal(validateHistoryLimit(0), 0);
  * ```
  */
 export function validateHistoryLimit(limit: unknown): number {

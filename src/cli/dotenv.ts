@@ -106,11 +106,11 @@ function readQuoted(
  * Parses a dotenv file. Malformed lines are reported with their numbers;
  * a caller importing should import nothing when there are any.
  *
- * @example
+ * @example Calling parseDotenv
  * ```ts
  * import { parseDotenv } from "./dotenv.ts";
- * const { entries, errors } = parseDotenv('export A=1\n# note\nB="two\\nlines"\n');
  * import assert from "node:assert/strict";
+ * const { entries, errors } = parseDotenv('export A=1\n# note\nB="two\\nlines"\n');
  * assert.equal(errors.length, 0);
  * assert.equal(entries[1].value, "two\nlines");
  * ```
@@ -175,7 +175,7 @@ export function parseDotenv(text: string): DotenvResult {
  * The warning for values that hold `${`, once per file, or `null`: users
  * of other tools expect expansion, which this dialect does not do.
  *
- * @example
+ * @example Calling literalWarning
  * ```ts
  * import { literalWarning } from "./dotenv.ts";
  * import assert from "node:assert/strict";
@@ -200,10 +200,11 @@ export function literalWarning(
  * byte for byte (`$`, backquotes and newlines included), and
  * {@linkcode parseDotenv} reads the file back the same.
  *
- * @example
+ * @example Calling formatDotenv
  * ```ts
  * import { formatDotenv } from "./dotenv.ts";
- * console.assert(formatDotenv([["A", "it's $HOME"]]) === "A='it'\\''s $HOME'\n");
+ * import assert from "node:assert/strict";
+ * assert.equal(formatDotenv([["A", "it's $HOME"]]), "A='it'\\''s $HOME'\n");
  * ```
  */
 export function formatDotenv(

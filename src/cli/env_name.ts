@@ -20,10 +20,11 @@ import { ValidationError } from "../errors.ts";
  * The environment variable name for a secret name, by the rule above.
  * Throws {@linkcode ValidationError} when nothing of the name survives it.
  *
- * @example
+ * @example Calling toEnvName
  * ```ts
  * import { toEnvName } from "./env_name.ts";
- * console.assert(toEnvName("openai.apiKey") === "OPENAI_API_KEY");
+ * import assert from "node:assert/strict";
+ * assert.equal(toEnvName("openai.apiKey"), "OPENAI_API_KEY");
  * ```
  */
 export function toEnvName(name: string): string {
@@ -45,11 +46,12 @@ export function toEnvName(name: string): string {
  * Maps each secret name to its environment name, refusing two secrets that
  * would land on the same variable: the error names both.
  *
- * @example
+ * @example Calling toEnvNames
  * ```ts
  * import { toEnvNames } from "./env_name.ts";
+ * import assert from "node:assert/strict";
  * const names = toEnvNames(["db.password", "openai.apiKey"]);
- * console.assert(names.get("db.password") === "DB_PASSWORD");
+ * assert.equal(names.get("db.password"), "DB_PASSWORD");
  * ```
  */
 export function toEnvNames(names: readonly string[]): Map<string, string> {
@@ -74,11 +76,12 @@ export function toEnvNames(names: readonly string[]): Map<string, string> {
  * aside (rather than failing on) names with nothing to keep, such as a name
  * written only in another script.
  *
- * @example
+ * @example Calling splitEnvNames
  * ```ts
  * import { splitEnvNames } from "./env_name.ts";
+ * import assert from "node:assert/strict";
  * const { mapped, unmapped } = splitEnvNames(["db.url", "パスワード"]);
- * console.assert(mapped.get("db.url") === "DB_URL" && unmapped[0] === "パスワード");
+ * assert.ok(mapped.get("db.url") === "DB_URL" && unmapped[0] === "パスワード");
  * ```
  */
 export function splitEnvNames(

@@ -57,7 +57,7 @@ const IDENTITY: ReadonlySet<string> = new Set([
 /**
  * Whether setting `name` chooses what runs.
  *
- * @example
+ * @example Calling choosesWhatRuns
  * ```ts
  * import { choosesWhatRuns } from "./exec_env.ts";
  * import assert from "node:assert/strict";

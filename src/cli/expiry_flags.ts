@@ -24,10 +24,11 @@ const EXPIRES =
 /**
  * A duration such as `90s`, `15m`, `12h`, `30d` or `2w`, in milliseconds.
  *
- * @example
+ * @example Calling parseTtl
  * ```ts
  * import { parseTtl } from "./expiry_flags.ts";
- * console.assert(parseTtl("30d") === 30 * 86_400_000);
+ * import assert from "node:assert/strict";
+ * assert.equal(parseTtl("30d"), 30 * 86_400_000);
  * ```
  */
 export function parseTtl(text: string): number {
@@ -45,10 +46,11 @@ export function parseTtl(text: string): number {
  * time with a zone (`2027-01-31T18:00:00+01:00`), in milliseconds since
  * the epoch; it must be in the future.
  *
- * @example
+ * @example Calling parseExpires
  * ```ts
  * import { parseExpires } from "./expiry_flags.ts";
- * console.assert(parseExpires("2999-01-31", 0) === Date.UTC(2999, 0, 31));
+ * import assert from "node:assert/strict";
+ * assert.equal(parseExpires("2999-01-31", 0), Date.UTC(2999, 0, 31));
  * ```
  */
 export function parseExpires(text: string, now: number): number {
@@ -87,11 +89,12 @@ export function expiryOptions(args: Parsed): SetOptions | undefined {
  * A time as the CLI prints it: ISO 8601 in UTC to the second, or `-` for
  * none.
  *
- * @example
+ * @example Calling formatTime
  * ```ts
  * import { formatTime } from "./expiry_flags.ts";
- * console.assert(formatTime(new Date(0)) === "1970-01-01T00:00:00Z");
- * console.assert(formatTime(null) === "-");
+ * import assert from "node:assert/strict";
+ * assert.equal(formatTime(new Date(0)), "1970-01-01T00:00:00Z");
+ * assert.equal(formatTime(null), "-");
  * ```
  */
 export function formatTime(time: Date | null): string {

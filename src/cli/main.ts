@@ -10,11 +10,12 @@
  * the program is not executable and 127 when it does not exist. No input
  * and no missing permission ever prints a stack trace; Deno never prompts.
  *
- * @example
+ * @example Print the help
  * ```ts
  * import { main } from "@scope/secrets/cli";
+ * import assert from "node:assert/strict";
  * const code = await main(["--help"]);
- * console.assert(code === 0);
+ * assert.equal(code, 0);
  * ```
  *
  * @module
@@ -284,10 +285,11 @@ function report(error: unknown): number {
  * the exit code. Output goes to stdout and stderr; secret values appear only
  * where a command prints them on purpose (`get`, `export`, `recover`).
  *
- * @example
+ * @example An unknown command is a usage error
  * ```ts
  * import { main } from "@scope/secrets/cli";
- * console.assert(await main(["frobnicate"]) === 2);
+ * import assert from "node:assert/strict";
+ * assert.equal(await main(["frobnicate"]), 2);
  * ```
  */
 export async function main(argv: string[]): Promise<number> {

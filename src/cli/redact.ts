@@ -50,15 +50,16 @@ function pendingStart(text: string, values: readonly string[]): number {
  * back only a tail that could be the start of a value, so output that
  * cannot be a secret passes through at once. Longer values win.
  *
- * @example
+ * @example Calling redactStream
  * ```ts
  * import { redactStream } from "./redact.ts";
+ * import assert from "node:assert/strict";
  * const out = await new Response(
  *   ReadableStream.from(["key=sk-12", "34 ok"])
  *     .pipeThrough(redactStream(["sk-1234"]))
  *     .pipeThrough(new TextEncoderStream()),
  * ).text();
- * console.assert(out === "key=<redacted> ok");
+ * assert.equal(out, "key=<redacted> ok");
  * ```
  */
 export function redactStream(
@@ -123,7 +124,7 @@ function maskedSpans(text: string, secrets: readonly string[]): Span[] {
  * `text` with every span of `secrets` (merged where they overlap) replaced
  * by {@linkcode MASK}.
  *
- * @example
+ * @example Calling maskText
  * ```ts
  * import { MASK, maskText } from "./redact.ts";
  * import assert from "node:assert/strict";

@@ -25,11 +25,12 @@ const NEEDS_ESCAPE = /[%\s{}]/gu;
  * The secret name a reference names, or `null` when `text` is not a
  * reference. A malformed escape is a {@linkcode Failure}.
  *
- * @example
+ * @example Calling parseReference
  * ```ts
  * import { parseReference } from "./references.ts";
- * console.assert(parseReference("secrets://team%20keys.prod") === "team keys.prod");
- * console.assert(parseReference("plain value") === null);
+ * import assert from "node:assert/strict";
+ * assert.equal(parseReference("secrets://team%20keys.prod"), "team keys.prod");
+ * assert.equal(parseReference("plain value"), null);
  * ```
  */
 export function parseReference(text: string): string | null {
@@ -45,10 +46,11 @@ export function parseReference(text: string): string | null {
 /**
  * The reference to a secret name.
  *
- * @example
+ * @example Calling formatReference
  * ```ts
  * import { formatReference } from "./references.ts";
- * console.assert(formatReference("a b}") === "secrets://a%20b%7D");
+ * import assert from "node:assert/strict";
+ * assert.equal(formatReference("a b}"), "secrets://a%20b%7D");
  * ```
  */
 export function formatReference(name: string): string {
@@ -105,12 +107,13 @@ export interface Template {
  * templates often carry another tool's placeholders; an unclosed `{{` is a
  * {@linkcode Failure} naming its line and column in `file`.
  *
- * @example
+ * @example Calling readTemplate
  * ```ts
  * import { readTemplate } from "./references.ts";
+ * import assert from "node:assert/strict";
  * const template = readTemplate("url={{ secrets://db.url }} {{ keep }}", "app.tpl");
  * const text = template.render(new Map([["db.url", "postgres://x"]]));
- * console.assert(text === "url=postgres://x {{ keep }}");
+ * assert.equal(text, "url=postgres://x {{ keep }}");
  * ```
  */
 export function readTemplate(text: string, file: string): Template {

@@ -59,10 +59,11 @@ const DARWIN: Partial<Record<Deno.Signal, number>> = {
 /**
  * The number of `signal` on this operating system.
  *
- * @example
+ * @example Calling signalNumber
  * ```ts
  * import { signalNumber } from "./signals.ts";
- * console.assert(signalNumber("SIGTERM") === 15);
+ * import assert from "node:assert/strict";
+ * assert.equal(signalNumber("SIGTERM"), 15);
  * ```
  */
 export function signalNumber(signal: Deno.Signal): number {
@@ -81,10 +82,11 @@ const OTHER_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGHUP"];
  * from the terminal, so only `SIGTERM` and `SIGHUP` are passed on; with no
  * terminal (a service manager, `timeout`), `SIGINT` and `SIGQUIT` are too.
  *
- * @example
+ * @example Calling isForwarded
  * ```ts
  * import { isForwarded } from "./signals.ts";
- * console.assert(!isForwarded("SIGINT", true) && isForwarded("SIGTERM", true));
+ * import assert from "node:assert/strict";
+ * assert.ok(!isForwarded("SIGINT", true) && isForwarded("SIGTERM", true));
  * ```
  */
 export function isForwarded(signal: Deno.Signal, atTerminal: boolean): boolean {

@@ -37,7 +37,7 @@ function tolerance(word: string): number {
  * The candidate nearest to `word`, or `null` when none is within a third
  * of its length (or when `word` is one of them).
  *
- * @example
+ * @example Calling nearest
  * ```ts
  * import { nearest } from "./suggest.ts";
  * import assert from "node:assert/strict";

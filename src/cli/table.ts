@@ -11,10 +11,11 @@ const GAP = "  ";
  * `rows` under `header`, each line's columns padded to line up, with no
  * trailing spaces.
  *
- * @example
+ * @example Calling formatTable
  * ```ts
  * import { formatTable } from "./table.ts";
- * console.assert(formatTable(["A", "B"], [["xx", "y"]]) === "A   B\nxx  y\n");
+ * import assert from "node:assert/strict";
+ * assert.equal(formatTable(["A", "B"], [["xx", "y"]]), "A   B\nxx  y\n");
  * ```
  */
 export function formatTable(

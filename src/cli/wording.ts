@@ -32,7 +32,7 @@ const PHRASES: readonly (readonly [RegExp, string])[] = [
 /**
  * `message` in the CLI's words.
  *
- * @example
+ * @example Calling cliWording
  * ```ts
  * import { cliWording } from "./wording.ts";
  * import assert from "node:assert/strict";

@@ -92,10 +92,11 @@ export interface Unlocked {
  * Checks an `unlock` option: one of `{ passphrase }` (non-empty) or
  * `{ key }` (a well-formed key: a typo is reported as one here).
  *
- * @example
+ * @example Calling checkUnlock
  * ```ts
  * import { checkUnlock } from "./envelope.ts";
- * console.assert(checkUnlock(undefined) === undefined);
+ * import assert from "node:assert/strict";
+ * assert.equal(checkUnlock(undefined), undefined);
  * ```
  */
 export function checkUnlock(unlock: unknown): Unlock | undefined {

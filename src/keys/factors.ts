@@ -45,10 +45,11 @@ function granted(kind: string): boolean {
 /**
  * The exact flag that grants what `factor` needs.
  *
- * @example
+ * @example Calling factorFlag
  * ```ts
  * import { factorFlag } from "./factors.ts";
- * console.assert(factorFlag("hostname") === "--allow-sys=hostname");
+ * import assert from "node:assert/strict";
+ * assert.equal(factorFlag("hostname"), "--allow-sys=hostname");
  * ```
  */
 export function factorFlag(factor: BindingFactor): string {
@@ -60,7 +61,7 @@ export function factorFlag(factor: BindingFactor): string {
  * `--allow-sys` kind `factors` need that is not granted: for a vault bound
  * to them, or (`making`) for a new vault about to be.
  *
- * @example
+ * @example Calling requireFactors
  * ```ts
  * import { requireFactors } from "./factors.ts";
  * import assert from "node:assert/strict";
@@ -109,10 +110,11 @@ function readFactor(factor: BindingFactor): string {
  * Reads the values of `factors` (whose permissions must be granted) into an
  * unambiguous byte string for the key derivation.
  *
- * @example
+ * @example Calling readFactors
  * ```ts
  * import { readFactors } from "./factors.ts";
- * console.assert(readFactors([]).length > 0);
+ * import assert from "node:assert/strict";
+ * assert.ok(readFactors([]).length > 0);
  * ```
  */
 export function readFactors(factors: readonly BindingFactor[]): Uint8Array {
@@ -128,10 +130,11 @@ export const NEW_VAULT_FACTORS: readonly BindingFactor[] = ["hostname", "user"];
  * Checks the factors asked for a new vault, returning them without
  * duplicates in canonical order, or a reason they are refused.
  *
- * @example
+ * @example Calling parseFactors
  * ```ts
  * import { parseFactors } from "./factors.ts";
- * console.assert(parseFactors(["user", "hostname"]).join() === "hostname,user");
+ * import assert from "node:assert/strict";
+ * assert.equal(parseFactors(["user", "hostname"]).join(), "hostname,user");
  * ```
  */
 export function parseFactors(input: unknown): BindingFactor[] {
@@ -157,10 +160,11 @@ export function parseFactors(input: unknown): BindingFactor[] {
  * The factors a vault recorded at creation, `mac` included for vaults 0.1
  * made, or `null` when the record names something unknown.
  *
- * @example
+ * @example Calling recordedFactors
  * ```ts
  * import { recordedFactors } from "./factors.ts";
- * console.assert(recordedFactors(["mac"])?.join() === "mac");
+ * import assert from "node:assert/strict";
+ * assert.equal(recordedFactors(["mac"])?.join(), "mac");
  * ```
  */
 export function recordedFactors(

@@ -87,10 +87,11 @@ function toBytes(symbols: readonly number[]): Uint8Array {
  * Formats a 20-byte key for people: groups of five symbols, the last one
  * ending in the check symbol.
  *
- * @example
+ * @example Calling formatRecoveryKey
  * ```ts
  * import { formatRecoveryKey } from "./recovery_key.ts";
- * console.assert(formatRecoveryKey(new Uint8Array(20)) === "00000-00000-00000-00000-00000-00000-000");
+ * import assert from "node:assert/strict";
+ * assert.equal(formatRecoveryKey(new Uint8Array(20)), "00000-00000-00000-00000-00000-00000-000");
  * ```
  */
 export function formatRecoveryKey(bytes: Uint8Array): string {
@@ -109,11 +110,12 @@ export function formatRecoveryKey(bytes: Uint8Array): string {
  * check symbol does not match (a typo), is a {@linkcode ValidationError}
  * that never repeats the key.
  *
- * @example
+ * @example Calling parseRecoveryKey
  * ```ts
  * import { formatRecoveryKey, parseRecoveryKey } from "./recovery_key.ts";
+ * import assert from "node:assert/strict";
  * const text = formatRecoveryKey(new Uint8Array(20).fill(7));
- * console.assert(parseRecoveryKey(text.toLowerCase().replaceAll("-", ""))[0] === 7);
+ * assert.equal(parseRecoveryKey(text.toLowerCase().replaceAll("-", ""))[0], 7);
  * ```
  */
 export function parseRecoveryKey(text: string): Uint8Array {

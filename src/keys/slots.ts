@@ -130,10 +130,11 @@ export function parseSlot(row: SlotRow, aad = slotAad(row)): Slot {
 /**
  * How a slot is described to users.
  *
- * @example
+ * @example Calling slotInfo
  * ```ts
  * import { draftSlot, slotInfo } from "./slots.ts";
- * console.assert(slotInfo(draftSlot("key", "ci", [])).kind === "key");
+ * import assert from "node:assert/strict";
+ * assert.equal(slotInfo(draftSlot("key", "ci", [])).kind, "key");
  * ```
  */
 export function slotInfo(slot: Slot): SlotInfo {

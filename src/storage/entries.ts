@@ -106,10 +106,11 @@ export interface EntryTable {
  * The stored form of a history limit: what the `meta` row holds and its
  * setting MAC covers.
  *
- * @example
+ * @example Calling encodeHistoryLimit
  * ```ts
  * import { encodeHistoryLimit } from "./entries.ts";
- * console.assert(new TextDecoder().decode(encodeHistoryLimit(10)) === "10");
+ * import assert from "node:assert/strict";
+ * assert.equal(new TextDecoder().decode(encodeHistoryLimit(10)), "10");
  * ```
  */
 export function encodeHistoryLimit(limit: number): Uint8Array {
@@ -129,19 +130,22 @@ function decodeHistoryLimit(value: SqlValue | undefined): number {
 /**
  * Prepares the statements of the entries table on `store`.
  *
- * @example
+ * @example Calling entryTable
  * ```ts
  * import { entryTable } from "./entries.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * let hashes = 0;
  * entryTable(store).eachHead(() => hashes++);
- * console.assert(hashes === 0);
+ * assert.equal(hashes, 0);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function entryTable(
@@ -210,19 +214,22 @@ export function entryTable(
  * few hundred rows at a time in name-hash order: memory stays flat, and a
  * damaged page throws (a lazy `iterate()` would end silently).
  *
- * @example
+ * @example Calling batches
  * ```ts
  * import { batches } from "./entries.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * let rows = 0;
  * batches(store, "entries", "name_hash")(() => rows++);
- * console.assert(rows === 0);
+ * assert.equal(rows, 0);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function batches(
@@ -247,19 +254,22 @@ export function batches(
 /**
  * Calls `visit` with every entry row, in batches (see `batches`).
  *
- * @example
+ * @example Calling scanEntries
  * ```ts
  * import { scanEntries } from "./entries.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * let rows = 0;
  * scanEntries(store, () => rows++);
- * console.assert(rows === 0);
+ * assert.equal(rows, 0);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function scanEntries(
@@ -293,7 +303,7 @@ export function destroyedMarker(store: Store): Uint8Array | null {
  * finds the marker. The key slots and the key check stay until the file
  * goes, so that an open which finds the marker can check it.
  *
- * @example
+ * @example Calling markDestroyed
  * ```ts
  * import { destroyedMarker, markDestroyed } from "./entries.ts";
  * import { SCHEMA } from "./schema.ts";

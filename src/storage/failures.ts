@@ -57,11 +57,12 @@ function sqliteCode(error: Error): number | null {
  * one there) to {@linkcode IntegrityError}. Anything else goes through
  * {@linkcode translateOsError}.
  *
- * @example
+ * @example Calling translateSqliteError
  * ```ts
  * import { translateSqliteError } from "./failures.ts";
+ * import assert from "node:assert/strict";
  * const full = Object.assign(new Error("database or disk is full"), { errcode: 13 });
- * console.assert(translateSqliteError(full, 5000).code === "STORAGE");
+ * assert.equal(translateSqliteError(full, 5000).code, "STORAGE");
  * ```
  */
 export function translateSqliteError(
@@ -110,11 +111,12 @@ export function translateSqliteError(
  * Maps an error from Deno's filesystem API (or anything else) to the
  * engine's. A denied Deno permission names its flag when `path` is known.
  *
- * @example
+ * @example Calling translateOsError
  * ```ts
  * import { translateOsError } from "./failures.ts";
+ * import assert from "node:assert/strict";
  * const error = translateOsError(new Deno.errors.NotADirectory("file/sub"));
- * console.assert(error.code === "INITIALIZATION");
+ * assert.equal(error.code, "INITIALIZATION");
  * ```
  */
 export function translateOsError(

@@ -45,17 +45,20 @@ export interface HistoryTable {
 /**
  * Prepares the statements of the history table on `store`.
  *
- * @example
+ * @example Calling historyTable
  * ```ts
  * import { historyTable } from "./history.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
- * console.assert(historyTable(store).versions("h").length === 0);
+ * assert.equal(historyTable(store).versions("h").length, 0);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function historyTable(store: Store): HistoryTable {
@@ -126,19 +129,22 @@ function noHistory(): never {
  * Calls `visit` with every kept version, a few hundred rows at a time in
  * key order: memory stays flat, and a damaged page throws.
  *
- * @example
+ * @example Calling scanHistory
  * ```ts
  * import { scanHistory } from "./history.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * let rows = 0;
  * scanHistory(store, () => rows++);
- * console.assert(rows === 0);
+ * assert.equal(rows, 0);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function scanHistory(

@@ -56,12 +56,13 @@ const RECORD_BYTES = KEY_BYTES + COUNT_BYTES + KEY_BYTES;
 /**
  * The integrity record for `acc`: X, the count, and their tag.
  *
- * @example
+ * @example Calling encodeIntegrity
  * ```ts
  * import { decodeIntegrity, encodeIntegrity } from "./integrity.ts";
+ * import assert from "node:assert/strict";
  * const key = new Uint8Array(32);
  * const record = encodeIntegrity(key, { x: new Uint8Array(32), count: 3 });
- * console.assert(decodeIntegrity(key, record).count === 3);
+ * assert.equal(decodeIntegrity(key, record).count, 3);
  * ```
  */
 export function encodeIntegrity(
@@ -157,23 +158,26 @@ export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
  * Reads and checks the integrity record, in the caller's transaction. A
  * vault destroyed, or rotated, by another engine is {@linkcode ClosedError}.
  *
- * @example
+ * @example Calling readAccumulator
  * ```ts
  * import { readAccumulator } from "./integrity.ts";
  * import { deriveSubKeys } from "../crypto.ts";
  * import { entryTable } from "./entries.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * try {
  *   readAccumulator(entryTable(store), deriveSubKeys(new Uint8Array(32)));
  * } catch (error) {
- *   console.assert(error instanceof Error && error.name === "IntegrityError");
+ *   assert.ok(error instanceof Error && error.name === "IntegrityError");
  * }
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readAccumulator(

@@ -63,7 +63,7 @@ function configDir(): string {
  * `location` of `"home"` or `"xdg"`; anything else is a
  * {@linkcode ValidationError}.
  *
- * @example
+ * @example Calling checkLocation
  * ```ts
  * import { checkLocation } from "./location.ts";
  * import assert from "node:assert/strict";
@@ -86,10 +86,11 @@ export function checkLocation(options: LocationOptions): void {
 /**
  * Resolves the absolute vault directory the options name.
  *
- * @example
+ * @example Calling resolveVaultPath
  * ```ts
  * import { resolveVaultPath } from "./location.ts";
- * console.assert(resolveVaultPath({ path: "./.secrets" }).endsWith(".secrets"));
+ * import assert from "node:assert/strict";
+ * assert.ok(resolveVaultPath({ path: "./.secrets" }).endsWith(".secrets"));
  * ```
  */
 export function resolveVaultPath(options: LocationOptions = {}): string {

@@ -50,11 +50,12 @@ function expiryNumbers(expires: number | null): number[] {
 /**
  * The MAC of one entry row over its canonical bytes.
  *
- * @example
+ * @example Calling rowMac
  * ```ts
  * import { rowMac } from "./macs.ts";
+ * import assert from "node:assert/strict";
  * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, created: 1, updated: 2 };
- * console.assert(rowMac(new Uint8Array(32), row).length === 32);
+ * assert.equal(rowMac(new Uint8Array(32), row).length, 32);
  * ```
  */
 export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
@@ -74,11 +75,12 @@ export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
  * The MAC of one earlier version, domain-separated from entry rows (whose
  * encoding starts with a length, never with this prefix).
  *
- * @example
+ * @example Calling historyMac
  * ```ts
  * import { historyMac } from "./macs.ts";
+ * import assert from "node:assert/strict";
  * const row = { name_hash: "h", value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, updated: 2 };
- * console.assert(historyMac(new Uint8Array(32), row).length === 32);
+ * assert.equal(historyMac(new Uint8Array(32), row).length, 32);
  * ```
  */
 export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
@@ -97,11 +99,12 @@ export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
  * The MAC of an entry row of formats 1 to 3, which had no kind, expiry or
  * version: what their accumulators hold.
  *
- * @example
+ * @example Calling unversionedRowMac
  * ```ts
  * import { unversionedRowMac } from "./macs.ts";
+ * import assert from "node:assert/strict";
  * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), created: 1, updated: 2 };
- * console.assert(unversionedRowMac(new Uint8Array(32), row).length === 32);
+ * assert.equal(unversionedRowMac(new Uint8Array(32), row).length, 32);
  * ```
  */
 export function unversionedRowMac(
@@ -121,10 +124,11 @@ export function unversionedRowMac(
  * The MAC of one vault setting kept in `meta`, such as the history limit:
  * raw SQL that changes it breaks the accumulator like a changed row.
  *
- * @example
+ * @example Calling settingMac
  * ```ts
  * import { settingMac } from "./macs.ts";
- * console.assert(settingMac(new Uint8Array(32), "history_limit", new Uint8Array([49])).length === 32);
+ * import assert from "node:assert/strict";
+ * assert.equal(settingMac(new Uint8Array(32), "history_limit", new Uint8Array([49])).length, 32);
  * ```
  */
 export function settingMac(
@@ -143,11 +147,12 @@ export function settingMac(
  * The MAC of one key slot over every column, domain-separated from entry
  * rows (whose encoding starts with a length, never with this prefix).
  *
- * @example
+ * @example Calling slotMac
  * ```ts
  * import { slotMac } from "./macs.ts";
+ * import assert from "node:assert/strict";
  * const slot = { id: "a1", kind: "key", label: "", created: 1, kdf: "{}", salt: new Uint8Array(32), factors: "[]", wrapped: new Uint8Array(60) };
- * console.assert(slotMac(new Uint8Array(32), slot).length === 32);
+ * assert.equal(slotMac(new Uint8Array(32), slot).length, 32);
  * ```
  */
 export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
@@ -170,11 +175,12 @@ export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
 /**
  * The setting MAC of a history limit, as the accumulator holds it.
  *
- * @example
+ * @example Calling historyLimitMac
  * ```ts
  * import { historyLimitMac } from "./macs.ts";
  * import { deriveSubKeys } from "../crypto.ts";
- * console.assert(historyLimitMac(deriveSubKeys(new Uint8Array(32)), 10).length === 32);
+ * import assert from "node:assert/strict";
+ * assert.equal(historyLimitMac(deriveSubKeys(new Uint8Array(32)), 10).length, 32);
  * ```
  */
 export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
@@ -186,7 +192,7 @@ export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
  * empties the vault. Only a holder of the data key can make it, so a
  * marker planted with raw SQL never leads an open to delete a vault.
  *
- * @example
+ * @example Calling destroyedMac
  * ```ts
  * import { destroyedMac } from "./macs.ts";
  * import { deriveSubKeys } from "../crypto.ts";
@@ -202,12 +208,13 @@ export function destroyedMac(keys: SubKeys): Uint8Array {
  * XORs `mac` into `x` in place: adding a row's MAC and removing it are the
  * same step.
  *
- * @example
+ * @example Calling xorInto
  * ```ts
  * import { xorInto } from "./macs.ts";
+ * import assert from "node:assert/strict";
  * const x = new Uint8Array([1, 2]);
  * xorInto(x, new Uint8Array([1, 2]));
- * console.assert(x.every((b) => b === 0));
+ * assert.ok(x.every((b) => b === 0));
  * ```
  */
 export function xorInto(x: Uint8Array, mac: Uint8Array): void {

@@ -23,7 +23,7 @@ export const READ_ONLY: VaultAccess = ["read"];
  * Throws {@linkcode PermissionError} unless Deno grants `access` (default
  * read and write) on `path`.
  *
- * @example
+ * @example Calling requireVaultAccess
  * ```ts
  * import { requireVaultAccess } from "./permissions.ts";
  * const dir = Deno.makeTempDirSync();
@@ -43,7 +43,7 @@ export function requireVaultAccess(
  * read and write) on every vault file in `dir`: a `--deny-read` or `--deny-write` on one file
  * inside a granted directory is named up front, not met halfway through.
  *
- * @example
+ * @example Calling requireVaultFileAccess
  * ```ts
  * import { requireVaultFileAccess } from "./permissions.ts";
  * const dir = Deno.makeTempDirSync();

@@ -26,7 +26,7 @@ const MARK = new Uint8Array([1]);
  * Marks the database as needing a rewrite; call inside the write
  * transaction whose removals need it.
  *
- * @example
+ * @example Calling markRewrite
  * ```ts
  * import { markRewrite, rewriteIfMarked } from "./rewrite.ts";
  * import { SCHEMA } from "./schema.ts";

@@ -54,10 +54,11 @@ function cellAad(cell: Cell, hash: string): Uint8Array {
  * How errors and reports name an entry: a short prefix of its name hash,
  * never the name.
  *
- * @example
+ * @example Calling entryLabel
  * ```ts
  * import { entryLabel } from "./rows.ts";
- * console.assert(entryLabel("abcdefghijklmnop") === "entry abcdefgh");
+ * import assert from "node:assert/strict";
+ * assert.equal(entryLabel("abcdefghijklmnop"), "entry abcdefgh");
  * ```
  */
 export function entryLabel(hash: string): string {
@@ -91,13 +92,14 @@ export interface ClearValue {
  * Encrypts `plain` for the cell `cell` of the entry `hash` under a fresh
  * IV.
  *
- * @example
+ * @example Calling sealCell
  * ```ts
  * import { NAME_CELL, openCell, sealCell } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
+ * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
  * const sealed = sealCell(keys, NAME_CELL, "h", new Uint8Array([110]));
- * console.assert(openCell(keys, NAME_CELL, "h", sealed)[0] === 110);
+ * assert.equal(openCell(keys, NAME_CELL, "h", sealed)[0], 110);
  * ```
  */
 export function sealCell(
@@ -114,14 +116,15 @@ export function sealCell(
  * encrypted name and creation time of `old` are kept when it exists,
  * unless `times` (a restore) says otherwise.
  *
- * @example
+ * @example Calling sealRow
  * ```ts
  * import { sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
+ * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
  * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
  * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
- * console.assert(row.created === 5 && row.version === 1);
+ * assert.ok(row.created === 5 && row.version === 1);
  * ```
  */
 export function sealRow(
@@ -152,15 +155,16 @@ export function sealRow(
  * authenticate (or is not a byte string at all) is
  * {@linkcode DecryptionError}.
  *
- * @example
+ * @example Calling openCell
  * ```ts
  * import { openCell, sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
+ * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
  * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
  * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
  * const cell = { field: "value" as const, version: 1, kind: "bytes" as const };
- * console.assert(openCell(keys, cell, "h", row.value)[0] === 1);
+ * assert.equal(openCell(keys, cell, "h", row.value)[0], 1);
  * ```
  */
 export function openCell(
@@ -188,14 +192,15 @@ export function openCell(
 /**
  * Decrypts a stored version (current or earlier) of the entry `hash`.
  *
- * @example
+ * @example Calling openVersion
  * ```ts
  * import { openVersion, sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
+ * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
  * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
  * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
- * console.assert(openVersion(keys, row)[0] === 1);
+ * assert.equal(openVersion(keys, row)[0], 1);
  * ```
  */
 export function openVersion(keys: SubKeys, row: VersionColumns): Uint8Array {
@@ -206,11 +211,12 @@ export function openVersion(keys: SubKeys, row: VersionColumns): Uint8Array {
  * The cell a version's value is sealed for; a kind this version does not
  * know is {@linkcode IntegrityError}.
  *
- * @example
+ * @example Calling valueCell
  * ```ts
  * import { valueCell } from "./rows.ts";
+ * import assert from "node:assert/strict";
  * const row = { name_hash: "h", version: 2, value: new Uint8Array(), kind: "text" as const, expires: null, updated: 0 };
- * console.assert(valueCell(row).field === "value");
+ * assert.equal(valueCell(row).field, "value");
  * ```
  */
 export function valueCell(row: VersionColumns): Cell {

@@ -159,15 +159,18 @@ export const SELECT_META = "SELECT value FROM meta WHERE key = ?";
  * Whether the database holds nothing yet: a new file, or one whose creating
  * transaction never committed.
  *
- * @example
+ * @example Calling isEmpty
  * ```ts
  * import { isEmpty } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
- * console.assert(isEmpty(store));
+ * assert.ok(isEmpty(store));
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function isEmpty(store: Store): boolean {
@@ -180,16 +183,18 @@ export function isEmpty(store: Store): boolean {
  * of `format` ({@linkcode SCHEMA} for the current one): no table, index,
  * trigger or view beyond the engine's.
  *
- * @example
+ * @example Calling checkSchema
  * ```ts
  * import { checkSchema, SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * checkSchema(store);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function checkSchema(store: Store, format = FORMAT_VERSION): void {
@@ -238,17 +243,20 @@ function isNameList(value: unknown): value is string[] {
  * The vault's format, checked: a format newer than this version reads is
  * {@linkcode InitializationError} naming both.
  *
- * @example
+ * @example Calling readFormat
  * ```ts
  * import { readFormat, SCHEMA, writeMeta } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
- * console.assert(readFormat(store) === 4);
+ * assert.equal(readFormat(store), 4);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readFormat(store: Store): number {
@@ -267,11 +275,13 @@ export function readFormat(store: Store): number {
 /**
  * Reads and checks the key record of a format 1 or 2 vault.
  *
- * @example
+ * @example Calling readSingleKey
  * ```ts
  * import { readSingleKey, SINGLE_KEY_SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SINGLE_KEY_SCHEMA.join(";"));
@@ -282,8 +292,9 @@ export function readFormat(store: Store): number {
  * insert.run("salt", new Uint8Array(32));
  * insert.run("factors", text([]));
  * insert.run("key", new Uint8Array(60));
- * console.assert(readSingleKey(store).kdf.N === 1024);
+ * assert.equal(readSingleKey(store).kdf.N, 1024);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readSingleKey(store: Store): SingleKeyRecord {

@@ -35,13 +35,16 @@ function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
  * stays flat; `null` when the file there is not `expected` (the file the
  * engine checked and SQLite opened) or changed size while being read.
  *
- * @example
+ * @example Calling hashDatabase
  * ```ts
  * import { hashDatabase } from "./seal.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(10));
  * const seal = hashDatabase(new Uint8Array(32), path, Deno.lstatSync(path));
- * console.assert(seal?.length === 32);
+ * assert.equal(seal?.length, 32);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function hashDatabase(
@@ -69,10 +72,13 @@ export function hashDatabase(
  * unreadable, not a regular file or malformed: either way the open path
  * verifies in full and writes it anew.
  *
- * @example
+ * @example Calling readSeal
  * ```ts
  * import { readSeal } from "./seal.ts";
- * console.assert(readSeal(Deno.makeTempDirSync()) === null);
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * assert.equal(readSeal(dir), null);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readSeal(dir: string): Uint8Array | null {
@@ -91,12 +97,14 @@ export function readSeal(dir: string): Uint8Array | null {
 /**
  * Writes the seal to `meta.json` atomically.
  *
- * @example
+ * @example Calling writeSeal
  * ```ts
  * import { readSeal, writeSeal } from "./seal.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * writeSeal(dir, new Uint8Array(32), 1);
- * console.assert(readSeal(dir)?.length === 32);
+ * assert.equal(readSeal(dir)?.length, 32);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function writeSeal(dir: string, seal: Uint8Array, format: number): void {

@@ -26,17 +26,20 @@ function isSlotRow(row: Record<string, unknown>): boolean {
  * Every slot, in id order; more than {@linkcode MAX_SLOTS} of them, or a
  * row of the wrong shape, is {@linkcode IntegrityError}.
  *
- * @example
+ * @example Calling readSlots
  * ```ts
  * import { readSlots } from "./slot_table.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
- * console.assert(readSlots(store).length === 0);
+ * assert.equal(readSlots(store).length, 0);
  * store.close();
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readSlots(store: Store): SlotRow[] {

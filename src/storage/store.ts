@@ -121,7 +121,7 @@ const READ_ONLY_PRAGMAS = [
  * Opens the SQLite database at `path` (which must exist, so its mode is the
  * engine's, not SQLite's default) in WAL mode with durable commits.
  *
- * @example
+ * @example Calling openStore
  * ```ts
  * import { openStore } from "./store.ts";
  * import assert from "node:assert/strict";
@@ -152,7 +152,7 @@ export function openStore(path: string, options: StoreOptions): Store {
  * one until the vault has verified, so a failed open leaves the WAL as it
  * found it.
  *
- * @example
+ * @example Calling openWalGuard
  * ```ts
  * import { openStore, openWalGuard } from "./store.ts";
  * import assert from "node:assert/strict";
@@ -188,7 +188,7 @@ const ROLLBACK_JOURNAL = 1;
  * as a rollback-journal database: a database in memory has no WAL, and
  * SQLite will not open one whose header asks for it.
  *
- * @example
+ * @example Calling openImage
  * ```ts
  * import { openImage, openStore } from "./store.ts";
  * import assert from "node:assert/strict";
@@ -271,7 +271,7 @@ function wrapDatabase(
  * or a full disk kept it from completing; the next checkpoint (every close
  * and every open runs one) finishes it.
  *
- * @example
+ * @example Calling tryCheckpoint
  * ```ts
  * import { openStore, tryCheckpoint } from "./store.ts";
  * import assert from "node:assert/strict";

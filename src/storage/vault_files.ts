@@ -94,10 +94,13 @@ function lstatOrNull(path: string): Deno.FileInfo | null {
 /**
  * Whether anything is at `path` (a dangling symlink counts).
  *
- * @example
+ * @example Calling pathExists
  * ```ts
  * import { pathExists } from "./vault_files.ts";
- * console.assert(!pathExists(`${Deno.makeTempDirSync()}/absent`));
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * assert.ok(!pathExists(`${dir}/absent`));
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function pathExists(path: string): boolean {
@@ -133,13 +136,14 @@ function probeOwner(dir: string): Owner {
  * mode, and returns its real path. A vault path may pass through symlinks;
  * the files inside may not.
  *
- * @example
+ * @example Calling prepareVaultDir
  * ```ts
  * import { prepareVaultDir } from "./vault_files.ts";
+ * import assert from "node:assert/strict";
  * const parent = Deno.makeTempDirSync();
  * const dir = prepareVaultDir(`${parent}/vault`);
  * Deno.removeSync(parent, { recursive: true });
- * console.assert(dir.endsWith("vault"));
+ * assert.ok(dir.endsWith("vault"));
  * ```
  */
 export function prepareVaultDir(path: string): string {
@@ -178,7 +182,7 @@ export interface VaultOwnership {
  * media, no write permission), the directory's own owner, and `writable`
  * is `false`.
  *
- * @example
+ * @example Calling vaultOwner
  * ```ts
  * import { vaultOwner } from "./vault_files.ts";
  * import assert from "node:assert/strict";
@@ -206,7 +210,7 @@ export function vaultOwner(dir: string): VaultOwnership {
  * engine only reads it (a recovery): the directory's own owner, learnt
  * without writing anything.
  *
- * @example
+ * @example Calling directoryOwner
  * ```ts
  * import { directoryOwner } from "./vault_files.ts";
  * import assert from "node:assert/strict";
@@ -239,10 +243,13 @@ export function readVaultFile(path: string): Uint8Array {
  * than one hard link (it would survive `destroy()` elsewhere), another
  * owner, or group/other access is a {@linkcode SecurityError}.
  *
- * @example
+ * @example Calling inspectVaultFile
  * ```ts
  * import { inspectVaultFile } from "./vault_files.ts";
- * console.assert(inspectVaultFile(`${Deno.makeTempDirSync()}/meta.json`, null) === null);
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * assert.equal(inspectVaultFile(`${dir}/meta.json`, null), null);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function inspectVaultFile(
@@ -271,12 +278,14 @@ export function inspectVaultFile(
  * regular file of at most `maxBytes` at the moment it is opened: a FIFO
  * swapped in would block the read forever, a huge file would be read whole.
  *
- * @example
+ * @example Calling readSmallFile
  * ```ts
  * import { readSmallFile } from "./vault_files.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * Deno.writeTextFileSync(`${dir}/meta.json`, "{}");
- * console.assert(readSmallFile(`${dir}/meta.json`, 64)?.length === 2);
+ * assert.equal(readSmallFile(`${dir}/meta.json`, 64)?.length, 2);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function readSmallFile(
@@ -303,12 +312,15 @@ export function readSmallFile(
  * Creates `path` with `mode` from the first byte on, failing if it exists,
  * so no other process ever sees it with looser permissions.
  *
- * @example
+ * @example Calling createExclusive
  * ```ts
  * import { createExclusive } from "./vault_files.ts";
- * const path = `${Deno.makeTempDirSync()}/store.db`;
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
  * createExclusive(path, 0o600);
- * console.assert(Deno.statSync(path).size === 0);
+ * assert.equal(Deno.statSync(path).size, 0);
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function createExclusive(
@@ -347,12 +359,14 @@ export function syncDir(dir: string): void {
  * directory, fsync, rename, fsync of the directory. A crash leaves the old
  * file or the new one, never a mix.
  *
- * @example
+ * @example Calling writeAtomic
  * ```ts
  * import { writeAtomic } from "./vault_files.ts";
+ * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
  * writeAtomic(dir, "meta.json", new TextEncoder().encode("{}"), 0o600);
- * console.assert(Deno.readTextFileSync(`${dir}/meta.json`) === "{}");
+ * assert.equal(Deno.readTextFileSync(`${dir}/meta.json`), "{}");
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export function writeAtomic(
@@ -419,7 +433,7 @@ export interface RemoveOptions {
  * the directory holding it. A file already gone is fine: this finishes an
  * interrupted run.
  *
- * @example
+ * @example Calling removeVaultFiles
  * ```ts
  * import { removeVaultFiles } from "./vault_files.ts";
  * import assert from "node:assert/strict";

@@ -147,7 +147,7 @@ function parseWal(wal: Uint8Array): WalContents {
 /**
  * Scans a WAL's bytes: its committed transactions and any damaged frame.
  *
- * @example
+ * @example Calling scanWal
  * ```ts
  * import { scanWal } from "./wal.ts";
  * import assert from "node:assert/strict";
@@ -166,7 +166,7 @@ export function scanWal(wal: Uint8Array): WalScan {
  * the rows on it then fail their own MAC, and the rest of it reads).
  * Returns it with what the scan of the WAL found.
  *
- * @example
+ * @example Calling databaseImage
  * ```ts
  * import { databaseImage } from "./wal.ts";
  * import assert from "node:assert/strict";

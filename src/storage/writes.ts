@@ -251,11 +251,12 @@ export interface Entry {
 /**
  * The clear bytes of `value` with its kind: a copy, which the caller zeroes.
  *
- * @example
+ * @example Calling clearValue
  * ```ts
  * import { clearValue } from "./writes.ts";
- * console.assert(clearValue("a", null).kind === "text");
- * console.assert(clearValue(new Uint8Array([1]), null).kind === "bytes");
+ * import assert from "node:assert/strict";
+ * assert.equal(clearValue("a", null).kind, "text");
+ * assert.equal(clearValue(new Uint8Array([1]), null).kind, "bytes");
  * ```
  */
 export function clearValue(

@@ -17,14 +17,21 @@
  * ```ts
  * import { SecretsEngine } from "@scope/secrets";
  * import { exportAge, generateIdentity, importAge } from "@scope/secrets/age";
+ * import assert from "node:assert/strict";
  *
- * const { identity, recipient } = await generateIdentity();
- * const [from, to] = [await Deno.makeTempDir(), await Deno.makeTempDir()];
- * await using source = await SecretsEngine.open({ path: from });
- * await source.set("db.url", "postgres://example");
- * const file = await exportAge(source, { recipients: [recipient] });
- * await using target = await SecretsEngine.open({ path: to });
- * console.assert(await importAge(target, file, { identities: [identity] }) === 1);
+ * const dir = Deno.makeTempDirSync();
+ * const dir2 = Deno.makeTempDirSync();
+ * {
+ *   const { identity, recipient } = await generateIdentity();
+ *   const [from, to] = [dir, dir2];
+ *   await using source = await SecretsEngine.open({ path: from });
+ *   await source.set("db.url", "postgres://example");
+ *   const file = await exportAge(source, { recipients: [recipient] });
+ *   await using target = await SecretsEngine.open({ path: to });
+ *   assert.equal(await importAge(target, file, { identities: [identity] }), 1);
+ * }
+ * Deno.removeSync(dir, { recursive: true });
+ * Deno.removeSync(dir2, { recursive: true });
  * ```
  *
  * @module
@@ -63,12 +70,6 @@ export interface ExportAgeOptions {
 /**
  * The largest age file read, in bytes (64 MiB): the document inside is
  * parsed whole, so a file is refused above this before it is decrypted.
- *
- * @example
- * ```ts
- * import { MAX_AGE_FILE_BYTES } from "@scope/secrets/age";
- * console.assert(MAX_AGE_FILE_BYTES === 64 * 1024 * 1024);
- * ```
  */
 export const MAX_AGE_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -175,13 +176,6 @@ function isArmored(file: Uint8Array): boolean {
  * The most recipient stanzas a file may carry: each one this tries costs an
  * X25519 or scrypt run, and a file of thousands would take minutes to
  * refuse. A team backup names one stanza per member.
- *
- * @example
- * ```ts
- * import { MAX_AGE_STANZAS } from "@scope/secrets/age";
- * import assert from "node:assert/strict";
- * assert.equal(MAX_AGE_STANZAS, 256);
- * ```
  */
 export const MAX_AGE_STANZAS = 256;
 
@@ -229,13 +223,18 @@ function binary(file: Uint8Array | string): Uint8Array {
  * truncated or altered file {@linkcode IntegrityError}; a file holding
  * anything but a document this version reads {@linkcode ValidationError}.
  *
- * @example
+ * @example Decrypt a passphrase backup
  * ```ts
  * import { decryptAge, exportAge } from "@scope/secrets/age";
  * import { SecretsEngine } from "@scope/secrets";
- * await using engine = await SecretsEngine.open({ path: await Deno.makeTempDir() });
- * const file = await exportAge(engine, { passphrase: "correct horse" });
- * console.assert((await decryptAge(file, { passphrase: "correct horse" })).entries.length === 0);
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   await using engine = await SecretsEngine.open({ path: dir });
+ *   const file = await exportAge(engine, { passphrase: "correct horse" });
+ *   assert.equal((await decryptAge(file, { passphrase: "correct horse" })).entries.length, 0);
+ * }
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function decryptAge(
@@ -278,14 +277,19 @@ export async function decryptAge(
  * Encrypts the vault's secrets (or those `options.pattern` matches) to a
  * passphrase or to age recipients, as binary or (with `armor`) text.
  *
- * @example
+ * @example Back up to a teammate's key, as armored text
  * ```ts
  * import { SecretsEngine } from "@scope/secrets";
  * import { exportAge, generateIdentity } from "@scope/secrets/age";
- * await using engine = await SecretsEngine.open({ path: await Deno.makeTempDir() });
- * const { recipient } = await generateIdentity();
- * const text = await exportAge(engine, { recipients: [recipient] }, { armor: true });
- * console.assert(String(text).startsWith("-----BEGIN AGE ENCRYPTED FILE-----"));
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   await using engine = await SecretsEngine.open({ path: dir });
+ *   const { recipient } = await generateIdentity();
+ *   const text = await exportAge(engine, { recipients: [recipient] }, { armor: true });
+ *   assert.ok(String(text).startsWith("-----BEGIN AGE ENCRYPTED FILE-----"));
+ * }
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function exportAge(
@@ -302,13 +306,18 @@ export async function exportAge(
  * Encrypts an export document (from `exportEntries`) to a passphrase or to
  * age recipients, as binary or (with `armored`) text.
  *
- * @example
+ * @example Encrypt an export document
  * ```ts
  * import { SecretsEngine } from "@scope/secrets";
  * import { encryptAge } from "@scope/secrets/age";
- * await using engine = await SecretsEngine.open({ path: await Deno.makeTempDir() });
- * const file = await encryptAge(await engine.exportEntries(), { passphrase: "correct horse" });
- * console.assert(file instanceof Uint8Array);
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * {
+ *   await using engine = await SecretsEngine.open({ path: dir });
+ *   const file = await encryptAge(await engine.exportEntries(), { passphrase: "correct horse" });
+ *   assert.ok(file instanceof Uint8Array);
+ * }
+ * Deno.removeSync(dir, { recursive: true });
  * ```
  */
 export async function encryptAge(
@@ -331,16 +340,23 @@ export async function encryptAge(
  * transaction, all or nothing (see `importEntries`); resolves to how many
  * were written.
  *
- * @example
+ * @example Restore a passphrase backup into a vault
  * ```ts
  * import { SecretsEngine } from "@scope/secrets";
  * import { exportAge, importAge } from "@scope/secrets/age";
- * await using source = await SecretsEngine.open({ path: await Deno.makeTempDir() });
- * await source.set("api.key", "k-example");
- * const file = await exportAge(source, { passphrase: "correct horse" });
- * await using target = await SecretsEngine.open({ path: await Deno.makeTempDir() });
- * await importAge(target, file, { passphrase: "correct horse" });
- * console.assert(await target.get("api.key") === "k-example");
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const dir2 = Deno.makeTempDirSync();
+ * {
+ *   await using source = await SecretsEngine.open({ path: dir });
+ *   await source.set("api.key", "k-example");
+ *   const file = await exportAge(source, { passphrase: "correct horse" });
+ *   await using target = await SecretsEngine.open({ path: dir2 });
+ *   await importAge(target, file, { passphrase: "correct horse" });
+ *   assert.equal(await target.get("api.key"), "k-example");
+ * }
+ * Deno.removeSync(dir, { recursive: true });
+ * Deno.removeSync(dir2, { recursive: true });
  * ```
  */
 export async function importAge(
@@ -357,11 +373,12 @@ export async function importAge(
  * its recipient (`age1…`, share it: files encrypted to it only the identity
  * opens).
  *
- * @example
+ * @example Make an identity and its recipient
  * ```ts
  * import { generateIdentity } from "@scope/secrets/age";
+ * import assert from "node:assert/strict";
  * const { identity, recipient } = await generateIdentity();
- * console.assert(identity.startsWith("AGE-SECRET-KEY-1") && recipient.startsWith("age1"));
+ * assert.ok(identity.startsWith("AGE-SECRET-KEY-1") && recipient.startsWith("age1"));
  * ```
  */
 export async function generateIdentity(): Promise<
