@@ -300,3 +300,68 @@ Deno.test({
     }
   },
 });
+
+/** What tests/fixtures/make_vault-format4.ts recorded of the vault it made. */
+interface Format4Fixture {
+  passphrase: string;
+  key: string;
+  historyLimit: number;
+  text: Record<string, string>;
+  bytes: Record<string, number[]>;
+  expires: Record<string, string>;
+  expired: string[];
+  versions: Record<string, string[]>;
+}
+
+Deno.test("format 4 fixture: every slot opens it, every value and version reads, and it takes writes", async () => {
+  await using dir = await tempDir();
+  const path = await copyFixture(dir.path, "vault-format4");
+  const fixture: Format4Fixture = JSON.parse(
+    await Deno.readTextFile(join(FIXTURES, "vault-format4.json")),
+  );
+  const unlocks = [
+    undefined,
+    { passphrase: fixture.passphrase },
+    { key: fixture.key },
+  ];
+  for (const unlock of unlocks) {
+    await using engine = await SecretsEngine.open({ path, unlock });
+    const info = await engine.info();
+    assertEquals([info.format, info.historyLimit], [4, fixture.historyLimit]);
+    assertEquals((await engine.slots()).map((s) => s.kind).sort(), [
+      "key",
+      "machine",
+      "passphrase",
+    ]);
+    for (const [name, value] of Object.entries(fixture.text)) {
+      assertEquals(await engine.get(name), value, name);
+    }
+    for (const [name, bytes] of Object.entries(fixture.bytes)) {
+      assertEquals(await engine.getBytes(name), new Uint8Array(bytes));
+    }
+    for (const [name, expires] of Object.entries(fixture.expires)) {
+      assertEquals(
+        (await engine.getEntry(name))?.expiresAt?.toISOString(),
+        expires,
+      );
+    }
+    assertEquals(await engine.keys("**", { expired: true }), fixture.expired);
+    for (const [name, values] of Object.entries(fixture.versions)) {
+      const versions = await engine.history(name);
+      assertEquals(versions.length, values.length);
+      for (const [at, { version }] of versions.entries()) {
+        assertEquals(
+          (await engine.getVersion(name, version))?.value,
+          values[at],
+        );
+      }
+    }
+  }
+  await using engine = await SecretsEngine.open({ path });
+  await engine.set("db.password", "fourth");
+  assertEquals((await engine.history("db.password")).length, 4);
+  await engine.close();
+  await Deno.remove(join(path, "meta.json"));
+  await using verified = await SecretsEngine.open({ path });
+  assertEquals(await verified.get("db.password"), "fourth");
+});
