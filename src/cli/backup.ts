@@ -28,7 +28,8 @@ export const backup: Command = {
   details: `
 --age-passphrase asks twice without echo (or reads stdin's first line off a
 terminal) and uses scrypt; --recipient (repeatable) and --recipients-file
-encrypt to age X25519 public keys, so only their identities open the file.
+encrypt to age public keys (age1…, or post-quantum age1pq1…), so only their
+identities open the file.
 The file is read by the standard age tool: age -d -i key.txt FILE. --armor
 writes text instead of binary. An existing FILE is replaced only with
 --force.`,
@@ -84,18 +85,22 @@ written.`,
 
 /** `keygen`: a new age identity and its public recipient. */
 export const keygen: Command = {
-  usage: "keygen [-o FILE] [--force]",
+  usage: "keygen [--pq] [-o FILE] [--force]",
   summary:
     "make an age identity; with -o, write it (mode 0600) and print its recipient",
   details: `
 Share the recipient (age1…): files backed up to it open only with the
 identity. Without -o the identity file goes to stdout (never to a terminal
-without --force) and the recipient to stderr.`,
-  options: ["output", "force"],
+without --force) and the recipient to stderr. --pq makes a post-quantum
+hybrid identity (AGE-SECRET-KEY-PQ-1…, recipient age1pq1…), which age 1.3
+and later read.`,
+  options: ["output", "force", "pq"],
   operands: [0, 0],
   noUnlock: true,
   async run({ args }): Promise<number> {
-    const { identity, recipient } = await generateIdentity();
+    const { identity, recipient } = await generateIdentity({
+      pq: args.values.pq === true,
+    });
     const text = `# created: ${
       new Date().toISOString()
     }\n# public key: ${recipient}\n${identity}\n`;

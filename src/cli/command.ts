@@ -66,6 +66,7 @@ export const COMMAND_OPTIONS = {
   bytes: { type: "boolean" },
   "allow-exec-env": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
+  pq: { type: "boolean" },
 } as const;
 
 /** The name of a command option. */
@@ -119,6 +120,7 @@ export interface Parsed {
     bytes?: boolean;
     "allow-exec-env"?: boolean;
     quiet?: boolean;
+    pq?: boolean;
   };
 }
 

@@ -8,7 +8,10 @@
  *
  * A file is encrypted either to a passphrase (scrypt, work factor 18; files
  * asking for more than 20 are refused, as the spec advises) or to one or more
- * X25519 recipients (`age1…`), never both: the spec forbids mixing them.
+ * recipients, never both: the spec forbids mixing them. A recipient is
+ * X25519 (`age1…`, read by every age implementation) or post-quantum hybrid
+ * ML-KEM-768 + X25519 (`age1pq1…`, read by age 1.3 and later), which keeps a
+ * backup safe from an attacker who stores it today for a quantum computer.
  *
  * This is the `./age` export, kept apart so the core engine never loads the
  * age dependency.
@@ -41,6 +44,7 @@ import {
   armor,
   Decrypter,
   Encrypter,
+  generateHybridIdentity,
   generateX25519Identity,
   identityToRecipient,
 } from "age-encryption";
@@ -75,8 +79,10 @@ export const MAX_AGE_FILE_BYTES = 64 * 1024 * 1024;
 
 const ARMOR_HEADER = "-----BEGIN AGE ENCRYPTED FILE-----";
 const SCRYPT_WORK_FACTOR = 18;
-const RECIPIENT = /^age1[02-9ac-hj-np-z]+$/;
-const IDENTITY = /^AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]+$/;
+// X25519 (age1…, AGE-SECRET-KEY-1…) or post-quantum hybrid (age1pq1…,
+// AGE-SECRET-KEY-PQ-1…), in Bech32's alphabet.
+const RECIPIENT = /^age1(?:pq1)?[02-9ac-hj-np-z]+$/;
+const IDENTITY = /^AGE-SECRET-KEY-(?:PQ-)?1[02-9AC-HJ-NP-Z]+$/;
 const encoder = new TextEncoder();
 const STANZA = encoder.encode("-> ");
 const HEADER_END = encoder.encode("---");
@@ -138,7 +144,7 @@ function encrypter(key: AgeKey): Encrypter {
   } else {
     addEach(
       key.recipients,
-      "age X25519 recipient (age1…)",
+      "age recipient (age1… or age1pq1…)",
       RECIPIENT,
       (recipient) => age.addRecipient(recipient),
       (recipient) => `: ${JSON.stringify(recipient)}`,
@@ -156,7 +162,7 @@ function decrypter(unlock: AgeUnlock): Decrypter {
     // Never echoed: an identity is a private key.
     addEach(
       unlock.identities,
-      "age X25519 identity (AGE-SECRET-KEY-1…)",
+      "age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…)",
       IDENTITY,
       (identity) => age.addIdentity(identity),
       () => "",
@@ -369,9 +375,11 @@ export async function importAge(
 }
 
 /**
- * Makes a new age X25519 identity (`AGE-SECRET-KEY-1…`, keep it secret) and
- * its recipient (`age1…`, share it: files encrypted to it only the identity
- * opens).
+ * Makes a new age identity (keep it secret) and its recipient (share it:
+ * files encrypted to it only the identity opens): X25519
+ * (`AGE-SECRET-KEY-1…`, `age1…`), which every age implementation reads, or
+ * with `{ pq: true }` post-quantum hybrid (`AGE-SECRET-KEY-PQ-1…`,
+ * `age1pq1…`), which age 1.3 and later read.
  *
  * @example Make an identity and its recipient
  * ```ts
@@ -379,13 +387,15 @@ export async function importAge(
  * import assert from "node:assert/strict";
  * const { identity, recipient } = await generateIdentity();
  * assert.ok(identity.startsWith("AGE-SECRET-KEY-1") && recipient.startsWith("age1"));
+ * const pq = await generateIdentity({ pq: true });
+ * assert.ok(pq.identity.startsWith("AGE-SECRET-KEY-PQ-1") && pq.recipient.startsWith("age1pq1"));
  * ```
  */
-export async function generateIdentity(): Promise<
-  { identity: string; recipient: string }
-> {
-  // X25519, which every age implementation reads (post-quantum hybrid
-  // identities are newer than Debian's age 1.1).
-  const identity = await generateX25519Identity();
+export async function generateIdentity(
+  options: { pq?: boolean } = {},
+): Promise<{ identity: string; recipient: string }> {
+  const identity = options.pq === true
+    ? await generateHybridIdentity()
+    : await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };
 }

@@ -363,3 +363,40 @@ test("a backup keeps bytes and expiry; restore brings them back, run --from leav
   assertEquals(env.stdout, "s-1|unset");
   assert(env.stderr.includes('skipped "cert.der"'), env.stderr);
 });
+
+// Issue #22: only X25519 identities were accepted, though the age library
+// reads post-quantum hybrid ones, as age 1.3 and SOPS 3.12 do.
+test("keygen --pq makes a post-quantum identity that backup, restore and run --from take", async ({ run, dir }) => {
+  const key = join(dir, "pq.txt");
+  const made = await run(["keygen", "--pq", "-o", key]);
+  assertEquals(made.code, 0, made.stderr);
+  const recipient = made.stdout.trim();
+  assert(recipient.startsWith("age1pq1"), recipient);
+  assert((await Deno.readTextFile(key)).includes("AGE-SECRET-KEY-PQ-1"));
+  const backup = join(dir, "pq.age");
+  const saved = await run(["backup", backup, "--recipient", recipient]);
+  assertEquals(saved.code, 0, saved.stderr);
+  const fresh = join(dir, "fresh");
+  const restored = await run(
+    ["restore", backup, "--identity", key],
+    undefined,
+    fresh,
+  );
+  assertEquals(restored.code, 0, restored.stderr);
+  const ran = await run(
+    [
+      "run",
+      "--from",
+      backup,
+      "--identity",
+      key,
+      "--",
+      "sh",
+      "-c",
+      'printf "%s" "$DB_URL"',
+    ],
+    undefined,
+    join(dir, "no-vault"),
+  );
+  assertEquals([ran.code, ran.stdout], [0, EXPECTED.db_url], ran.stderr);
+});
