@@ -272,3 +272,28 @@ export async function runProbe(
     );
   }
 }
+
+/** Whether this run may mount a tmpfs: it runs as root with mount and umount. */
+export const canMount: boolean = canChown && canRun("mount") &&
+  canRun("umount");
+
+async function mountCommand(...args: string[]): Promise<void> {
+  const done = await new Deno.Command(args[0], { args: args.slice(1) })
+    .output();
+  if (!done.success) throw new Error(new TextDecoder().decode(done.stderr));
+}
+
+/**
+ * A small tmpfs mounted at `path` (made if missing), unmounted when
+ * disposed; `readOnly()` remounts it read-only, as read-only media are.
+ */
+export async function tmpfs(
+  path: string,
+): Promise<AsyncDisposable & { readOnly(): Promise<void> }> {
+  await Deno.mkdir(path, { recursive: true });
+  await mountCommand("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", path);
+  return {
+    readOnly: () => mountCommand("mount", "-o", "remount,ro", path),
+    [Symbol.asyncDispose]: () => mountCommand("umount", "-l", path),
+  };
+}

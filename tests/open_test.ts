@@ -9,12 +9,12 @@ import {
   VaultNotFoundError,
 } from "../mod.ts";
 import {
-  canChown,
-  canRun,
+  canMount,
   copyFixture,
   openVault,
   rawSql,
   tempDir,
+  tmpfs,
 } from "./_helpers.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
@@ -265,39 +265,29 @@ Deno.test("create: false finds no vault and creates nothing", async () => {
 Deno.test({
   name:
     "a vault on read-only storage opens verified and reads; a write says why and changes nothing",
-  ignore: !canChown || !canRun("mount") || !canRun("umount"),
+  ignore: !canMount,
   fn: async () => {
     await using dir = await tempDir();
     const media = join(dir.path, "media");
-    await Deno.mkdir(media);
-    const mount = async (...args: string[]) => {
-      const done = await new Deno.Command(args[0], { args: args.slice(1) })
-        .output();
-      assert(done.success, new TextDecoder().decode(done.stderr));
-    };
-    await mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", media);
-    try {
-      const path = join(media, "vault");
-      {
-        await using engine = await SecretsEngine.open({ path });
-        await engine.set("api.key", "sk-1");
-      }
-      await mount("mount", "-o", "remount,ro", media);
+    await using mount = await tmpfs(media);
+    const path = join(media, "vault");
+    {
       await using engine = await SecretsEngine.open({ path });
-      assertEquals(await engine.get("api.key"), "sk-1");
-      assert((await engine.info()).openedSealed, "the seal still matches");
-      const error = await assertRejects(
-        () => engine.set("b", "2"),
-        InitializationError,
-      );
-      assert(/cannot write/.test(error.message), error.message);
-      await assertRejects(
-        () => SecretsEngine.open({ path: join(media, "new") }),
-        InitializationError,
-      );
-    } finally {
-      await mount("umount", "-l", media);
+      await engine.set("api.key", "sk-1");
     }
+    await mount.readOnly();
+    await using engine = await SecretsEngine.open({ path });
+    assertEquals(await engine.get("api.key"), "sk-1");
+    assert((await engine.info()).openedSealed, "the seal still matches");
+    const error = await assertRejects(
+      () => engine.set("b", "2"),
+      InitializationError,
+    );
+    assert(/cannot write/.test(error.message), error.message);
+    await assertRejects(
+      () => SecretsEngine.open({ path: join(media, "new") }),
+      InitializationError,
+    );
   },
 });
 

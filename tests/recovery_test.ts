@@ -8,13 +8,13 @@ import {
   VaultNotFoundError,
 } from "../mod.ts";
 import {
-  canChown,
-  canRun,
+  canMount,
   copyFixture,
   copyVault,
   openVault,
   rawSql,
   tempDir,
+  tmpfs,
 } from "./_helpers.ts";
 
 /** A vault of three secrets whose `bad` value was swapped for another's. */
@@ -263,27 +263,17 @@ Deno.test("recover of an intact crashed vault changes no byte, and an ordinary o
 
 Deno.test({
   name: "recover works on read-only media",
-  ignore: !canChown || !canRun("mount") || !canRun("umount"),
+  ignore: !canMount,
   fn: async () => {
     await using dir = await tempDir();
     const media = join(dir.path, "media");
-    await Deno.mkdir(media);
-    const mount = async (...args: string[]) => {
-      const done = await new Deno.Command(args[0], { args: args.slice(1) })
-        .output();
-      assert(done.success, new TextDecoder().decode(done.stderr));
-    };
-    await mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", media);
-    try {
-      const crashed = await crashedVault(dir.path);
-      await copyVault(crashed, join(media, "vault"));
-      await mount("mount", "-o", "remount,ro", media);
-      const path = join(media, "vault");
-      await using engine = await SecretsEngine.open({ path, recover: true });
-      assertEquals(engine.recovery?.intact, true);
-      assertEquals(await engine.get("after3"), "value of after3");
-    } finally {
-      await mount("umount", "-l", media);
-    }
+    await using mount = await tmpfs(media);
+    const crashed = await crashedVault(dir.path);
+    await copyVault(crashed, join(media, "vault"));
+    await mount.readOnly();
+    const path = join(media, "vault");
+    await using engine = await SecretsEngine.open({ path, recover: true });
+    assertEquals(engine.recovery?.intact, true);
+    assertEquals(await engine.get("after3"), "value of after3");
   },
 });

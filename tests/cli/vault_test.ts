@@ -7,7 +7,7 @@
 
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import { canChown, canRun, canSpawn, rawSql, tempDir } from "../_helpers.ts";
+import { canMount, canSpawn, rawSql, tempDir, tmpfs } from "../_helpers.ts";
 import { cli, cliTest } from "./_cli.ts";
 
 // Issue #10, item 12: a vault directory made with plain mkdir was refused
@@ -139,29 +139,19 @@ cliTest(
 Deno.test({
   name:
     "get works on a read-only mount, and set says the vault cannot be written",
-  ignore: !canSpawn || !canChown || !canRun("mount") || !canRun("umount"),
+  ignore: !canSpawn || !canMount,
   fn: async () => {
     await using dir = await tempDir();
     const media = join(dir.path, "media");
-    await Deno.mkdir(media);
-    const mount = async (...args: string[]) => {
-      const done = await new Deno.Command(args[0], { args: args.slice(1) })
-        .output();
-      assert(done.success, new TextDecoder().decode(done.stderr));
-    };
-    await mount("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", media);
-    try {
-      const vault = join(media, "vault");
-      await cli(vault, ["set", "api.key"], { stdin: "sk-1" });
-      await mount("mount", "-o", "remount,ro", media);
-      const read = await cli(vault, ["get", "api.key"]);
-      assertEquals([read.code, read.stdout], [0, "sk-1"], read.stderr);
-      const write = await cli(vault, ["set", "b"], { stdin: "2" });
-      assertEquals(write.code, 1, write.stderr);
-      assert(/cannot write/.test(write.stderr), write.stderr);
-      assertFalse(/owner|\.tmp|os error/.test(write.stderr), write.stderr);
-    } finally {
-      await mount("umount", "-l", media);
-    }
+    await using mount = await tmpfs(media);
+    const vault = join(media, "vault");
+    await cli(vault, ["set", "api.key"], { stdin: "sk-1" });
+    await mount.readOnly();
+    const read = await cli(vault, ["get", "api.key"]);
+    assertEquals([read.code, read.stdout], [0, "sk-1"], read.stderr);
+    const write = await cli(vault, ["set", "b"], { stdin: "2" });
+    assertEquals(write.code, 1, write.stderr);
+    assert(/cannot write/.test(write.stderr), write.stderr);
+    assertFalse(/owner|\.tmp|os error/.test(write.stderr), write.stderr);
   },
 });
