@@ -16,13 +16,12 @@ import {
 } from "./errors.ts";
 import { type CallGuard, callGuard } from "./engine_guard.ts";
 import {
-  checkDocument,
   type ExportDocument,
   type ExportOptions,
   exportRows,
   importRows,
-  validateExportOptions,
 } from "./document.ts";
+import { checkDocument, validateExportOptions } from "./document_check.ts";
 import { compileGlob } from "./glob.ts";
 import type { BindingFactor } from "./keys/factors.ts";
 import type { Unlock } from "./keys/envelope.ts";
@@ -49,7 +48,8 @@ import {
   removeVault,
   sealIfStable,
 } from "./lifecycle.ts";
-import { type OpenedVault, type OpenOptions, openVault } from "./open.ts";
+import { type OpenedVault, openVault } from "./open.ts";
+import type { OpenOptions } from "./open_options.ts";
 import type { LocationOptions } from "./storage/location.ts";
 import type { RecoveryReport } from "./recovery.ts";
 import { checkStillOpen } from "./storage/integrity.ts";
@@ -97,7 +97,7 @@ export type { SlotInfo, SlotKind } from "./keys/slots.ts";
 export type { AddedKey } from "./key_slots.ts";
 export type { RotateResult } from "./rotation.ts";
 export type { Location, LocationOptions } from "./storage/location.ts";
-export type { OpenOptions } from "./open.ts";
+export type { OpenOptions } from "./open_options.ts";
 export type { RecoveryReport } from "./recovery.ts";
 export type { SecretEntries, SecretValue } from "./validate.ts";
 export type { SetOptions } from "./expiry.ts";

@@ -34,10 +34,10 @@ import {
   pathExists,
   prepareVaultDir,
   readVaultFile,
-  removeVaultFiles,
   VAULT_FILES,
   vaultOwner,
 } from "./storage/vault_files.ts";
+import { removeVaultFiles } from "./storage/vault_removal.ts";
 import { scanWal, type WalScan } from "./storage/wal.ts";
 import type { OpenedVault } from "./open.ts";
 

@@ -1,8 +1,9 @@
 /**
- * Opening a vault: checking the options, the permissions, the directory
- * and every file in it; creating or unlocking; finishing a destroy that was
- * interrupted; and settling integrity (the sealed fast path, or full
- * verification and a new seal).
+ * Opening a vault: checking the permissions, the directory and every file
+ * in it (`open_options.ts` checks the options); creating or unlocking;
+ * finishing a destroy that was interrupted; opening from the files alone
+ * for a recovery or on read-only storage; and settling integrity (the
+ * sealed fast path, or full verification and a new seal).
  *
  * @module
  */
@@ -14,34 +15,17 @@ import {
   InitializationError,
   IntegrityError,
   SecretsEngineError,
-  ValidationError,
   VaultNotFoundError,
 } from "./errors.ts";
-import {
-  type BindingFactor,
-  parseFactors,
-  requireFactors,
-} from "./keys/factors.ts";
-import { DEFAULT_HISTORY_LIMIT } from "./limits.ts";
-import { validateHistoryLimit } from "./validate.ts";
-import {
-  checkUnlock,
-  createVault,
-  type Unlock,
-  type Unlocked,
-  unlockVault,
-} from "./keys/envelope.ts";
+import { requireFactors } from "./keys/factors.ts";
+import { createVault, type Unlocked, unlockVault } from "./keys/envelope.ts";
 import {
   destroyedMarker,
   type EntryTable,
   entryTable,
 } from "./storage/entries.ts";
 import { translateOsError } from "./storage/failures.ts";
-import {
-  checkLocation,
-  type LocationOptions,
-  resolveVaultPath,
-} from "./storage/location.ts";
+import { resolveVaultPath } from "./storage/location.ts";
 import {
   READ_ONLY,
   READ_WRITE,
@@ -62,6 +46,11 @@ import {
   openWalGuard,
   type Store,
 } from "./storage/store.ts";
+import {
+  type CheckedOptions,
+  checkOptions,
+  type OpenOptions,
+} from "./open_options.ts";
 import { rewriteIfMarked } from "./storage/rewrite.ts";
 import { databaseImage, type WalScan } from "./storage/wal.ts";
 import {
@@ -73,58 +62,10 @@ import {
   pathExists,
   prepareVaultDir,
   readVaultFile,
-  removeVaultFiles,
   VAULT_FILES,
   vaultOwner,
 } from "./storage/vault_files.ts";
-
-/** Options for {@linkcode SecretsEngine.open}. */
-export interface OpenOptions extends LocationOptions {
-  /**
-   * Opens the vault through a passphrase or key slot instead of the
-   * machine slot: `{ passphrase }` or `{ key }` (a key
-   * {@linkcode SecretsEngine.addKey} made, with or without its dashes). A
-   * secret that opens no slot is {@linkcode KeyMismatchError}; a key whose
-   * check character does not match is a {@linkcode ValidationError}
-   * ("mistyped"). Implies `create: false`.
-   */
-  unlock?: Unlock;
-  /**
-   * Machine facts a new vault is bound to, besides its keyfile: any of
-   * `"hostname"` and `"user"` (each needs its `--allow-sys` permission on
-   * every later open). Default: none, the keyfile alone. Ignored when the
-   * vault exists: it keeps the factors it was made with.
-   */
-  factors?: BindingFactor[];
-  /**
-   * How long a write waits for another writer's lock before
-   * {@linkcode BusyError}: a whole number of milliseconds up to 2^31 − 1.
-   * Default 5000.
-   */
-  busyTimeoutMs?: number;
-  /**
-   * Whether to create the vault when there is none. Default `true`; with
-   * `false`, a missing vault is {@linkcode VaultNotFoundError} and nothing
-   * is created, not even the directory.
-   */
-  create?: boolean;
-  /**
-   * Opens a vault that fails verification, read-only, to get out what is
-   * intact: {@linkcode SecretsEngine.recovery} reports what failed, reads
-   * work for every entry that decrypts and authenticates, writes are
-   * refused, nothing is sealed, upgraded or created (a missing vault is
-   * {@linkcode VaultNotFoundError}). The data key must still unwrap.
-   */
-  recover?: boolean;
-  /**
-   * How many earlier versions of each secret a new vault keeps (0 keeps
-   * none): a whole number up to {@linkcode MAX_HISTORY_LIMIT}. Default
-   * {@linkcode DEFAULT_HISTORY_LIMIT} (10). Used when the vault is created
-   * or upgraded from an earlier format; an existing vault keeps its own
-   * limit, which {@linkcode SecretsEngine.setHistoryLimit} changes.
-   */
-  historyLimit?: number;
-}
+import { removeVaultFiles } from "./storage/vault_removal.ts";
 
 /** A vault opened and settled: what the engine works on. */
 export interface OpenedVault {
@@ -155,57 +96,7 @@ export interface OpenedVault {
   readOnly: boolean;
 }
 
-interface CheckedOptions {
-  unlock: Unlock | undefined;
-  factors: BindingFactor[];
-  busyTimeoutMs: number;
-  create: boolean;
-  recover: boolean;
-  historyLimit: number;
-}
-
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const OWNER_READ_WRITE = 0o600;
-// SQLite takes the timeout as a signed 32-bit int; above it Deno aborts.
-const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
-
-function checkOptions(options: OpenOptions): CheckedOptions {
-  if (typeof options !== "object" || options === null) {
-    throw new ValidationError("options must be an object");
-  }
-  checkLocation(options);
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  if (
-    !Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0 ||
-    busyTimeoutMs > MAX_BUSY_TIMEOUT_MS
-  ) {
-    throw new ValidationError(
-      `busyTimeoutMs must be a whole number of milliseconds from 0 to ${MAX_BUSY_TIMEOUT_MS}`,
-    );
-  }
-  for (const flag of ["create", "recover"] as const) {
-    if (options[flag] !== undefined && typeof options[flag] !== "boolean") {
-      throw new ValidationError(`${flag} must be true or false`);
-    }
-  }
-  const recover = options.recover ?? false;
-  const unlock = checkUnlock(options.unlock);
-  if ((recover || unlock) && options.create === true) {
-    throw new ValidationError(
-      `${recover ? "recover" : "unlock"} opens an existing vault: drop create`,
-    );
-  }
-  return {
-    unlock,
-    factors: parseFactors(options.factors ?? []),
-    busyTimeoutMs,
-    create: !recover && !unlock && (options.create ?? true),
-    recover,
-    historyLimit: validateHistoryLimit(
-      options.historyLimit ?? DEFAULT_HISTORY_LIMIT,
-    ),
-  };
-}
 
 /** `store.db` checked, and which other vault files exist. */
 interface VaultFiles {

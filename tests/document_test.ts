@@ -2,11 +2,8 @@ import assertStrict from "node:assert/strict";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "./_assert.ts";
 import { SecretsEngine, ValidationError } from "../mod.ts";
-import {
-  checkDocument,
-  DOCUMENT_TYPE,
-  parseDocument,
-} from "../src/document.ts";
+import { DOCUMENT_TYPE } from "../src/document.ts";
+import { checkDocument, parseDocument } from "../src/document_check.ts";
 import { openVault, tempDir } from "./_helpers.ts";
 
 const entry = (name: string, value = "v") => ({

@@ -13,7 +13,8 @@
 import { assertEquals } from "./_assert.ts";
 import { decodeBase64 } from "../src/base64.ts";
 import { deriveSubKeys, hmacText, keyCheck } from "../src/crypto.ts";
-import { checkDocument, type ExportDocument } from "../src/document.ts";
+import { checkDocument } from "../src/document_check.ts";
+import type { ExportDocument } from "../src/document.ts";
 import {
   formatRecoveryKey,
   parseRecoveryKey,

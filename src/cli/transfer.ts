@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseDocument } from "../document.ts";
+import { parseDocument } from "../document_check.ts";
 import { SecretsEngineError } from "../errors.ts";
 import { validateName, validateValue } from "../validate.ts";
 import { type Command, EXIT, Failure, UsageError } from "./command.ts";

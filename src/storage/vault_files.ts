@@ -1,9 +1,7 @@
 /**
  * The files of a vault on disk: their names and modes, checks that refuse
- * symlinks, hard links, other owners and loose permissions, exclusive and
- * atomic writes, and removal of exactly the engine's own files in an order
- * that an interruption cannot turn into a vault that neither opens nor
- * destroys.
+ * symlinks, hard links, other owners and loose permissions, and exclusive
+ * and atomic writes. (Removing them is `vault_removal.ts`.)
  *
  * @module
  */
@@ -29,33 +27,9 @@ export const KEYFILE_MODE = 0o400;
 /** Mode of the database, its WAL and SHM files, and the seal. */
 export const FILE_MODE = 0o600;
 
-/**
- * The order `destroy` removes files in: the database goes before the
- * keyfile, so that an interruption leaves either a database whose
- * destroyed marker the keyfile's slot can still check (the next open
- * finishes the job) or a keyfile alone, which opens nothing and which
- * {@linkcode removeVaultFiles} (`SecretsEngine.destroyVault`) removes.
- */
-const REMOVAL_ORDER = [
-  VAULT_FILES.seal,
-  VAULT_FILES.wal,
-  VAULT_FILES.shm,
-  VAULT_FILES.database,
-  VAULT_FILES.pendingKeyfile,
-  VAULT_FILES.keyfile,
-];
-
-/** The files that hold key material or secrets, overwritten before removal. */
-const WIPED: ReadonlySet<string> = new Set([
-  VAULT_FILES.keyfile,
-  VAULT_FILES.pendingKeyfile,
-  VAULT_FILES.database,
-  VAULT_FILES.wal,
-]);
-const WIPE_CHUNK = 1 << 16;
-
 const GROUP_OTHER_BITS = 0o077;
-const TEMP_FILE =
+/** The temporary files the engine's atomic writes and probes name. */
+export const TEMP_FILE =
   /^(?:\.keyfile|\.keyfile\.pending|meta\.json|\.owner)\.[0-9a-f]{16}\.tmp$/;
 const isPosix = Deno.build.os !== "windows";
 
@@ -82,7 +56,8 @@ function checkOwner(info: Deno.FileInfo, owner: Owner, what: string): void {
   }
 }
 
-function lstatOrNull(path: string): Deno.FileInfo | null {
+/** What `lstat` says of `path`, or `null` when nothing is there. */
+export function lstatOrNull(path: string): Deno.FileInfo | null {
   try {
     return Deno.lstatSync(path);
   } catch (error) {
@@ -386,83 +361,11 @@ export function writeAtomic(
   syncDir(dir);
 }
 
-function removeIfPresent(path: string): void {
+/** Removes `path`; one already gone is fine. */
+export function removeIfPresent(path: string): void {
   try {
     Deno.removeSync(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-}
-
-/**
- * Overwrites a vault file with zeros, in place and synced, before it is
- * removed: without its key, what an interrupted removal or the
- * filesystem's free blocks keep of it is useless. (A journaling or
- * copy-on-write filesystem, or an SSD, may still keep the old blocks.)
- */
-function wipe(path: string): void {
-  const info = lstatOrNull(path);
-  if (info === null || !info.isFile || info.size === 0) return;
-  if (isPosix) Deno.chmodSync(path, FILE_MODE);
-  using file = Deno.openSync(path, { write: true });
-  const zeros = new Uint8Array(Math.min(WIPE_CHUNK, info.size));
-  for (let done = 0; done < info.size;) {
-    done += file.writeSync(zeros.subarray(0, info.size - done));
-  }
-  file.syncSync();
-}
-
-/** How {@linkcode removeVaultFiles} removes. */
-export interface RemoveOptions {
-  /**
-   * Keep the database, its WAL and the keyfile: the destroyed marker is
-   * still only in the WAL, and the next open must find and check it.
-   */
-  keepDatabase?: boolean;
-  /**
-   * Overwrite the keyfile, database and WAL with zeros first: for a vault
-   * removed without being opened, whose entries were never deleted.
-   */
-  wipe?: boolean;
-}
-
-/**
- * Removes the vault's own files, database before keyfile (and the
- * temporary files its writes left behind), then the directory if that
- * left it empty. A file the engine did not create survives, and so does
- * the directory holding it. A file already gone is fine: this finishes an
- * interrupted run.
- *
- * @example Calling removeVaultFiles
- * ```ts
- * import { removeVaultFiles } from "./vault_files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeTextFileSync(`${dir}/notes.txt`, "mine");
- * Deno.writeTextFileSync(`${dir}/store.db`, "engine's");
- * removeVaultFiles(dir, { wipe: true });
- * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
- * Deno.removeSync(dir, { recursive: true });
- * ```
- */
-export function removeVaultFiles(
-  dir: string,
-  options: RemoveOptions = {},
-): void {
-  const names = options.keepDatabase ? [VAULT_FILES.seal] : REMOVAL_ORDER;
-  for (const name of names) {
-    const path = join(dir, name);
-    if (options.wipe && WIPED.has(name)) wipe(path);
-    removeIfPresent(path);
-  }
-  let othersRemain = false;
-  for (const entry of Deno.readDirSync(dir)) {
-    if (entry.isFile && TEMP_FILE.test(entry.name)) {
-      removeIfPresent(join(dir, entry.name));
-    } else {
-      othersRemain = true;
-    }
-  }
-  if (!othersRemain) removeIfPresent(dir);
-  else syncDir(dir);
 }

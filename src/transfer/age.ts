@@ -49,7 +49,7 @@ import {
   identityToRecipient,
 } from "age-encryption";
 import type { ExportDocument, SecretsEngine } from "../engine.ts";
-import { parseDocument } from "../document.ts";
+import { parseDocument } from "../document_check.ts";
 import {
   IntegrityError,
   KeyMismatchError,

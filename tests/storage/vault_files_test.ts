@@ -7,10 +7,10 @@ import {
   inspectVaultFile,
   prepareVaultDir,
   readSmallFile,
-  removeVaultFiles,
   vaultOwner,
   writeAtomic,
 } from "../../src/storage/vault_files.ts";
+import { removeVaultFiles } from "../../src/storage/vault_removal.ts";
 import { canChown, OTHER_UID, tempDir } from "../_helpers.ts";
 
 const isPosix = Deno.build.os !== "windows";
