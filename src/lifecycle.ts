@@ -21,8 +21,9 @@ import {
   resolveVaultPath,
 } from "./storage/location.ts";
 import {
+  checkVaultDir,
+  READ_WRITE,
   requireVaultAccess,
-  requireVaultFileAccess,
 } from "./storage/permissions.ts";
 import { markDestroyed } from "./storage/entries.ts";
 import { checkStillOpen, verifyVault } from "./storage/integrity.ts";
@@ -32,10 +33,8 @@ import { tryCheckpoint } from "./storage/store.ts";
 import {
   inspectVaultFile,
   pathExists,
-  prepareVaultDir,
   readVaultFile,
   VAULT_FILES,
-  vaultOwner,
 } from "./storage/vault_files.ts";
 import { removeVaultFiles } from "./storage/vault_removal.ts";
 import { scanWal, type WalScan } from "./storage/wal.ts";
@@ -194,12 +193,9 @@ export function removeVault(options: LocationOptions): boolean {
   try {
     checkLocation(options);
     const path = resolveVaultPath(options);
-    requireVaultAccess(path);
+    requireVaultAccess(path, READ_WRITE);
     if (!pathExists(path)) return false;
-    const dir = prepareVaultDir(path);
-    if (dir !== path) requireVaultAccess(dir);
-    requireVaultFileAccess(dir);
-    const { owner, writable } = vaultOwner(dir);
+    const { dir, owner, writable } = checkVaultDir(path, READ_WRITE);
     if (!writable) {
       throw new InitializationError(
         `${dir} cannot be written (read-only storage, or no write permission): nothing was removed`,

@@ -27,10 +27,10 @@ import {
 import { translateOsError } from "./storage/failures.ts";
 import { resolveVaultPath } from "./storage/location.ts";
 import {
+  checkVaultDir,
   READ_ONLY,
   READ_WRITE,
   requireVaultAccess,
-  requireVaultFileAccess,
 } from "./storage/permissions.ts";
 import { type RecoveryReport, surveyVault } from "./recovery.ts";
 import {
@@ -55,15 +55,12 @@ import { rewriteIfMarked } from "./storage/rewrite.ts";
 import { databaseImage, type WalScan } from "./storage/wal.ts";
 import {
   createExclusive,
-  directoryOwner,
   FILE_MODE,
   inspectVaultFile,
   type Owner,
   pathExists,
-  prepareVaultDir,
   readVaultFile,
   VAULT_FILES,
-  vaultOwner,
 } from "./storage/vault_files.ts";
 import { removeVaultFiles } from "./storage/vault_removal.ts";
 
@@ -249,12 +246,7 @@ function checkedVault(
   // Before anything is made: a new vault that cannot read its factors
   // would leave an empty directory and store.db behind.
   if (!exists) requireFactors(checked.factors, true);
-  const dir = prepareVaultDir(path);
-  if (dir !== path) requireVaultAccess(dir, access);
-  requireVaultFileAccess(dir, access);
-  const { owner, writable } = checked.recover
-    ? { owner: directoryOwner(dir), writable: false }
-    : vaultOwner(dir);
+  const { dir, owner, writable } = checkVaultDir(path, access);
   if (!writable && !exists) {
     throw new InitializationError(
       `${dir} cannot be written (read-only storage, or no write permission), so no vault can be created there`,

@@ -8,7 +8,13 @@
 
 import { join } from "node:path";
 import { PermissionError } from "../errors.ts";
-import { VAULT_FILES } from "./vault_files.ts";
+import {
+  directoryOwner,
+  prepareVaultDir,
+  VAULT_FILES,
+  vaultOwner,
+  type VaultOwnership,
+} from "./vault_files.ts";
 
 /** The access a vault is opened with: a recovery only reads. */
 export type VaultAccess = readonly ("read" | "write")[];
@@ -77,4 +83,38 @@ function requireAccess(
       );
     }
   }
+}
+
+/** A vault directory checked: its real path, and who owns it. */
+export interface CheckedVaultDir extends VaultOwnership {
+  /** The directory's real path. */
+  dir: string;
+}
+
+/**
+ * Checks the vault directory at `path` (made if missing, mode 0700): the
+ * permissions `access` needs on it, on its real path and on every vault
+ * file, and who owns it, learnt without writing when `access` only reads.
+ *
+ * @example Check a new vault directory
+ * ```ts
+ * import { checkVaultDir, READ_WRITE } from "./permissions.ts";
+ * import assert from "node:assert/strict";
+ * const parent = Deno.makeTempDirSync();
+ * assert.equal(checkVaultDir(`${parent}/vault`, READ_WRITE).writable, true);
+ * Deno.removeSync(parent, { recursive: true });
+ * ```
+ */
+export function checkVaultDir(
+  path: string,
+  access: VaultAccess,
+): CheckedVaultDir {
+  const dir = prepareVaultDir(path);
+  if (dir !== path) requireVaultAccess(dir, access);
+  requireVaultFileAccess(dir, access);
+  const reads = !access.includes("write");
+  const ownership = reads
+    ? { owner: directoryOwner(dir), writable: false }
+    : vaultOwner(dir);
+  return { dir, ...ownership };
 }
