@@ -13,7 +13,7 @@ import { warn } from "./io.ts";
 import { nearest } from "./suggest.ts";
 
 const NOT_TEXT =
-  "holds bytes, which an environment variable or a text file cannot hold: write it to a file with secrets get NAME --out FILE";
+  "holds bytes: an environment variable or a text file cannot hold them; write it to a file with secrets get NAME --out FILE";
 
 /**
  * Where values go, which decides what they may hold: an environment
@@ -42,11 +42,11 @@ export function unfit(
 ): string | null {
   if (destination === "file") return null;
   if (value.includes("\0")) {
-    return `holds a NUL character, which ${
+    return `holds a NUL character: ${
       destination === "environment"
         ? "an environment variable"
         : "a dotenv line"
-    } cannot hold: write it to a file with secrets get NAME --out FILE`;
+    } cannot hold one; write it to a file with secrets get NAME --out FILE`;
   }
   const size = encoder.encode(value).length;
   // NAME=, and the NUL that ends the string.
