@@ -52,7 +52,7 @@ import {
   type OpenOptions,
 } from "./open_options.ts";
 import { rewriteIfMarked } from "./storage/rewrite.ts";
-import { databaseImage, type WalScan } from "./storage/wal.ts";
+import { databaseImage } from "./storage/wal.ts";
 import {
   createExclusive,
   FILE_MODE,
@@ -296,40 +296,11 @@ async function openFromFiles(
         recovery: null,
       };
     }
-    const recovery = surveyVault(vault);
-    const problems = [
-      ...walProblems(wal),
-      ...markerProblems(store, unlocked.keys),
-      ...recovery.problems,
-    ];
-    return {
-      ...vault,
-      openedSealed: false,
-      recovery: { ...recovery, problems, intact: problems.length === 0 },
-    };
+    return { ...vault, openedSealed: false, recovery: surveyVault(vault, wal) };
   } catch (error) {
     store.close();
     throw error;
   }
-}
-
-function markerProblems(store: Store, keys: SubKeys): string[] {
-  const marker = destroyedMarker(store);
-  if (marker === null) return [];
-  try {
-    verifyDestroyedMarker(marker, keys);
-    return ["the vault was destroyed, and its removal did not finish"];
-  } catch (error) {
-    if (error instanceof IntegrityError) return [error.message];
-    throw error;
-  }
-}
-
-function walProblems(wal: WalScan): string[] {
-  if (wal.damaged.length === 0) return [];
-  return [
-    `the WAL has ${wal.damaged.length} damaged frame(s); ${wal.commitsAfterDamage} committed write(s) from the first of them on are read here, which an ordinary open cannot read`,
-  ];
 }
 
 async function openOnce(

@@ -7,10 +7,11 @@
  */
 
 import type { SubKeys } from "./crypto.ts";
-import { SecretsEngineError } from "./errors.ts";
-import { scanEntries } from "./storage/entries.ts";
+import { IntegrityError, SecretsEngineError } from "./errors.ts";
+import { destroyedMarker, scanEntries } from "./storage/entries.ts";
 import { scanHistory } from "./storage/history.ts";
-import { VERIFICATIONS } from "./storage/integrity.ts";
+import { VERIFICATIONS, verifyDestroyedMarker } from "./storage/integrity.ts";
+import type { WalScan } from "./storage/wal.ts";
 import { LAST_UNVERSIONED_FORMAT } from "./storage/schema.ts";
 import {
   entryLabel,
@@ -44,15 +45,36 @@ function attempt(problems: string[], check: () => void): void {
   }
 }
 
+function walProblems(wal: WalScan): string[] {
+  if (wal.damaged.length === 0) return [];
+  return [
+    `the WAL has ${wal.damaged.length} damaged frame(s); ${wal.commitsAfterDamage} committed write(s) from the first of them on are read here, which an ordinary open cannot read`,
+  ];
+}
+
+function markerProblems(store: Store, keys: SubKeys): string[] {
+  const marker = destroyedMarker(store);
+  if (marker === null) return [];
+  try {
+    verifyDestroyedMarker(marker, keys);
+    return ["the vault was destroyed, and its removal did not finish"];
+  } catch (error) {
+    if (error instanceof IntegrityError) return [error.message];
+    throw error;
+  }
+}
+
 /**
  * Runs every check and tries every row, collecting what fails instead of
- * throwing.
+ * throwing; `wal` is what the scan of the WAL found when the image was
+ * built, and its damage is reported first, with any destroyed marker.
  */
 export function surveyVault(
   vault: { store: Store; keys: SubKeys; format: number },
+  wal: WalScan,
 ): RecoveryReport {
   const { store, keys, format } = vault;
-  const problems: string[] = [];
+  const problems = [...walProblems(wal), ...markerProblems(store, keys)];
   for (const verify of VERIFICATIONS) {
     attempt(problems, () => verify(store, keys));
   }

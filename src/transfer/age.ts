@@ -50,6 +50,9 @@ import {
 } from "age-encryption";
 import type { ExportDocument, SecretsEngine } from "../engine.ts";
 import { parseDocument } from "../document_check.ts";
+import { checkStanzas } from "./age_header.ts";
+
+export { MAX_AGE_STANZAS } from "./age_header.ts";
 import {
   IntegrityError,
   KeyMismatchError,
@@ -84,9 +87,6 @@ const SCRYPT_WORK_FACTOR = 18;
 const RECIPIENT = /^age1(?:pq1)?[02-9ac-hj-np-z]+$/;
 const IDENTITY = /^AGE-SECRET-KEY-(?:PQ-)?1[02-9AC-HJ-NP-Z]+$/;
 const encoder = new TextEncoder();
-const STANZA = encoder.encode("-> ");
-const HEADER_END = encoder.encode("---");
-const NEWLINE = 0x0a;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Checks `input` gives exactly one of `keys`: the age spec forbids mixing. */
@@ -176,33 +176,6 @@ function isArmored(file: Uint8Array): boolean {
   let at = 0;
   while (at < file.length && /\s/.test(String.fromCharCode(file[at]))) at++;
   return header.every((byte, i) => file[at + i] === byte);
-}
-
-/**
- * The most recipient stanzas a file may carry: each one this tries costs an
- * X25519 or scrypt run, and a file of thousands would take minutes to
- * refuse. A team backup names one stanza per member.
- */
-export const MAX_AGE_STANZAS = 256;
-
-function startsWith(file: Uint8Array, at: number, prefix: Uint8Array): boolean {
-  return prefix.every((byte, i) => file[at + i] === byte);
-}
-
-/** Refuses a header of more than {@linkcode MAX_AGE_STANZAS} stanzas before any is tried. */
-function checkStanzas(file: Uint8Array): void {
-  let stanzas = 0;
-  for (let at = 0; at < file.length;) {
-    if (startsWith(file, at, HEADER_END)) return;
-    if (startsWith(file, at, STANZA) && ++stanzas > MAX_AGE_STANZAS) {
-      throw new ValidationError(
-        `the age file has more than ${MAX_AGE_STANZAS} recipient stanzas, the most this tries`,
-      );
-    }
-    const end = file.indexOf(NEWLINE, at);
-    if (end === -1) return;
-    at = end + 1;
-  }
 }
 
 /** The binary age file, from binary or armored input. */
