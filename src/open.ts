@@ -326,7 +326,9 @@ async function openOnce(
     const empty = isEmpty(store);
     if (empty) checkEmptyDatabase(present);
     if (empty && !checked.create) throw new VaultNotFoundError(dir);
-    if (!empty) checkSchema(store, readFormat(store));
+    // One snapshot: another process's upgrade may commit between reading
+    // the format and reading the schema.
+    if (!empty) store.snapshot(() => checkSchema(store, readFormat(store)));
     const marker = empty ? null : markerToCheck(store);
     // A vault marked destroyed is only read: no upgrade, no keyfile moved.
     const request = marker === null ? checked : { ...checked, recover: true };
