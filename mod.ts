@@ -57,31 +57,30 @@
  * @module
  */
 
-export {
-  type AddedKey,
-  type BindingFactor,
-  type ExportDocument,
-  type ExportedEntry,
-  type ExportedVersion,
-  type ExportOptions,
-  type Location,
-  type LocationOptions,
-  type OpenOptions,
-  type RecoveryReport,
-  type RotateResult,
-  type SecretEntries,
-  type SecretEntry,
-  SecretsEngine,
-  type SecretValue,
-  type SecretVersion,
-  type SetOptions,
-  type SlotInfo,
-  type SlotKind,
-  type Unlock,
-  type ValueKind,
-  type VaultInfo,
-  type VersionInfo,
-} from "./src/engine.ts";
+export { SecretsEngine } from "./src/secrets_engine.ts";
+export type { BindingFactor } from "./src/keys/factors.ts";
+export type { SlotInfo, SlotKind } from "./src/keys/slot.ts";
+export type { Unlock } from "./src/keys/unlock.ts";
+export type { SetOptions } from "./src/rules/expiry.ts";
+export type { SecretEntries, SecretValue } from "./src/rules/validate.ts";
+export type { ValueKind } from "./src/storage/columns.ts";
+export type { Location, LocationOptions } from "./src/storage/location.ts";
+export type { VaultInfo } from "./src/vault/info.ts";
+export type { OpenOptions } from "./src/vault/open_options.ts";
+export type {
+  SecretEntry,
+  SecretVersion,
+  VersionInfo,
+} from "./src/vault/read.ts";
+export type { RecoveryReport } from "./src/vault/recover.ts";
+export type { RotateResult } from "./src/vault/rotate.ts";
+export type { AddedKey } from "./src/vault/slots.ts";
+export type {
+  ExportDocument,
+  ExportedEntry,
+  ExportedVersion,
+  ExportOptions,
+} from "./src/vault/transfer.ts";
 export {
   BusyError,
   ClosedError,

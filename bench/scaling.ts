@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { SecretsEngine } from "../mod.ts";
 import { DEFAULT_KDF, deriveKek, randomBytes } from "../src/crypto.ts";
 
-const ROOT = new URL("./.vaults", import.meta.url).pathname;
+const ROOT = new URL(".vaults", import.meta.url).pathname;
 const SIZES = (Deno.args[0] ?? "1000,10000,100000").split(",").map(Number);
 const SET_SAMPLES = 300;
 const READ_SAMPLES = 20_000;

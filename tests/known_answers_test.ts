@@ -13,13 +13,13 @@
 import { assertEquals } from "./_assert.ts";
 import { decodeBase64 } from "../src/base64.ts";
 import { deriveSubKeys, hmacText, keyCheck } from "../src/crypto.ts";
-import { checkDocument } from "../src/document_check.ts";
-import type { ExportDocument } from "../src/document.ts";
+import { checkDocument } from "../src/rules/document.ts";
+import type { ExportDocument } from "../src/vault/transfer.ts";
 import {
   formatRecoveryKey,
   parseRecoveryKey,
 } from "../src/keys/recovery_key.ts";
-import { deriveSlotKek, parseSlot, unwrapSlot } from "../src/keys/slots.ts";
+import { deriveSlotKek, parseSlot, unwrapSlot } from "../src/keys/slot.ts";
 import { encodeIntegrity } from "../src/storage/integrity.ts";
 import {
   destroyedMac,
@@ -29,7 +29,7 @@ import {
   slotMac,
 } from "../src/storage/macs.ts";
 import { NAME_CELL, openCell } from "../src/storage/rows.ts";
-import { decryptAge } from "../src/transfer/age.ts";
+import { decryptAge } from "../src/age/age.ts";
 
 const hex = (bytes: Uint8Array | null) =>
   bytes === null

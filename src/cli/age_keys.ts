@@ -8,15 +8,11 @@
  * @module
  */
 
-import type { AgeKey, AgeUnlock } from "../transfer/age.ts";
+import type { AgeKey, AgeUnlock } from "../age/age.ts";
 import { type Parsed, UsageError } from "./command.ts";
-import {
-  MAX_KEY_FILE_BYTES,
-  readStdinLine,
-  readUserFile,
-  takeEnvSecret,
-} from "./io.ts";
+import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "./io.ts";
 import { readSecretLine } from "./prompt.ts";
+import type { Io } from "./streams.ts";
 
 /** The lines of a key file that are not blank or comments. */
 function keyLines(text: string): string[] {
@@ -25,14 +21,14 @@ function keyLines(text: string): string[] {
 }
 
 /** What to encrypt to: `--age-passphrase`, or recipients; exactly one. */
-export async function encryptionKey(args: Parsed): Promise<AgeKey> {
+export async function encryptionKey(io: Io, args: Parsed): Promise<AgeKey> {
   const { "age-passphrase": passphrase, recipient = [] } = args.values;
   const file = args.values["recipients-file"];
   const recipients = [
     ...recipient,
     ...(file === undefined
       ? []
-      : keyLines(await readUserFile(file, MAX_KEY_FILE_BYTES))),
+      : keyLines(await io.readText(file, MAX_KEY_FILE_BYTES))),
   ];
   if (passphrase === true && recipients.length > 0) {
     throw new UsageError(
@@ -40,7 +36,7 @@ export async function encryptionKey(args: Parsed): Promise<AgeKey> {
     );
   }
   if (passphrase === true) {
-    return { passphrase: await readSecretLine("Passphrase: ", true) };
+    return { passphrase: await readSecretLine(io, "Passphrase: ", true) };
   }
   if (recipients.length === 0) {
     throw new UsageError(
@@ -51,7 +47,7 @@ export async function encryptionKey(args: Parsed): Promise<AgeKey> {
 }
 
 /** What to decrypt with: `--age-passphrase`, or identities; exactly one. */
-export async function decryptionKey(args: Parsed): Promise<AgeUnlock> {
+export async function decryptionKey(io: Io, args: Parsed): Promise<AgeUnlock> {
   const { "age-passphrase": passphrase, identity = [] } = args.values;
   const env = args.values["identity-env"];
   const identities: string[] = [];
@@ -59,8 +55,8 @@ export async function decryptionKey(args: Parsed): Promise<AgeUnlock> {
     // - is stdin's first line alone: run --from keeps the rest for the
     // program, and the identity stays out of every environment.
     const text = file === "-"
-      ? await readStdinLine()
-      : await readUserFile(file, MAX_KEY_FILE_BYTES);
+      ? await io.readStdinLine()
+      : await io.readText(file, MAX_KEY_FILE_BYTES);
     identities.push(...keyLines(text));
   }
   if (env !== undefined) {
@@ -70,7 +66,7 @@ export async function decryptionKey(args: Parsed): Promise<AgeUnlock> {
     throw new UsageError("--age-passphrase and identities exclude each other");
   }
   if (passphrase === true) {
-    return { passphrase: await readSecretLine("Passphrase: ", false) };
+    return { passphrase: await readSecretLine(io, "Passphrase: ", false) };
   }
   if (identities.length === 0) {
     throw new UsageError(

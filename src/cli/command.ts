@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { LocationOptions, OpenOptions, SecretsEngine } from "../engine.ts";
+import type { LocationOptions, OpenOptions, SecretsEngine } from "../../mod.ts";
+import type { Io } from "./streams.ts";
 
 /** The exit codes: 0 success, 1 failure, 2 usage; `run` adds its own. */
 export const EXIT = {
@@ -140,6 +141,8 @@ export interface Context {
   >;
   /** The vault location the global options name. */
   location: LocationOptions;
+  /** Its standard streams, and reading and writing on them. */
+  io: Io;
 }
 
 /** One entry of the command table. */

@@ -8,8 +8,8 @@
 
 import { Failure } from "./command.ts";
 import { literalWarning, parseDotenv } from "./dotenv.ts";
-import { readUserFile, warn } from "./io.ts";
 import { parseReference } from "./references.ts";
+import type { Io } from "./streams.ts";
 
 /** One variable of the merged files. */
 export interface EnvFileVariable {
@@ -24,14 +24,15 @@ export interface EnvFileVariable {
  * {@linkcode Failure} after every such line is reported.
  */
 export async function readEnvFiles(
+  io: Io,
   files: readonly string[],
 ): Promise<Map<string, EnvFileVariable>> {
   const variables = new Map<string, EnvFileVariable>();
   const problems: string[] = [];
   for (const file of files) {
-    const { entries, errors, literal } = parseDotenv(await readUserFile(file));
+    const { entries, errors, literal } = parseDotenv(await io.readText(file));
     const literalNote = literalWarning(file, literal);
-    if (literalNote !== null) warn(literalNote);
+    if (literalNote !== null) io.warn(literalNote);
     problems.push(
       ...errors.map(({ line, message }) => `${file}:${line}: ${message}`),
     );
@@ -40,7 +41,7 @@ export async function readEnvFiles(
     }
   }
   if (problems.length > 0) {
-    for (const problem of problems) warn(problem);
+    for (const problem of problems) io.warn(problem);
     throw new Failure(`nothing run: ${problems.length} bad line(s)`);
   }
   return variables;

@@ -5,11 +5,10 @@
  * @module
  */
 
-import type { SecretsEngine } from "../engine.ts";
+import type { SecretsEngine } from "../../mod.ts";
 import { Failure } from "./command.ts";
 import { splitEnvNames } from "./env_name.ts";
 import { formatTime } from "./expiry_flags.ts";
-import { warn } from "./io.ts";
 import { nearest } from "./suggest.ts";
 
 const NOT_TEXT =
@@ -70,7 +69,7 @@ export async function readSecrets(
   vault: SecretsEngine,
   patterns: readonly string[],
   destination: Destination,
-  notify: (notice: string) => void = warn,
+  notify: (notice: string) => void,
 ): Promise<[string, string][]> {
   const names = new Set<string>();
   for (const pattern of patterns) {
@@ -104,14 +103,14 @@ export interface SelectedSecret {
  * The name and value of each text secret of `selected` that `destination`
  * can hold. A bytes secret, or one it cannot hold (a NUL, or too large for
  * an environment variable), is skipped with a notice naming it (to
- * `notify`, by default stderr), unless one of `patterns` names it exactly:
+ * `notify`), unless one of `patterns` names it exactly:
  * then it is a {@linkcode Failure}.
  */
 export function textPairs(
   selected: readonly SelectedSecret[],
   patterns: readonly string[],
   destination: Destination,
-  notify: (notice: string) => void = warn,
+  notify: (notice: string) => void,
 ): [string, string][] {
   const pairs: [string, string][] = [];
   const skipped = new Map<string, string[]>();
@@ -138,13 +137,14 @@ export function textPairs(
 export function toEnvironment(
   pairs: readonly [string, string][],
   explicit: boolean,
+  notify: (notice: string) => void,
 ): [string, string][] {
   const { mapped, unmapped } = splitEnvNames(pairs.map(([name]) => name));
   if (unmapped.length > 0) {
     const list = unmapped.map((name) => JSON.stringify(name)).join(", ");
     const why = "no letters or digits to make an environment name from";
     if (explicit) throw new Failure(`${list}: ${why}`);
-    warn(`skipped ${list}: ${why}`);
+    notify(`skipped ${list}: ${why}`);
   }
   return pairs.flatMap(([name, value]) => {
     const env = mapped.get(name);

@@ -10,7 +10,6 @@
 
 import { join } from "node:path";
 import { Failure } from "./command.ts";
-import { warn } from "./io.ts";
 
 /** Variables that choose the program, or run code in it or before it. */
 const CHOOSES_WHAT_RUNS: ReadonlySet<string> = new Set([
@@ -73,11 +72,12 @@ export function choosesWhatRuns(name: string): boolean {
 /**
  * Checks the variables `run` would set: one that chooses what runs is a
  * {@linkcode Failure} naming them all, unless `allowed`; one that replaces
- * an identity variable is a warning.
+ * an identity variable is a warning, to `notify`.
  */
 export function checkExecEnv(
   env: Readonly<Record<string, string>>,
   allowed: boolean,
+  notify: (notice: string) => void,
 ): void {
   const names = Object.keys(env);
   const choosing = names.filter(choosesWhatRuns);
@@ -90,7 +90,9 @@ export function checkExecEnv(
   }
   const replaced = names.filter((name) => IDENTITY.has(name));
   if (replaced.length > 0) {
-    warn(`the program gets ${replaced.join(", ")} from a secret or --env-file`);
+    notify(
+      `the program gets ${replaced.join(", ")} from a secret or --env-file`,
+    );
   }
 }
 

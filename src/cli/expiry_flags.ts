@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SetOptions } from "../expiry.ts";
+import type { SetOptions } from "../rules/expiry.ts";
 import { type Parsed, UsageError } from "./command.ts";
 
 const UNIT_MS: Record<string, number> = {

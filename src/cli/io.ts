@@ -1,49 +1,19 @@
 /**
- * The CLI's input and output: writing that stops quietly when the reader
- * goes away (`secrets export | head`), reading that refuses anything but
- * UTF-8, and reading a user's file with its permission checked first, so
- * Deno never prompts and no raw error reaches the user.
+ * The CLI's files: reading that refuses anything but UTF-8 and stops at a
+ * bound, reading a user's file with its permission checked first (so Deno
+ * never prompts and no raw error reaches the user), and writing one
+ * atomically with mode 0600. (The standard streams are `streams.ts`.)
  *
  * @module
  */
 
 import { basename, dirname, join, resolve } from "node:path";
-import { pathExists, writeAtomic } from "../storage/vault_files.ts";
+import { pathExists, writeAtomic } from "../storage/files.ts";
 import { Failure } from "./command.ts";
 
 const OUTPUT_MODE = 0o600;
 
-const encoder = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Thrown when stdout's reader has gone; the CLI then exits quietly. */
-export class ReaderGone extends Error {}
-
-/** Writes `text` to stdout, whole. */
-export function write(text: string): void {
-  writeBytes(encoder.encode(text));
-}
-
-/** Writes `bytes` to stdout, whole. */
-export function writeBytes(bytes: Uint8Array): void {
-  try {
-    for (let done = 0; done < bytes.length;) {
-      done += Deno.stdout.writeSync(bytes.subarray(done));
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.BrokenPipe) throw new ReaderGone();
-    throw error;
-  }
-}
-
-/** Writes `secrets: text` and a newline to stderr. */
-export function warn(text: string): void {
-  try {
-    Deno.stderr.writeSync(encoder.encode(`secrets: ${text}\n`));
-  } catch {
-    // Nowhere left to report to.
-  }
-}
 
 /** Decodes UTF-8, refusing invalid input instead of replacing it. */
 export function decodeUtf8(bytes: Uint8Array, what: string): string {
@@ -70,7 +40,7 @@ export const MAX_KEY_FILE_BYTES = 64 * 1024;
  * Reads `stream` whole, stopping one chunk past `maxBytes`: more is a
  * {@linkcode Failure} saying so, however the source reports its size.
  */
-async function readBounded(
+export async function readBounded(
   stream: ReadableStream<Uint8Array>,
   maxBytes: number,
   what: string,
@@ -107,56 +77,14 @@ async function readBounded(
   return bytes;
 }
 
-/** Reads stdin as bytes, at most `maxBytes` of them. */
-export function readStdinBytes(
-  maxBytes = MAX_INPUT_BYTES,
-): Promise<Uint8Array> {
-  return readBounded(Deno.stdin.readable, maxBytes, "standard input");
-}
-
-const NEWLINE = 0x0a;
-
 /**
- * Reads stdin's first line, a byte at a time so that nothing after it is
- * consumed: a key piped ahead of a program's input (`run --key-file -`)
- * leaves the rest for the program.
- */
-export async function readStdinLine(): Promise<string> {
-  const line = new Uint8Array(MAX_KEY_FILE_BYTES);
-  const byte = new Uint8Array(1);
-  let length = 0;
-  try {
-    while (length < line.length) {
-      const n = await Deno.stdin.read(byte);
-      if (n === null || byte[0] === NEWLINE) {
-        return decodeUtf8(line.slice(0, length), "standard input")
-          .replace(/\r$/, "");
-      }
-      line[length++] = byte[0];
-    }
-    throw new Failure(
-      `the first line of standard input is longer than ${MAX_KEY_FILE_BYTES} bytes`,
-    );
-  } finally {
-    line.fill(0);
-  }
-}
-
-/** Reads stdin as UTF-8, at most `maxBytes` of it. */
-export async function readStdin(maxBytes = MAX_INPUT_BYTES): Promise<string> {
-  return decodeUtf8(await readStdinBytes(maxBytes), "standard input");
-}
-
-/**
- * Reads a user's text file (`-` for stdin), at most `maxBytes` of it,
- * naming the flag when Deno has not granted it, and refusing directories
- * and non-UTF-8 content.
+ * Reads a user's text file, at most `maxBytes` of it, naming the flag when
+ * Deno has not granted it, and refusing directories and non-UTF-8 content.
  */
 export async function readUserFile(
   path: string,
   maxBytes = MAX_INPUT_BYTES,
 ): Promise<string> {
-  if (path === "-") return await readStdin(maxBytes);
   return decodeUtf8(await readUserBytes(path, maxBytes), path);
 }
 

@@ -23,7 +23,7 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type LocationOptions, SecretsEngine } from "../engine.ts";
+import { type LocationOptions, SecretsEngine } from "../../mod.ts";
 import { resolveVaultPath } from "../storage/location.ts";
 import config from "../../deno.json" with { type: "json" };
 import { SecretsEngineError } from "../errors.ts";
@@ -37,19 +37,31 @@ import {
   type Parsed,
   UsageError,
 } from "./command.ts";
-import { backup, keygen, restore } from "./backup.ts";
-import { get, has, list, remove, set } from "./entries.ts";
-import { inject, read } from "./inject.ts";
-import { Interrupted, ReaderGone, warn, write } from "./io.ts";
+import { backup, keygen, restore } from "./commands/backup.ts";
+import { get, has, list, remove, set } from "./commands/entries.ts";
+import { inject, read } from "./commands/inject.ts";
+import { Interrupted } from "./io.ts";
+import {
+  commandIo,
+  type Io,
+  PROCESS_STREAMS,
+  ReaderGone,
+  type Streams,
+} from "./streams.ts";
 import { signalNumber } from "./signals.ts";
 import { didYouMean } from "./suggest.ts";
 import { cliWording } from "./wording.ts";
-import { run } from "./run.ts";
-import { init, rebind, rotate, slots } from "./slots.ts";
+import { run } from "./commands/run.ts";
+import { init, rebind, rotate, slots } from "./commands/slots.ts";
 import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
-import { exportSecrets, importFile } from "./transfer.ts";
-import { destroy, info, recover } from "./vault.ts";
-import { history, historyLimit, purgeExpired, revert } from "./versions.ts";
+import { exportSecrets, importFile } from "./commands/transfer.ts";
+import { destroy, info, recover } from "./commands/vault.ts";
+import {
+  history,
+  historyLimit,
+  purgeExpired,
+  revert,
+} from "./commands/versions.ts";
 
 /** Every command: adding one is a file and a line here. */
 const COMMANDS: Record<string, Command> = {
@@ -257,13 +269,13 @@ function parseErrorMessage(error: TypeError & { code: unknown }): string {
 }
 
 /** Prints what went wrong, never a stack trace, and gives the exit code. */
-function report(error: unknown): number {
+function report(io: Io, error: unknown): number {
   if (isParseError(error)) {
-    warn(`${parseErrorMessage(error)} (see secrets --help)`);
+    io.warn(`${parseErrorMessage(error)} (see secrets --help)`);
     return EXIT.usage;
   }
   if (error instanceof UsageError) {
-    warn(`${error.message} (see secrets --help)`);
+    io.warn(`${error.message} (see secrets --help)`);
     return EXIT.usage;
   }
   if (error instanceof ReaderGone) return EXIT.ok;
@@ -271,19 +283,20 @@ function report(error: unknown): number {
     return EXIT.signalBase + signalNumber(error.signal);
   }
   if (error instanceof Failure || error instanceof SecretsEngineError) {
-    warn(cliWording(error.message));
+    io.warn(cliWording(error.message));
     return EXIT.failed;
   }
   const name = error instanceof Error ? error.name : "error";
   const message = error instanceof Error ? error.message : String(error);
-  warn(`unexpected ${name}: ${message}`);
+  io.warn(`unexpected ${name}: ${message}`);
   return EXIT.failed;
 }
 
 /**
  * Runs the command line `argv` (without the program name) and resolves to
- * the exit code. Output goes to stdout and stderr; secret values appear only
- * where a command prints them on purpose (`get`, `export`, `recover`).
+ * the exit code. Output goes to `streams` (the process's standard streams
+ * by default); secret values appear only where a command prints them on
+ * purpose (`get`, `export`, `recover`).
  *
  * @example An unknown command is a usage error
  * ```ts
@@ -292,27 +305,31 @@ function report(error: unknown): number {
  * assert.equal(await main(["frobnicate"]), 2);
  * ```
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(
+  argv: string[],
+  streams: Streams = PROCESS_STREAMS,
+): Promise<number> {
+  const io = commandIo(streams);
   try {
     if (asksVersion(argv)) {
-      write(`secrets ${VERSION}\n`);
+      io.write(`secrets ${VERSION}\n`);
       return EXIT.ok;
     }
     const { name, help, path, xdg, args } = parse(argv);
     if (name === undefined) {
-      (help ? write : warn)(GLOBAL_HELP);
+      (help ? io.write : io.warn)(GLOBAL_HELP);
       return help ? EXIT.ok : EXIT.usage;
     }
     if (name === "help") {
       const [topic] = args.operands;
-      write(
+      io.write(
         topic === undefined ? GLOBAL_HELP : commandHelp(findCommand(topic)),
       );
       return EXIT.ok;
     }
     const command = findCommand(name);
     if (help) {
-      write(commandHelp(command));
+      io.write(commandHelp(command));
       return EXIT.ok;
     }
     if (path !== undefined && xdg) {
@@ -327,10 +344,11 @@ export async function main(argv: string[]): Promise<number> {
     const context: Context = {
       args,
       location,
+      io,
       open: async (options = {}) => {
         const unlock = command.noUnlock
           ? undefined
-          : await readUnlock(args.values);
+          : await readUnlock(io, args.values);
         const create = unlock === undefined && options.create === true;
         const existed = !create || vaultExists(location);
         const vault = await SecretsEngine.open({
@@ -340,13 +358,13 @@ export async function main(argv: string[]): Promise<number> {
           ...(unlock && { unlock }),
         });
         // A mistyped --path must not make a vault without a word.
-        if (!existed) warn(`created a new vault at ${vault.storagePath}`);
+        if (!existed) io.warn(`created a new vault at ${vault.storagePath}`);
         return vault;
       },
     };
     return await command.run(context);
   } catch (error) {
-    return report(error);
+    return report(io, error);
   }
 }
 

@@ -15,12 +15,8 @@
  */
 
 import { Failure } from "./command.ts";
-import {
-  decodeUtf8,
-  Interrupted,
-  MAX_KEY_FILE_BYTES,
-  readStdin,
-} from "./io.ts";
+import { decodeUtf8, Interrupted, MAX_KEY_FILE_BYTES } from "./io.ts";
+import type { Io } from "./streams.ts";
 
 const PASTE_ON = "\x1b[?2004h";
 const PASTE_OFF = "\x1b[?2004l";
@@ -125,16 +121,16 @@ function consume(state: LineState, input: number[], at: number): number {
 
 /**
  * Reads stdin in chunks; a read may be given a time limit. One reader
- * serves every prompt of the process: a read still pending when one prompt
+ * serves every prompt on a stdin: a read still pending when one prompt
  * ends (its quiet period) delivers the next prompt's input, not loses it.
  */
-function chunkReader(): (
+function chunkReader(stdin: Io["streams"]["stdin"]): (
   limitMs?: number,
 ) => Promise<number[] | null | "quiet"> {
   let pending: Promise<number[] | null> | null = null;
   const read = async (): Promise<number[] | null> => {
     const buffer = new Uint8Array(4096);
-    const n = await Deno.stdin.read(buffer);
+    const n = await stdin.read(buffer);
     return n === null ? null : [...buffer.subarray(0, n)];
   };
   return async (limitMs) => {
@@ -152,10 +148,20 @@ function chunkReader(): (
   };
 }
 
-let sharedReader: ReturnType<typeof chunkReader> | null = null;
+const sharedReaders = new WeakMap<
+  Io["streams"]["stdin"],
+  ReturnType<typeof chunkReader>
+>();
 
-function say(text: string): void {
-  Deno.stderr.writeSync(encoder.encode(text));
+function sharedReader(stdin: Io["streams"]["stdin"]): ReturnType<
+  typeof chunkReader
+> {
+  let reader = sharedReaders.get(stdin);
+  if (reader === undefined) {
+    reader = chunkReader(stdin);
+    sharedReaders.set(stdin, reader);
+  }
+  return reader;
 }
 
 /**
@@ -163,13 +169,14 @@ function say(text: string): void {
  * Refuses (with {@linkcode Failure}) input that goes on past the end of the
  * line, and input that is not UTF-8.
  */
-export async function promptHidden(question: string): Promise<string> {
+export async function promptHidden(io: Io, question: string): Promise<string> {
   // Raw mode first: input typed or pasted the moment the question shows
   // must not be echoed.
-  Deno.stdin.setRaw(true);
+  const { stdin, stderr } = io.streams;
+  const say = (text: string) => stderr.writeSync(encoder.encode(text));
+  stdin.setRaw(true);
   say(`${PASTE_ON}${question}`);
-  sharedReader ??= chunkReader();
-  const next = sharedReader;
+  const next = sharedReader(stdin);
   const state: LineState = { value: [], pasting: false, done: false };
   try {
     let input: number[] = [];
@@ -198,7 +205,7 @@ export async function promptHidden(question: string): Promise<string> {
   } finally {
     state.value.fill(0);
     say(`${PASTE_OFF}\n`);
-    Deno.stdin.setRaw(false);
+    stdin.setRaw(false);
   }
 }
 
@@ -208,16 +215,17 @@ export async function promptHidden(question: string): Promise<string> {
  * the first line of stdin.
  */
 export async function readSecretLine(
+  io: Io,
   question: string,
   confirm: boolean,
 ): Promise<string> {
-  if (!Deno.stdin.isTerminal()) {
-    const [line = ""] = (await readStdin(MAX_KEY_FILE_BYTES)).split(/\r?\n/);
+  if (!io.streams.stdin.isTerminal()) {
+    const [line = ""] = (await io.readStdin(MAX_KEY_FILE_BYTES)).split(/\r?\n/);
     return line;
   }
-  const secret = await promptHidden(question);
+  const secret = await promptHidden(io, question);
   if (!confirm) return secret;
-  const again = await promptHidden(question.replace(/:\s*$/, " again: "));
+  const again = await promptHidden(io, question.replace(/:\s*$/, " again: "));
   if (again === "" && secret !== "") {
     throw new Failure(
       "nothing was typed the second time (Ctrl-D or Enter): nothing was changed",

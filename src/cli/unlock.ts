@@ -12,15 +12,11 @@
  * @module
  */
 
-import type { Unlock } from "../engine.ts";
+import type { Unlock } from "../../mod.ts";
 import { type OptionName, type Parsed, UsageError } from "./command.ts";
-import {
-  MAX_KEY_FILE_BYTES,
-  readStdinLine,
-  readUserFile,
-  takeEnvSecret,
-} from "./io.ts";
+import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "./io.ts";
 import { promptHidden } from "./prompt.ts";
+import type { Io } from "./streams.ts";
 
 /** The unlock options, which every command that opens a vault takes. */
 export const UNLOCK_OPTIONS: readonly OptionName[] = [
@@ -31,9 +27,9 @@ export const UNLOCK_OPTIONS: readonly OptionName[] = [
 ];
 
 /** The first line of the file `path`, or of stdin for `-` (only that line is read). */
-export async function readFirstLine(path: string): Promise<string> {
-  if (path === "-") return await readStdinLine();
-  const [line = ""] = (await readUserFile(path, MAX_KEY_FILE_BYTES)).split(
+export async function readFirstLine(io: Io, path: string): Promise<string> {
+  if (path === "-") return await io.readStdinLine();
+  const [line = ""] = (await io.readText(path, MAX_KEY_FILE_BYTES)).split(
     /\r?\n/,
   );
   return line;
@@ -44,6 +40,7 @@ export async function readFirstLine(path: string): Promise<string> {
  * none is given (the machine slot).
  */
 export async function readUnlock(
+  io: Io,
   values: Parsed["values"],
 ): Promise<Unlock | undefined> {
   const given = UNLOCK_OPTIONS.filter((option) => values[option] !== undefined);
@@ -57,18 +54,18 @@ export async function readUnlock(
   const { "passphrase-file": passphraseFile, "key-file": keyFile } = values;
   const keyEnv = values["key-env"];
   if (values.passphrase) {
-    if (!Deno.stdin.isTerminal()) {
+    if (!io.streams.stdin.isTerminal()) {
       throw new UsageError(
         "--passphrase asks at a terminal; off one, pass --passphrase-file FILE",
       );
     }
-    return { passphrase: await promptHidden("Vault passphrase: ") };
+    return { passphrase: await promptHidden(io, "Vault passphrase: ") };
   }
   if (passphraseFile !== undefined) {
-    return { passphrase: await readFirstLine(passphraseFile) };
+    return { passphrase: await readFirstLine(io, passphraseFile) };
   }
   if (keyFile !== undefined) {
-    return { key: (await readFirstLine(keyFile)).trim() };
+    return { key: (await readFirstLine(io, keyFile)).trim() };
   }
   if (keyEnv !== undefined) {
     return { key: takeEnvSecret("--key-env", keyEnv).trim() };

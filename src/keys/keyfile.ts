@@ -22,7 +22,7 @@ import {
   syncDir,
   VAULT_FILES,
   writeAtomic,
-} from "../storage/vault_files.ts";
+} from "../storage/files.ts";
 
 /** A keyfile read from disk, and which of the two files held it. */
 export interface FoundKeyfile {

@@ -25,7 +25,7 @@ import {
 } from "../storage/schema.ts";
 import { insertSlot, readSlots } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
-import { draftSlot, parseSlot, type Slot, wrapSlot } from "./slots.ts";
+import { draftSlot, parseSlot, type Slot, wrapSlot } from "./slot.ts";
 
 const encoder = new TextEncoder();
 const FORMAT_1 = 1;

@@ -20,8 +20,8 @@ import {
   type SubKeys,
 } from "../crypto.ts";
 import { ClosedError, IntegrityError } from "../errors.ts";
-import { type EntryTable, entryTable, scanEntries } from "./entries.ts";
-import { scanHistory } from "./history.ts";
+import { type EntryTable, entryTable, scanEntries } from "./entry_table.ts";
+import { scanHistory } from "./history_table.ts";
 import {
   checkSchema,
   INTEGRITY_KEY,
@@ -162,7 +162,7 @@ export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
  * ```ts
  * import { readAccumulator } from "./integrity.ts";
  * import { deriveSubKeys } from "../crypto.ts";
- * import { entryTable } from "./entries.ts";
+ * import { entryTable } from "./entry_table.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
  * import assert from "node:assert/strict";

@@ -14,7 +14,7 @@ import {
   VAULT_FILES,
   vaultOwner,
   type VaultOwnership,
-} from "./vault_files.ts";
+} from "./files.ts";
 
 /** The access a vault is opened with: a recovery only reads. */
 export type VaultAccess = readonly ("read" | "write")[];

@@ -14,12 +14,7 @@
 
 import { join } from "node:path";
 import { createHmac } from "node:crypto";
-import {
-  FILE_MODE,
-  readSmallFile,
-  VAULT_FILES,
-  writeAtomic,
-} from "./vault_files.ts";
+import { FILE_MODE, readSmallFile, VAULT_FILES, writeAtomic } from "./files.ts";
 
 const READ_CHUNK = 1 << 20;
 const MAX_SEAL_BYTES = 4096;

@@ -11,7 +11,7 @@
 
 import { equalBytes, KEY_BYTES, type SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
-import { batches, encodeHistoryLimit, entryTable } from "./entries.ts";
+import { batches, encodeHistoryLimit, entryTable } from "./entry_table.ts";
 import { readStoredAccumulator, storeIntegrity } from "./integrity.ts";
 import {
   historyLimitMac,

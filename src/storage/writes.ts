@@ -9,7 +9,7 @@
  */
 
 import type { SubKeys } from "../crypto.ts";
-import type { EntryTable } from "./entries.ts";
+import type { EntryTable } from "./entry_table.ts";
 import {
   type Accumulator,
   encodeIntegrity,
@@ -29,8 +29,11 @@ import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
 import { markRewrite, rewriteIfMarked } from "./rewrite.ts";
 import { type Store, tryCheckpoint } from "./store.ts";
 
-/** What a write needs: the connection, its statements and the keys. */
-export interface Writable {
+/**
+ * What a read or write of entries needs: the connection, its statements
+ * and the keys.
+ */
+export interface VaultStore {
   /** The database connection. */
   store: Store;
   /** The entries table's statements. */
@@ -67,7 +70,7 @@ export interface WriteSession {
  * of the files taken from then on holds it.
  */
 export function writeEntries<T>(
-  vault: Writable,
+  vault: VaultStore,
   now: number,
   change: (session: WriteSession) => T,
   minHistoryLimit = 0,
@@ -109,7 +112,7 @@ interface Put {
 
 /** Writes one version; returns whether a ciphertext was discarded. */
 function putVersion(
-  { table, keys }: Writable,
+  { table, keys }: VaultStore,
   acc: Accumulator,
   limit: number,
   { hash, name, value, now, times }: Put,
@@ -156,7 +159,7 @@ function dropHistory(
 }
 
 function remove(
-  { table, keys }: Writable,
+  { table, keys }: VaultStore,
   acc: Accumulator,
   hash: string,
 ): boolean {
@@ -171,7 +174,7 @@ function remove(
 
 /** Replaces the history limit, keeping the accumulator in step. */
 function replaceHistoryLimit(
-  { table, keys }: Writable,
+  { table, keys }: VaultStore,
   acc: Accumulator,
   limit: number,
 ): void {
@@ -192,7 +195,7 @@ const PRUNE_BATCH = 1000;
  * a crash left beyond the limit goes with the next write to its entry.
  */
 export async function writeHistoryLimit(
-  vault: Writable,
+  vault: VaultStore,
   limit: number,
 ): Promise<void> {
   const { store, table, keys } = vault;
@@ -299,7 +302,7 @@ function steps(entry: Entry): Step[] {
  * clear bytes are zeroed however it ends.
  */
 export function putEntries(
-  vault: Writable,
+  vault: VaultStore,
   entries: readonly Entry[],
   refuseExisting?: (taken: Entry[]) => never,
 ): void {
@@ -335,7 +338,7 @@ export function putEntries(
  * lookup, with its history; returns the lookups that found something.
  */
 export function removeEntries(
-  vault: Writable,
+  vault: VaultStore,
   lookups: readonly string[][],
 ): string[][] {
   return writeEntries(
@@ -365,7 +368,7 @@ export interface SlotSession {
  * the holder of a slot added must find nothing removed before it.
  */
 export function writeSlots<T>(
-  vault: Writable,
+  vault: VaultStore,
   change: (session: SlotSession) => T,
 ): T {
   const { store, table, keys } = vault;

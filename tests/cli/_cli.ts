@@ -1,11 +1,15 @@
 /**
- * Running the `secrets` CLI as a user does: a real `deno run` of the entry
- * point, with read and write on the vault and the flags a test adds.
+ * Running the `secrets` CLI: in-process through `main(argv, streams)`, with
+ * the test's streams, or as a user does, a real `deno run` of the entry
+ * point with read and write on the vault and the flags a test adds (for
+ * what only a process shows: permissions, exit codes, signals, terminals).
  *
  * @module
  */
 
 import { canSpawn, type ChildResult, runDeno } from "../_helpers.ts";
+import { main } from "../../src/cli/main.ts";
+import type { Streams } from "../../src/cli/streams.ts";
 
 /** The CLI's entry point. */
 export const CLI: string =
@@ -35,8 +39,94 @@ export function cliArgs(
   ];
 }
 
-/** Runs `secrets --path vault ...args` with the vault's read/write flags. */
+/** A pipe's end that is not a terminal, as a test's streams have. */
+const NOT_A_TERMINAL = { isTerminal: () => false } as const;
+
+/** An output stream that keeps what is written to it. */
+function capture(): Streams["stdout"] & { text(): string } {
+  const chunks: Uint8Array[] = [];
+  return {
+    ...NOT_A_TERMINAL,
+    writeSync(bytes: Uint8Array): number {
+      chunks.push(bytes.slice());
+      return bytes.length;
+    },
+    writable: new WritableStream({
+      write: (chunk) => void chunks.push(chunk.slice()),
+    }),
+    text: () => new TextDecoder().decode(concat(chunks)),
+  };
+}
+
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, at);
+    at += chunk.length;
+  }
+  return all;
+}
+
+/** A standard input holding `input`, read by `read` or `readable` alike. */
+function pipedInput(input: Uint8Array): Streams["stdin"] {
+  let at = 0;
+  const read = (into: Uint8Array): Promise<number | null> => {
+    if (at >= input.length) return Promise.resolve(null);
+    const n = Math.min(into.length, input.length - at);
+    into.set(input.subarray(at, at + n));
+    at += n;
+    return Promise.resolve(n);
+  };
+  return {
+    ...NOT_A_TERMINAL,
+    read,
+    readable: new ReadableStream({
+      async pull(controller): Promise<void> {
+        const chunk = new Uint8Array(64 * 1024);
+        const n = await read(chunk);
+        if (n === null) controller.close();
+        else controller.enqueue(chunk.subarray(0, n));
+      },
+    }),
+    setRaw: () => {},
+  };
+}
+
+/**
+ * Runs `secrets ...argv` in this process, `stdin` piped in (none: empty),
+ * and returns what it printed and its exit code.
+ */
+export async function cliMain(
+  argv: string[],
+  stdin: string | Uint8Array = new Uint8Array(),
+): Promise<ChildResult> {
+  const stdout = capture();
+  const stderr = capture();
+  const input = typeof stdin === "string"
+    ? new TextEncoder().encode(stdin)
+    : stdin;
+  const code = await main(argv, { stdin: pipedInput(input), stdout, stderr });
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/**
+ * Runs `secrets --path vault ...args`: in this process, or with `flags`, as
+ * a `deno run` with the vault's read/write flags and those.
+ */
 export function cli(
+  vault: string,
+  args: string[],
+  options: { stdin?: string | Uint8Array; flags?: string[] } = {},
+): Promise<ChildResult> {
+  if (options.flags === undefined) {
+    return cliMain(["--path", vault, ...args], options.stdin);
+  }
+  return cliSpawned(vault, args, options);
+}
+
+/** Runs `secrets --path vault ...args` as a `deno run`, as a user does. */
+export function cliSpawned(
   vault: string,
   args: string[],
   options: { stdin?: string | Uint8Array; flags?: string[] } = {},

@@ -15,7 +15,7 @@ import {
   tempDir,
 } from "../_helpers.ts";
 import { parseDotenv } from "../../src/cli/dotenv.ts";
-import { CLI, cli, cliTest } from "./_cli.ts";
+import { CLI, cli, cliSpawned, cliTest } from "./_cli.ts";
 
 const test = cliTest;
 
@@ -459,7 +459,7 @@ cliTest(
     });
     const envFile = join(dir.path, ".env");
     await Deno.writeTextFile(envFile, "A=secrets://old.token\n");
-    const missing = await cli(vault, [
+    const missing = await cliSpawned(vault, [
       "run",
       "--pristine",
       "--env-file",

@@ -1,0 +1,308 @@
+/**
+ * `secrets run`: a program with secrets in its environment.
+ *
+ * @module
+ */
+
+import {
+  type Command,
+  type Context,
+  EXIT,
+  Failure,
+  type Parsed,
+  UsageError,
+} from "../command.ts";
+import type { Io } from "../streams.ts";
+import { compileGlob } from "../../rules/glob.ts";
+import { decryptAge, MAX_AGE_FILE_BYTES } from "../../age/age.ts";
+import { validatePattern } from "../../rules/validate.ts";
+import { decryptionKey } from "../age_keys.ts";
+import { readEnvFiles, referencedNames } from "../env_files.ts";
+import {
+  readSecrets,
+  resolveNames,
+  textPairs,
+  toEnvironment,
+} from "../environment.ts";
+import { checkExecEnv, resolveProgram } from "../exec_env.ts";
+import { readUserBytes } from "../io.ts";
+import { maskable, MIN_REDACTED_LENGTH, redactStream } from "../redact.ts";
+import { forwardSignals, signalNumber } from "../signals.ts";
+
+function spawn(
+  io: Io,
+  program: string,
+  options: Deno.CommandOptions,
+): Deno.ChildProcess | number {
+  try {
+    return new Deno.Command(program, options).spawn();
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      io.warn(`program not found: ${program}`);
+      return EXIT.notFound;
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      io.warn(`program not executable: ${program}`);
+      return EXIT.notExecutable;
+    }
+    if (error instanceof Deno.errors.NotCapable) {
+      throw new Failure(
+        `run needs --allow-run=${program} to start the program (this secrets was installed with a narrower --allow-run)`,
+      );
+    }
+    if ((error as { code?: unknown }).code === "E2BIG") {
+      throw new Failure(
+        "the secrets are more than a program's environment can hold in all: select fewer with --only, or inject the large ones into a file",
+      );
+    }
+    throw error;
+  }
+}
+
+/** Copies redacted output; a reader that went away (`| head`) ends it. */
+async function pipeRedacted(
+  from: ReadableStream<Uint8Array>,
+  to: WritableStream<Uint8Array>,
+  values: string[],
+): Promise<void> {
+  try {
+    await from
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(redactStream(values))
+      .pipeThrough(new TextEncoderStream())
+      .pipeTo(to, { preventClose: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+  }
+}
+
+function atTerminal({ stdin, stdout, stderr }: Io["streams"]): boolean {
+  return [stdin, stdout, stderr].some((s) => s.isTerminal());
+}
+
+/**
+ * Every Deno flag this run needs and was not given, found before anything
+ * is read, so they are named at once rather than one per attempt.
+ */
+function missingFlags(args: Parsed, program: string): string[] {
+  const denied = (descriptor: Deno.PermissionDescriptor) =>
+    Deno.permissions.querySync(descriptor).state !== "granted";
+  const flags: string[] = [];
+  if (denied({ name: "run", command: program })) {
+    flags.push(`--allow-run=${program}`);
+  }
+  const { from, pristine } = args.values;
+  const files = [...args.values["env-file"] ?? [], ...from ? [from] : []];
+  for (const path of files) {
+    if (path !== "-" && denied({ name: "read", path })) {
+      flags.push(`--allow-read=${path}`);
+    }
+  }
+  const variables = [
+    ...pristine ? ["PATH"] : [],
+    args.values["identity-env"],
+    args.values["key-env"],
+  ];
+  for (const variable of variables) {
+    if (variable !== undefined && denied({ name: "env", variable })) {
+      flags.push(`--allow-env=${variable}`);
+    }
+  }
+  return flags;
+}
+
+/** Where notices of skipped secrets go: stderr, or nowhere with --quiet. */
+function notices({ args, io }: Context): (notice: string) => void {
+  return args.values.quiet ? () => {} : io.warn;
+}
+
+/** The child's environment, and the secret values in it to redact. */
+interface Environment {
+  env: Record<string, string>;
+  secrets: string[];
+}
+
+/** The vault's secrets (or those `--only` selects) as variables. */
+async function vaultEnvironment(context: Context): Promise<Environment> {
+  const { args, open } = context;
+  const only = args.values.only ?? [];
+  // The vault is closed before the program starts: it may run for days.
+  await using vault = await open();
+  const notify = notices(context);
+  const pairs = await readSecrets(vault, only, "environment", notify);
+  return {
+    env: Object.fromEntries(toEnvironment(pairs, only.length > 0, notify)),
+    secrets: pairs.map(([, value]) => value),
+  };
+}
+
+/** The variables of `--env-file` files, their references resolved. */
+async function fileEnvironment(
+  files: string[],
+  { open, io }: Context,
+): Promise<Environment> {
+  const variables = await readEnvFiles(io, files);
+  const names = referencedNames(variables);
+  let values = new Map<string, string>();
+  if (names.length > 0) {
+    await using vault = await open();
+    values = await resolveNames(vault, names, "environment");
+  }
+  const env: Record<string, string> = {};
+  for (const [key, { value, reference }] of variables) {
+    env[key] = reference === null ? value : values.get(reference) ?? "";
+  }
+  return { env, secrets: [...values.values()] };
+}
+
+/**
+ * The secrets of an age backup (`--from`), or those `--only` selects: the
+ * CI model, with no vault at all.
+ */
+async function backupEnvironment(
+  file: string,
+  context: Context,
+): Promise<Environment> {
+  const { args, io } = context;
+  const doc = await decryptAge(
+    await readUserBytes(file, MAX_AGE_FILE_BYTES),
+    await decryptionKey(io, args),
+  );
+  const only = args.values.only ?? [];
+  const now = Date.now();
+  const live = doc.entries.filter(({ expires }) =>
+    !expires || Date.parse(expires) > now
+  );
+  const selected = only.length === 0 ? live : only.flatMap((pattern) => {
+    const matches = compileGlob(validatePattern(pattern));
+    const found = live.filter(({ name }) => matches(name));
+    if (found.length === 0) {
+      throw new Failure(`the pattern ${pattern} matches no secret`);
+    }
+    return found;
+  });
+  const unique = new Map(selected.map((entry) => [entry.name, entry]));
+  const pairs = textPairs(
+    [...unique.values()].map(({ name, kind, value }) => ({
+      name,
+      text: kind === "text" ? value : null,
+    })),
+    only,
+    "environment",
+    notices(context),
+  );
+  return {
+    env: Object.fromEntries(
+      toEnvironment(pairs, only.length > 0, notices(context)),
+    ),
+    secrets: pairs.map(([, value]) => value),
+  };
+}
+
+/** With `--pristine`, the variables and `PATH` alone. */
+function pristine(env: Record<string, string>): Record<string, string> {
+  const access = Deno.permissions.querySync({ name: "env", variable: "PATH" });
+  if (access.state !== "granted") {
+    throw new Failure("--pristine passes PATH on: run with --allow-env=PATH");
+  }
+  const path = Deno.env.get("PATH");
+  return path === undefined ? env : { ...env, PATH: path };
+}
+
+/** `run -- PROGRAM`: runs a program with the secrets as variables. */
+export const run: Command = {
+  usage:
+    "run [--only PATTERN]... [--env-file FILE]... [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] [--quiet] -- PROGRAM [ARGS...]",
+  summary:
+    "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
+  details: `
+Without --env-file, every secret (or those --only selects; it may repeat) is
+added under its environment name. With --env-file, only the variables of the
+dotenv file(s) are added: plain values as written, secrets://NAME references
+resolved from the vault (a missing one is an error listing all of them, and
+nothing runs). A later file overrides an earlier one, and a variable already
+in the environment is overridden. --pristine gives the program those
+variables and PATH only (needs --allow-env=PATH). --redact masks the secret
+values (6 characters or more) in the program's output; it is off by default
+because it pipes that output, so the program no longer sees a terminal.
+--from FILE.age takes the secrets from an age backup instead of the vault
+(no vault is needed: the CI model), opened with --identity FILE,
+--identity-env NAME or --age-passphrase; --only selects among them. A variable that chooses what runs (PATH,
+BASH_ENV, ENV, LD_*, NODE_OPTIONS, PYTHONSTARTUP and the like) set from a
+secret or --env-file stops the run unless --allow-exec-env is given; the
+program is then still found on your own PATH. --quiet leaves out the notices
+of secrets skipped on purpose (bytes, or too large for a variable).
+Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
+  options: [
+    "only",
+    "redact",
+    "env-file",
+    "pristine",
+    "from",
+    "age-passphrase",
+    "identity",
+    "identity-env",
+    "allow-exec-env",
+    "quiet",
+  ],
+  operands: [0, 0],
+  async run(context): Promise<number> {
+    const { args, io } = context;
+    const [program, ...programArgs] = args.afterDashes;
+    if (program === undefined) {
+      throw new UsageError("run needs -- and a program");
+    }
+    const files = args.values["env-file"] ?? [];
+    const from = args.values.from;
+    if (files.length > 0 && args.values.only !== undefined) {
+      throw new UsageError("--only and --env-file exclude each other");
+    }
+    if (files.length > 0 && from !== undefined) {
+      throw new UsageError("--from and --env-file exclude each other");
+    }
+    const missing = missingFlags(args, program);
+    if (missing.length > 0) {
+      throw new Failure(`run needs ${missing.join(" ")}: nothing ran`);
+    }
+    const { env, secrets } = from !== undefined
+      ? await backupEnvironment(from, context)
+      : files.length > 0
+      ? await fileEnvironment(files, context)
+      : await vaultEnvironment(context);
+    const redact = args.values.redact === true;
+    const { tooShort } = maskable(secrets);
+    if (redact && tooShort > 0) {
+      io.warn(
+        `--redact leaves ${tooShort} value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
+      );
+    }
+    checkExecEnv(env, args.values["allow-exec-env"] === true, io.warn);
+    const clean = args.values.pristine === true;
+    const childEnv = clean ? pristine(env) : env;
+    const child = spawn(
+      io,
+      env.PATH === undefined ? program : resolveProgram(program, env.PATH),
+      {
+        args: programArgs,
+        env: childEnv,
+        clearEnv: clean,
+        stdin: "inherit",
+        stdout: redact ? "piped" : "inherit",
+        stderr: redact ? "piped" : "inherit",
+      },
+    );
+    if (typeof child === "number") return child;
+    const stopForwarding = forwardSignals(child, atTerminal(io.streams));
+    const piping = redact
+      ? [
+        pipeRedacted(child.stdout, io.streams.stdout.writable, secrets),
+        pipeRedacted(child.stderr, io.streams.stderr.writable, secrets),
+      ]
+      : [];
+    const status = await child.status;
+    await Promise.all(piping);
+    stopForwarding();
+    if (status.signal) return EXIT.signalBase + signalNumber(status.signal);
+    return status.code;
+  },
+};

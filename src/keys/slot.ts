@@ -1,0 +1,249 @@
+/**
+ * Key slots: each wraps the vault's one data key under a key-encryption key
+ * derived from one secret, so any slot opens the vault and adding or
+ * removing one rewraps nothing else (LUKS2's keyslots, in miniature).
+ *
+ * | kind | secret | KEK |
+ * | --- | --- | --- |
+ * | `machine` | the keyfile, plus any binding factors | HKDF; scrypt with factors, which are guessable |
+ * | `passphrase` | a passphrase, NFC-normalised | scrypt |
+ * | `key` | 160 random bits the engine made | HKDF |
+ *
+ * Each wrap binds, as additional data, the format, the slot's id, kind,
+ * KDF and parameters, salt and factors: a wrapped key moved to another slot,
+ * or a slot whose parameters were edited, does not unwrap.
+ *
+ * @module
+ */
+
+import { encodeBase64 } from "../base64.ts";
+import {
+  decrypt,
+  DEFAULT_KDF,
+  deriveKek,
+  encrypt,
+  hkdf,
+  type KdfParams,
+  KEY_BYTES,
+  randomBytes,
+  readKdfParams,
+} from "../crypto.ts";
+import { IntegrityError, ValidationError } from "../errors.ts";
+import type { SlotRow } from "../storage/schema.ts";
+import { type BindingFactor, readFactors, recordedFactors } from "./factors.ts";
+
+/** What a key slot's secret is. */
+export type SlotKind = "machine" | "passphrase" | "key";
+
+/** How a slot's key-encryption key is derived. */
+export type SlotKdf = { name: "hkdf" } | ({ name: "scrypt" } & KdfParams);
+
+/** A key slot, as {@linkcode SecretsEngine.slots} describes it. */
+export interface SlotInfo {
+  /** The slot's id: what {@linkcode SecretsEngine.removeSlot} takes. */
+  id: string;
+  /** What opens it: the keyfile, a passphrase or a generated key. */
+  kind: SlotKind;
+  /** The label it was given, or `""`. */
+  label: string;
+  /** When it was added. */
+  created: Date;
+  /** For a machine slot, the binding factors besides the keyfile. */
+  factors?: BindingFactor[];
+}
+
+/** A key slot read and checked, with the additional data its wrap binds. */
+export interface Slot {
+  /** The row as stored. */
+  row: SlotRow;
+  /** The kind, checked. */
+  kind: SlotKind;
+  /** The KDF, checked against the maxima. */
+  kdf: SlotKdf;
+  /** The binding factors, checked. */
+  factors: BindingFactor[];
+  /** The additional data the wrap binds. */
+  aad: Uint8Array;
+}
+
+const SLOT_KINDS: readonly SlotKind[] = ["machine", "passphrase", "key"];
+const ID_BYTES = 4;
+const MAX_LABEL_LENGTH = 64;
+const HKDF: SlotKdf = { name: "hkdf" };
+const encoder = new TextEncoder();
+
+// The layout of a slot's wrap, as format 3 introduced it: later formats
+// that leave slots alone keep it, so their slots still unwrap.
+const SLOT_LAYOUT = 3;
+
+/** The additional data of a slot's wrap. */
+function slotAad(row: SlotRow): Uint8Array {
+  const fields = [
+    SLOT_LAYOUT,
+    row.id,
+    row.kind,
+    row.kdf,
+    encodeBase64(row.salt),
+    row.factors,
+  ];
+  return encoder.encode(`@scope/secrets slot key\0${JSON.stringify(fields)}`);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function readSlotKdf(text: string): SlotKdf | null {
+  const kdf = parseJson(text);
+  if (typeof kdf !== "object" || kdf === null) return null;
+  const { name } = kdf as Record<string, unknown>;
+  if (name === "hkdf") return HKDF;
+  const params = name === "scrypt" ? readKdfParams(kdf) : null;
+  return params && { name: "scrypt", ...params };
+}
+
+/**
+ * Checks a stored slot row: an unknown kind or factor, or KDF parameters
+ * that are malformed or above the maxima, is {@linkcode IntegrityError}
+ * (before any derivation runs).
+ */
+export function parseSlot(row: SlotRow, aad = slotAad(row)): Slot {
+  const kind = SLOT_KINDS.find((known) => known === row.kind);
+  const kdf = readSlotKdf(row.kdf);
+  const names = parseJson(row.factors);
+  const factors = Array.isArray(names) &&
+      names.every((name) => typeof name === "string")
+    ? recordedFactors(names)
+    : null;
+  if (kind === undefined || kdf === null || factors === null) {
+    throw new IntegrityError(
+      `key slot ${row.id} is malformed or asks for KDF work above the maxima`,
+    );
+  }
+  return { row, kind, kdf, factors, aad };
+}
+
+/**
+ * How a slot is described to users.
+ *
+ * @example Calling slotInfo
+ * ```ts
+ * import { draftSlot, slotInfo } from "./slot.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(slotInfo(draftSlot("key", "ci", [])).kind, "key");
+ * ```
+ */
+export function slotInfo(slot: Slot): SlotInfo {
+  const { id, label, created } = slot.row;
+  const info: SlotInfo = {
+    id,
+    kind: slot.kind,
+    label,
+    created: new Date(created),
+  };
+  return slot.kind === "machine" ? { ...info, factors: slot.factors } : info;
+}
+
+/**
+ * Checks a slot label, by the rules names follow: at most 64 characters,
+ * none of them control or format characters (bidi overrides, zero-width
+ * characters: they make a label print as another), NFC-normalised.
+ * `undefined` is the empty label.
+ */
+export function checkLabel(label: unknown): string {
+  if (label === undefined) return "";
+  if (
+    typeof label !== "string" || label.length > MAX_LABEL_LENGTH ||
+    /[\p{Cc}\p{Cf}]/u.test(label)
+  ) {
+    throw new ValidationError(
+      `a slot label is a string of at most ${MAX_LABEL_LENGTH} characters, without control or format characters (bidi controls, zero-width characters)`,
+    );
+  }
+  return label.normalize("NFC");
+}
+
+/**
+ * A new slot of `kind`, not yet wrapping anything: its id, salt and KDF.
+ * Full-entropy secrets get HKDF; a passphrase, or a keyfile mixed with
+ * guessable factors, gets scrypt.
+ */
+export function draftSlot(
+  kind: SlotKind,
+  label: string,
+  factors: readonly BindingFactor[],
+): Slot {
+  const kdf: SlotKdf = kind === "passphrase" || factors.length > 0
+    ? { name: "scrypt", ...DEFAULT_KDF }
+    : HKDF;
+  const row: SlotRow = {
+    id: Array.from(
+      randomBytes(ID_BYTES),
+      (b) => b.toString(16).padStart(2, "0"),
+    )
+      .join(""),
+    kind,
+    label,
+    created: Date.now(),
+    kdf: JSON.stringify(kdf),
+    salt: randomBytes(KEY_BYTES),
+    factors: JSON.stringify(factors),
+    wrapped: new Uint8Array(),
+  };
+  return parseSlot(row);
+}
+
+/**
+ * The secret of a machine slot: the keyfile followed by the values of its
+ * binding factors (whose permissions must be granted).
+ */
+export function machineSecret(
+  keyfile: Uint8Array,
+  factors: readonly BindingFactor[],
+): Uint8Array {
+  const facts = readFactors(factors);
+  const secret = new Uint8Array(keyfile.length + facts.length);
+  secret.set(keyfile);
+  secret.set(facts, keyfile.length);
+  return secret;
+}
+
+/** The secret of a passphrase slot: the passphrase, NFC-normalised, as UTF-8. */
+export function passphraseSecret(passphrase: string): Uint8Array {
+  return encoder.encode(passphrase.normalize("NFC"));
+}
+
+/**
+ * Derives a slot's key-encryption key from its secret, and zeroes the
+ * secret.
+ */
+export async function deriveSlotKek(
+  slot: Slot,
+  secret: Uint8Array,
+): Promise<Uint8Array> {
+  try {
+    return slot.kdf.name === "hkdf"
+      ? hkdf(secret, slot.row.salt, `@scope/secrets slot ${slot.kind}`)
+      : await deriveKek(secret, slot.row.salt, slot.kdf);
+  } finally {
+    secret.fill(0);
+  }
+}
+
+/** The data key a slot wraps, or `null` when `kek` is not its key. */
+export function unwrapSlot(slot: Slot, kek: Uint8Array): Uint8Array | null {
+  return decrypt(kek, slot.row.wrapped, slot.aad);
+}
+
+/** The slot's row, wrapping `dek` under `kek`. */
+export function wrapSlot(
+  slot: Slot,
+  kek: Uint8Array,
+  dek: Uint8Array,
+): SlotRow {
+  return { ...slot.row, wrapped: encrypt(kek, dek, slot.aad) };
+}

@@ -1,0 +1,337 @@
+/**
+ * The `entries` table, its `history`, and the `meta` rows every write
+ * touches (the integrity record, the history limit, the destroyed marker),
+ * as statements prepared once per connection. Every read that returns many rows goes through `all()` in
+ * batches: `node:sqlite`'s lazy `iterate()` ends silently at a damaged page.
+ *
+ * @module
+ */
+
+import { InitializationError, IntegrityError } from "../errors.ts";
+import { MAX_HISTORY_LIMIT } from "../limits.ts";
+import {
+  type HistoryTable,
+  historyTable,
+  NO_HISTORY,
+} from "./history_table.ts";
+import { UNVERSIONED_VERSION } from "./rows.ts";
+import {
+  DESTROYED_KEY,
+  FORMAT_VERSION,
+  HISTORY_LIMIT_KEY,
+  INTEGRITY_KEY,
+  KEY_CHECK_KEY,
+  LAST_UNVERSIONED_FORMAT,
+  SELECT_META,
+} from "./schema.ts";
+import {
+  type EntryRow,
+  VERSION_COLUMNS,
+  type VersionColumns,
+  versionParams,
+} from "./columns.ts";
+import type { Row, SqlValue, Store } from "./store.ts";
+
+const ROW_COLUMNS = `${VERSION_COLUMNS}, name, created`;
+
+/** What a `SELECT` reads of an entry, by format. */
+interface Columns {
+  /** The current version's columns. */
+  version: string;
+  /** Every column. */
+  row: string;
+  /** The name hash and the expiry. */
+  head: string;
+}
+
+const VERSIONED: Columns = {
+  version: VERSION_COLUMNS,
+  row: ROW_COLUMNS,
+  head: "name_hash, expires",
+};
+
+// An entry of formats 1 to 3 reads as text that never expires, at the
+// version whose value was sealed with no version or kind.
+const UNVERSIONED_VERSION_COLUMNS =
+  `name_hash, ${UNVERSIONED_VERSION} AS version, value, 'text' AS kind, ` +
+  "NULL AS expires, updated";
+const UNVERSIONED_COLUMNS: Columns = {
+  version: UNVERSIONED_VERSION_COLUMNS,
+  row: `${UNVERSIONED_VERSION_COLUMNS}, name, created`,
+  head: "name_hash, NULL AS expires",
+};
+
+function columnsOf(format: number): Columns {
+  return format > LAST_UNVERSIONED_FORMAT ? VERSIONED : UNVERSIONED_COLUMNS;
+}
+const SCAN_BATCH = 256;
+const READ_ONLY =
+  "a vault of an earlier format is read-only until a normal open upgrades it";
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The entries table of one connection. */
+export interface EntryTable {
+  /** One row by name hash. */
+  row(hash: string): EntryRow | undefined;
+  /**
+   * One row's current version, without the name: what a read of the value
+   * needs, and no more.
+   */
+  current(hash: string): VersionColumns | undefined;
+  /** Calls `visit` with every name hash and expiry, in batches. */
+  eachHead(visit: (hash: string, expires: number | null) => void): void;
+  /**
+   * Calls `visit` with every name hash and its encrypted name, in batches,
+   * so the names are never all in memory at once.
+   */
+  eachName(visit: (hash: string, name: unknown) => void): void;
+  /** Inserts or replaces a row. */
+  put(row: EntryRow): void;
+  /** Deletes a row. */
+  remove(hash: string): void;
+  /** The integrity record as stored, unchecked. */
+  integrity(): SqlValue | undefined;
+  /** Replaces the integrity record. */
+  writeIntegrity(record: Uint8Array): void;
+  /** Whether `destroy()` has marked this vault. */
+  destroyedMarker(): Uint8Array | null;
+  /** The stored key check, or `null` before format 3. */
+  keyCheck(): Uint8Array | null;
+  /** How many earlier versions each entry keeps. */
+  historyLimit(): number;
+  /** Replaces the history limit. */
+  writeHistoryLimit(limit: number): void;
+  /** The entries' earlier versions. */
+  history: HistoryTable;
+}
+
+/**
+ * The stored form of a history limit: what the `meta` row holds and its
+ * setting MAC covers.
+ *
+ * @example Calling encodeHistoryLimit
+ * ```ts
+ * import { encodeHistoryLimit } from "./entry_table.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(new TextDecoder().decode(encodeHistoryLimit(10)), "10");
+ * ```
+ */
+export function encodeHistoryLimit(limit: number): Uint8Array {
+  return encoder.encode(JSON.stringify(limit));
+}
+
+function decodeHistoryLimit(value: SqlValue | undefined): number {
+  const limit = value instanceof Uint8Array
+    ? Number(decoder.decode(value))
+    : NaN;
+  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_HISTORY_LIMIT) {
+    throw new IntegrityError("the meta table lacks a valid history limit");
+  }
+  return limit;
+}
+
+/**
+ * Prepares the statements of the entries table on `store`.
+ *
+ * @example Calling entryTable
+ * ```ts
+ * import { entryTable } from "./entry_table.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * let hashes = 0;
+ * entryTable(store).eachHead(() => hashes++);
+ * assert.equal(hashes, 0);
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function entryTable(
+  store: Store,
+  format: number = FORMAT_VERSION,
+): EntryTable {
+  const columns = columnsOf(format);
+  const versioned = columns === VERSIONED;
+  const selectRow = store.prepare(
+    `SELECT ${columns.row} FROM entries WHERE name_hash = ?`,
+  );
+  const selectCurrent = store.prepare(
+    `SELECT ${columns.version} FROM entries WHERE name_hash = ?`,
+  );
+  const selectHeads = batches(store, "entries", columns.head);
+  const selectNames = batches(store, "entries", "name_hash, name");
+  // A vault of an earlier format is only read (by recovery) until upgraded.
+  const upsert = versioned
+    ? store.prepare(
+      `INSERT OR REPLACE INTO entries (${ROW_COLUMNS}) ` +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    : null;
+  const remove = store.prepare("DELETE FROM entries WHERE name_hash = ?");
+  const selectMeta = store.prepare(SELECT_META);
+  const updateMeta = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
+  return {
+    row: (hash) => selectRow.get(hash) as EntryRow | undefined,
+    current: (hash) => selectCurrent.get(hash) as VersionColumns | undefined,
+    eachHead: (visit) =>
+      selectHeads((row) =>
+        visit(row.name_hash as string, row.expires as number | null)
+      ),
+    eachName: (visit) =>
+      selectNames((row) => visit(row.name_hash as string, row.name)),
+    put: (row) => {
+      if (upsert === null) throw new InitializationError(READ_ONLY);
+      upsert.run(...versionParams(row), row.name, row.created);
+    },
+    remove: (hash) => {
+      remove.run(hash);
+    },
+    integrity: () => selectMeta.get(INTEGRITY_KEY)?.value,
+    writeIntegrity: (record) => {
+      updateMeta.run(record, INTEGRITY_KEY);
+    },
+    destroyedMarker: () => readDestroyedMarker(selectMeta.get(DESTROYED_KEY)),
+    keyCheck: () => {
+      const value = selectMeta.get(KEY_CHECK_KEY)?.value;
+      return value instanceof Uint8Array ? value : null;
+    },
+    historyLimit: () =>
+      versioned
+        ? decodeHistoryLimit(selectMeta.get(HISTORY_LIMIT_KEY)?.value)
+        : 0,
+    writeHistoryLimit: (limit) => {
+      if (!versioned) throw new InitializationError(READ_ONLY);
+      updateMeta.run(encodeHistoryLimit(limit), HISTORY_LIMIT_KEY);
+    },
+    history: versioned ? historyTable(store) : NO_HISTORY,
+  };
+}
+
+/**
+ * A reader of `columns` of every row of `table` (keyed by `name_hash`), a
+ * few hundred rows at a time in name-hash order: memory stays flat, and a
+ * damaged page throws (a lazy `iterate()` would end silently).
+ *
+ * @example Calling batches
+ * ```ts
+ * import { batches } from "./entry_table.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * let rows = 0;
+ * batches(store, "entries", "name_hash")(() => rows++);
+ * assert.equal(rows, 0);
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function batches(
+  store: Store,
+  table: string,
+  columns: string,
+): (visit: (row: Row) => void) => void {
+  const batch = store.prepare(
+    `SELECT ${columns} FROM ${table} WHERE name_hash > ? ` +
+      "ORDER BY name_hash LIMIT ?",
+  );
+  return (visit) => {
+    for (let after = "";;) {
+      const rows = batch.all(after, SCAN_BATCH);
+      rows.forEach(visit);
+      if (rows.length < SCAN_BATCH) return;
+      after = rows[rows.length - 1].name_hash as string;
+    }
+  };
+}
+
+/**
+ * Calls `visit` with every entry row, in batches (see `batches`).
+ *
+ * @example Calling scanEntries
+ * ```ts
+ * import { scanEntries } from "./entry_table.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * let rows = 0;
+ * scanEntries(store, () => rows++);
+ * assert.equal(rows, 0);
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function scanEntries(
+  store: Store,
+  visit: (row: EntryRow) => void,
+  format: number = FORMAT_VERSION,
+): void {
+  batches(store, "entries", columnsOf(format).row)((row) =>
+    visit(row as unknown as EntryRow)
+  );
+}
+
+function readDestroyedMarker(row: Row | undefined): Uint8Array | null {
+  if (row === undefined) return null;
+  return row.value instanceof Uint8Array ? row.value : new Uint8Array();
+}
+
+/**
+ * The destroyed marker, or `null` when there is none; any value that is
+ * not a blob reads as an empty (never verifying) marker.
+ */
+export function destroyedMarker(store: Store): Uint8Array | null {
+  return readDestroyedMarker(store.prepare(SELECT_META).get(DESTROYED_KEY));
+}
+
+/**
+ * Empties the vault and marks it destroyed with `marker` (the MAC only the
+ * data key makes), in the caller's transaction: every entry and earlier
+ * version goes (overwritten on disk, with `secure_delete`) and so does the
+ * integrity record, so every other connection's next write fails and
+ * finds the marker. The key slots and the key check stay until the file
+ * goes, so that an open which finds the marker can check it.
+ *
+ * @example Calling markDestroyed
+ * ```ts
+ * import { destroyedMarker, markDestroyed } from "./entry_table.ts";
+ * import { SCHEMA } from "./schema.ts";
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * store.transaction(() => markDestroyed(store, new Uint8Array([7])));
+ * assert.deepEqual(destroyedMarker(store), new Uint8Array([7]));
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function markDestroyed(store: Store, marker: Uint8Array): void {
+  store.exec("DELETE FROM entries");
+  const table = store.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+  );
+  if (table.get("history") !== undefined) store.exec("DELETE FROM history");
+  store.prepare("DELETE FROM meta WHERE key = ?").run(INTEGRITY_KEY);
+  store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
+    DESTROYED_KEY,
+    marker,
+  );
+}

@@ -1,0 +1,392 @@
+/**
+ * Opening a vault: checking the permissions, the directory and every file
+ * in it (`open_options.ts` checks the options); creating or unlocking;
+ * finishing a destroy that was interrupted; opening from the files alone
+ * for a recovery or on read-only storage; and settling integrity (the
+ * sealed fast path, or full verification and a new seal).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { SubKeys } from "../crypto.ts";
+import { settle, settleImage } from "./close.ts";
+import {
+  InitializationError,
+  IntegrityError,
+  SecretsEngineError,
+  VaultNotFoundError,
+} from "../errors.ts";
+import { requireFactors } from "../keys/factors.ts";
+import { createVault, type Unlocked, unlockVault } from "../keys/unlock.ts";
+import {
+  destroyedMarker,
+  type EntryTable,
+  entryTable,
+} from "../storage/entry_table.ts";
+import { translateOsError } from "../storage/failures.ts";
+import { resolveVaultPath } from "../storage/location.ts";
+import {
+  checkVaultDir,
+  READ_ONLY,
+  READ_WRITE,
+  requireVaultAccess,
+} from "../storage/permissions.ts";
+import { type RecoveryReport, surveyVault } from "./recover.ts";
+import {
+  checkSchema,
+  isEmpty,
+  readFormat,
+  readKeyCheck,
+} from "../storage/schema.ts";
+import { verifyDestroyedMarker } from "../storage/integrity.ts";
+import {
+  openImage,
+  openStore,
+  openWalGuard,
+  type Store,
+} from "../storage/store.ts";
+import {
+  type CheckedOptions,
+  checkOptions,
+  type OpenOptions,
+} from "./open_options.ts";
+import { rewriteIfMarked } from "../storage/rewrite.ts";
+import { databaseImage } from "../storage/wal.ts";
+import {
+  createExclusive,
+  FILE_MODE,
+  inspectVaultFile,
+  type Owner,
+  pathExists,
+  readVaultFile,
+  VAULT_FILES,
+} from "../storage/files.ts";
+import { removeVaultFiles } from "../storage/removal.ts";
+import { type Names, vaultNames } from "./names.ts";
+
+/** A vault opened and settled: what the engine works on. */
+export interface OpenedVault {
+  /** The vault directory's real path. */
+  dir: string;
+  /** The database connection. */
+  store: Store;
+  /** The entries table's statements on `store`. */
+  table: EntryTable;
+  /** The sub-keys of the data key. */
+  keys: SubKeys;
+  /** The format, as of the end of the open. */
+  format: number;
+  /** How long a write waits for the lock. */
+  busyTimeoutMs: number;
+  /** The data key and the slot that unlocked it. */
+  unlocked: Unlocked;
+  /** `store.db` as checked before SQLite opened it. */
+  database: Deno.FileInfo;
+  /** Whether the seal matched, so no full verification ran. */
+  openedSealed: boolean;
+  /** With `recover`, what the survey found; otherwise `null`. */
+  recovery: RecoveryReport | null;
+  /**
+   * Whether it was opened from its files, read-only: a recovery, or a
+   * vault on storage this process cannot write.
+   */
+  readOnly: boolean;
+  /** Its names: their hashes, and the index of its entries. */
+  names: Names;
+}
+
+/** A vault opened and settled, before its names are set up. */
+type Settled = Omit<OpenedVault, "names">;
+
+const OWNER_READ_WRITE = 0o600;
+
+/** `store.db` checked, and which other vault files exist. */
+interface VaultFiles {
+  database: Deno.FileInfo;
+  present: Set<string>;
+}
+
+/**
+ * Checks every vault file once and returns `store.db`'s identity, creating
+ * it (mode 0600, before SQLite can create it with its own) when the vault
+ * is new. A missing database beside a keyfile is refused: it held secrets.
+ */
+function prepareVaultFiles(
+  dir: string,
+  owner: Owner,
+  create: boolean,
+  writable: boolean,
+): VaultFiles {
+  const found = new Map<string, Deno.FileInfo>();
+  for (const name of Object.values(VAULT_FILES)) {
+    const info = inspectVaultFile(join(dir, name), owner);
+    if (info !== null) found.set(name, info);
+  }
+  const present = new Set(found.keys());
+  const path = join(dir, VAULT_FILES.database);
+  if (!present.has(VAULT_FILES.database)) {
+    if (present.has(VAULT_FILES.keyfile)) {
+      throw new InitializationError(
+        "store.db is missing but the keyfile is not: restore store.db, or destroy the vault to start over",
+      );
+    }
+    if (!create) throw new VaultNotFoundError(dir);
+    try {
+      createExclusive(path, FILE_MODE);
+    } catch (error) {
+      // Another process is creating the same vault at this moment.
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  const database = inspectVaultFile(path, owner);
+  if (database === null) throw new Deno.errors.NotFound(path);
+  found.set(VAULT_FILES.database, database);
+  if (writable) checkWritable(dir, found);
+  return { database, present };
+}
+
+/**
+ * Refuses a database file its owner cannot write, before SQLite opens it:
+ * SQLite would open read-only and create `store.db-shm` with the same
+ * read-only mode, which then outlives the fix.
+ */
+function checkWritable(dir: string, found: Map<string, Deno.FileInfo>): void {
+  // The modes seen when the files were checked: a second look could find a
+  // WAL that another process's close removed meanwhile.
+  const files = [VAULT_FILES.database, VAULT_FILES.wal, VAULT_FILES.shm];
+  for (const file of files) {
+    const path = join(dir, file);
+    const mode = found.get(file)?.mode ?? null;
+    if (mode !== null && (mode & OWNER_READ_WRITE) !== OWNER_READ_WRITE) {
+      throw new InitializationError(
+        `${file} is not readable and writable by its owner (mode ${
+          (mode & 0o777).toString(8).padStart(4, "0")
+        }): run chmod 600 ${path}`,
+      );
+    }
+  }
+}
+
+/** Refuses an empty database that a sealed or keyed vault once held. */
+function checkEmptyDatabase(present: Set<string>): void {
+  // The seal is first written just after creation commits, and `.keyfile`
+  // exists only once it has: an empty database beside either lost its
+  // contents; it was never half-created.
+  for (const file of [VAULT_FILES.seal, VAULT_FILES.keyfile]) {
+    if (present.has(file)) {
+      throw new InitializationError(
+        `store.db is empty but ${file} shows the vault held secrets: restore store.db, or destroy the vault to start over`,
+      );
+    }
+  }
+}
+
+/**
+ * The destroyed marker of a non-empty vault, refused up front when the
+ * vault keeps no key check to verify it against (a destroy by 0.2, whose
+ * marker was a constant, was interrupted; or the marker was planted).
+ */
+function markerToCheck(store: Store): Uint8Array | null {
+  const marker = destroyedMarker(store);
+  if (marker !== null && readKeyCheck(store) === null) {
+    throw new IntegrityError(
+      "store.db carries a destroyed marker but no key to check it against: nothing was deleted; if you destroyed this vault, finish with SecretsEngine.destroyVault (on the command line: secrets destroy --yes)",
+    );
+  }
+  return marker;
+}
+
+function forget(unlocked: Unlocked): void {
+  for (
+    const key of [unlocked.dek, unlocked.kek, ...Object.values(unlocked.keys)]
+  ) {
+    key.fill(0);
+  }
+}
+
+/** The part of an opened vault that does not depend on how it was settled. */
+type Unsettled = Omit<Settled, "openedSealed" | "recovery" | "readOnly">;
+
+function opened(
+  dir: string,
+  store: Store,
+  unlocked: Unlocked,
+  database: Deno.FileInfo,
+  checked: CheckedOptions,
+): Unsettled {
+  return {
+    dir,
+    store,
+    table: entryTable(store, unlocked.format),
+    keys: unlocked.keys,
+    format: unlocked.format,
+    busyTimeoutMs: checked.busyTimeoutMs,
+    unlocked,
+    database,
+  };
+}
+
+/** The vault directory and its files, checked. */
+interface CheckedVault {
+  dir: string;
+  owner: Owner;
+  /** Whether a file can be made in it: `false` on read-only storage. */
+  writable: boolean;
+  files: VaultFiles;
+}
+
+/**
+ * The vault directory and its files, checked with the access the open
+ * needs (a recovery only reads, and learns the owner without writing).
+ */
+function checkedVault(
+  options: OpenOptions,
+  checked: CheckedOptions,
+): CheckedVault {
+  const access = checked.recover ? READ_ONLY : READ_WRITE;
+  const path = resolveVaultPath(options);
+  requireVaultAccess(path, access);
+  const exists = pathExists(join(path, VAULT_FILES.database));
+  if (!checked.create && !exists) throw new VaultNotFoundError(path);
+  // Before anything is made: a new vault that cannot read its factors
+  // would leave an empty directory and store.db behind.
+  if (!exists) requireFactors(checked.factors, true);
+  const { dir, owner, writable } = checkVaultDir(path, access);
+  if (!writable && !exists) {
+    throw new InitializationError(
+      `${dir} cannot be written (read-only storage, or no write permission), so no vault can be created there`,
+    );
+  }
+  const files = prepareVaultFiles(dir, owner, checked.create, writable);
+  return { dir, owner, writable, files };
+}
+
+/**
+ * An open that only reads: a recovery (`recover`), or a vault on storage
+ * this process cannot write. The database and its WAL are read as files
+ * and opened from memory, so no byte of any vault file changes (SQLite
+ * would write the `-shm` file and checkpoint the WAL) and read-only media
+ * work. A recovery surveys what it finds, reading even the commits a
+ * damaged WAL frame would hide from SQLite; a read-only open must verify,
+ * as any open must.
+ */
+async function openFromFiles(
+  { dir, owner, files }: CheckedVault,
+  checked: CheckedOptions,
+): Promise<Settled> {
+  const { image, wal } = databaseImage(
+    readVaultFile(join(dir, VAULT_FILES.database)),
+    readVaultFile(join(dir, VAULT_FILES.wal)),
+  );
+  const store = openImage(image);
+  try {
+    if (isEmpty(store)) throw new VaultNotFoundError(dir);
+    if (!checked.recover) checkSchema(store, readFormat(store));
+    const request = { ...checked, recover: true };
+    const unlocked = await unlockVault(store, dir, owner, request);
+    const vault = {
+      ...opened(dir, store, unlocked, files.database, checked),
+      readOnly: true,
+    };
+    if (!checked.recover) {
+      const marker = markerToCheck(store);
+      if (marker !== null && verifyDestroyedMarker(marker, unlocked.keys)) {
+        throw new InitializationError(
+          "the vault was destroyed, and its files cannot be removed from read-only storage",
+        );
+      }
+      return {
+        ...vault,
+        openedSealed: settleImage(vault, wal),
+        recovery: null,
+      };
+    }
+    return { ...vault, openedSealed: false, recovery: surveyVault(vault, wal) };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+async function openOnce(
+  options: OpenOptions,
+  checked: CheckedOptions,
+): Promise<Settled | "destroyed"> {
+  const found = checkedVault(options, checked);
+  if (checked.recover || !found.writable) {
+    return await openFromFiles(found, checked);
+  }
+  const { dir, owner, files } = found;
+  const { database, present } = files;
+  const path = join(dir, VAULT_FILES.database);
+  const store = openStore(path, checked);
+  let guard: Store;
+  try {
+    guard = openWalGuard(path, checked);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  try {
+    const empty = isEmpty(store);
+    if (empty) checkEmptyDatabase(present);
+    if (empty && !checked.create) throw new VaultNotFoundError(dir);
+    // One snapshot: another process's upgrade may commit between reading
+    // the format and reading the schema.
+    if (!empty) store.snapshot(() => checkSchema(store, readFormat(store)));
+    const marker = empty ? null : markerToCheck(store);
+    // A vault marked destroyed is only read: no upgrade, no keyfile moved.
+    const request = marker === null ? checked : { ...checked, recover: true };
+    const unlocked = (empty ? await createVault(store, dir, checked) : null) ??
+      await unlockVault(store, dir, owner, request);
+    if (marker !== null) {
+      try {
+        verifyDestroyedMarker(marker, unlocked.keys);
+      } finally {
+        forget(unlocked);
+      }
+      store.close();
+      guard.close();
+      removeVaultFiles(dir);
+      return "destroyed";
+    }
+    const vault = opened(dir, store, unlocked, database, checked);
+    const openedSealed = settle(vault);
+    // A slot change or rotation that crashed before its rewrite.
+    rewriteIfMarked(store);
+    return { ...vault, readOnly: false, openedSealed, recovery: null };
+  } catch (error) {
+    // The guard still holds its lock, so this close cannot checkpoint the
+    // WAL of a vault that failed to open into its database or delete it.
+    store.close();
+    throw error;
+  } finally {
+    guard.close();
+  }
+}
+
+/** `vault` with its names; a recovery keeps what decrypts of them. */
+function withNames(vault: Settled): OpenedVault {
+  const lenient = vault.recovery !== null;
+  return { ...vault, names: vaultNames({ ...vault, lenient }) };
+}
+
+/**
+ * Opens (or creates) the vault the options name. A vault whose destroy was
+ * interrupted is removed first, and then counts as no vault. Every error is
+ * a {@linkcode SecretsEngineError}.
+ */
+export async function openVault(options: OpenOptions): Promise<OpenedVault> {
+  try {
+    const checked = checkOptions(options);
+    const opened = await openOnce(options, checked);
+    if (opened !== "destroyed") return withNames(opened);
+    const again = await openOnce(options, checked);
+    if (again !== "destroyed") return withNames(again);
+    throw new InitializationError("the vault is being destroyed meanwhile");
+  } catch (error) {
+    if (error instanceof SecretsEngineError) throw error;
+    throw translateOsError(error);
+  }
+}

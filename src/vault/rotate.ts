@@ -1,0 +1,280 @@
+/**
+ * Key rotation: a new data key, with every entry re-encrypted, its name
+ * re-hashed (the index key changes) and re-MACed, the slots that are kept
+ * rewrapped and the others removed, the key check and the integrity record
+ * replaced: all in one transaction, so the new wrapped keys are never
+ * written apart from the rows they open (dotenvx's `rotate` lost users'
+ * keys by writing data before keys).
+ *
+ * @module
+ */
+
+import {
+  deriveSubKeys,
+  equalBytes,
+  hmacText,
+  KEY_BYTES,
+  keyCheck,
+  randomBytes,
+  type SubKeys,
+} from "../crypto.ts";
+import {
+  BusyError,
+  IntegrityError,
+  KeyMismatchError,
+  ValidationError,
+} from "../errors.ts";
+import {
+  checkUnlock,
+  firstOpening,
+  type Unlock,
+  unlockKind,
+  unlockSecret,
+  vaultSlots,
+} from "../keys/unlock.ts";
+import { findKeyfiles } from "../keys/keyfile.ts";
+import {
+  machineSecret,
+  type Slot,
+  type SlotInfo,
+  slotInfo,
+  wrapSlot,
+} from "../keys/slot.ts";
+import { encodeIntegrity, readAccumulator } from "../storage/integrity.ts";
+import {
+  historyLimitMac,
+  historyMac,
+  rowMac,
+  slotMac,
+  xorInto,
+} from "../storage/macs.ts";
+import {
+  NAME_CELL,
+  openCell,
+  openVersion,
+  sealCell,
+  valueCell,
+} from "../storage/rows.ts";
+import type { VersionColumns } from "../storage/columns.ts";
+import { writeKeyCheck } from "../storage/schema.ts";
+import { deleteSlot, insertSlot } from "../storage/slot_table.ts";
+import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
+import { vaultNames } from "./names.ts";
+import type { OpenedVault } from "./open.ts";
+
+/** What {@linkcode SecretsEngine.rotate} did. */
+export interface RotateResult {
+  /** The slots removed because their secret was not given to keep. */
+  removed: SlotInfo[];
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+const ROTATE_ATTEMPTS = 3;
+
+/** The first slot in `slots` that `secret` opens, with its KEK. */
+async function opening(
+  slots: readonly Slot[],
+  secret: Uint8Array,
+): Promise<[Slot, Uint8Array] | null> {
+  const opened = await firstOpening(slots, secret);
+  opened?.dek.fill(0);
+  return opened && [opened.slot, opened.kek];
+}
+
+/**
+ * The key-encryption key of every slot to keep, by slot id: the slot that
+ * unlocked this engine, the machine slot when a keyfile still opens it, and
+ * each slot a secret in `keep` opens. A secret that opens no slot is
+ * {@linkcode KeyMismatchError}, before anything changes.
+ */
+async function keptKeks(
+  vault: OpenedVault,
+  slots: readonly Slot[],
+  keep: readonly Unlock[],
+): Promise<Map<string, Uint8Array>> {
+  const keks = new Map<string, Uint8Array>();
+  keks.set(vault.unlocked.slot.row.id, vault.unlocked.kek.slice());
+  const machine = slots.find((slot) => slot.kind === "machine");
+  if (machine !== undefined && !keks.has(machine.row.id)) {
+    for (const keyfile of findKeyfiles(vault.dir, null)) {
+      const secret = machineSecret(keyfile.bytes, machine.factors);
+      keyfile.bytes.fill(0);
+      const found = await opening([machine], secret);
+      if (found !== null && !keks.has(machine.row.id)) {
+        keks.set(machine.row.id, found[1]);
+      }
+    }
+  }
+  for (const unlock of keep) {
+    const kind = unlockKind(unlock);
+    const candidates = slots.filter((slot) => slot.kind === kind);
+    const found = await opening(candidates, unlockSecret(unlock));
+    if (found === null) {
+      for (const kek of keks.values()) kek.fill(0);
+      throw new KeyMismatchError(
+        `a ${kind} in keep opens no slot of this vault`,
+      );
+    }
+    keks.set(found[0].row.id, found[1]);
+  }
+  return keks;
+}
+
+/**
+ * Re-encrypts every entry and earlier version under `next`, in the
+ * caller's transaction, XORing each old row's MAC into `old` and each new
+ * one's into `x`.
+ */
+function reencryptEntries(
+  vault: OpenedVault,
+  next: SubKeys,
+  old: Uint8Array,
+  x: Uint8Array,
+): number {
+  const { table, keys } = vault;
+  const hashes: string[] = [];
+  table.eachHead((hash) => hashes.push(hash));
+  for (const hash of hashes) {
+    const row = table.row(hash);
+    if (row === undefined) {
+      throw new IntegrityError("an entry vanished during rotation");
+    }
+    xorInto(old, rowMac(keys.row, row));
+    const name = openCell(keys, NAME_CELL, hash, row.name);
+    const newHash = hmacText(next.index, decoder.decode(name));
+    const sealed = {
+      ...reseal(vault, next, row, newHash),
+      name: sealCell(next, NAME_CELL, newHash, name),
+    };
+    name.fill(0);
+    table.remove(hash);
+    table.put(sealed);
+    xorInto(x, rowMac(next.row, sealed));
+    for (const version of table.history.versions(hash)) {
+      xorInto(old, historyMac(keys.row, version));
+      const moved = reseal(vault, next, version, newHash);
+      table.history.remove(hash, version.version);
+      table.history.put(moved);
+      xorInto(x, historyMac(next.row, moved));
+    }
+  }
+  return hashes.length;
+}
+
+/** `row` with its value re-encrypted under `next` for the entry `hash`. */
+function reseal<T extends VersionColumns>(
+  vault: OpenedVault,
+  next: SubKeys,
+  row: T,
+  hash: string,
+): T {
+  const plain = openVersion(vault.keys, row);
+  try {
+    return {
+      ...row,
+      name_hash: hash,
+      value: sealCell(next, valueCell(row), hash, plain),
+    };
+  } finally {
+    plain.fill(0);
+  }
+}
+
+function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
+  const key = (slots: readonly Slot[]) =>
+    JSON.stringify(slots.map(({ row }) => [row.id, [...row.wrapped]]));
+  return key(a) === key(b);
+}
+
+/**
+ * One attempt at rotation: `null` when another process changed the slots
+ * between reading them and taking the write lock.
+ */
+async function rotateOnce(
+  vault: OpenedVault,
+  keep: readonly Unlock[],
+  dek: Uint8Array,
+  next: SubKeys,
+): Promise<SlotInfo[] | null> {
+  const { store, table } = vault;
+  const slots = vaultSlots(store, vault.format);
+  const keks = await keptKeks(vault, slots, keep);
+  try {
+    return store.transaction(() => {
+      const acc = readAccumulator(table, vault.keys);
+      if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
+      const old = new Uint8Array(KEY_BYTES);
+      const x = new Uint8Array(KEY_BYTES);
+      const count = reencryptEntries(vault, next, old, x);
+      for (const slot of slots) xorInto(old, slotMac(vault.keys.row, slot.row));
+      const limit = table.historyLimit();
+      xorInto(old, historyLimitMac(vault.keys, limit));
+      xorInto(x, historyLimitMac(next, limit));
+      // Rotation recomputes the accumulator from the rows: it must not
+      // launder a row or slot changed outside the engine (a replayed
+      // ciphertext, an edited timestamp) into a vault that verifies.
+      if (count !== acc.count || !equalBytes(old, acc.x)) {
+        throw new IntegrityError(
+          "the vault was changed outside the engine: nothing was rotated; open it with recover: true to see what",
+        );
+      }
+      const removed: SlotInfo[] = [];
+      for (const slot of slots) {
+        deleteSlot(store, slot.row.id);
+        const kek = keks.get(slot.row.id);
+        if (kek === undefined) {
+          removed.push(slotInfo(slot));
+          continue;
+        }
+        const row = wrapSlot(slot, kek, dek);
+        insertSlot(store, row);
+        xorInto(x, slotMac(next.row, row));
+      }
+      writeKeyCheck(store, keyCheck(next));
+      markRewrite(store);
+      table.writeIntegrity(encodeIntegrity(next.tag, { x, count }));
+      return removed;
+    });
+  } finally {
+    for (const kek of keks.values()) kek.fill(0);
+  }
+}
+
+/**
+ * Rotates the data key (see the module doc) and switches `vault` and its
+ * names to the new one; returns the slots removed.
+ */
+export async function rotateKey(
+  vault: OpenedVault,
+  keep: unknown,
+): Promise<RotateResult> {
+  if (keep !== undefined && !Array.isArray(keep)) {
+    throw new ValidationError("keep must be a list of unlock values");
+  }
+  const wanted = (keep ?? []).map((unlock) => checkUnlock(unlock) as Unlock);
+  const dek = randomBytes(KEY_BYTES);
+  const next = deriveSubKeys(dek);
+  try {
+    for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
+      const removed = await rotateOnce(vault, wanted, dek, next);
+      if (removed === null) continue;
+      // No copy of a cell sealed under the old key, or of a removed slot,
+      // may outlive the rotation in the file or its WAL.
+      rewriteIfMarked(vault.store);
+      for (const key of [vault.unlocked.dek, ...Object.values(vault.keys)]) {
+        key.fill(0);
+      }
+      vault.unlocked = { ...vault.unlocked, dek, keys: next };
+      vault.keys = next;
+      // Every name hash changed with the index key.
+      vault.names.clear();
+      vault.names = vaultNames({ ...vault, lenient: false });
+      return { removed };
+    }
+    throw new BusyError(vault.busyTimeoutMs);
+  } catch (error) {
+    dek.fill(0);
+    for (const key of Object.values(next)) key.fill(0);
+    throw error;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * Changing how a vault opens: adding a passphrase or key slot, removing a
+ * slot, and rebinding the machine slot to a new keyfile. Each change is one
+ * transaction that keeps the integrity accumulator in step; the last slot
+ * can never be removed.
+ *
+ * @module
+ */
+
+import { equalBytes, KEY_BYTES, randomBytes } from "../crypto.ts";
+import { BusyError, ValidationError } from "../errors.ts";
+import { type BindingFactor, parseFactors } from "../keys/factors.ts";
+import { vaultSlots } from "../keys/unlock.ts";
+import {
+  findKeyfiles,
+  promoteKeyfile,
+  promotePending,
+  removeKeyfiles,
+  writePendingKeyfile,
+} from "../keys/keyfile.ts";
+import { formatRecoveryKey, RECOVERY_KEY_BYTES } from "../keys/recovery_key.ts";
+import {
+  checkLabel,
+  deriveSlotKek,
+  draftSlot,
+  machineSecret,
+  parseSlot,
+  passphraseSecret,
+  type Slot,
+  type SlotInfo,
+  slotInfo,
+  unwrapSlot,
+  wrapSlot,
+} from "../keys/slot.ts";
+import { MAX_SLOTS } from "../storage/slot_table.ts";
+import { type SlotSession, writeSlots } from "../storage/writes.ts";
+import type { OpenedVault } from "./open.ts";
+
+/** A new key slot's key, shown once. */
+export interface AddedKey {
+  /** The slot that holds it. */
+  slot: SlotInfo;
+  /**
+   * The key, in groups of Crockford base32 with a check character: the
+   * recovery key to store offline, or the CI secret. It is not kept.
+   */
+  key: string;
+}
+
+const REBIND_ATTEMPTS = 3;
+
+/**
+ * Every slot of the vault, as users see them.
+ */
+export function listSlots(vault: OpenedVault): SlotInfo[] {
+  return vaultSlots(vault.store, vault.format).map(slotInfo);
+}
+
+function addSlot(vault: OpenedVault, draft: Slot, kek: Uint8Array): SlotInfo {
+  const row = wrapSlot(draft, kek, vault.unlocked.dek);
+  kek.fill(0);
+  writeSlots(vault, (session) => {
+    if (session.slots.length >= MAX_SLOTS) {
+      throw new ValidationError(
+        `a vault holds at most ${MAX_SLOTS} key slots: remove one first`,
+      );
+    }
+    session.add(row);
+  });
+  return slotInfo(parseSlot(row));
+}
+
+/** Adds a passphrase slot (scrypt), after checking the passphrase. */
+export async function addPassphraseSlot(
+  vault: OpenedVault,
+  passphrase: unknown,
+  label: unknown,
+): Promise<SlotInfo> {
+  if (typeof passphrase !== "string" || passphrase === "") {
+    throw new ValidationError("the passphrase must be a non-empty string");
+  }
+  const draft = draftSlot("passphrase", checkLabel(label), []);
+  const kek = await deriveSlotKek(draft, passphraseSecret(passphrase));
+  return addSlot(vault, draft, kek);
+}
+
+/** Adds a key slot (HKDF) for a new random key, and returns the key once. */
+export async function addKeySlot(
+  vault: OpenedVault,
+  label: unknown,
+): Promise<AddedKey> {
+  const draft = draftSlot("key", checkLabel(label), []);
+  const secret = randomBytes(RECOVERY_KEY_BYTES);
+  const key = formatRecoveryKey(secret);
+  const kek = await deriveSlotKek(draft, secret);
+  return { slot: addSlot(vault, draft, kek), key };
+}
+
+/**
+ * Removes slot `id`. An unknown id, or the last slot, is a
+ * {@linkcode ValidationError}. Removing the machine slot also removes the
+ * keyfile, which then opens nothing.
+ */
+export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
+  if (typeof id !== "string" || id === "") {
+    throw new ValidationError("a slot id is a non-empty string");
+  }
+  const removed = writeSlots(vault, (session) => {
+    const slot = session.slots.find((row) => row.id === id);
+    if (slot === undefined) {
+      throw new ValidationError(
+        `the vault has no key slot ${
+          JSON.stringify(id)
+        }: slots() (on the command line, secrets slots) lists them`,
+      );
+    }
+    if (session.slots.length === 1) {
+      throw new ValidationError(
+        "this is the vault's last key slot: without it the vault could never be opened again",
+      );
+    }
+    session.remove(slot);
+    return parseSlot(slot);
+  });
+  if (removed.kind === "machine") {
+    vault.store.transaction(() => {
+      const slots = vaultSlots(vault.store, vault.format);
+      if (!slots.some((slot) => slot.kind === "machine")) {
+        removeKeyfiles(vault.dir);
+      }
+    });
+  }
+  return slotInfo(removed);
+}
+
+/** A pending keyfile, and the machine slot it was checked against. */
+interface PendingCheck {
+  pending: Uint8Array | null;
+  machine: Slot | undefined;
+  // Whether the pending keyfile opens that machine slot: a rebind that
+  // committed and crashed before promoting it, to be promoted, not lost.
+  opens: boolean;
+}
+
+async function checkPending(vault: OpenedVault): Promise<PendingCheck> {
+  const machine = vaultSlots(vault.store, vault.format)
+    .find((slot) => slot.kind === "machine");
+  const found = findKeyfiles(vault.dir, null);
+  const pending = found.find((keyfile) => keyfile.pending)?.bytes ?? null;
+  for (const keyfile of found) if (!keyfile.pending) keyfile.bytes.fill(0);
+  if (pending === null || machine === undefined) {
+    return { pending, machine, opens: false };
+  }
+  const kek = await deriveSlotKek(
+    machine,
+    machineSecret(pending, machine.factors),
+  );
+  const dek = unwrapSlot(machine, kek);
+  kek.fill(0);
+  dek?.fill(0);
+  return { pending, machine, opens: dek !== null };
+}
+
+function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  return a === null || b === null ? a === b : equalBytes(a, b);
+}
+
+/** Whether the machine slot and the pending keyfile are still as checked. */
+function unchanged(
+  check: PendingCheck,
+  session: SlotSession,
+  dir: string,
+): boolean {
+  const machine = session.slots.find((slot) => slot.kind === "machine");
+  const found = findKeyfiles(dir, null);
+  const pending = found.find((keyfile) => keyfile.pending)?.bytes ?? null;
+  const same = machine?.id === check.machine?.row.id &&
+    sameBytes(machine?.wrapped ?? null, check.machine?.row.wrapped ?? null) &&
+    sameBytes(pending, check.pending);
+  for (const keyfile of found) keyfile.bytes.fill(0);
+  return same;
+}
+
+/**
+ * Gives the vault a new keyfile and a machine slot for it (bound to
+ * `factors`, default none), replacing the machine slot there was. The new
+ * keyfile is written as pending inside the transaction and promoted after
+ * it commits; a pending keyfile a crashed rebind left, which opens the
+ * current machine slot, is promoted first rather than overwritten.
+ */
+export async function rebindSlot(
+  vault: OpenedVault,
+  factors: unknown,
+): Promise<SlotInfo> {
+  const bound: BindingFactor[] = parseFactors(factors ?? []);
+  const keyfile = randomBytes(KEY_BYTES);
+  const draft = draftSlot("machine", "", bound);
+  const kek = await deriveSlotKek(draft, machineSecret(keyfile, bound));
+  const row = wrapSlot(draft, kek, vault.unlocked.dek);
+  try {
+    for (let attempt = 0; attempt < REBIND_ATTEMPTS; attempt++) {
+      const check = await checkPending(vault);
+      const done = writeSlots(vault, (session) => {
+        if (!unchanged(check, session, vault.dir)) return false;
+        if (check.opens && check.pending) {
+          promotePending(vault.dir, check.pending);
+        }
+        writePendingKeyfile(vault.dir, keyfile);
+        const old = session.slots.find((slot) => slot.kind === "machine");
+        if (old !== undefined) session.remove(old);
+        session.add(row);
+        return true;
+      });
+      check.pending?.fill(0);
+      if (!done) continue;
+      promoteKeyfile(vault.store, vault.dir, keyfile);
+      const slot = parseSlot(row);
+      if (vault.unlocked.slot.kind === "machine") {
+        vault.unlocked.kek.fill(0);
+        vault.unlocked = { ...vault.unlocked, slot, kek };
+      } else kek.fill(0);
+      return slotInfo(slot);
+    }
+  } finally {
+    keyfile.fill(0);
+  }
+  kek.fill(0);
+  throw new BusyError(vault.busyTimeoutMs);
+}

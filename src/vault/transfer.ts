@@ -1,0 +1,269 @@
+/**
+ * The export document: what a backup or a share holds inside its
+ * encryption. A small, versioned JSON document, readable by anyone who can
+ * decrypt it (`age -d backup.age | jq`), so a backup outlives this library:
+ *
+ * ```json
+ * { "type": "@scope/secrets export", "version": 2, "exported": "2026-11-25T22:00:00.000Z",
+ *   "entries": [{ "name": "db.url", "kind": "text", "value": "postgres://…",
+ *                 "created": "2026-01-01T00:00:00.000Z", "updated": "2026-02-01T00:00:00.000Z",
+ *                 "expires": null }] }
+ * ```
+ *
+ * Version 3 adds, when asked for, each entry's version number and its
+ * earlier versions (`"version": 3, "versions": [{ "version": 2, "kind":
+ * "text", "value": "…", "updated": "…", "expires": null }]`, newest
+ * first). A document without them is still written as version 2, which
+ * 0.2 reads.
+ *
+ * @module
+ */
+
+import type { SubKeys } from "../crypto.ts";
+import { DecryptionError, ValidationError } from "../errors.ts";
+import { decodeBase64, encodeBase64 } from "../base64.ts";
+import { isLive } from "../rules/expiry.ts";
+import { checkDocument, validateExportOptions } from "../rules/document.ts";
+import type { OpenedVault } from "./open.ts";
+import { matching } from "./read.ts";
+import { openVersion } from "../storage/rows.ts";
+import type { ValueKind, VersionColumns } from "../storage/columns.ts";
+import { type Entry, putEntries, type VaultStore } from "../storage/writes.ts";
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** What identifies the document among other JSON. */
+export const DOCUMENT_TYPE: ExportDocument["type"] = "@scope/secrets export";
+
+/**
+ * The newest document version this library writes and reads. Version 2
+ * added bytes values and expiry, version 3 earlier versions; it writes 3
+ * only for a document that holds earlier versions, and reads 1 and 2.
+ */
+export const DOCUMENT_VERSION = 3;
+
+/** The version of a document without earlier versions. */
+const PLAIN_DOCUMENT_VERSION = 2;
+
+/** One earlier version of a secret in an {@linkcode ExportedEntry}. */
+export interface ExportedVersion {
+  /** Its version number. */
+  version: number;
+  /** What the value is: text, or bytes written as base64. */
+  kind: ValueKind;
+  /** The value: the text, or the bytes as padded standard base64. */
+  value: string;
+  /** When it was written, as an ISO 8601 time. */
+  updated: string;
+  /** When it expires, as an ISO 8601 time; `null` if never. */
+  expires: string | null;
+}
+
+/** One secret in an {@linkcode ExportDocument}. */
+export interface ExportedEntry {
+  /** The secret's name. */
+  name: string;
+  /** What the value is: text, or bytes written as base64. */
+  kind: ValueKind;
+  /** The value: the text, or the bytes as padded standard base64. */
+  value: string;
+  /** When the secret was first stored, as an ISO 8601 time. */
+  created: string;
+  /** When its value was last written, as an ISO 8601 time. */
+  updated: string;
+  /** When it expires, as an ISO 8601 time; absent or `null` if never. */
+  expires?: string | null;
+  /** The current value's version number (version 3 documents). */
+  version?: number;
+  /**
+   * The earlier versions kept, newest first (version 3 documents): each
+   * below `version` and below the one before it.
+   */
+  versions?: ExportedVersion[];
+}
+
+/** Secrets exported from a vault, as they travel inside a backup. */
+export interface ExportDocument {
+  /** What identifies the document among other JSON. */
+  type: "@scope/secrets export";
+  /** The document version. */
+  version: number;
+  /** When it was exported, as an ISO 8601 time. */
+  exported: string;
+  /** The secrets, sorted by name. */
+  entries: ExportedEntry[];
+}
+
+/** What an export holds besides the live values. */
+export interface ExportOptions {
+  /** Each entry's version number and every earlier version kept. */
+  history?: boolean;
+  /** Expired secrets too, with the time they expired. */
+  expired?: boolean;
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The value of a version as the document writes it. */
+function documentValue(keys: SubKeys, row: VersionColumns): string {
+  const plain = openVersion(keys, row);
+  try {
+    return row.kind === "bytes" ? encodeBase64(plain) : decoder.decode(plain);
+  } finally {
+    plain.fill(0);
+  }
+}
+
+function optionalTime(ms: number | null): string | null {
+  return ms === null ? null : isoTime(ms);
+}
+
+/**
+ * The document of the entries `named` (name hash, clear name), read in one
+ * snapshot; an entry deleted meanwhile is left out, and so is an expired
+ * one unless `options.expired`. With `skip`, a row or version that does not
+ * decrypt is handed to it and left out (a recovery); otherwise it throws.
+ */
+export function exportRows(
+  vault: VaultStore,
+  named: readonly { hash: string; name: string }[],
+  options: ExportOptions = {},
+  skip?: (error: DecryptionError) => void,
+): ExportDocument {
+  const { store, table, keys } = vault;
+  const now = Date.now();
+  const readable = <T>(read: () => T): T[] => {
+    try {
+      return [read()];
+    } catch (error) {
+      if (!(skip && error instanceof DecryptionError)) throw error;
+      skip(error);
+      return [];
+    }
+  };
+  const entries = store.snapshot(() =>
+    named.flatMap(({ hash, name }): ExportedEntry[] => {
+      const row = table.row(hash);
+      if (row === undefined) return [];
+      if (!options.expired && !isLive(row.expires, now)) return [];
+      return readable((): ExportedEntry => ({
+        name,
+        kind: row.kind,
+        value: documentValue(keys, row),
+        created: isoTime(row.created),
+        updated: isoTime(row.updated),
+        expires: optionalTime(row.expires),
+        ...(options.history
+          ? {
+            version: row.version,
+            versions: table.history.versions(hash).flatMap((earlier) =>
+              readable((): ExportedVersion => ({
+                version: earlier.version,
+                kind: earlier.kind,
+                value: documentValue(keys, earlier),
+                updated: isoTime(earlier.updated),
+                expires: optionalTime(earlier.expires),
+              }))
+            ),
+          }
+          : {}),
+      }));
+    })
+  );
+  return {
+    type: DOCUMENT_TYPE,
+    version: options.history ? DOCUMENT_VERSION : PLAIN_DOCUMENT_VERSION,
+    exported: new Date().toISOString(),
+    entries: entries.sort((a, b) => a.name < b.name ? -1 : 1),
+  };
+}
+
+function documentBytes(kind: ValueKind, value: string): string | Uint8Array {
+  return kind === "bytes" ? decodeBase64(value, "the bytes value") : value;
+}
+
+function expiryOf(expires: string | null | undefined): number | null {
+  return expires ? Date.parse(expires) : null;
+}
+
+/**
+ * Writes a checked document's entries, with their timestamps, expiry and
+ * any earlier versions (raising the vault's history limit to keep them
+ * all), in one transaction; without `overwrite`, names the vault holds are a
+ * {@linkcode ValidationError} listing them all. Returns the entries
+ * written.
+ */
+export function importRows(
+  vault: VaultStore,
+  doc: ExportDocument,
+  hashOf: (name: string) => string,
+  overwrite: boolean,
+): Entry[] {
+  const entries = doc.entries.map((entry): Entry => ({
+    hash: hashOf(entry.name),
+    name: entry.name,
+    value: documentBytes(entry.kind, entry.value),
+    expires: expiryOf(entry.expires),
+    times: {
+      created: Date.parse(entry.created),
+      updated: Date.parse(entry.updated),
+    },
+    version: entry.version,
+    earlier: (entry.versions ?? []).toReversed().map((earlier) => ({
+      value: documentBytes(earlier.kind, earlier.value),
+      expires: expiryOf(earlier.expires),
+      version: earlier.version,
+      updated: Date.parse(earlier.updated),
+    })),
+  }));
+  putEntries(
+    vault,
+    entries,
+    overwrite ? undefined : (taken) => {
+      const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
+      throw new ValidationError(
+        `the vault already holds ${names}: pass overwrite to replace them; nothing was imported`,
+      );
+    },
+  );
+  return entries;
+}
+
+/**
+ * The document of the secrets `pattern` matches (all without one), with
+ * `options` checked. On a recovery open, what does not decrypt is left out
+ * (the survey has reported it).
+ */
+export function exportSecrets(
+  vault: OpenedVault,
+  pattern: string | undefined,
+  options: ExportOptions,
+): ExportDocument {
+  const { history, expired } = validateExportOptions(options);
+  const skip = vault.recovery === null ? undefined : () => {};
+  const named = matching(vault, pattern, expired ? "all" : "live");
+  return exportRows(vault, named, { history, expired }, skip);
+}
+
+/**
+ * Writes the secrets of `doc`, once checked, in one transaction and
+ * records them in the name index; returns how many were written.
+ */
+export function importSecrets(
+  vault: OpenedVault,
+  doc: ExportDocument,
+  overwrite: boolean,
+): number {
+  const written = importRows(
+    vault,
+    checkDocument(doc),
+    (name) => vault.names.hash(name),
+    overwrite,
+  );
+  for (const { hash, name, expires } of written) {
+    vault.names.add(hash, name, expires);
+  }
+  return written.length;
+}
