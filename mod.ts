@@ -102,5 +102,6 @@ export {
   MAX_HISTORY_LIMIT,
   MAX_NAME_BYTES,
   MAX_PATTERN_LENGTH,
+  MAX_SLOTS,
   MAX_VALUE_BYTES,
 } from "./src/limits.ts";

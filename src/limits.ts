@@ -38,3 +38,10 @@ export const DEFAULT_HISTORY_LIMIT = 10;
  * The most earlier versions of each secret a vault may keep.
  */
 export const MAX_HISTORY_LIMIT = 1000;
+
+/**
+ * The most key slots a vault holds: each passphrase slot costs an open
+ * that tries it one scrypt derivation (~0.5 s), and a slot table larger
+ * than this is refused as tampering before any is tried.
+ */
+export const MAX_SLOTS = 16;

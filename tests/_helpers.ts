@@ -20,7 +20,7 @@ export async function tempDir(): Promise<AsyncDisposable & { path: string }> {
 }
 
 /** Opens a vault in `dir` (a subfolder `vault`) bound to no factors. */
-export function openVault(dir: string): Promise<SecretsEngine> {
+export function openEngine(dir: string): Promise<SecretsEngine> {
   return SecretsEngine.open({ path: join(dir, "vault"), factors: [] });
 }
 
@@ -207,10 +207,15 @@ export async function runCommand(
   if (options.stdin !== undefined) {
     const writer = child.stdin.getWriter();
     const stdin = options.stdin;
-    await writer.write(
-      typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
-    );
-    await writer.close();
+    try {
+      await writer.write(
+        typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin,
+      );
+      await writer.close();
+    } catch (error) {
+      // A child that exits without reading its input closes the pipe.
+      if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+    }
   }
   const { code, stdout, stderr } = await child.output();
   const decoder = new TextDecoder();

@@ -17,13 +17,13 @@ import {
   SecurityError,
   ValidationError,
 } from "../mod.ts";
-import { openVault, rawSql, tempDir } from "./_helpers.ts";
+import { openEngine, rawSql, tempDir } from "./_helpers.ts";
 
 const isPosix = Deno.build.os !== "windows";
 
 Deno.test("set, get, has, delete, keys and size round-trip", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertEquals(engine.size, 0);
   await engine.set("openai.apiKey", "sk-1");
   await engine.set("openai.org.id", "org-1");
@@ -61,14 +61,14 @@ Deno.test("set, get, has, delete, keys and size round-trip", async () => {
 Deno.test("values survive close and reopen, with the seal written", async () => {
   await using dir = await tempDir();
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany({ "a.one": "1", "a.two": "ünïcødé ✓" });
   }
   const meta = JSON.parse(
     await Deno.readTextFile(join(dir.path, "vault", "meta.json")),
   );
   assertEquals(typeof meta.seal, "string");
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertEquals(await engine.get("a.two"), "ünïcødé ✓");
   assertEquals(await engine.keys(), ["a.one", "a.two"]);
 });
@@ -77,21 +77,21 @@ Deno.test("values survive close and reopen, with the seal written", async () => 
 Deno.test('an empty value is stored, read back as "" and is present', async () => {
   await using dir = await tempDir();
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("empty", "");
     await engine.setMany([["also.empty", ""]]);
     assertEquals(await engine.get("empty"), "");
     assertEquals(await engine.getOrThrow("also.empty"), "");
     assert(await engine.has("empty"));
   }
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertEquals(await engine.get("empty"), "");
   assertEquals(engine.size, 2);
 });
 
 Deno.test("getOrThrow throws KeyNotFoundError without the name", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await engine.set("present", "v");
   assertEquals(await engine.getOrThrow("present"), "v");
   const error = await assertRejects(
@@ -104,7 +104,7 @@ Deno.test("getOrThrow throws KeyNotFoundError without the name", async () => {
 
 Deno.test("bad input is a ValidationError and leaves the vault as it was", async (t) => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await engine.set("keep", "kept");
   const database = join(dir.path, "vault", "store.db");
   const before = await Deno.readFile(database);
@@ -144,7 +144,7 @@ Deno.test("bad input is a ValidationError and leaves the vault as it was", async
 
 Deno.test("setMany accepts pairs and keeps the last of a repeated name", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await engine.setMany(new Map([["x", "1"], ["y", "2"]]));
   await engine.setMany([["x", "first"], ["x", "last"]]);
   assertEquals(await engine.get("x"), "last");
@@ -155,7 +155,7 @@ Deno.test("setMany accepts pairs and keeps the last of a repeated name", async (
 
 Deno.test("close is idempotent and every other call then throws ClosedError", async () => {
   await using dir = await tempDir();
-  const engine = await openVault(dir.path);
+  const engine = await openEngine(dir.path);
   await engine.close();
   await engine.close();
   await assertRejects(() => engine.get("a"), ClosedError);
@@ -173,7 +173,7 @@ Deno.test("destroy removes only the engine's files", async (t) => {
     async () => {
       await using dir = await tempDir();
       const vault = join(dir.path, "vault");
-      const engine = await openVault(dir.path);
+      const engine = await openEngine(dir.path);
       await engine.set("a", "b");
       await Deno.writeTextFile(join(vault, "notes.txt"), "mine");
       await engine.destroy();
@@ -184,7 +184,7 @@ Deno.test("destroy removes only the engine's files", async (t) => {
   );
   await t.step("an otherwise empty directory goes too", async () => {
     await using dir = await tempDir();
-    const engine = await openVault(dir.path);
+    const engine = await openEngine(dir.path);
     await engine.set("a", "b");
     await engine.destroy();
     await assertRejects(
@@ -197,7 +197,7 @@ Deno.test("destroy removes only the engine's files", async (t) => {
 Deno.test("names and values are encrypted at rest", async () => {
   await using dir = await tempDir();
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("very.distinctive.name", "very-distinctive-value");
   }
   const vault = join(dir.path, "vault");
@@ -211,7 +211,7 @@ Deno.test("names and values are encrypted at rest", async () => {
 
 Deno.test("a value moved to another row fails to decrypt, never returns the other secret", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await engine.setMany({ alice: "alice-secret", bob: "bob-secret" });
   rawSql(dir.path, (db) => {
     const rows = db.prepare("SELECT name_hash, value FROM entries").all();
@@ -265,11 +265,11 @@ Deno.test("tampering is an IntegrityError on the next open", async (t) => {
     await t.step(label, async () => {
       await using dir = await tempDir();
       {
-        await using engine = await openVault(dir.path);
+        await using engine = await openEngine(dir.path);
         await engine.setMany({ one: "1", two: "2", three: "3" });
       }
       rawSql(dir.path, tamper);
-      await assertRejects(() => openVault(dir.path), IntegrityError);
+      await assertRejects(() => openEngine(dir.path), IntegrityError);
     });
   }
 });
@@ -278,7 +278,7 @@ Deno.test("a checkpoint from another connection between close and open is harmle
   await using dir = await tempDir();
   for (let round = 0; round < 3; round++) {
     {
-      await using engine = await openVault(dir.path);
+      await using engine = await openEngine(dir.path);
       await engine.set(`round.${round}`, String(round));
     }
     rawSql(dir.path, (db) => {
@@ -286,17 +286,17 @@ Deno.test("a checkpoint from another connection between close and open is harmle
       db.prepare("SELECT count(*) FROM entries").get();
     });
   }
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertEquals(await engine.keys(), ["round.0", "round.1", "round.2"]);
 });
 
 Deno.test("writes left in the WAL by an engine that never closed are kept", async () => {
   await using dir = await tempDir();
-  const first = await openVault(dir.path);
+  const first = await openEngine(dir.path);
   await first.set("unsealed", "still here");
   // A second connection checkpoints while the first is open and unsealed.
   rawSql(dir.path, (db) => db.exec("PRAGMA wal_checkpoint(PASSIVE)"));
-  await using second = await openVault(dir.path);
+  await using second = await openEngine(dir.path);
   assertEquals(await second.get("unsealed"), "still here");
   await first.close();
 });
@@ -317,7 +317,7 @@ Deno.test("a missing or garbage meta.json is rebuilt, never a new vault", async 
       await using dir = await tempDir();
       const seal = join(dir.path, "vault", "meta.json");
       {
-        await using engine = await openVault(dir.path);
+        await using engine = await openEngine(dir.path);
         await engine.set("kept", "yes");
       }
       const salt = rawSql(
@@ -327,7 +327,7 @@ Deno.test("a missing or garbage meta.json is rebuilt, never a new vault", async 
       );
       await damage(seal);
       {
-        await using engine = await openVault(dir.path);
+        await using engine = await openEngine(dir.path);
         assertEquals(await engine.get("kept"), "yes");
       }
       assertEquals(
@@ -358,7 +358,7 @@ Deno.test("a replaced, shortened or missing keyfile is a KeyMismatchError", asyn
     await t.step(label, async () => {
       await using dir = await tempDir();
       {
-        await using engine = await openVault(dir.path);
+        await using engine = await openEngine(dir.path);
         await engine.set("a", "b");
       }
       const keyfile = join(dir.path, "vault", ".keyfile");
@@ -367,7 +367,7 @@ Deno.test("a replaced, shortened or missing keyfile is a KeyMismatchError", asyn
         await Deno.writeFile(keyfile, replacement, { mode: 0o400 });
       }
       const error = await assertRejects(
-        () => openVault(dir.path),
+        () => openEngine(dir.path),
         KeyMismatchError,
       );
       assertEquals(error.code, "KEY_MISMATCH");
@@ -378,11 +378,11 @@ Deno.test("a replaced, shortened or missing keyfile is a KeyMismatchError", asyn
 Deno.test("a missing store.db beside a keyfile is refused, not replaced", async () => {
   await using dir = await tempDir();
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("a", "b");
   }
   await Deno.remove(join(dir.path, "vault", "store.db"));
-  await assertRejects(() => openVault(dir.path), InitializationError);
+  await assertRejects(() => openEngine(dir.path), InitializationError);
   await Deno.stat(join(dir.path, "vault", ".keyfile"));
 });
 
@@ -395,7 +395,7 @@ Deno.test({
     const mode = (name: string) =>
       (Deno.statSync(join(vault, name)).mode ?? 0) & 0o777;
     {
-      await using engine = await openVault(dir.path);
+      await using engine = await openEngine(dir.path);
       await engine.set("a", "b");
       assertEquals(mode("."), 0o700);
       assertEquals(mode(".keyfile"), 0o400);
@@ -414,13 +414,13 @@ Deno.test({
     ) {
       await Deno.chmod(join(vault, name), loose);
       const error = await assertRejects(
-        () => openVault(dir.path),
+        () => openEngine(dir.path),
         SecurityError,
       );
       assertEquals(error.code, "SECURITY");
       await Deno.chmod(join(vault, name), restore);
     }
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     assertEquals(await engine.get("a"), "b");
   },
 });
@@ -449,8 +449,8 @@ Deno.test("a factor whose permission is missing is a PermissionError naming the 
 
 Deno.test("two engines on one vault see each other's writes", async () => {
   await using dir = await tempDir();
-  await using a = await openVault(dir.path);
-  await using b = await openVault(dir.path);
+  await using a = await openEngine(dir.path);
+  await using b = await openEngine(dir.path);
   assertEquals(b.size, 0);
   assertFalse(await b.has("shared"));
   await a.set("shared", "from a");
@@ -494,7 +494,7 @@ Deno.test("a write blocked past busyTimeoutMs is a BusyError and changes nothing
   await using dir = await tempDir();
   const path = join(dir.path, "vault");
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("before", "1");
   }
   await using engine = await SecretsEngine.open({
@@ -526,7 +526,7 @@ Deno.test("a write blocked past busyTimeoutMs is a BusyError and changes nothing
 // an OS I/O error.
 Deno.test("an iterable that throws is the caller's error, with its cause, and writes nothing", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   const bug = new Error("caller bug");
   function* entries(): Generator<[string, string]> {
     yield ["a", "1"];

@@ -63,6 +63,8 @@ import {
   revert,
 } from "./commands/versions.ts";
 
+export type { Streams } from "./streams.ts";
+
 /** Every command: adding one is a file and a line here. */
 const COMMANDS: Record<string, Command> = {
   init,

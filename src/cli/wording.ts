@@ -8,25 +8,13 @@
 
 const PHRASES: readonly (readonly [RegExp, string])[] = [
   [/pass overwrite to replace them/g, "pass --overwrite to replace them"],
-  [
-    /slots\(\) \(on the command line, secrets slots\) lists them/g,
-    "secrets slots lists them",
-  ],
+  [/slots\(\) lists them/g, "secrets slots lists them"],
   [/pass `path`/g, "pass --path DIR"],
   [/open it with recover: true/g, "run secrets recover"],
   [/opened with recover: true/g, "opened for recovery"],
-  [
-    /the unlock option; on the command line (--passphrase, --key-file or --key-env)/g,
-    "$1",
-  ],
-  [
-    /pass the unlock option \(on the command line (--passphrase, --key-file or --key-env)\)/g,
-    "pass $1",
-  ],
-  [
-    /SecretsEngine\.destroyVault \(on the command line: (secrets destroy --yes)\)/g,
-    "$1",
-  ],
+  [/\(open with unlock\)/g, "(--passphrase, --key-file or --key-env)"],
+  [/open with unlock$/g, "pass --passphrase, --key-file or --key-env"],
+  [/SecretsEngine\.destroyVault/g, "secrets destroy --yes"],
 ];
 
 /**

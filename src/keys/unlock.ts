@@ -1,9 +1,8 @@
 /**
- * Envelope keys: making a new vault (its keyfile, data key and first
- * machine slot) and unlocking an existing one through one of its slots:
- * the machine slot by default, or a passphrase or key slot when the caller
- * passes `unlock`. A vault of format 1 or 2 reads as having one machine
- * slot and is upgraded to slots on its first writable open.
+ * Unlocking a vault through one of its slots: the machine slot by default,
+ * or a passphrase or key slot when the caller passes `unlock`. A vault of
+ * format 1 or 2 reads as having one machine slot (the vault layer upgrades
+ * it to slots on its first writable open).
  *
  * @module
  */
@@ -11,9 +10,7 @@
 import {
   deriveSubKeys,
   equalBytes,
-  KEY_BYTES,
   keyCheck,
-  randomBytes,
   type SubKeys,
 } from "../crypto.ts";
 import {
@@ -21,39 +18,26 @@ import {
   KeyMismatchError,
   ValidationError,
 } from "../errors.ts";
-import { encodeIntegrity } from "../storage/integrity.ts";
-import { historyLimitMac, slotMac, xorInto } from "../storage/macs.ts";
-import { upgradeToVersions } from "../storage/upgrade.ts";
 import {
-  FORMAT_VERSION,
-  isEmpty,
   LAST_SINGLE_KEY_FORMAT,
   readFormat,
   readKeyCheck,
   readSingleKey,
-  SCHEMA,
-  writeMeta,
 } from "../storage/schema.ts";
-import { insertSlot, readSlots } from "../storage/slot_table.ts";
+import { readSlots } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
 import type { Owner } from "../storage/files.ts";
 import type { BindingFactor } from "./factors.ts";
-import {
-  findKeyfiles,
-  promoteKeyfile,
-  writePendingKeyfile,
-} from "./keyfile.ts";
+import { findKeyfiles, promoteKeyfile } from "./keyfile.ts";
 import { parseRecoveryKey } from "./recovery_key.ts";
-import { singleKeySlot, upgradeToSlots } from "./single_key.ts";
+import { singleKeySlot } from "./single_key.ts";
 import {
   deriveSlotKek,
-  draftSlot,
   machineSecret,
   parseSlot,
   passphraseSecret,
   type Slot,
   unwrapSlot,
-  wrapSlot,
 } from "./slot.ts";
 
 /**
@@ -76,7 +60,7 @@ export interface VaultRequest {
 
 /** An open vault's keys, and the slot that opened it. */
 export interface Unlocked {
-  /** The format, as of the end of the open (after any upgrade). */
+  /** The format, as stored (before any upgrade). */
   format: number;
   /** The data key, kept for slot changes; zeroed when the engine closes. */
   dek: Uint8Array;
@@ -120,47 +104,6 @@ export function checkUnlock(unlock: unknown): Unlock | undefined {
   );
 }
 
-/**
- * Creates the vault in an empty database, with a machine slot for a new
- * keyfile (bound to `factors`). The pending keyfile is written under the
- * write lock, so two processes creating one vault at once agree on it.
- * Resolves to `null` when another process created the vault first: unlock
- * it instead.
- */
-export async function createVault(
-  store: Store,
-  dir: string,
-  { factors, historyLimit }: VaultRequest,
-): Promise<Unlocked | null> {
-  const keyfile = randomBytes(KEY_BYTES);
-  const dek = randomBytes(KEY_BYTES);
-  const draft = draftSlot("machine", "", factors);
-  const kek = await deriveSlotKek(draft, machineSecret(keyfile, factors));
-  const row = wrapSlot(draft, kek, dek);
-  const keys = deriveSubKeys(dek);
-  const x = slotMac(keys.row, row);
-  xorInto(x, historyLimitMac(keys, historyLimit));
-  const integrity = encodeIntegrity(keys.tag, { x, count: 0 });
-  try {
-    const created = store.transaction(() => {
-      if (!isEmpty(store)) return false;
-      writePendingKeyfile(dir, keyfile);
-      store.exec(SCHEMA.join(";"));
-      writeMeta(store, keyCheck(keys), integrity, historyLimit);
-      insertSlot(store, row);
-      return true;
-    });
-    if (!created) {
-      for (const key of [dek, kek, ...Object.values(keys)]) key.fill(0);
-      return null;
-    }
-    promoteKeyfile(store, dir, keyfile);
-  } finally {
-    keyfile.fill(0);
-  }
-  return { format: FORMAT_VERSION, dek, keys, slot: parseSlot(row), kek };
-}
-
 /** What the vault opens with besides `except`, for an error message. */
 function otherWays(slots: readonly Slot[], except: Slot["kind"]): string {
   const kinds = [...new Set(slots.map((slot) => slot.kind))]
@@ -169,7 +112,7 @@ function otherWays(slots: readonly Slot[], except: Slot["kind"]): string {
     ? ""
     : `; it also opens with a ${
       kinds.join(" or ")
-    } slot (the unlock option; on the command line --passphrase, --key-file or --key-env), then rebind for a new keyfile`;
+    } slot (open with unlock), then rebind for a new keyfile`;
 }
 
 /** A slot that opened, its key-encryption key and the data key it wraps. */
@@ -205,7 +148,7 @@ async function openMachineSlot(
     throw new KeyMismatchError(
       `this vault has no machine slot, only ${
         [...new Set(slots.map((slot) => slot.kind))].join(" and ")
-      } slots: pass the unlock option (on the command line --passphrase, --key-file or --key-env)`,
+      } slots: open with unlock`,
     );
   }
   const keyfiles = findKeyfiles(dir, owner);
@@ -307,45 +250,31 @@ function checkKey(store: Store, slot: Slot, keys: SubKeys): void {
 
 /**
  * Unwraps the data key of an existing vault through the machine slot, or
- * through the passphrase or key slot `unlock` opens, and upgrades a vault
- * of an earlier format unless `recover` (to slots, then to versioned
- * entries keeping `historyLimit` earlier versions). A missing or replaced keyfile, changed
- * binding factors, a wrong passphrase or key, or an altered slot, is
- * {@linkcode KeyMismatchError}; a factor whose permission is missing is a
- * `PermissionError` naming it.
+ * through the passphrase or key slot `unlock` opens (`upgrade.ts` in the
+ * vault layer then brings a vault of an earlier format up to date). A
+ * missing or replaced keyfile, changed binding factors, a wrong passphrase
+ * or key, or an altered slot, is {@linkcode KeyMismatchError}; a factor
+ * whose permission is missing is a `PermissionError` naming it.
  */
 export async function unlockVault(
   store: Store,
   dir: string,
   owner: Owner,
-  { unlock, recover: readOnly, historyLimit }: VaultRequest,
+  { unlock, recover: readOnly }: Pick<VaultRequest, "unlock" | "recover">,
 ): Promise<Unlocked> {
-  let format = readFormat(store);
+  const format = readFormat(store);
   const slots = vaultSlots(store, format);
   const opened = unlock === undefined
     ? await openMachineSlot(store, dir, owner, slots, readOnly)
     : await openWithSecret(slots, unlock);
   const keys = deriveSubKeys(opened.dek);
-  let slot = opened.slot;
   try {
-    if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, slot, keys);
-    if (format < FORMAT_VERSION && !readOnly) {
-      // One transaction from any earlier format to the current one: an
-      // upgrade refused halfway leaves the vault as it was.
-      slot = store.transaction(() => {
-        const upgraded = format > LAST_SINGLE_KEY_FORMAT
-          ? slot
-          : upgradeToSlots(store, slot, opened.kek, opened.dek);
-        upgradeToVersions(store, keys, historyLimit);
-        return upgraded;
-      });
-      format = FORMAT_VERSION;
-    }
+    if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, opened.slot, keys);
   } catch (error) {
     for (const key of [opened.dek, opened.kek, ...Object.values(keys)]) {
       key.fill(0);
     }
     throw error;
   }
-  return { format, dek: opened.dek, keys, slot, kek: opened.kek };
+  return { format, dek: opened.dek, keys, slot: opened.slot, kek: opened.kek };
 }

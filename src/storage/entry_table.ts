@@ -1,28 +1,26 @@
 /**
- * The `entries` table, its `history`, and the `meta` rows every write
- * touches (the integrity record, the history limit, the destroyed marker),
- * as statements prepared once per connection. Every read that returns many rows goes through `all()` in
- * batches: `node:sqlite`'s lazy `iterate()` ends silently at a damaged page.
+ * The `entries` table as statements prepared once per connection, with the
+ * `history` and `meta` tables of that connection beside it (every write
+ * touches all three). Every read that returns many rows goes through
+ * `all()` in batches: `node:sqlite`'s lazy `iterate()` ends silently at a
+ * damaged page.
  *
  * @module
  */
 
-import { InitializationError, IntegrityError } from "../errors.ts";
-import { MAX_HISTORY_LIMIT } from "../limits.ts";
+import { InitializationError } from "../errors.ts";
 import {
   type HistoryTable,
   historyTable,
   NO_HISTORY,
 } from "./history_table.ts";
+import { type MetaTable, metaTable } from "./meta_table.ts";
 import { UNVERSIONED_VERSION } from "./rows.ts";
 import {
   DESTROYED_KEY,
   FORMAT_VERSION,
-  HISTORY_LIMIT_KEY,
   INTEGRITY_KEY,
-  KEY_CHECK_KEY,
   LAST_UNVERSIONED_FORMAT,
-  SELECT_META,
 } from "./schema.ts";
 import {
   type EntryRow,
@@ -30,7 +28,7 @@ import {
   type VersionColumns,
   versionParams,
 } from "./columns.ts";
-import type { Row, SqlValue, Store } from "./store.ts";
+import type { Row, Store } from "./store.ts";
 
 const ROW_COLUMNS = `${VERSION_COLUMNS}, name, created`;
 
@@ -67,8 +65,6 @@ function columnsOf(format: number): Columns {
 const SCAN_BATCH = 256;
 const READ_ONLY =
   "a vault of an earlier format is read-only until a normal open upgrades it";
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** The entries table of one connection. */
 export interface EntryTable {
@@ -90,45 +86,10 @@ export interface EntryTable {
   put(row: EntryRow): void;
   /** Deletes a row. */
   remove(hash: string): void;
-  /** The integrity record as stored, unchecked. */
-  integrity(): SqlValue | undefined;
-  /** Replaces the integrity record. */
-  writeIntegrity(record: Uint8Array): void;
-  /** Whether `destroy()` has marked this vault. */
-  destroyedMarker(): Uint8Array | null;
-  /** The stored key check, or `null` before format 3. */
-  keyCheck(): Uint8Array | null;
-  /** How many earlier versions each entry keeps. */
-  historyLimit(): number;
-  /** Replaces the history limit. */
-  writeHistoryLimit(limit: number): void;
   /** The entries' earlier versions. */
   history: HistoryTable;
-}
-
-/**
- * The stored form of a history limit: what the `meta` row holds and its
- * setting MAC covers.
- *
- * @example Calling encodeHistoryLimit
- * ```ts
- * import { encodeHistoryLimit } from "./entry_table.ts";
- * import assert from "node:assert/strict";
- * assert.equal(new TextDecoder().decode(encodeHistoryLimit(10)), "10");
- * ```
- */
-export function encodeHistoryLimit(limit: number): Uint8Array {
-  return encoder.encode(JSON.stringify(limit));
-}
-
-function decodeHistoryLimit(value: SqlValue | undefined): number {
-  const limit = value instanceof Uint8Array
-    ? Number(decoder.decode(value))
-    : NaN;
-  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_HISTORY_LIMIT) {
-    throw new IntegrityError("the meta table lacks a valid history limit");
-  }
-  return limit;
+  /** The settings and records of `meta`. */
+  meta: MetaTable;
 }
 
 /**
@@ -174,8 +135,6 @@ export function entryTable(
     )
     : null;
   const remove = store.prepare("DELETE FROM entries WHERE name_hash = ?");
-  const selectMeta = store.prepare(SELECT_META);
-  const updateMeta = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
   return {
     row: (hash) => selectRow.get(hash) as EntryRow | undefined,
     current: (hash) => selectCurrent.get(hash) as VersionColumns | undefined,
@@ -192,24 +151,8 @@ export function entryTable(
     remove: (hash) => {
       remove.run(hash);
     },
-    integrity: () => selectMeta.get(INTEGRITY_KEY)?.value,
-    writeIntegrity: (record) => {
-      updateMeta.run(record, INTEGRITY_KEY);
-    },
-    destroyedMarker: () => readDestroyedMarker(selectMeta.get(DESTROYED_KEY)),
-    keyCheck: () => {
-      const value = selectMeta.get(KEY_CHECK_KEY)?.value;
-      return value instanceof Uint8Array ? value : null;
-    },
-    historyLimit: () =>
-      versioned
-        ? decodeHistoryLimit(selectMeta.get(HISTORY_LIMIT_KEY)?.value)
-        : 0,
-    writeHistoryLimit: (limit) => {
-      if (!versioned) throw new InitializationError(READ_ONLY);
-      updateMeta.run(encodeHistoryLimit(limit), HISTORY_LIMIT_KEY);
-    },
     history: versioned ? historyTable(store) : NO_HISTORY,
+    meta: metaTable(store, versioned),
   };
 }
 
@@ -286,19 +229,6 @@ export function scanEntries(
   );
 }
 
-function readDestroyedMarker(row: Row | undefined): Uint8Array | null {
-  if (row === undefined) return null;
-  return row.value instanceof Uint8Array ? row.value : new Uint8Array();
-}
-
-/**
- * The destroyed marker, or `null` when there is none; any value that is
- * not a blob reads as an empty (never verifying) marker.
- */
-export function destroyedMarker(store: Store): Uint8Array | null {
-  return readDestroyedMarker(store.prepare(SELECT_META).get(DESTROYED_KEY));
-}
-
 /**
  * Empties the vault and marks it destroyed with `marker` (the MAC only the
  * data key makes), in the caller's transaction: every entry and earlier
@@ -309,7 +239,8 @@ export function destroyedMarker(store: Store): Uint8Array | null {
  *
  * @example Calling markDestroyed
  * ```ts
- * import { destroyedMarker, markDestroyed } from "./entry_table.ts";
+ * import { markDestroyed } from "./entry_table.ts";
+ * import { destroyedMarker } from "./meta_table.ts";
  * import { SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";
  * import assert from "node:assert/strict";

@@ -144,11 +144,11 @@ export function verifyDestroyedMarker(
  * {@linkcode IntegrityError}.
  */
 export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
-  const stored = table.keyCheck();
+  const stored = table.meta.keyCheck();
   if (stored !== null && !equalBytes(stored, keyCheck(keys))) {
     throw new ClosedError(ROTATED_MESSAGE);
   }
-  const marker = table.destroyedMarker();
+  const marker = table.meta.destroyedMarker();
   if (marker !== null && verifyDestroyedMarker(marker, keys)) {
     throw new ClosedError(DESTROYED_MESSAGE);
   }
@@ -185,7 +185,7 @@ export function readAccumulator(
   keys: SubKeys,
 ): Accumulator {
   try {
-    return decodeIntegrity(keys.tag, table.integrity());
+    return decodeIntegrity(keys.tag, table.meta.integrity());
   } catch (error) {
     checkStillOpen(table, keys);
     throw error;
@@ -251,7 +251,7 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
   }, format);
   if (versioned) {
     scanHistory(store, (row) => xorInto(x, historyMac(keys.row, row)));
-    xorInto(x, historyLimitMac(keys, entryTable(store).historyLimit()));
+    xorInto(x, historyLimitMac(keys, entryTable(store).meta.historyLimit()));
   }
   if (format > LAST_SINGLE_KEY_FORMAT) {
     for (const slot of readSlots(store)) xorInto(x, slotMac(keys.row, slot));

@@ -9,7 +9,7 @@
 
 import { encodeBase64 } from "../base64.ts";
 import { hmac, type SubKeys } from "../crypto.ts";
-import { encodeHistoryLimit } from "./entry_table.ts";
+import { encodeHistoryLimit } from "./meta_table.ts";
 import { DESTROYED_KEY, HISTORY_LIMIT_KEY, type SlotRow } from "./schema.ts";
 import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
 

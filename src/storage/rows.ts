@@ -54,14 +54,14 @@ function cellAad(cell: Cell, hash: string): Uint8Array {
  * How errors and reports name an entry: a short prefix of its name hash,
  * never the name.
  *
- * @example Calling entryLabel
+ * @example Calling entryRef
  * ```ts
- * import { entryLabel } from "./rows.ts";
+ * import { entryRef } from "./rows.ts";
  * import assert from "node:assert/strict";
- * assert.equal(entryLabel("abcdefghijklmnop"), "entry abcdefgh");
+ * assert.equal(entryRef("abcdefghijklmnop"), "entry abcdefgh");
  * ```
  */
-export function entryLabel(hash: string): string {
+export function entryRef(hash: string): string {
   return `entry ${hash.slice(0, HASH_PREFIX)}`;
 }
 
@@ -111,10 +111,26 @@ export function sealCell(
   return encrypt(keys.value, plain, cellAad(cell, hash));
 }
 
+/** What {@linkcode sealRow} seals: a value written over an entry. */
+export interface RowWrite {
+  /** The entry's name hash. */
+  hash: string;
+  /** The clear name, sealed only when there is no `current` row. */
+  name: Uint8Array;
+  /** The value and what it carries. */
+  value: ClearValue;
+  /** The entry's row before this write, if it has one. */
+  current?: EntryRow;
+  /** The time of the write, in milliseconds since the epoch. */
+  now: number;
+  /** The times a restore gives, instead of `now`. */
+  times?: RowTimes;
+}
+
 /**
- * The row that makes `value` version `version` of the entry `hash`: the
- * encrypted name and creation time of `old` are kept when it exists,
- * unless `times` (a restore) says otherwise.
+ * The row that makes `value` the next version of the entry `hash`: the
+ * encrypted name and creation time of the `current` row are kept when
+ * there is one, unless `times` (a restore) says otherwise.
  *
  * @example Calling sealRow
  * ```ts
@@ -123,29 +139,22 @@ export function sealCell(
  * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
  * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
- * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
+ * const row = sealRow(keys, { hash: "h", name: new Uint8Array([110]), value, now: 5 });
  * assert.ok(row.created === 5 && row.version === 1);
  * ```
  */
-export function sealRow(
-  keys: SubKeys,
-  hash: string,
-  name: Uint8Array,
-  value: ClearValue,
-  old: EntryRow | undefined,
-  now: number,
-  times?: RowTimes,
-): EntryRow {
-  const version = Math.max(value.version ?? 0, (old?.version ?? 0) + 1);
+export function sealRow(keys: SubKeys, write: RowWrite): EntryRow {
+  const { hash, name, value, current, now, times } = write;
+  const version = Math.max(value.version ?? 0, (current?.version ?? 0) + 1);
   const { kind, expires } = value;
   return {
     name_hash: hash,
-    name: old?.name ?? sealCell(keys, NAME_CELL, hash, name),
+    name: current?.name ?? sealCell(keys, NAME_CELL, hash, name),
     value: sealCell(keys, { field: "value", version, kind }, hash, value.bytes),
     kind,
     expires,
     version,
-    created: times?.created ?? old?.created ?? now,
+    created: times?.created ?? current?.created ?? now,
     updated: times?.updated ?? now,
   };
 }
@@ -162,7 +171,7 @@ export function sealRow(
  * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
  * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
- * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
+ * const row = sealRow(keys, { hash: "h", name: new Uint8Array([110]), value, now: 5 });
  * const cell = { field: "value" as const, version: 1, kind: "bytes" as const };
  * assert.equal(openCell(keys, cell, "h", row.value)[0], 1);
  * ```
@@ -181,9 +190,7 @@ export function openCell(
       ? `version ${cell.version} of the value`
       : `the ${cell.field === "name" ? "name" : "value"}`;
     throw new DecryptionError(
-      `${what} of ${
-        entryLabel(hash)
-      } does not decrypt: it was altered or moved`,
+      `${what} of ${entryRef(hash)} does not decrypt: it was altered or moved`,
     );
   }
   return plain;
@@ -199,7 +206,7 @@ export function openCell(
  * import assert from "node:assert/strict";
  * const keys = deriveSubKeys(randomBytes(32));
  * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
- * const row = sealRow(keys, "h", new Uint8Array([110]), value, undefined, 5);
+ * const row = sealRow(keys, { hash: "h", name: new Uint8Array([110]), value, now: 5 });
  * assert.equal(openVersion(keys, row)[0], 1);
  * ```
  */
@@ -224,7 +231,7 @@ export function valueCell(row: VersionColumns): Cell {
   if (version === UNVERSIONED_VERSION) return UNVERSIONED_CELL;
   if (kind !== "text" && kind !== "bytes") {
     throw new IntegrityError(
-      `${entryLabel(row.name_hash)} has an unknown kind: it was altered`,
+      `${entryRef(row.name_hash)} has an unknown kind: it was altered`,
     );
   }
   return { field: "value", version, kind };

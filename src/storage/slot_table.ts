@@ -8,10 +8,8 @@
 
 import { IntegrityError } from "../errors.ts";
 import type { SlotRow } from "./schema.ts";
+import { MAX_SLOTS } from "../limits.ts";
 import type { Store } from "./store.ts";
-
-/** How many slots a vault may hold: each passphrase slot costs an open a KDF run. */
-export const MAX_SLOTS = 16;
 
 const SLOT_COLUMNS = "id, kind, label, created, kdf, salt, factors, wrapped";
 

@@ -11,7 +11,8 @@
 
 import { equalBytes, KEY_BYTES, type SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
-import { batches, encodeHistoryLimit, entryTable } from "./entry_table.ts";
+import { batches, entryTable } from "./entry_table.ts";
+import { encodeHistoryLimit } from "./meta_table.ts";
 import { readStoredAccumulator, storeIntegrity } from "./integrity.ts";
 import {
   historyLimitMac,

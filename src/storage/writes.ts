@@ -22,7 +22,12 @@ import {
   slotMac,
   xorInto,
 } from "./macs.ts";
-import { type ClearValue, type RowTimes, sealRow } from "./rows.ts";
+import {
+  type ClearValue,
+  type RowTimes,
+  type RowWrite,
+  sealRow,
+} from "./rows.ts";
 import type { SlotRow } from "./schema.ts";
 import type { EntryRow, HistoryRow } from "./columns.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
@@ -79,8 +84,8 @@ export function writeEntries<T>(
   let discarded = false;
   const result = store.transaction(() => {
     const acc = readAccumulator(table, keys);
-    const limit = Math.max(table.historyLimit(), minHistoryLimit);
-    if (limit !== table.historyLimit()) {
+    const limit = Math.max(table.meta.historyLimit(), minHistoryLimit);
+    if (limit !== table.meta.historyLimit()) {
       replaceHistoryLimit(vault, acc, limit);
     }
     const result = change({
@@ -95,19 +100,11 @@ export function writeEntries<T>(
         return removed;
       },
     });
-    table.writeIntegrity(encodeIntegrity(keys.tag, acc));
+    table.meta.writeIntegrity(encodeIntegrity(keys.tag, acc));
     return result;
   });
   if (discarded) tryCheckpoint(store);
   return result;
-}
-
-interface Put {
-  hash: string;
-  name: Uint8Array;
-  value: ClearValue;
-  now: number;
-  times?: RowTimes;
 }
 
 /** Writes one version; returns whether a ciphertext was discarded. */
@@ -115,22 +112,22 @@ function putVersion(
   { table, keys }: VaultStore,
   acc: Accumulator,
   limit: number,
-  { hash, name, value, now, times }: Put,
+  write: Omit<RowWrite, "current">,
 ): boolean {
-  const old = table.row(hash);
+  const current = table.row(write.hash);
   let discarded = false;
-  if (old) {
-    xorInto(acc.x, rowMac(keys.row, old));
+  if (current) {
+    xorInto(acc.x, rowMac(keys.row, current));
     if (limit > 0) {
-      const kept = historyOf(old);
+      const kept = historyOf(current);
       table.history.put(kept);
       xorInto(acc.x, historyMac(keys.row, kept));
     } else discarded = true;
-    const pruned = table.history.beyond(hash, limit);
+    const pruned = table.history.beyond(write.hash, limit);
     dropHistory(table, keys, acc, pruned);
     discarded ||= pruned.length > 0;
   } else acc.count++;
-  const row = sealRow(keys, hash, name, value, old, now, times);
+  const row = sealRow(keys, { ...write, current });
   xorInto(acc.x, rowMac(keys.row, row));
   table.put(row);
   return discarded;
@@ -178,9 +175,9 @@ function replaceHistoryLimit(
   acc: Accumulator,
   limit: number,
 ): void {
-  xorInto(acc.x, historyLimitMac(keys, table.historyLimit()));
+  xorInto(acc.x, historyLimitMac(keys, table.meta.historyLimit()));
   xorInto(acc.x, historyLimitMac(keys, limit));
-  table.writeHistoryLimit(limit);
+  table.meta.writeHistoryLimit(limit);
 }
 
 /** How many versions one transaction of a prune drops. */
@@ -206,10 +203,10 @@ export async function writeHistoryLimit(
       const acc = readAccumulator(table, keys);
       if (first) replaceHistoryLimit(vault, acc, limit);
       // Another engine may have changed the limit between batches.
-      const keep = table.historyLimit();
+      const keep = table.meta.historyLimit();
       const rows = table.history.beyondBatch(keep, after, PRUNE_BATCH);
       dropHistory(table, keys, acc, rows);
-      table.writeIntegrity(encodeIntegrity(keys.tag, acc));
+      table.meta.writeIntegrity(encodeIntegrity(keys.tag, acc));
       return rows;
     });
     dropped += batch.length;
@@ -386,7 +383,7 @@ export function writeSlots<T>(
         xorInto(acc.x, slotMac(keys.row, slot));
       },
     });
-    table.writeIntegrity(encodeIntegrity(keys.tag, acc));
+    table.meta.writeIntegrity(encodeIntegrity(keys.tag, acc));
     return result;
   });
   rewriteIfMarked(store);

@@ -136,7 +136,7 @@ export function settleImage(vault: Sealable, wal: WalScan): boolean {
  * file was hashed and the vault was not destroyed meanwhile.
  */
 function sealIfStable(vault: Sealable): void {
-  if (vault.table.destroyedMarker() !== null) return;
+  if (vault.table.meta.destroyedMarker() !== null) return;
   const version = vault.store.dataVersion();
   const current = sealable(vault);
   if (current && vault.store.dataVersion() === version) trySeal(vault, current);

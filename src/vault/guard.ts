@@ -49,6 +49,32 @@ export interface GuardOptions {
 
 const CLOSED = "the secrets engine is closed";
 
+/** The way out of a vault that fails verification, as the library offers it. */
+const RECOVER = "open it with recover: true";
+
+/**
+ * `error`, naming the way out when it is an {@linkcode IntegrityError} that
+ * does not yet: whatever check failed, a recovery open saves what is intact.
+ *
+ * @example An integrity error names recover
+ * ```ts
+ * import { withWayOut } from "./guard.ts";
+ * import { IntegrityError } from "../errors.ts";
+ * import assert from "node:assert/strict";
+ * const error = withWayOut(new IntegrityError("the integrity tag does not verify"));
+ * assert.match(error.message, /recover: true/);
+ * ```
+ */
+export function withWayOut(error: SecretsEngineError): SecretsEngineError {
+  if (!(error instanceof IntegrityError) || error.message.includes(RECOVER)) {
+    return error;
+  }
+  return new IntegrityError(
+    `${error.message}; ${RECOVER} to save what is intact`,
+    { cause: error.cause },
+  );
+}
+
 /**
  * Why an engine on `vault` refuses writes, as the error a write throws, or
  * `null` when it may write.
@@ -105,7 +131,7 @@ export function callGuard(options: GuardOptions): CallGuard {
       damaged = true;
     }
     if (error instanceof ClosedError) shutdown(error.message);
-    return error;
+    return withWayOut(error);
   }
 
   function callSync<T>(fn: () => T): T {

@@ -43,7 +43,7 @@ export function vaultInfo(vault: OpenedVault, size: number): VaultInfo {
     factors: machine?.factors ?? [],
     unlockedBy: slotInfo(vault.unlocked.slot),
     format: vault.format,
-    historyLimit: vault.table.historyLimit(),
+    historyLimit: vault.table.meta.historyLimit(),
     openedSealed: vault.openedSealed,
   };
 }

@@ -18,12 +18,11 @@ import {
   VaultNotFoundError,
 } from "../errors.ts";
 import { requireFactors } from "../keys/factors.ts";
-import { createVault, type Unlocked, unlockVault } from "../keys/unlock.ts";
-import {
-  destroyedMarker,
-  type EntryTable,
-  entryTable,
-} from "../storage/entry_table.ts";
+import { type Unlocked, unlockVault } from "../keys/unlock.ts";
+import { createVault } from "./create.ts";
+import { upgradeVault } from "./upgrade.ts";
+import { type EntryTable, entryTable } from "../storage/entry_table.ts";
+import { destroyedMarker } from "../storage/meta_table.ts";
 import { translateOsError } from "../storage/failures.ts";
 import { resolveVaultPath } from "../storage/location.ts";
 import {
@@ -63,6 +62,7 @@ import {
   VAULT_FILES,
 } from "../storage/files.ts";
 import { removeVaultFiles } from "../storage/removal.ts";
+import { withWayOut } from "./guard.ts";
 import { type Names, vaultNames } from "./names.ts";
 
 /** A vault opened and settled: what the engine works on. */
@@ -191,7 +191,7 @@ function markerToCheck(store: Store): Uint8Array | null {
   const marker = destroyedMarker(store);
   if (marker !== null && readKeyCheck(store) === null) {
     throw new IntegrityError(
-      "store.db carries a destroyed marker but no key to check it against: nothing was deleted; if you destroyed this vault, finish with SecretsEngine.destroyVault (on the command line: secrets destroy --yes)",
+      "store.db carries a destroyed marker but no key to check it against: nothing was deleted; if you destroyed this vault, finish with SecretsEngine.destroyVault",
     );
   }
   return marker;
@@ -351,7 +351,8 @@ async function openOnce(
       removeVaultFiles(dir);
       return "destroyed";
     }
-    const vault = opened(dir, store, unlocked, database, checked);
+    const current = upgradeVault(store, unlocked, checked.historyLimit);
+    const vault = opened(dir, store, current, database, checked);
     const openedSealed = settle(vault);
     // A slot change or rotation that crashed before its rewrite.
     rewriteIfMarked(store);
@@ -386,7 +387,8 @@ export async function openVault(options: OpenOptions): Promise<OpenedVault> {
     if (again !== "destroyed") return withNames(again);
     throw new InitializationError("the vault is being destroyed meanwhile");
   } catch (error) {
-    if (error instanceof SecretsEngineError) throw error;
-    throw translateOsError(error);
+    throw withWayOut(
+      error instanceof SecretsEngineError ? error : translateOsError(error),
+    );
   }
 }

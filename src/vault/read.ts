@@ -16,7 +16,7 @@ import type { NamedEntry } from "./names.ts";
 import type { OpenedVault } from "./open.ts";
 import type { EntryTable } from "../storage/entry_table.ts";
 import { checkStillOpen } from "../storage/integrity.ts";
-import { entryLabel, openVersion } from "../storage/rows.ts";
+import { entryRef, openVersion } from "../storage/rows.ts";
 import type {
   EntryRow,
   ValueKind,
@@ -115,9 +115,7 @@ export function readText(vault: OpenedVault, name: string): string | null {
   if (row === undefined) return checkedMiss(vault, null);
   if (row.kind === "bytes") {
     throw new ValidationError(
-      `${
-        entryLabel(row.name_hash)
-      } holds bytes, not text: read it with getBytes`,
+      `${entryRef(row.name_hash)} holds bytes, not text: read it with getBytes`,
     );
   }
   return decodeText(openVersion(vault.keys, row));
@@ -131,7 +129,7 @@ export function readTextOrThrow(vault: OpenedVault, name: string): string {
   const value = readText(vault, name);
   if (value === null) {
     const [hash] = vault.names.lookup(name);
-    throw new KeyNotFoundError(`no secret under ${entryLabel(hash)}`);
+    throw new KeyNotFoundError(`no secret under ${entryRef(hash)}`);
   }
   return value;
 }

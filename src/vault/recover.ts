@@ -8,17 +8,13 @@
 
 import type { SubKeys } from "../crypto.ts";
 import { IntegrityError, SecretsEngineError } from "../errors.ts";
-import { destroyedMarker, scanEntries } from "../storage/entry_table.ts";
+import { scanEntries } from "../storage/entry_table.ts";
+import { destroyedMarker } from "../storage/meta_table.ts";
 import { scanHistory } from "../storage/history_table.ts";
 import { VERIFICATIONS, verifyDestroyedMarker } from "../storage/integrity.ts";
 import type { WalScan } from "../storage/wal.ts";
 import { LAST_UNVERSIONED_FORMAT } from "../storage/schema.ts";
-import {
-  entryLabel,
-  NAME_CELL,
-  openCell,
-  openVersion,
-} from "../storage/rows.ts";
+import { entryRef, NAME_CELL, openCell, openVersion } from "../storage/rows.ts";
 import type { Store } from "../storage/store.ts";
 
 /** What a recovery open found; see {@linkcode SecretsEngine.recovery}. */
@@ -88,7 +84,7 @@ export function surveyVault(
         readable++;
       } catch (error) {
         if (!(error instanceof SecretsEngineError)) throw error;
-        unreadable.push(entryLabel(row.name_hash));
+        unreadable.push(entryRef(row.name_hash));
       }
     }, format));
   const entries = unreadable.length;
@@ -100,7 +96,7 @@ export function surveyVault(
         } catch (error) {
           if (!(error instanceof SecretsEngineError)) throw error;
           unreadable.push(
-            `${entryLabel(row.name_hash)} version ${row.version}`,
+            `${entryRef(row.name_hash)} version ${row.version}`,
           );
         }
       }));

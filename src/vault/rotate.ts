@@ -122,14 +122,14 @@ async function keptKeks(
 
 /**
  * Re-encrypts every entry and earlier version under `next`, in the
- * caller's transaction, XORing each old row's MAC into `old` and each new
- * one's into `x`.
+ * caller's transaction, XORing each row's MAC under the before key into
+ * `before` and each new row's into `after`.
  */
 function reencryptEntries(
   vault: OpenedVault,
   next: SubKeys,
-  old: Uint8Array,
-  x: Uint8Array,
+  before: Uint8Array,
+  after: Uint8Array,
 ): number {
   const { table, keys } = vault;
   const hashes: string[] = [];
@@ -139,7 +139,7 @@ function reencryptEntries(
     if (row === undefined) {
       throw new IntegrityError("an entry vanished during rotation");
     }
-    xorInto(old, rowMac(keys.row, row));
+    xorInto(before, rowMac(keys.row, row));
     const name = openCell(keys, NAME_CELL, hash, row.name);
     const newHash = hmacText(next.index, decoder.decode(name));
     const sealed = {
@@ -149,13 +149,13 @@ function reencryptEntries(
     name.fill(0);
     table.remove(hash);
     table.put(sealed);
-    xorInto(x, rowMac(next.row, sealed));
+    xorInto(after, rowMac(next.row, sealed));
     for (const version of table.history.versions(hash)) {
-      xorInto(old, historyMac(keys.row, version));
+      xorInto(before, historyMac(keys.row, version));
       const moved = reseal(vault, next, version, newHash);
       table.history.remove(hash, version.version);
       table.history.put(moved);
-      xorInto(x, historyMac(next.row, moved));
+      xorInto(after, historyMac(next.row, moved));
     }
   }
   return hashes.length;
@@ -203,17 +203,19 @@ async function rotateOnce(
     return store.transaction(() => {
       const acc = readAccumulator(table, vault.keys);
       if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
-      const old = new Uint8Array(KEY_BYTES);
-      const x = new Uint8Array(KEY_BYTES);
-      const count = reencryptEntries(vault, next, old, x);
-      for (const slot of slots) xorInto(old, slotMac(vault.keys.row, slot.row));
-      const limit = table.historyLimit();
-      xorInto(old, historyLimitMac(vault.keys, limit));
-      xorInto(x, historyLimitMac(next, limit));
+      const before = new Uint8Array(KEY_BYTES);
+      const after = new Uint8Array(KEY_BYTES);
+      const count = reencryptEntries(vault, next, before, after);
+      for (const slot of slots) {
+        xorInto(before, slotMac(vault.keys.row, slot.row));
+      }
+      const limit = table.meta.historyLimit();
+      xorInto(before, historyLimitMac(vault.keys, limit));
+      xorInto(after, historyLimitMac(next, limit));
       // Rotation recomputes the accumulator from the rows: it must not
       // launder a row or slot changed outside the engine (a replayed
       // ciphertext, an edited timestamp) into a vault that verifies.
-      if (count !== acc.count || !equalBytes(old, acc.x)) {
+      if (count !== acc.count || !equalBytes(before, acc.x)) {
         throw new IntegrityError(
           "the vault was changed outside the engine: nothing was rotated; open it with recover: true to see what",
         );
@@ -228,11 +230,11 @@ async function rotateOnce(
         }
         const row = wrapSlot(slot, kek, dek);
         insertSlot(store, row);
-        xorInto(x, slotMac(next.row, row));
+        xorInto(after, slotMac(next.row, row));
       }
       writeKeyCheck(store, keyCheck(next));
       markRewrite(store);
-      table.writeIntegrity(encodeIntegrity(next.tag, { x, count }));
+      table.meta.writeIntegrity(encodeIntegrity(next.tag, { x: after, count }));
       return removed;
     });
   } finally {

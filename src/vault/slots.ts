@@ -32,7 +32,7 @@ import {
   unwrapSlot,
   wrapSlot,
 } from "../keys/slot.ts";
-import { MAX_SLOTS } from "../storage/slot_table.ts";
+import { MAX_SLOTS } from "../limits.ts";
 import { type SlotSession, writeSlots } from "../storage/writes.ts";
 import type { OpenedVault } from "./open.ts";
 
@@ -109,9 +109,7 @@ export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
     const slot = session.slots.find((row) => row.id === id);
     if (slot === undefined) {
       throw new ValidationError(
-        `the vault has no key slot ${
-          JSON.stringify(id)
-        }: slots() (on the command line, secrets slots) lists them`,
+        `the vault has no key slot ${JSON.stringify(id)}: slots() lists them`,
       );
     }
     if (session.slots.length === 1) {

@@ -22,7 +22,7 @@ import {
 } from "../rules/validate.ts";
 import type { OpenedVault } from "./open.ts";
 import { checkVersion, findRow, storedVersion } from "./read.ts";
-import { entryLabel, openVersion } from "../storage/rows.ts";
+import { entryRef, openVersion } from "../storage/rows.ts";
 import {
   putEntries,
   removeEntries,
@@ -89,13 +89,13 @@ export function revertSecret(
   const reverted = writeEntries(vault, now, (session) => {
     const row = findRow(vault.table, hashes);
     if (row === undefined) {
-      throw new KeyNotFoundError(`no secret under ${entryLabel(hashes[0])}`);
+      throw new KeyNotFoundError(`no secret under ${entryRef(hashes[0])}`);
     }
     const stored = storedVersion(vault.table, row, version);
     if (stored === undefined) {
       throw new KeyNotFoundError(
         `${
-          entryLabel(row.name_hash)
+          entryRef(row.name_hash)
         } keeps no version ${version}: it was never written or was pruned by the history limit`,
       );
     }
@@ -103,7 +103,7 @@ export function revertSecret(
     if (!isLive(kept, now)) {
       throw new ValidationError(
         `version ${version} of ${
-          entryLabel(row.name_hash)
+          entryRef(row.name_hash)
         } has expired: give a new expiresAt or ttlMs to revert to it`,
       );
     }

@@ -19,13 +19,13 @@ import {
   MAX_AGE_STANZAS,
 } from "../../src/age/age.ts";
 import { Encrypter } from "age-encryption";
-import { openVault, tempDir } from "../_helpers.ts";
+import { openEngine, tempDir } from "../_helpers.ts";
 
 async function withVault(
   fn: (engine: SecretsEngine, dir: string) => Promise<void>,
 ): Promise<void> {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await engine.setMany({ "db.url": "postgres://x", "tls.key": "a\nb" });
   await fn(engine, dir.path);
 }
@@ -53,7 +53,7 @@ Deno.test("a passphrase backup restores with the passphrase, and a wrong one say
       () => decryptAge(file, { passphrase: "wrong horse" }),
       KeyMismatchError,
     );
-    await using other = await openVault(`${dir}/other`);
+    await using other = await openEngine(`${dir}/other`);
     assertEquals(
       await importAge(other, file, { passphrase: "correct horse" }),
       2,

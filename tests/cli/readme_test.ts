@@ -110,7 +110,9 @@ Deno.test({
       ]);
       assertEquals(copied.code, 0, copied.stderr);
     }
-    const line = inlineCommand("deno run --allow-read=./.secrets");
+    const line = inlineCommand(
+      "deno run --allow-read=./.secrets --allow-write=./.secrets examples/",
+    );
     const ran = await runCommand("sh", ["-c", line], {
       cwd: dir.path,
       env: {

@@ -7,9 +7,9 @@ import {
   SecretsEngineError,
   ValidationError,
 } from "../../src/errors.ts";
+import { createVault } from "../../src/vault/create.ts";
 import {
   checkUnlock,
-  createVault,
   type Unlock,
   type Unlocked,
   unlockVault,

@@ -13,7 +13,7 @@ import {
   canChown,
   canRun,
   canSpawn,
-  openVault,
+  openEngine,
   readUntil,
   SPAWN_SKIP_REASON,
   tempDir,
@@ -29,7 +29,7 @@ import {
 const isPosix = Deno.build.os !== "windows";
 
 async function vaultWithSecret(dir: string): Promise<string> {
-  await using engine = await openVault(dir);
+  await using engine = await openEngine(dir);
   await engine.set("kept", "value");
   return join(dir, "vault");
 }
@@ -71,7 +71,7 @@ Deno.test({
     await using dir = await tempDir();
     await killedAfterWrite(dir.path);
 
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     assertEquals(await engine.get("after.crash"), "survived");
     assertEquals(await engine.get("kept"), "value");
   },
@@ -89,7 +89,7 @@ Deno.test({
     const vault = await killedAfterWrite(dir.path);
     await Deno.remove(join(vault, "store.db-wal"));
     await Deno.remove(join(vault, "store.db-shm"));
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     assertEquals(await engine.get("after.crash"), null);
     assertEquals(await engine.get("kept"), "value");
   },
@@ -118,7 +118,7 @@ Deno.test({
     const [early, rest] = child.stdout.tee();
     await readUntil(early, "ack 20");
     const output = new Response(rest).text();
-    await (await openVault(dir.path)).destroy();
+    await (await openEngine(dir.path)).destroy();
     assertEquals((await child.status).code, 0);
     const last = JSON.parse((await output).trim().split("\n").pop() ?? "");
     assertEquals(last.code, "CLOSED", JSON.stringify(last));
@@ -149,7 +149,7 @@ Deno.test({
     try {
       const filler = "x".repeat(16 * 1024);
       {
-        await using engine = await openVault(dir.path);
+        await using engine = await openEngine(dir.path);
         await engine.set("kept", "value");
         const error = await assertRejects(async () => {
           for (let i = 0; i < 1000; i++) await engine.set(`fill.${i}`, filler);
@@ -157,7 +157,7 @@ Deno.test({
         assert(/disk .* is full/.test(error.message), error.message);
         assertEquals(await engine.get("kept"), "value");
       }
-      await using engine = await openVault(dir.path);
+      await using engine = await openEngine(dir.path);
       assertEquals(await engine.get("kept"), "value");
       // The open's checkpoint may free a little of the WAL: fill it again.
       await assertRejects(async () => {
@@ -177,7 +177,7 @@ Deno.test("a vault file replaced by a directory is a SecurityError", async (t) =
       const vault = await vaultWithSecret(dir.path);
       await Deno.remove(join(vault, name)).catch(() => {});
       await Deno.mkdir(join(vault, name));
-      await assertRejects(() => openVault(dir.path), SecurityError);
+      await assertRejects(() => openEngine(dir.path), SecurityError);
     });
   }
 });
@@ -188,7 +188,7 @@ Deno.test("a truncated store.db is an error, never a new vault", async (t) => {
     const vault = await vaultWithSecret(dir.path);
     // Enough rows that the file spans several pages.
     {
-      await using engine = await openVault(dir.path);
+      await using engine = await openEngine(dir.path);
       await engine.setMany(
         Array.from(
           { length: 200 },
@@ -199,7 +199,7 @@ Deno.test("a truncated store.db is an error, never a new vault", async (t) => {
     const database = join(vault, "store.db");
     const { size } = await Deno.stat(database);
     await Deno.truncate(database, Math.floor(size / 2));
-    await assertRejects(() => openVault(dir.path), IntegrityError);
+    await assertRejects(() => openEngine(dir.path), IntegrityError);
   });
   await t.step(
     "cut to nothing: InitializationError, keyfile kept",
@@ -208,7 +208,7 @@ Deno.test("a truncated store.db is an error, never a new vault", async (t) => {
       const vault = await vaultWithSecret(dir.path);
       const keyfile = await Deno.readFile(join(vault, ".keyfile"));
       await Deno.truncate(join(vault, "store.db"), 0);
-      await assertRejects(() => openVault(dir.path), InitializationError);
+      await assertRejects(() => openEngine(dir.path), InitializationError);
       assertEquals(await Deno.readFile(join(vault, ".keyfile")), keyfile);
     },
   );
@@ -226,10 +226,10 @@ Deno.test("a database half-created by a crash is created anew", async () => {
     mode: 0o400,
   });
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("fresh", "start");
   }
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertEquals(await engine.get("fresh"), "start");
   assertEquals(
     (await Deno.readFile(join(vault, ".keyfile"))).length,
@@ -247,7 +247,7 @@ Deno.test("empty store.db without meta.json: keyfile kept, InitializationError",
   await Deno.remove(join(vault, "meta.json"));
   await Deno.truncate(join(vault, "store.db"), 0);
   const error = await assertRejects(
-    () => openVault(dir.path),
+    () => openEngine(dir.path),
     InitializationError,
   );
   assert(/restore store\.db/.test(error.message));
@@ -281,7 +281,7 @@ Deno.test({
     await Deno.chmod(vault, 0o500);
     try {
       const error = await assertRejects(
-        () => openVault(dir.path),
+        () => openEngine(dir.path),
         InitializationError,
       );
       assert(error.message.includes("read-only"));

@@ -12,7 +12,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import {
   canSpawn,
   type ChildResult,
-  openVault,
+  openEngine,
   runDeno,
   runProbe,
   SPAWN_SKIP_REASON,
@@ -179,7 +179,7 @@ Deno.test({
       await t.step(name, async () => {
         await using dir = await tempDir();
         {
-          await using engine = await openVault(dir.path);
+          await using engine = await openEngine(dir.path);
           await engine.set("a", "b");
         }
         const vault = join(dir.path, "vault");
@@ -187,7 +187,7 @@ Deno.test({
         await Deno.writeFile(outside, new Uint8Array(), { mode: 0o600 });
         await Deno.remove(join(vault, name)).catch(() => {});
         await Deno.symlink(outside, join(vault, name));
-        await assertRejects(() => openVault(dir.path), SecurityError);
+        await assertRejects(() => openEngine(dir.path), SecurityError);
       });
     }
   },
@@ -220,7 +220,7 @@ Deno.test({
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
     {
-      await using engine = await openVault(dir.path);
+      await using engine = await openEngine(dir.path);
       await engine.set("a", "1");
     }
     const grant = [`--allow-read=${vault}`, `--allow-write=${vault}`];

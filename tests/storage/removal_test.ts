@@ -16,7 +16,7 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { join } from "node:path";
 import type { SecretsEngine } from "../../mod.ts";
-import { openVault, rawSql, tempDir } from "../_helpers.ts";
+import { openEngine, rawSql, tempDir } from "../_helpers.ts";
 
 const PIECE = 16;
 
@@ -107,7 +107,7 @@ async function removalLeavesNothing(
   options: { historyLimit?: number } = {},
 ): Promise<void> {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   if (options.historyLimit !== undefined) {
     await engine.setHistoryLimit(options.historyLimit);
   }
@@ -124,7 +124,7 @@ async function removalLeavesNothing(
 
 Deno.test("carving finds a value that is still stored", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await filled(engine);
   assertEquals(carve(dir.path, valueBlobs(dir.path).slice(0, 5)), 5);
 });
@@ -168,7 +168,7 @@ Deno.test("purged expired values are gone from the files", () =>
 
 Deno.test("a removed key slot leaves no piece of its wrapped key", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await filled(engine);
   const slot = await engine.addPassphrase("contractor passphrase", {
     label: "contractor",
@@ -186,7 +186,7 @@ Deno.test("a removed key slot leaves no piece of its wrapped key", async () => {
 
 Deno.test("after rotate no old wrapped key and no cell sealed under the old data key remains", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await filled(engine);
   await engine.addPassphrase("contractor passphrase");
   const oldSlots = blobs(dir.path, "SELECT wrapped FROM slots");

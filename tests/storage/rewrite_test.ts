@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { join } from "node:path";
 import { SecretsEngine } from "../../mod.ts";
-import { openVault, rawSql, tempDir } from "../_helpers.ts";
+import { openEngine, rawSql, tempDir } from "../_helpers.ts";
 
 function marked(dir: string): boolean {
   return rawSql(
@@ -16,7 +16,7 @@ Deno.test("a slot change leaves no rewrite pending, and every row survives the r
   await using dir = await tempDir();
   const path = join(dir.path, "vault");
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany({ a: "1", b: new Uint8Array([2]) });
     await engine.set("a", "one");
     await engine.addKey();
@@ -34,7 +34,7 @@ Deno.test("a slot change leaves no rewrite pending, and every row survives the r
 Deno.test("a rewrite a crash left pending is finished by the next open", async () => {
   await using dir = await tempDir();
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("a", "1");
   }
   rawSql(
@@ -42,7 +42,7 @@ Deno.test("a rewrite a crash left pending is finished by the next open", async (
     (db) => db.exec("INSERT INTO meta (key, value) VALUES ('rewrite', x'01')"),
   );
   assert(marked(dir.path));
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertFalse(marked(dir.path));
   assertEquals(await engine.get("a"), "1");
 });

@@ -1,7 +1,7 @@
 import { assertEquals, assertRejects } from "../_assert.ts";
 import { join } from "node:path";
 import { DecryptionError, IntegrityError } from "../../mod.ts";
-import { openVault, rawSql, tempDir } from "../_helpers.ts";
+import { openEngine, rawSql, tempDir } from "../_helpers.ts";
 
 const PAGE = 4096;
 
@@ -17,13 +17,13 @@ Deno.test("iterate short read: a damaged page is an IntegrityError, never a smal
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany(manySecrets(3000));
   }
   const seal = await Deno.readFile(join(vault, "meta.json"));
   // Nothing is read through the engine before the damage: SQLite would
   // serve the pages from its cache.
-  const engine = await openVault(dir.path);
+  const engine = await openEngine(dir.path);
   const file = await Deno.open(join(vault, "store.db"), { write: true });
   await file.seek(PAGE * 20, Deno.SeekMode.Start);
   await file.write(new Uint8Array(PAGE).fill(0x41));
@@ -36,7 +36,7 @@ Deno.test("iterate short read: a damaged page is an IntegrityError, never a smal
   );
   await engine.close();
   assertEquals(await Deno.readFile(join(vault, "meta.json")), seal);
-  await assertRejects(() => openVault(dir.path), IntegrityError);
+  await assertRejects(() => openEngine(dir.path), IntegrityError);
 });
 
 // Issue #9, item 4: an exception while iterating left the statement open,
@@ -45,9 +45,9 @@ Deno.test("iterate short read: a damaged page is an IntegrityError, never a smal
 Deno.test("exception in keys: after a DecryptionError the engine still sees writes and blocks no checkpoint", async () => {
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
-  const writer = await openVault(dir.path);
+  const writer = await openEngine(dir.path);
   await writer.setMany({ "a.one": "1", "a.two": "2", "a.three": "3" });
-  const reader = await openVault(dir.path);
+  const reader = await openEngine(dir.path);
   rawSql(dir.path, (db) => {
     const rows = db.prepare("SELECT name_hash, name FROM entries").all();
     db.prepare("UPDATE entries SET name = ? WHERE name_hash = ?").run(

@@ -16,7 +16,7 @@ import {
 import {
   canMount,
   copyFixture,
-  openVault,
+  openEngine,
   rawSql,
   tempDir,
   tmpfs,
@@ -231,12 +231,12 @@ Deno.test("raw errors: NUL paths, a file as parent and out-of-range rows are eng
   });
   await t.step("created above 2^53", async () => {
     {
-      await using engine = await openVault(dir.path);
+      await using engine = await openEngine(dir.path);
       await engine.set("a", "1");
     }
     rawSql(dir.path, (db) => db.exec("UPDATE entries SET created = 1 << 60"));
     const error = await assertRejects(
-      () => openVault(dir.path),
+      () => openEngine(dir.path),
       IntegrityError,
     );
     assert(error instanceof SecretsEngineError);

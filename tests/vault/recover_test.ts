@@ -11,7 +11,7 @@ import {
   canMount,
   copyFixture,
   copyVault,
-  openVault,
+  openEngine,
   rawSql,
   tempDir,
   tmpfs,
@@ -20,7 +20,7 @@ import {
 /** A vault of three secrets whose `bad` value was swapped for another's. */
 async function tamperedVault(dir: string): Promise<string> {
   {
-    await using engine = await openVault(dir);
+    await using engine = await openEngine(dir);
     await engine.setMany({ good: "kept", other: "also kept", bad: "lost" });
   }
   rawSql(dir, (db) => {
@@ -66,7 +66,7 @@ Deno.test("recover: a vault that fails verification opens read-only and reports 
 Deno.test("recover: an intact vault reports intact and every entry readable", async () => {
   await using dir = await tempDir();
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany({ a: "1", b: "2" });
   }
   await using engine = await SecretsEngine.open({
@@ -85,7 +85,7 @@ Deno.test("recover: an intact vault reports intact and every entry readable", as
 Deno.test("recover: a changed schema is reported, not refused, and a missing vault is not created", async () => {
   await using dir = await tempDir();
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany({ a: "1", b: "2" });
   }
   rawSql(dir.path, (db) =>
@@ -150,7 +150,7 @@ Deno.test("recover: a damaged page is reported, and what can be read is listed a
   await using dir = await tempDir();
   const names = Array.from({ length: 3000 }, (_, i) => `svc${i}.token`);
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany(
       names.map((name) => [name, `value of ${name}`] as const),
     );
@@ -190,10 +190,10 @@ const AFTER = ["after1", "after2", "after3", "after4", "after5"];
 async function crashedVault(dir: string): Promise<string> {
   const crashed = join(dir, "crashed");
   {
-    await using engine = await openVault(dir);
+    await using engine = await openEngine(dir);
     await engine.set("kept", "from before");
     await engine.close();
-    await using writer = await openVault(dir);
+    await using writer = await openEngine(dir);
     await writer.set("victim", "v".repeat(300));
     for (const name of AFTER) await writer.set(name, `value of ${name}`);
     await copyVault(join(dir, "vault"), crashed);

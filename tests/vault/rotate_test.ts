@@ -11,7 +11,7 @@ import {
   KeyMismatchError,
   SecretsEngine,
 } from "../../mod.ts";
-import { openVault, rawSql, tempDir } from "../_helpers.ts";
+import { openEngine, rawSql, tempDir } from "../_helpers.ts";
 
 const ENTRIES = Array.from(
   { length: 600 },
@@ -34,7 +34,7 @@ Deno.test("rotate re-encrypts and re-indexes every entry, keeps times, and the v
   const path = join(dir.path, "vault");
   let created = "";
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany(ENTRIES);
     await engine.set("svc1.token", new Uint8Array([1, 2]), { ttlMs: 3.6e6 });
     await engine.set("svc1.token", "value 1");
@@ -42,7 +42,7 @@ Deno.test("rotate re-encrypts and re-indexes every entry, keeps times, and the v
   }
   const before = rows(dir.path);
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     const { removed } = await engine.rotate();
     assertEquals(removed, []);
     assertEquals(engine.size, ENTRIES.length);
@@ -57,7 +57,7 @@ Deno.test("rotate re-encrypts and re-indexes every entry, keeps times, and the v
     "a name hash survived",
   );
   await Deno.remove(join(path, "meta.json"));
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertFalse((await engine.info()).openedSealed);
   for (const [name, value] of ENTRIES) {
     assertEquals(await engine.get(name), value);
@@ -85,7 +85,7 @@ Deno.test("rotate keeps the machine slot, the unlocking slot and those in keep; 
   let kept = "";
   let dropped = "";
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("api", "sk-1");
     kept = (await engine.addKey({ label: "kept" })).key;
     dropped = (await engine.addKey({ label: "dropped" })).key;
@@ -114,11 +114,11 @@ Deno.test("rotate keeps the machine slot, the unlocking slot and those in keep; 
 
 Deno.test("rotate with a keep secret that opens nothing fails before changing anything", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await engine.set("api", "sk-1");
   await engine.addKey();
   await using other = await tempDir();
-  await using stranger = await openVault(other.path);
+  await using stranger = await openEngine(other.path);
   const { key } = await stranger.addKey();
   const before = rows(dir.path);
   await assertRejects(
@@ -131,7 +131,7 @@ Deno.test("rotate with a keep secret that opens nothing fails before changing an
 
 Deno.test("another engine on a rotated vault is closed, never served stale or missing data", async () => {
   await using dir = await tempDir();
-  await using rotator = await openVault(dir.path);
+  await using rotator = await openEngine(dir.path);
   await rotator.set("api", "sk-1");
   const reads: [string, (engine: SecretsEngine) => Promise<unknown>][] = [
     ["get", (engine) => engine.get("api")],
@@ -140,7 +140,7 @@ Deno.test("another engine on a rotated vault is closed, never served stale or mi
     ["keys", (engine) => engine.keys()],
   ];
   for (const [what, call] of reads) {
-    await using stale = await openVault(dir.path);
+    await using stale = await openEngine(dir.path);
     await stale.get("api");
     await rotator.rotate();
     const error = await assertRejects(() => call(stale), ClosedError);
@@ -160,7 +160,7 @@ Deno.test("rotate refuses a vault changed outside the engine, and changes nothin
   ];
   for (const edit of edits) {
     await using dir = await tempDir();
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.setMany(ENTRIES.slice(0, 20));
     await engine.set("svc0.token", "second version");
     await engine.addKey();

@@ -12,7 +12,7 @@ import {
   SecretsEngine,
   ValidationError,
 } from "../../mod.ts";
-import { openVault, rawSql, tempDir } from "../_helpers.ts";
+import { openEngine, rawSql, tempDir } from "../_helpers.ts";
 
 const PASSPHRASE = "correct horse battery staple";
 
@@ -25,7 +25,7 @@ Deno.test("a passphrase slot opens the vault without the keyfile, and says which
   await using dir = await tempDir();
   const path = join(dir.path, "vault");
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("api", "sk-1");
     const slot = await engine.addPassphrase(PASSPHRASE, { label: "laptop" });
     assertEquals([slot.kind, slot.label], ["passphrase", "laptop"]);
@@ -58,7 +58,7 @@ Deno.test("a passphrase is NFC-normalised: either spelling opens", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "vault");
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.addPassphrase("cafe\u0301");
   }
   await using engine = await SecretsEngine.open({
@@ -73,7 +73,7 @@ Deno.test("a key slot's key opens the vault however it is typed; a typo says mis
   const path = join(dir.path, "vault");
   let key = "";
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("api", "sk-1");
     ({ key } = await engine.addKey({ label: "recovery" }));
   }
@@ -94,7 +94,7 @@ Deno.test("a key slot's key opens the vault however it is typed; a typo says mis
   assert(typo.message.includes("mistyped"));
   // Another well-formed key is a wrong key, not a typo.
   await using other = await tempDir();
-  await using elsewhere = await openVault(other.path);
+  await using elsewhere = await openEngine(other.path);
   const { key: stranger } = await elsewhere.addKey();
   await assertRejects(
     () => SecretsEngine.open({ path, unlock: { key: stranger } }),
@@ -105,7 +105,7 @@ Deno.test("a key slot's key opens the vault however it is typed; a typo says mis
 Deno.test("removeSlot: the last slot and unknown ids are refused; the machine slot takes its keyfile with it", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "vault");
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   const [machine] = await engine.slots();
   const last = await assertRejects(
     () => engine.removeSlot(machine.id),
@@ -134,7 +134,7 @@ Deno.test("removeSlot: the last slot and unknown ids are refused; the machine sl
 
 Deno.test("bad slot input is a ValidationError and changes nothing", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   const before = await engine.slots();
   const bad: (() => Promise<unknown>)[] = [
     () => engine.addPassphrase(""),
@@ -152,7 +152,7 @@ Deno.test("bad slot input is a ValidationError and changes nothing", async () =>
 
 Deno.test("a vault holds at most 16 slots", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   for (let i = 1; i < 16; i++) await engine.addKey();
   await assertRejects(() => engine.addKey(), ValidationError);
   assertEquals((await engine.slots()).length, 16);
@@ -162,7 +162,7 @@ Deno.test("slots planted past the cap are refused before any slot's KDF runs", a
   await using dir = await tempDir();
   const path = join(dir.path, "vault");
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.addPassphrase(PASSPHRASE);
   }
   // Malformed KDF parameters: had any slot been tried, the error would
@@ -190,7 +190,7 @@ Deno.test("rebind after a lost keyfile restores the zero-setup unlock; the old k
   const path = join(dir.path, "vault");
   let key = "";
   {
-    await using engine = await openVault(dir.path);
+    await using engine = await openEngine(dir.path);
     await engine.set("api", "sk-1");
     ({ key } = await engine.addKey());
   }
@@ -221,14 +221,14 @@ Deno.test("a slot row edited, removed or added with raw SQL is an IntegrityError
     await using dir = await tempDir();
     const path = join(dir.path, "vault");
     {
-      await using engine = await openVault(dir.path);
+      await using engine = await openEngine(dir.path);
       await engine.set("api", "sk-1");
       await engine.addKey({ label: "recovery" });
     }
     rawSql(dir.path, (db) => db.exec(edit));
     await dropSeal(path);
     const error = await assertRejects(
-      () => openVault(dir.path),
+      () => openEngine(dir.path),
       IntegrityError,
     );
     assert(error.message.includes("key slot"), `${edit}: ${error.message}`);
@@ -237,8 +237,8 @@ Deno.test("a slot row edited, removed or added with raw SQL is an IntegrityError
 
 Deno.test("slots added by another engine are seen, and its writes keep this engine's accumulator valid", async () => {
   await using dir = await tempDir();
-  await using first = await openVault(dir.path);
-  await using second = await openVault(dir.path);
+  await using first = await openEngine(dir.path);
+  await using second = await openEngine(dir.path);
   await second.addKey();
   assertEquals((await first.slots()).length, 2);
   await first.set("a", "1");
@@ -246,25 +246,25 @@ Deno.test("slots added by another engine are seen, and its writes keep this engi
   await first.close();
   await second.close();
   await dropSeal(join(dir.path, "vault"));
-  await using again = await openVault(dir.path);
+  await using again = await openEngine(dir.path);
   assertFalse((await again.info()).openedSealed);
   assertEquals(await again.get("b"), "2");
 });
 
 Deno.test("close() while addPassphrase derives its key: a ClosedError, and no slot", async () => {
   await using dir = await tempDir();
-  const engine = await openVault(dir.path);
+  const engine = await openEngine(dir.path);
   const adding = engine.addPassphrase(PASSPHRASE);
   await engine.close();
   await assertRejects(() => adding, ClosedError);
-  await using again = await openVault(dir.path);
+  await using again = await openEngine(dir.path);
   assertEquals((await again.slots()).length, 1);
 });
 
 // Issue #20, item 8: labels took bidi and zero-width characters.
 Deno.test("a slot label with a format character is refused; one is NFC-normalised", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   for (const label of ["evil\u202egnp.exe", "zero\u200bwidth", "bom\ufeff"]) {
     await assertRejects(() => engine.addKey({ label }), ValidationError);
     await assertRejects(

@@ -4,7 +4,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { SecretsEngine, ValidationError } from "../../mod.ts";
 import { DOCUMENT_TYPE } from "../../src/vault/transfer.ts";
 import { checkDocument, parseDocument } from "../../src/rules/document.ts";
-import { openVault, tempDir } from "../_helpers.ts";
+import { openEngine, tempDir } from "../_helpers.ts";
 
 const entry = (name: string, value = "v") => ({
   name,
@@ -49,7 +49,7 @@ Deno.test("a bad document names the entry and why, never the value", () => {
 
 Deno.test("exportEntries and importEntries round-trip names, values and timestamps", async () => {
   await using dir = await tempDir();
-  await using source = await openVault(dir.path);
+  await using source = await openEngine(dir.path);
   await source.setMany({ "db.url": "postgres://x", "api.key": "k\nline" });
   const exported = await source.exportEntries();
   assertEquals(exported.entries.map((e) => e.name), ["api.key", "db.url"]);
@@ -66,7 +66,7 @@ Deno.test("exportEntries and importEntries round-trip names, values and timestam
 
 Deno.test("documents carry bytes as base64 and expiry; expired entries are not exported", async () => {
   await using dir = await tempDir();
-  await using source = await openVault(dir.path);
+  await using source = await openEngine(dir.path);
   const bytes = new Uint8Array([0, 255, 10, 13, 0x80]);
   const expires = Date.now() + 60_000;
   await source.set("tls.key", bytes, { expiresAt: expires });
@@ -90,14 +90,14 @@ Deno.test("documents carry bytes as base64 and expiry; expired entries are not e
 
 Deno.test("a version 1 document (text only, no expiry) still imports", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   assertEquals(await engine.importEntries(checkDocument(doc([entry("a")]))), 1);
   assertEquals((await engine.getEntry("a"))?.expiresAt, null);
 });
 
 Deno.test("importEntries is all or nothing: conflicts are listed, a bad entry writes nothing", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   await engine.set("taken", "old");
   const conflict = await assertRejects(
     () =>
@@ -125,7 +125,7 @@ Deno.test("importEntries is all or nothing: conflicts are listed, a bad entry wr
 
 Deno.test("a history export keeps every version's number, kind, time and expiry, and imports them back", async () => {
   await using dir = await tempDir();
-  await using source = await openVault(dir.path);
+  await using source = await openEngine(dir.path);
   await source.setHistoryLimit(20);
   for (let i = 1; i <= 12; i++) await source.set("db.password", `p${i}`);
   await source.set("db.password", new Uint8Array([7, 0]));
@@ -219,7 +219,7 @@ Deno.test("a version 3 document with a malformed version list imports nothing", 
 
 Deno.test("export options that are not booleans are a ValidationError", async () => {
   await using dir = await tempDir();
-  await using engine = await openVault(dir.path);
+  await using engine = await openEngine(dir.path);
   for (const options of [null, { history: "yes" }, { expired: 1 }]) {
     await assertRejects(
       () => engine.exportEntries(undefined, options as never),

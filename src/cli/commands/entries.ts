@@ -247,7 +247,7 @@ export const has: Command = {
   options: [],
   operands: [1, 1],
   takesNames: true,
-  async run({ args, open, io }): Promise<number> {
+  async run({ args, open }): Promise<number> {
     await using vault = await open();
     return await vault.has(args.operands[0]) ? EXIT.ok : EXIT.failed;
   },
@@ -260,7 +260,7 @@ export const remove: Command = {
   options: [],
   operands: [1, 1],
   takesNames: true,
-  async run({ args, open, io }): Promise<number> {
+  async run({ args, open }): Promise<number> {
     await using vault = await open();
     if (!await vault.delete(args.operands[0])) {
       throw new Failure("no secret with that name");

@@ -194,7 +194,7 @@ none of them.`,
     const report = vault.recovery;
     if (report === null) throw new Error("a recovery open gave no report");
     for (const problem of report.problems) io.warn(`damaged: ${problem}`);
-    for (const label of report.unreadable) io.warn(`unreadable: ${label}`);
+    for (const entry of report.unreadable) io.warn(`unreadable: ${entry}`);
     const everything = { history: true, expired: true };
     if (key !== null && file !== undefined) {
       const doc = await vault.exportEntries(undefined, everything);

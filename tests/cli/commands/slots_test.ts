@@ -12,7 +12,7 @@ import { atTerminal, cli, cliArgs, cliTest } from "../_cli.ts";
 import { randomBytes } from "../../../src/crypto.ts";
 import { deriveSlotKek, draftSlot, wrapSlot } from "../../../src/keys/slot.ts";
 import { closeVault } from "../../../src/vault/close.ts";
-import { openVault as openInternal } from "../../../src/vault/open.ts";
+import { openVault } from "../../../src/vault/open.ts";
 import { writeSlots } from "../../../src/storage/writes.ts";
 
 const KEY_LINE = /^([0-9A-Z]{5}-){6}[0-9A-Z]{3}\n$/;
@@ -257,7 +257,7 @@ cliTest(
     const vault = join(dir.path, "vault");
     await cli(vault, ["set", "a"], { stdin: "1" });
     // 0.2 stored such a label: write one through the engine's own slot path.
-    const opened = await openInternal({ path: vault });
+    const opened = await openVault({ path: vault });
     const draft = draftSlot("key", "a\u202eb", []);
     const kek = await deriveSlotKek(draft, randomBytes(20));
     writeSlots(

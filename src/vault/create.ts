@@ -1,0 +1,68 @@
+/**
+ * Creating a vault: its keyfile, data key, schema and first machine slot,
+ * in one transaction on an empty database.
+ *
+ * @module
+ */
+
+import { deriveSubKeys, KEY_BYTES, keyCheck, randomBytes } from "../crypto.ts";
+import { promoteKeyfile, writePendingKeyfile } from "../keys/keyfile.ts";
+import {
+  deriveSlotKek,
+  draftSlot,
+  machineSecret,
+  parseSlot,
+  wrapSlot,
+} from "../keys/slot.ts";
+import type { Unlocked, VaultRequest } from "../keys/unlock.ts";
+import { encodeIntegrity } from "../storage/integrity.ts";
+import { historyLimitMac, slotMac, xorInto } from "../storage/macs.ts";
+import {
+  FORMAT_VERSION,
+  isEmpty,
+  SCHEMA,
+  writeMeta,
+} from "../storage/schema.ts";
+import { insertSlot } from "../storage/slot_table.ts";
+import type { Store } from "../storage/store.ts";
+
+/**
+ * Creates the vault in an empty database, with a machine slot for a new
+ * keyfile (bound to `factors`). The pending keyfile is written under the
+ * write lock, so two processes creating one vault at once agree on it.
+ * Resolves to `null` when another process created the vault first: unlock
+ * it instead.
+ */
+export async function createVault(
+  store: Store,
+  dir: string,
+  { factors, historyLimit }: Pick<VaultRequest, "factors" | "historyLimit">,
+): Promise<Unlocked | null> {
+  const keyfile = randomBytes(KEY_BYTES);
+  const dek = randomBytes(KEY_BYTES);
+  const draft = draftSlot("machine", "", factors);
+  const kek = await deriveSlotKek(draft, machineSecret(keyfile, factors));
+  const row = wrapSlot(draft, kek, dek);
+  const keys = deriveSubKeys(dek);
+  const x = slotMac(keys.row, row);
+  xorInto(x, historyLimitMac(keys, historyLimit));
+  const integrity = encodeIntegrity(keys.tag, { x, count: 0 });
+  try {
+    const created = store.transaction(() => {
+      if (!isEmpty(store)) return false;
+      writePendingKeyfile(dir, keyfile);
+      store.exec(SCHEMA.join(";"));
+      writeMeta(store, keyCheck(keys), integrity, historyLimit);
+      insertSlot(store, row);
+      return true;
+    });
+    if (!created) {
+      for (const key of [dek, kek, ...Object.values(keys)]) key.fill(0);
+      return null;
+    }
+    promoteKeyfile(store, dir, keyfile);
+  } finally {
+    keyfile.fill(0);
+  }
+  return { format: FORMAT_VERSION, dek, keys, slot: parseSlot(row), kek };
+}
