@@ -14,6 +14,15 @@ import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "./io.ts";
 import { readSecretLine } from "./prompt.ts";
 import type { Io } from "./streams.ts";
 
+/**
+ * The `./age` module, loaded when a command first needs it: the age library
+ * it wraps is most of the CLI's module graph, and most commands never use
+ * it.
+ */
+export function loadAge(): Promise<typeof import("../age/age.ts")> {
+  return import("../age/age.ts");
+}
+
 /** The lines of a key file that are not blank or comments. */
 function keyLines(text: string): string[] {
   return text.split(/\r?\n/).map((line) => line.trim())

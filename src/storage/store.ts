@@ -39,7 +39,7 @@ export interface Statement {
 export interface Store {
   /** Runs SQL that returns nothing. */
   exec(sql: string): void;
-  /** Compiles a statement. */
+  /** A statement, compiled on its first use. */
   prepare(sql: string): Statement;
   /**
    * Runs `fn` in a write transaction that holds the write lock from the
@@ -53,6 +53,8 @@ export interface Store {
   checkpoint(): boolean;
   /** A number that changes whenever another connection commits. */
   dataVersion(): number;
+  /** How many rows this connection has changed since it opened. */
+  changes(): number;
   /** Closes the database; idempotent. */
   close(): void;
 }
@@ -76,22 +78,30 @@ function guarded<A extends unknown[], R>(
   };
 }
 
-function wrapStatement(
-  statement: StatementSync,
+/**
+ * `sql` as a statement compiled on its first use: an open prepares the
+ * statements of every table, and a one-shot command (`secrets get`) uses
+ * one of them.
+ */
+function lazyStatement(
+  db: DatabaseSync,
+  sql: string,
   busyTimeoutMs: number,
 ): Statement {
+  let compiled: StatementSync | null = null;
+  const statement = () => compiled ??= db.prepare(sql);
   const params = (values: SqlValue[]) => values as SQLInputValue[];
   return {
     run: guarded(
-      (...values) => Number(statement.run(...params(values)).changes),
+      (...values) => Number(statement().run(...params(values)).changes),
       busyTimeoutMs,
     ),
     get: guarded(
-      (...values) => statement.get(...params(values)) as Row | undefined,
+      (...values) => statement().get(...params(values)) as Row | undefined,
       busyTimeoutMs,
     ),
     all: guarded(
-      (...values) => statement.all(...params(values)) as Row[],
+      (...values) => statement().all(...params(values)) as Row[],
       busyTimeoutMs,
     ),
   };
@@ -234,6 +244,7 @@ function wrapDatabase(
     throw error;
   }
   const version = db.prepare("PRAGMA data_version");
+  const changes = db.prepare("SELECT total_changes() AS n");
   const checkpoint = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
 
   function inTransaction<T>(begin: string, fn: () => T): T {
@@ -250,7 +261,7 @@ function wrapDatabase(
 
   return {
     exec,
-    prepare: (sql) => wrapStatement(db.prepare(sql), busyTimeoutMs),
+    prepare: (sql) => lazyStatement(db, sql, busyTimeoutMs),
     transaction: (fn) => inTransaction("BEGIN IMMEDIATE", fn),
     snapshot: (fn) => inTransaction("BEGIN", fn),
     checkpoint: guarded(() => {
@@ -258,6 +269,7 @@ function wrapDatabase(
       return result?.busy === 0 && result.log === result.checkpointed;
     }, busyTimeoutMs),
     dataVersion: () => Number(version.get()?.data_version),
+    changes: () => Number(changes.get()?.n),
     close: () => {
       if (db.isOpen) db.close();
     },

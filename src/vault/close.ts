@@ -142,13 +142,21 @@ function sealIfStable(vault: Sealable): void {
   if (current && vault.store.dataVersion() === version) trySeal(vault, current);
 }
 
+/** Whether nothing was committed since an open that found the seal valid. */
+function stillSealed({ asSealed, store }: OpenedVault): boolean {
+  return asSealed !== null && asSealed.version === store.dataVersion() &&
+    asSealed.changes === store.changes();
+}
+
 /**
  * Seals the vault before its engine closes, when the engine can vouch for
- * it: it met no damage and may write. A seal that fails is ignored: it only
+ * it: it met no damage and may write, and the file changed since the seal
+ * the open found (a read-only session leaves the file, and its seal, as they
+ * were). A seal that fails is ignored: it only
  * lets the next open skip full verification, so it must not fail a close.
  */
 export function sealBeforeClose(vault: OpenedVault, damaged: boolean): void {
-  if (damaged || vault.readOnly) return;
+  if (damaged || vault.readOnly || stillSealed(vault)) return;
   try {
     sealIfStable(vault);
   } catch {

@@ -85,6 +85,12 @@ export interface OpenedVault {
   database: Deno.FileInfo;
   /** Whether the seal matched, so no full verification ran. */
   openedSealed: boolean;
+  /**
+   * When the seal matched, the store's data version and change count at
+   * the end of the open: while both stay, the file is still the one the
+   * seal vouches for, and close need not seal it again.
+   */
+  asSealed: { version: number; changes: number } | null;
   /** With `recover`, what the survey found; otherwise `null`. */
   recovery: RecoveryReport | null;
   /**
@@ -206,7 +212,10 @@ function forget(unlocked: Unlocked): void {
 }
 
 /** The part of an opened vault that does not depend on how it was settled. */
-type Unsettled = Omit<Settled, "openedSealed" | "recovery" | "readOnly">;
+type Unsettled = Omit<
+  Settled,
+  "openedSealed" | "asSealed" | "recovery" | "readOnly"
+>;
 
 function opened(
   dir: string,
@@ -299,10 +308,16 @@ async function openFromFiles(
       return {
         ...vault,
         openedSealed: settleImage(vault, wal),
+        asSealed: null,
         recovery: null,
       };
     }
-    return { ...vault, openedSealed: false, recovery: surveyVault(vault, wal) };
+    return {
+      ...vault,
+      openedSealed: false,
+      asSealed: null,
+      recovery: surveyVault(vault, wal),
+    };
   } catch (error) {
     store.close();
     throw error;
@@ -356,7 +371,16 @@ async function openOnce(
     const openedSealed = settle(vault);
     // A slot change or rotation that crashed before its rewrite.
     rewriteIfMarked(store);
-    return { ...vault, readOnly: false, openedSealed, recovery: null };
+    const asSealed = openedSealed
+      ? { version: store.dataVersion(), changes: store.changes() }
+      : null;
+    return {
+      ...vault,
+      readOnly: false,
+      openedSealed,
+      asSealed,
+      recovery: null,
+    };
   } catch (error) {
     // The guard still holds its lock, so this close cannot checkpoint the
     // WAL of a vault that failed to open into its database or delete it.

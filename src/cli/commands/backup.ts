@@ -5,13 +5,7 @@
  * @module
  */
 
-import {
-  decryptAge,
-  encryptAge,
-  generateIdentity,
-  MAX_AGE_FILE_BYTES,
-} from "../../age/age.ts";
-import { decryptionKey, encryptionKey } from "../age_keys.ts";
+import { decryptionKey, encryptionKey, loadAge } from "../age_keys.ts";
 import { type Command, EXIT, Failure } from "../command.ts";
 import { readUserBytes, writeUserFile } from "../io.ts";
 import { refuseTerminal } from "./transfer.ts";
@@ -48,6 +42,7 @@ writes text instead of binary. An existing FILE is replaced only with
         `the pattern ${pattern} matches no secret: nothing was backed up`,
       );
     }
+    const { encryptAge } = await loadAge();
     const encrypted = await encryptAge(doc, key, args.values.armor === true);
     await writeUserFile(file, encrypted, args.values.force === true);
     io.warn(`backed up ${secrets(doc.entries.length)} to ${file}`);
@@ -71,6 +66,7 @@ written.`,
   async run({ args, open, io }): Promise<number> {
     const [file] = args.operands;
     const unlock = await decryptionKey(io, args);
+    const { decryptAge, MAX_AGE_FILE_BYTES } = await loadAge();
     const doc = await decryptAge(
       await readUserBytes(file, MAX_AGE_FILE_BYTES),
       unlock,
@@ -98,6 +94,7 @@ and later read.`,
   operands: [0, 0],
   noUnlock: true,
   async run({ args, io }): Promise<number> {
+    const { generateIdentity } = await loadAge();
     const { identity, recipient } = await generateIdentity({
       pq: args.values.pq === true,
     });

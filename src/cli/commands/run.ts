@@ -14,9 +14,8 @@ import {
 } from "../command.ts";
 import type { Io } from "../streams.ts";
 import { compileGlob } from "../../rules/glob.ts";
-import { decryptAge, MAX_AGE_FILE_BYTES } from "../../age/age.ts";
 import { validatePattern } from "../../rules/validate.ts";
-import { decryptionKey } from "../age_keys.ts";
+import { decryptionKey, loadAge } from "../age_keys.ts";
 import { readEnvFiles, referencedNames } from "../env_files.ts";
 import {
   readSecrets,
@@ -164,6 +163,7 @@ async function backupEnvironment(
   context: Context,
 ): Promise<Environment> {
   const { args, io } = context;
+  const { decryptAge, MAX_AGE_FILE_BYTES } = await loadAge();
   const doc = await decryptAge(
     await readUserBytes(file, MAX_AGE_FILE_BYTES),
     await decryptionKey(io, args),

@@ -11,8 +11,7 @@ import {
   KeyMismatchError,
 } from "../../errors.ts";
 import { type ExportDocument, SecretsEngine } from "../../../mod.ts";
-import { encryptAge } from "../../age/age.ts";
-import { encryptionKey } from "../age_keys.ts";
+import { encryptionKey, loadAge } from "../age_keys.ts";
 import {
   type Command,
   type Context,
@@ -198,6 +197,7 @@ none of them.`,
     const everything = { history: true, expired: true };
     if (key !== null && file !== undefined) {
       const doc = await vault.exportEntries(undefined, everything);
+      const { encryptAge } = await loadAge();
       const encrypted = await encryptAge(doc, key, args.values.armor === true);
       await writeUserFile(file, encrypted, args.values.force === true);
       io.warn(
