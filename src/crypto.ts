@@ -13,7 +13,6 @@ import {
   createDecipheriv,
   createHmac,
   hkdfSync,
-  randomBytes as nodeRandomBytes,
   scrypt,
   timingSafeEqual,
 } from "node:crypto";
@@ -109,6 +108,9 @@ export interface SubKeys {
 
 const encoder = new TextEncoder();
 
+// The most bytes Web Crypto's getRandomValues fills in one call.
+const RANDOM_CHUNK = 65536;
+
 /**
  * Returns `length` cryptographically random bytes.
  *
@@ -117,10 +119,17 @@ const encoder = new TextEncoder();
  * import { randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
  * assert.equal(randomBytes(32).length, 32);
+ * assert.equal(randomBytes(100_000).length, 100_000);
  * ```
  */
 export function randomBytes(length: number): Uint8Array {
-  return new Uint8Array(nodeRandomBytes(length));
+  // Web Crypto's generator draws on the OS's like node:crypto's, without
+  // the Buffer that costs a node:crypto call more than the bytes do.
+  const bytes = new Uint8Array(length);
+  for (let at = 0; at < length; at += RANDOM_CHUNK) {
+    crypto.getRandomValues(bytes.subarray(at, at + RANDOM_CHUNK));
+  }
+  return bytes;
 }
 
 /**
@@ -185,7 +194,7 @@ export function encrypt(
   plaintext: Uint8Array,
   aad: Uint8Array,
 ): Uint8Array {
-  const iv = nodeRandomBytes(IV_BYTES);
+  const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(CIPHER, key, iv).setAAD(aad);
   const head = cipher.update(plaintext);
   const tail = cipher.final();
@@ -314,6 +323,10 @@ export function hkdf(
   );
 }
 
+// Every read that finds nothing compares the stored key check with this
+// one (was the key rotated meanwhile?): computed once per data key.
+const keyChecks = new WeakMap<SubKeys, Uint8Array>();
+
 /**
  * The vault's key check: an HMAC of a fixed string under the data key's
  * check sub-key. Stored once, it shows whether a slot unwrapped this
@@ -327,5 +340,10 @@ export function hkdf(
  * ```
  */
 export function keyCheck(keys: SubKeys): Uint8Array {
-  return hmac(keys.check, encoder.encode("@scope/secrets key check"));
+  let check = keyChecks.get(keys);
+  if (check === undefined) {
+    check = hmac(keys.check, encoder.encode("@scope/secrets key check"));
+    keyChecks.set(keys, check);
+  }
+  return check.slice();
 }

@@ -144,11 +144,10 @@ export function verifyDestroyedMarker(
  * {@linkcode IntegrityError}.
  */
 export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
-  const stored = table.meta.keyCheck();
+  const { keyCheck: stored, marker } = table.meta.closingState();
   if (stored !== null && !equalBytes(stored, keyCheck(keys))) {
     throw new ClosedError(ROTATED_MESSAGE);
   }
-  const marker = table.meta.destroyedMarker();
   if (marker !== null && verifyDestroyedMarker(marker, keys)) {
     throw new ClosedError(DESTROYED_MESSAGE);
   }

@@ -32,6 +32,12 @@ export interface MetaTable {
   destroyedMarker(): Uint8Array | null;
   /** The stored key check, or `null` before format 3. */
   keyCheck(): Uint8Array | null;
+  /**
+   * The key check and the destroyed marker, read in one statement: what a
+   * read that found nothing checks, to tell a miss from a vault closed
+   * under it.
+   */
+  closingState(): { keyCheck: Uint8Array | null; marker: Uint8Array | null };
   /** How many earlier versions each entry keeps. */
   historyLimit(): number;
   /** Replaces the history limit. */
@@ -86,15 +92,23 @@ function decodeHistoryLimit(value: SqlValue | undefined): number {
 export function metaTable(store: Store, versioned: boolean): MetaTable {
   const selectMeta = store.prepare(SELECT_META);
   const updateMeta = store.prepare("UPDATE meta SET value = ? WHERE key = ?");
+  const selectClosing = store.prepare(
+    "SELECT key, value FROM meta WHERE key IN (?, ?)",
+  );
   return {
     integrity: () => selectMeta.get(INTEGRITY_KEY)?.value,
     writeIntegrity: (record) => {
       updateMeta.run(record, INTEGRITY_KEY);
     },
     destroyedMarker: () => readDestroyedMarker(selectMeta.get(DESTROYED_KEY)),
-    keyCheck: () => {
-      const value = selectMeta.get(KEY_CHECK_KEY)?.value;
-      return value instanceof Uint8Array ? value : null;
+    keyCheck: () => readKeyCheck(selectMeta.get(KEY_CHECK_KEY)),
+    closingState: () => {
+      const rows = selectClosing.all(KEY_CHECK_KEY, DESTROYED_KEY);
+      const row = (key: string) => rows.find((found) => found.key === key);
+      return {
+        keyCheck: readKeyCheck(row(KEY_CHECK_KEY)),
+        marker: readDestroyedMarker(row(DESTROYED_KEY)),
+      };
     },
     historyLimit: () =>
       versioned
@@ -105,6 +119,10 @@ export function metaTable(store: Store, versioned: boolean): MetaTable {
       updateMeta.run(encodeHistoryLimit(limit), HISTORY_LIMIT_KEY);
     },
   };
+}
+
+function readKeyCheck(row: Row | undefined): Uint8Array | null {
+  return row?.value instanceof Uint8Array ? row.value : null;
 }
 
 function readDestroyedMarker(row: Row | undefined): Uint8Array | null {

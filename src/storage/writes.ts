@@ -336,8 +336,8 @@ export function putEntries(
  */
 export function removeEntries(
   vault: VaultStore,
-  lookups: readonly string[][],
-): string[][] {
+  lookups: readonly (readonly string[])[],
+): (readonly string[])[] {
   return writeEntries(
     vault,
     Date.now(),

@@ -50,7 +50,7 @@ export interface Names {
    * The hashes `name` may be stored under: its normal form C, then (for a
    * name stored before 0.2 in another spelling) the exact spelling given.
    */
-  lookup(name: string): string[];
+  lookup(name: string): readonly string[];
   /** Every name hash, with what is known of it; current as of now. */
   current(): Map<string, Indexed>;
   /** Every entry with its clear name, decrypting those not seen before. */
@@ -106,6 +106,8 @@ const MEMO_LIMIT = 1 << 17;
 export function vaultNames(source: IndexSource): Names {
   const { store, table, keys, lenient } = source;
   const memo = new Map<string, string>();
+  // A name's lookup (checked, normalised, hashed) never changes either.
+  const lookups = new Map<string, readonly string[]>();
   let index: Map<string, Indexed> | null = null;
   let seenVersion = 0;
 
@@ -192,10 +194,18 @@ export function vaultNames(source: IndexSource): Names {
 
   return {
     hash,
-    lookup(name): string[] {
-      const stored = validateStoredName(name);
-      const normal = stored.normalize("NFC");
-      return normal === stored ? [hash(stored)] : [hash(normal), hash(stored)];
+    lookup(name): readonly string[] {
+      let hashes = lookups.get(name);
+      if (hashes === undefined) {
+        const stored = validateStoredName(name);
+        const normal = stored.normalize("NFC");
+        hashes = normal === stored
+          ? [hash(stored)]
+          : [hash(normal), hash(stored)];
+        if (lookups.size >= MEMO_LIMIT) lookups.clear();
+        lookups.set(name, hashes);
+      }
+      return hashes;
     },
     current,
     named,
@@ -208,6 +218,7 @@ export function vaultNames(source: IndexSource): Names {
     clear: () => {
       index = null;
       memo.clear();
+      lookups.clear();
     },
   };
 }
