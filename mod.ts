@@ -61,7 +61,14 @@ export { SecretsEngine } from "./src/secrets_engine.ts";
 export type { BindingFactor } from "./src/keys/factors.ts";
 export type { SlotInfo, SlotKind } from "./src/keys/slot.ts";
 export type { Unlock } from "./src/keys/unlock.ts";
-export type { SetOptions } from "./src/rules/expiry.ts";
+export type { ExpiryOptions, SetOptions } from "./src/rules/expiry.ts";
+export {
+  type Annotation,
+  type AnnotationChange,
+  MAX_NOTE_BYTES,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+} from "./src/rules/annotation.ts";
 export type { SecretEntries, SecretValue } from "./src/rules/validate.ts";
 export type { ValueKind } from "./src/storage/columns.ts";
 export type { Location, LocationOptions } from "./src/storage/location.ts";
@@ -73,6 +80,12 @@ export type {
   VersionInfo,
 } from "./src/vault/read.ts";
 export type { RecoveryReport } from "./src/vault/recover.ts";
+export {
+  DEFAULT_STATUS_WINDOW_MS,
+  type SecretStatus,
+  type StatusOptions,
+  type StatusState,
+} from "./src/vault/status.ts";
 export type { RotateResult } from "./src/vault/rotate.ts";
 export type { AddedKey } from "./src/vault/slots.ts";
 export type {

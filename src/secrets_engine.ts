@@ -32,7 +32,14 @@ import { type OpenedVault, openVault } from "./vault/open.ts";
 import type { OpenOptions } from "./vault/open_options.ts";
 import type { LocationOptions } from "./storage/location.ts";
 import type { RecoveryReport } from "./vault/recover.ts";
-import type { SetOptions } from "./rules/expiry.ts";
+import type { AnnotationChange } from "./rules/annotation.ts";
+import type { ExpiryOptions, SetOptions } from "./rules/expiry.ts";
+import { annotateSecret } from "./vault/annotations.ts";
+import {
+  type SecretStatus,
+  secretStatus,
+  type StatusOptions,
+} from "./vault/status.ts";
 import {
   hasSecret,
   listNames,
@@ -287,8 +294,10 @@ export class SecretsEngine implements AsyncDisposable {
   /**
    * Stores `value` under `name`: a string as text, a `Uint8Array` as
    * bytes. A value already there becomes an earlier version (see
-   * {@linkcode SecretsEngine.history}); `options` may give an expiry. The
-   * write is durable when the promise resolves.
+   * {@linkcode SecretsEngine.history}); `options` may give an expiry, and
+   * change the secret's note, tags or rotation policy (those left out stay;
+   * see {@linkcode SecretsEngine.setMeta}). The write is durable when the
+   * promise resolves.
    *
    * @throws {ValidationError} the name, value or options are not
    *   acceptable; nothing was written.
@@ -411,6 +420,8 @@ export class SecretsEngine implements AsyncDisposable {
    * glob: `*` within one dot-separated segment, `**` across segments, `?`
    * one character. Matching takes time linear in name × pattern. Expired
    * secrets are left out; with `{ expired: true }`, only they are listed.
+   * With `{ tag }`, only the secrets tagged with it (see
+   * {@linkcode SecretsEngine.setMeta}).
    *
    * @example List names with a glob
    * ```ts
@@ -428,11 +439,76 @@ export class SecretsEngine implements AsyncDisposable {
    */
   keys(
     pattern?: string,
-    options: { expired?: boolean } = {},
+    options: { expired?: boolean; tag?: string } = {},
   ): Promise<string[]> {
-    return this.#guard.call(() =>
-      listNames(this.#vault, pattern, options.expired === true)
-    );
+    return this.#guard.call(() => listNames(this.#vault, pattern, options));
+  }
+
+  /**
+   * Changes the note, tags or rotation policy of the secret under `name`
+   * without writing a new value: each field given replaces the stored one,
+   * `null` clears it, and a field left out stays. A new value keeps them
+   * (unless its `set` options change them); a revert restores the value,
+   * not them.
+   *
+   * @throws {KeyNotFoundError} there is no such secret.
+   * @throws {ValidationError} a note over 4 KiB, a malformed tag, more than
+   *   32 tags, or a period outside one second to 100 years; nothing was
+   *   written.
+   *
+   * @example Say where a key comes from and when to rotate it
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("stripe.key", "sk_live_1");
+   *   await engine.setMeta("stripe.key", {
+   *     note: "Dashboard > Developers > API keys",
+   *     tags: ["prod", "stripe"],
+   *     rotateEvery: 90 * 86_400_000,
+   *   });
+   *   const entry = await engine.getEntry("stripe.key");
+   *   assert.deepEqual(entry?.tags, ["prod", "stripe"]);
+   *   assert.equal(entry?.version, 1);
+   *   assert.deepEqual(await engine.keys("**", { tag: "stripe" }), ["stripe.key"]);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  setMeta(name: string, change: AnnotationChange): Promise<void> {
+    return this.#guard.write(() => annotateSecret(this.#vault, name, change));
+  }
+
+  /**
+   * The secrets that need attention: expired, expiring within
+   * `options.within` (default 14 days), or due for rotation by then (their
+   * current value older than their `rotateEvery`), each with its state and
+   * date, soonest first. Names only, unless `{ notes: true }`.
+   *
+   * @throws {ValidationError} `within` is not a whole number of
+   *   milliseconds from 0 to 100 years.
+   *
+   * @example Find what is due before it breaks production
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("cert.pem", "-----BEGIN…", { ttlMs: 3 * 86_400_000 });
+   *   await engine.set("db.password", "pw", { rotateEvery: 90 * 86_400_000 });
+   *   const [first, ...rest] = await engine.status();
+   *   assert.equal(first.name, "cert.pem");
+   *   assert.equal(first.state, "expiring");
+   *   assert.equal(rest.length, 0);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  status(options: StatusOptions = {}): Promise<SecretStatus[]> {
+    return this.#guard.call(() => secretStatus(this.#vault, options));
   }
 
   /**
@@ -538,7 +614,7 @@ export class SecretsEngine implements AsyncDisposable {
   revert(
     name: string,
     version: number,
-    options?: SetOptions,
+    options?: ExpiryOptions,
   ): Promise<number> {
     return this.#guard.write(() =>
       revertSecret(this.#vault, name, version, options)

@@ -22,6 +22,7 @@ import {
 import { deriveSlotKek, parseSlot, unwrapSlot } from "../src/keys/slot.ts";
 import { encodeIntegrity } from "../src/storage/integrity.ts";
 import {
+  annotationMac,
   destroyedMac,
   historyLimitMac,
   historyMac,
@@ -30,6 +31,7 @@ import {
 } from "../src/storage/macs.ts";
 import { NAME_CELL, openCell } from "../src/storage/rows.ts";
 import { decryptAge } from "../src/age/age.ts";
+import { openAnnotation } from "../src/vault/annotations.ts";
 
 const hex = (bytes: Uint8Array | null) =>
   bytes === null
@@ -215,5 +217,51 @@ Deno.test("an age backup written by earlier code decrypts to its document", asyn
   assertEquals(
     await decryptAge(file, { passphrase: "known answer" }),
     DOCUMENT,
+  );
+});
+
+Deno.test("an annotation sealed by the code that introduced it (format 5) still opens, and its MAC is as pinned", () => {
+  const sealed = fromHex(
+    "538f6d0a358275daf1b0a70d047b601c8e502f51c1ec9606da520b7b2e87603f6172cf30b9fb5fad7f592695c2b1cf4936444b460902fe76008c86f22afaa938607245864889ce92cdc421f1a4db59fdf9d95d9b07df00130801650b2e9cdab8eaba7eeaf53280520cfaba",
+  );
+  assertEquals(openAnnotation(keys, "h1", sealed), {
+    note: "from the dashboard",
+    tags: ["prod", "stripe"],
+    rotateEvery: 7776000000,
+  });
+  assertEquals(
+    hex(
+      annotationMac(keys.row, {
+        name_hash: "h1",
+        sealed: new Uint8Array([1, 2, 3]),
+      }),
+    ),
+    "2addd9a94a1d1e1713524aad4f279feb933a8f2913e32093344b8c1106fdca90",
+  );
+});
+
+const ANNOTATED_DOCUMENT: ExportDocument = {
+  "type": "@scope/secrets export",
+  "version": 4,
+  "exported": "2026-11-26T00:00:00.000Z",
+  "entries": [
+    {
+      "name": "stripe.key",
+      "kind": "text",
+      "value": "sk_live_1",
+      "created": "2026-01-01T00:00:00.000Z",
+      "updated": "2026-02-01T00:00:00.000Z",
+      "expires": null,
+      "note": "from the dashboard",
+      "tags": ["prod", "stripe"],
+      "rotateEvery": 7776000000,
+    },
+  ],
+};
+
+Deno.test("a version 4 export document, with an annotation, reads as pinned", () => {
+  assertEquals(
+    checkDocument(JSON.parse(JSON.stringify(ANNOTATED_DOCUMENT))),
+    ANNOTATED_DOCUMENT,
   );
 });

@@ -68,6 +68,15 @@ export const COMMAND_OPTIONS = {
   "allow-exec-env": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   pq: { type: "boolean" },
+  note: { type: "string" },
+  "no-note": { type: "boolean" },
+  tag: { type: "string", multiple: true },
+  untag: { type: "string", multiple: true },
+  "rotate-every": { type: "string" },
+  "no-rotate": { type: "boolean" },
+  within: { type: "string" },
+  json: { type: "boolean" },
+  "only-tag": { type: "string", multiple: true },
 } as const;
 
 /** The name of a command option. */
@@ -122,6 +131,15 @@ export interface Parsed {
     "allow-exec-env"?: boolean;
     quiet?: boolean;
     pq?: boolean;
+    note?: string;
+    "no-note"?: boolean;
+    tag?: string[];
+    untag?: string[];
+    "rotate-every"?: string;
+    "no-rotate"?: boolean;
+    within?: string;
+    json?: boolean;
+    "only-tag"?: string[];
   };
 }
 

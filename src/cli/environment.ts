@@ -59,27 +59,32 @@ export function unfit(
 }
 
 /**
- * The names and values of the text secrets `patterns` select (every secret
- * when there is none); a pattern that selects nothing is a
- * {@linkcode Failure}. Expired secrets are never selected. A bytes secret
- * is skipped with a warning, unless a pattern names it exactly: then it is
- * a `Failure`.
+ * The names and values of the text secrets `patterns` and `tags` select
+ * (every secret when there is neither); a pattern or tag that selects
+ * nothing is a {@linkcode Failure}. Expired secrets are never selected. A
+ * bytes secret is skipped with a warning, unless a pattern names it
+ * exactly: then it is a `Failure`.
  */
 export async function readSecrets(
   vault: SecretsEngine,
   patterns: readonly string[],
   destination: Destination,
   notify: (notice: string) => void,
+  tags: readonly string[] = [],
 ): Promise<[string, string][]> {
   const names = new Set<string>();
-  for (const pattern of patterns) {
-    const matched = await vault.keys(pattern);
-    if (matched.length === 0) {
-      throw new Failure(`the pattern ${pattern} matches no secret`);
-    }
+  const select = (what: string, matched: string[]): void => {
+    if (matched.length === 0) throw new Failure(`${what} matches no secret`);
     for (const name of matched) names.add(name);
+  };
+  for (const pattern of patterns) {
+    select(`the pattern ${pattern}`, await vault.keys(pattern));
   }
-  const selected = patterns.length > 0 ? [...names] : await vault.keys();
+  for (const tag of tags) {
+    select(`the tag ${tag}`, await vault.keys("**", { tag }));
+  }
+  const selecting = patterns.length > 0 || tags.length > 0;
+  const selected = selecting ? [...names] : await vault.keys();
   const read: SelectedSecret[] = [];
   for (const name of selected.sort()) {
     const entry = await vault.getEntry(name);

@@ -22,7 +22,8 @@ const EXPIRES =
   /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /**
- * A duration such as `90s`, `15m`, `12h`, `30d` or `2w`, in milliseconds.
+ * A duration such as `90s`, `15m`, `12h`, `30d` or `2w`, in milliseconds;
+ * `flag` names the option in the error.
  *
  * @example Calling parseTtl
  * ```ts
@@ -31,11 +32,11 @@ const EXPIRES =
  * assert.equal(parseTtl("30d"), 30 * 86_400_000);
  * ```
  */
-export function parseTtl(text: string): number {
+export function parseTtl(text: string, flag = "--ttl"): number {
   const match = TTL.exec(text);
   if (match === null) {
     throw new UsageError(
-      `--ttl ${text}: give a number from 1 and a unit (s, m, h, d or w), like 30d`,
+      `${flag} ${text}: give a number from 1 and a unit (s, m, h, d or w), like 30d`,
     );
   }
   return Number(match[1]) * UNIT_MS[match[2]];

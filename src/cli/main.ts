@@ -62,6 +62,7 @@ import {
   purgeExpired,
   revert,
 } from "./commands/versions.ts";
+import { meta, status } from "./commands/status.ts";
 
 export type { Streams } from "./streams.ts";
 
@@ -77,6 +78,8 @@ const COMMANDS: Record<string, Command> = {
   revert,
   "history-limit": historyLimit,
   "purge-expired": purgeExpired,
+  meta,
+  status,
   import: importFile,
   export: exportSecrets,
   run,
@@ -264,6 +267,9 @@ function parseErrorMessage(error: TypeError & { code: unknown }): string {
     }`;
   }
   if (/argument missing/.test(error.message)) return `${option} needs a value`;
+  if (/argument is ambiguous/.test(error.message)) {
+    return `${option} needs a value; one that starts with - is written ${option}=-…`;
+  }
   if (/does not take an argument/.test(error.message)) {
     return `${option} takes no value`;
   }

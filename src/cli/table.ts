@@ -8,6 +8,25 @@
 const GAP = "  ";
 
 /**
+ * `text` as a terminal should show it: control and format characters
+ * (an escape sequence, a bidi override) escaped, so stored text cannot
+ * drive the terminal or hide what it says.
+ *
+ * @example An escape sequence is shown, not run
+ * ```ts
+ * import { shownText } from "./table.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(shownText("a\u001b[2Jb"), "a\\u001b[2Jb");
+ * ```
+ */
+export function shownText(text: string): string {
+  return text.replace(
+    /[\p{Cc}\p{Cf}]/gu,
+    (c) => `\\u${c.codePointAt(0)?.toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
  * `rows` under `header`, each line's columns padded to line up, with no
  * trailing spaces.
  *

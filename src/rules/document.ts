@@ -23,6 +23,7 @@ import {
   validateSecretValue,
   validateValue,
 } from "./validate.ts";
+import { applyAnnotationChange, checkAnnotationChange } from "./annotation.ts";
 
 function invalid(where: string, why: string): ValidationError {
   return new ValidationError(`${where}: ${why}; nothing was imported`);
@@ -98,6 +99,7 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
   }
   const { name, kind, value, created, updated, expires, version, versions } =
     input as Record<string, unknown>;
+  const { note, tags, rotateEvery } = input as Record<string, unknown>;
   let checkedName: string;
   try {
     checkedName = validateName(name);
@@ -128,6 +130,13 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
         throw new Error("versions need the entry's own version");
       }
       entry.versions = checkVersions(versions, entry.version);
+    }
+    if (note !== undefined || tags !== undefined || rotateEvery !== undefined) {
+      const annotation = applyAnnotationChange(
+        null,
+        checkAnnotationChange({ note, tags, rotateEvery }),
+      );
+      if (annotation !== null) Object.assign(entry, annotation);
     }
     return entry;
   } catch (error) {

@@ -8,9 +8,10 @@
  */
 
 import { ValidationError } from "../errors.ts";
+import type { AnnotationChange } from "./annotation.ts";
 
-/** Options of a write: when the value stops being valid. */
-export interface SetOptions {
+/** When a value stops being valid: what a revert may give. */
+export interface ExpiryOptions {
   /**
    * When the value expires: a `Date` or milliseconds since the epoch, in
    * the future. Not with `ttlMs`.
@@ -37,6 +38,13 @@ export interface SetOptions {
 export function isLive(expires: number | null, now: number): boolean {
   return expires === null || expires > now;
 }
+
+/**
+ * Options of a write: when the value stops being valid, and changes to the
+ * secret's note, tags and rotation policy (see {@linkcode AnnotationChange};
+ * those left out stay as they are).
+ */
+export interface SetOptions extends ExpiryOptions, AnnotationChange {}
 
 // The last instant a JavaScript Date can hold.
 const MAX_TIME_MS = 8.64e15;
@@ -94,7 +102,7 @@ export function resolveExpiry(options: unknown, now: number): number | null {
   if (typeof options !== "object" || options === null) {
     throw new ValidationError("options must be an object");
   }
-  const given = options as SetOptions;
+  const given = options as ExpiryOptions;
   if (given.expiresAt !== undefined && given.ttlMs !== undefined) {
     throw new ValidationError("give expiresAt or ttlMs, not both");
   }
@@ -114,6 +122,6 @@ export function resolveExpiry(options: unknown, now: number): number | null {
  * assert.ok(!hasExpiry({}) && hasExpiry({ ttlMs: 1 }));
  * ```
  */
-export function hasExpiry(options: SetOptions | undefined): boolean {
+export function hasExpiry(options: ExpiryOptions | undefined): boolean {
   return options?.expiresAt !== undefined || options?.ttlMs !== undefined;
 }

@@ -21,7 +21,19 @@ const CONTROL = /\p{Cc}/u;
 const FORMAT = /\p{Cf}/u;
 const encoder = new TextEncoder();
 
-function checkText(
+/**
+ * Checks that `input` is a well-formed string of at most `maxBytes` UTF-8
+ * bytes (and not empty unless `allowEmpty`); `what` names it in the error.
+ *
+ * @example A lone surrogate is refused
+ * ```ts
+ * import { checkText } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(checkText("a note", "ok", 10), "ok");
+ * assert.throws(() => checkText("a note", "\ud800", 10));
+ * ```
+ */
+export function checkText(
   what: string,
   input: unknown,
   maxBytes: number,

@@ -14,12 +14,18 @@ import {
   historyTable,
   NO_HISTORY,
 } from "./history_table.ts";
+import {
+  type AnnotationTable,
+  annotationTable,
+  NO_ANNOTATIONS,
+} from "./annotation_table.ts";
 import { type MetaTable, metaTable } from "./meta_table.ts";
 import { UNVERSIONED_VERSION } from "./rows.ts";
 import {
   DESTROYED_KEY,
   FORMAT_VERSION,
   INTEGRITY_KEY,
+  LAST_UNANNOTATED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
 } from "./schema.ts";
 import {
@@ -88,6 +94,8 @@ export interface EntryTable {
   remove(hash: string): void;
   /** The entries' earlier versions. */
   history: HistoryTable;
+  /** The entries' annotations. */
+  annotations: AnnotationTable;
   /** The settings and records of `meta`. */
   meta: MetaTable;
 }
@@ -152,6 +160,9 @@ export function entryTable(
       remove.run(hash);
     },
     history: versioned ? historyTable(store) : NO_HISTORY,
+    annotations: format > LAST_UNANNOTATED_FORMAT
+      ? annotationTable(store)
+      : NO_ANNOTATIONS,
     meta: metaTable(store, versioned),
   };
 }
@@ -260,6 +271,9 @@ export function markDestroyed(store: Store, marker: Uint8Array): void {
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
   );
   if (table.get("history") !== undefined) store.exec("DELETE FROM history");
+  if (table.get("annotations") !== undefined) {
+    store.exec("DELETE FROM annotations");
+  }
   store.prepare("DELETE FROM meta WHERE key = ?").run(INTEGRITY_KEY);
   store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
     DESTROYED_KEY,

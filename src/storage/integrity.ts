@@ -31,6 +31,7 @@ import {
   SELECT_META,
 } from "./schema.ts";
 import {
+  annotationMac,
   destroyedMac,
   historyLimitMac,
   historyMac,
@@ -250,7 +251,11 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
   }, format);
   if (versioned) {
     scanHistory(store, (row) => xorInto(x, historyMac(keys.row, row)));
-    xorInto(x, historyLimitMac(keys, entryTable(store).meta.historyLimit()));
+    const table = entryTable(store, format);
+    xorInto(x, historyLimitMac(keys, table.meta.historyLimit()));
+    for (const row of table.annotations.all()) {
+      xorInto(x, annotationMac(keys.row, row));
+    }
   }
   if (format > LAST_SINGLE_KEY_FORMAT) {
     for (const slot of readSlots(store)) xorInto(x, slotMac(keys.row, slot));
@@ -262,7 +267,7 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
   }
   if (!equalBytes(x, stored.x)) {
     throw new IntegrityError(
-      "an entry, an earlier version, a key slot or a setting was changed outside the engine",
+      "an entry, an earlier version, an annotation, a key slot or a setting was changed outside the engine",
     );
   }
 }

@@ -11,11 +11,13 @@ import { encodeBase64 } from "../base64.ts";
 import { hmac, type SubKeys } from "../crypto.ts";
 import { encodeHistoryLimit } from "./meta_table.ts";
 import { DESTROYED_KEY, HISTORY_LIMIT_KEY, type SlotRow } from "./schema.ts";
+import type { AnnotationRow } from "./annotation_table.ts";
 import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
 
 const encoder = new TextEncoder();
 const HISTORY_DOMAIN = "@scope/secrets history\0";
 const SETTING_DOMAIN = "@scope/secrets setting\0";
+const ANNOTATION_DOMAIN = "@scope/secrets annotation\0";
 
 /**
  * The canonical bytes of a row: each variable field length-prefixed, then
@@ -89,6 +91,31 @@ export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
     [encoder.encode(row.name_hash), row.value, encoder.encode(row.kind)],
     [row.version, row.updated, ...expiryNumbers(row.expires)],
   );
+  const bytes = new Uint8Array(prefix.length + body.length);
+  bytes.set(prefix);
+  bytes.set(body, prefix.length);
+  return hmac(key, bytes);
+}
+
+/**
+ * The MAC of one annotation (format 5), domain-separated like a version's:
+ * it binds the sealed annotation to its entry, so one moved to another
+ * entry, dropped or replayed changes the accumulator.
+ *
+ * @example An annotation's MAC depends on its entry
+ * ```ts
+ * import { annotationMac } from "./macs.ts";
+ * import assert from "node:assert/strict";
+ * const key = new Uint8Array(32);
+ * const sealed = new Uint8Array([1, 2]);
+ * const a = annotationMac(key, { name_hash: "a", sealed });
+ * const b = annotationMac(key, { name_hash: "b", sealed });
+ * assert.notDeepEqual(a, b);
+ * ```
+ */
+export function annotationMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
+  const prefix = encoder.encode(ANNOTATION_DOMAIN);
+  const body = encodeRow([encoder.encode(row.name_hash), row.sealed], []);
   const bytes = new Uint8Array(prefix.length + body.length);
   bytes.set(prefix);
   bytes.set(body, prefix.length);

@@ -51,7 +51,7 @@ export function markRewrite(store: Store): void {
 }
 
 /** The tables that hold secrets or wrapped keys, in the order rewritten. */
-const TABLES = ["entries", "history", "slots"];
+const TABLES = ["entries", "history", "annotations", "slots"];
 
 /**
  * Rewrites every table that holds secrets or wrapped keys into fresh pages,

@@ -15,15 +15,19 @@ import type { Row, SqlValue, Store } from "./store.ts";
  * Format 2 bound the key record's fields into the wrapped key's additional
  * data; format 3 keeps the data key in key slots, any one of which opens
  * the vault; format 4 gives entries a kind, an expiry and a version, and
- * keeps their earlier versions as history.
+ * keeps their earlier versions as history; format 5 lets an entry carry an
+ * annotation (a note, tags and a rotation policy).
  */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 
 /** The last format that kept a single wrapped key in `meta`. */
 export const LAST_SINGLE_KEY_FORMAT = 2;
 
 /** The last format whose entries had no kind, expiry, version or history. */
 export const LAST_UNVERSIONED_FORMAT = 3;
+
+/** The last format whose entries carried no annotation. */
+export const LAST_UNANNOTATED_FORMAT = 4;
 
 const META_TABLE =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
@@ -46,6 +50,14 @@ export const HISTORY_TABLE =
   "value BLOB NOT NULL, kind TEXT NOT NULL, expires INTEGER, " +
   "updated INTEGER NOT NULL, PRIMARY KEY (name_hash, version)) WITHOUT ROWID";
 
+/**
+ * The statement that creates the table of annotations (format 5): at most
+ * one per entry, sealed under the value key.
+ */
+export const ANNOTATIONS_TABLE =
+  "CREATE TABLE annotations (name_hash TEXT PRIMARY KEY, " +
+  "sealed BLOB NOT NULL) WITHOUT ROWID";
+
 /** The statement that creates the key slots table (format 3). */
 export const SLOTS_TABLE =
   "CREATE TABLE slots (id TEXT PRIMARY KEY, kind TEXT NOT NULL, " +
@@ -63,7 +75,13 @@ export const SCHEMA: readonly string[] = [
   ENTRIES_TABLE,
   SLOTS_TABLE,
   HISTORY_TABLE,
+  ANNOTATIONS_TABLE,
 ];
+
+/** The schema of format 4: versioned entries, no annotations. */
+export const UNANNOTATED_SCHEMA: readonly string[] = SCHEMA.filter((sql) =>
+  sql !== ANNOTATIONS_TABLE
+);
 
 /** The schema of formats 1 and 2, before key slots. */
 export const SINGLE_KEY_SCHEMA: readonly string[] = [
@@ -80,7 +98,8 @@ export const UNVERSIONED_SCHEMA: readonly string[] = [
 /** The schema of `format`. */
 export function schemaOf(format: number): readonly string[] {
   if (format <= LAST_SINGLE_KEY_FORMAT) return SINGLE_KEY_SCHEMA;
-  return format <= LAST_UNVERSIONED_FORMAT ? UNVERSIONED_SCHEMA : SCHEMA;
+  if (format <= LAST_UNVERSIONED_FORMAT) return UNVERSIONED_SCHEMA;
+  return format <= LAST_UNANNOTATED_FORMAT ? UNANNOTATED_SCHEMA : SCHEMA;
 }
 
 /**
@@ -245,7 +264,7 @@ function isNameList(value: unknown): value is string[] {
  *
  * @example Calling readFormat
  * ```ts
- * import { readFormat, SCHEMA, writeMeta } from "./schema.ts";
+ * import { FORMAT_VERSION, readFormat, SCHEMA, writeMeta } from "./schema.ts";
  * import { openStore } from "./store.ts";
  * import assert from "node:assert/strict";
  * const dir = Deno.makeTempDirSync();
@@ -254,7 +273,7 @@ function isNameList(value: unknown): value is string[] {
  * const store = openStore(path, { busyTimeoutMs: 100 });
  * store.exec(SCHEMA.join(";"));
  * writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
- * assert.equal(readFormat(store), 4);
+ * assert.equal(readFormat(store), FORMAT_VERSION);
  * store.close();
  * Deno.removeSync(dir, { recursive: true });
  * ```

@@ -1,10 +1,11 @@
 /**
- * The upgrade from format 3 to 4, in one transaction: every entry gets a
- * kind (text), no expiry and version 1, its value re-encrypted to bind
- * them, an empty `history` table and the history limit. The old row MACs
- * are checked against the accumulator as the rows are read, so an upgrade
- * never launders a row changed outside the engine into a vault that
- * verifies.
+ * The upgrades of the entry tables, each in the caller's transaction. From
+ * format 3 to 4, every entry gets a kind (text), no expiry and version 1,
+ * its value re-encrypted to bind them, an empty `history` table and the
+ * history limit; the old row MACs are checked against the accumulator as
+ * the rows are read, so an upgrade never launders a row changed outside the
+ * engine into a vault that verifies. From format 4 to 5, an empty
+ * `annotations` table.
  *
  * @module
  */
@@ -23,10 +24,12 @@ import {
 } from "./macs.ts";
 import { type Cell, openCell, sealCell, UNVERSIONED_CELL } from "./rows.ts";
 import {
+  ANNOTATIONS_TABLE,
   ENTRIES_TABLE,
   FORMAT_VERSION,
   HISTORY_LIMIT_KEY,
   HISTORY_TABLE,
+  LAST_UNANNOTATED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
   readFormat,
   writeFormat,
@@ -100,6 +103,18 @@ export function upgradeToVersions(
     );
     xorInto(x, historyLimitMac(keys, historyLimit));
     storeIntegrity(store, keys, { x, count });
-    writeFormat(store, FORMAT_VERSION);
+    writeFormat(store, LAST_UNANNOTATED_FORMAT);
   }
+}
+
+/**
+ * Upgrades a format 4 vault to format 5, in the caller's write
+ * transaction: an empty `annotations` table. No row changes, so the
+ * integrity record stays as it is. Does nothing when another process
+ * upgraded it first.
+ */
+export function upgradeToAnnotations(store: Store): void {
+  if (readFormat(store) > LAST_UNANNOTATED_FORMAT) return;
+  store.exec(ANNOTATIONS_TABLE);
+  writeFormat(store, FORMAT_VERSION);
 }

@@ -16,6 +16,7 @@ import {
   readAccumulator,
 } from "./integrity.ts";
 import {
+  annotationMac,
   historyLimitMac,
   historyMac,
   rowMac,
@@ -62,8 +63,15 @@ export interface WriteSession {
   ): void;
   /** The row `hash`, as of this transaction. */
   row(hash: string): EntryRow | undefined;
-  /** Removes the row `hash` with its history; `false` when there was none. */
+  /**
+   * Removes the row `hash` with its history and its annotation; `false`
+   * when there was none.
+   */
   remove(hash: string): boolean;
+  /** The sealed annotation of the entry `hash`, as of this transaction. */
+  annotation(hash: string): Uint8Array | undefined;
+  /** Replaces the annotation of the entry `hash`; `null` removes it. */
+  annotate(hash: string, sealed: Uint8Array | null): void;
 }
 
 /**
@@ -98,6 +106,10 @@ export function writeEntries<T>(
         const removed = remove(vault, acc, hash);
         if (removed) discarded = true;
         return removed;
+      },
+      annotation: (hash) => table.annotations.get(hash)?.sealed,
+      annotate: (hash, sealed) => {
+        if (annotate(vault, acc, hash, sealed)) discarded = true;
       },
     });
     table.meta.writeIntegrity(encodeIntegrity(keys.tag, acc));
@@ -166,7 +178,31 @@ function remove(
   acc.count--;
   table.remove(hash);
   dropHistory(table, keys, acc, table.history.versions(hash));
+  annotate({ table, keys }, acc, hash, null);
   return true;
+}
+
+/**
+ * Replaces the annotation of `hash` (`null`: removes it), keeping the
+ * accumulator in step; returns whether a sealed annotation was discarded.
+ */
+function annotate(
+  { table, keys }: Pick<VaultStore, "table" | "keys">,
+  acc: Accumulator,
+  hash: string,
+  sealed: Uint8Array | null,
+): boolean {
+  const old = table.annotations.get(hash);
+  if (old !== undefined) {
+    xorInto(acc.x, annotationMac(keys.row, old));
+    table.annotations.remove(hash);
+  }
+  if (sealed !== null) {
+    const row = { name_hash: hash, sealed };
+    table.annotations.put(row);
+    xorInto(acc.x, annotationMac(keys.row, row));
+  }
+  return old !== undefined;
 }
 
 /** Replaces the history limit, keeping the accumulator in step. */
@@ -216,118 +252,6 @@ export async function writeHistoryLimit(
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   if (dropped > 0) tryCheckpoint(store);
-}
-
-/** An earlier version to restore before an entry's current value. */
-export interface EarlierVersion {
-  /** The value: a string is text, a `Uint8Array` bytes. */
-  value: string | Uint8Array;
-  /** When it stops being valid, in milliseconds since the epoch. */
-  expires: number | null;
-  /** The version number it had. */
-  version: number;
-  /** When it was written. */
-  updated: number;
-}
-
-/** A secret to store: its name hash, clear name and value, and any times. */
-export interface Entry {
-  /** The name hash, the row's key. */
-  hash: string;
-  /** The clear name. */
-  name: string;
-  /** The value: a string is text, a `Uint8Array` bytes. */
-  value: string | Uint8Array;
-  /** When it stops being valid, in milliseconds since the epoch. */
-  expires: number | null;
-  /** Creation and write times to keep (a restore); default: now. */
-  times?: RowTimes;
-  /** The version number to keep (a restore); default: the next. */
-  version?: number;
-  /** Earlier versions to restore first, oldest first. */
-  earlier?: readonly EarlierVersion[];
-}
-
-/**
- * The clear bytes of `value` with its kind: a copy, which the caller zeroes.
- *
- * @example Calling clearValue
- * ```ts
- * import { clearValue } from "./writes.ts";
- * import assert from "node:assert/strict";
- * assert.equal(clearValue("a", null).kind, "text");
- * assert.equal(clearValue(new Uint8Array([1]), null).kind, "bytes");
- * ```
- */
-export function clearValue(
-  value: string | Uint8Array,
-  expires: number | null,
-): ClearValue {
-  return typeof value === "string"
-    ? { bytes: new TextEncoder().encode(value), kind: "text", expires }
-    : { bytes: value.slice(), kind: "bytes", expires };
-}
-
-/** One version to put: its clear value and the times it keeps. */
-interface Step {
-  clear: ClearValue;
-  times?: RowTimes;
-}
-
-function steps(entry: Entry): Step[] {
-  const created = entry.times?.created;
-  const earlier = (entry.earlier ?? []).map((version): Step => ({
-    clear: {
-      ...clearValue(version.value, version.expires),
-      version: version.version,
-    },
-    times: { created: created ?? version.updated, updated: version.updated },
-  }));
-  const clear = {
-    ...clearValue(entry.value, entry.expires),
-    version: entry.version,
-  };
-  return [...earlier, { clear, times: entry.times }];
-}
-
-/**
- * Stores `entries` in one transaction: all or, on any error, none. Each
- * entry's earlier versions, if it has any, are written first with the
- * numbers they had, and the vault's history limit is raised to keep them
- * all. With `refuseExisting`, entries whose hash the vault holds are handed
- * to it (inside the transaction) before anything is written, to throw. The
- * clear bytes are zeroed however it ends.
- */
-export function putEntries(
-  vault: VaultStore,
-  entries: readonly Entry[],
-  refuseExisting?: (taken: Entry[]) => never,
-): void {
-  const encoder = new TextEncoder();
-  const writes = entries.map((entry) => ({
-    ...entry,
-    clearName: encoder.encode(entry.name),
-    steps: steps(entry),
-  }));
-  const deepest = Math.max(0, ...entries.map((e) => e.earlier?.length ?? 0));
-  try {
-    writeEntries(vault, Date.now(), (session) => {
-      const taken = refuseExisting
-        ? writes.filter(({ hash }) => session.row(hash) !== undefined)
-        : [];
-      if (refuseExisting && taken.length > 0) refuseExisting(taken);
-      for (const { hash, clearName, steps } of writes) {
-        for (const { clear, times } of steps) {
-          session.put(hash, clearName, clear, times);
-        }
-      }
-    }, deepest);
-  } finally {
-    for (const { clearName, steps } of writes) {
-      clearName.fill(0);
-      for (const { clear } of steps) clear.bytes.fill(0);
-    }
-  }
 }
 
 /**

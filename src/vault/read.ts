@@ -12,6 +12,8 @@ import { KeyNotFoundError, ValidationError } from "../errors.ts";
 import { isLive } from "../rules/expiry.ts";
 import { compileGlob } from "../rules/glob.ts";
 import { validatePattern } from "../rules/validate.ts";
+import type { Annotation } from "../rules/annotation.ts";
+import { allAnnotations, readAnnotation } from "./annotations.ts";
 import type { NamedEntry } from "./names.ts";
 import type { OpenedVault } from "./open.ts";
 import type { EntryTable } from "../storage/entry_table.ts";
@@ -42,11 +44,16 @@ export interface SecretVersion extends VersionInfo {
 }
 
 /** A secret as {@linkcode SecretsEngine.getEntry} returns it. */
-export interface SecretEntry extends SecretVersion {
+export interface SecretEntry extends SecretVersion, Annotation {
   /** The secret's name. */
   name: string;
   /** When the secret was first stored. */
   created: Date;
+  /**
+   * When the current value is due for rotation (`updated` plus
+   * `rotateEvery`), or `null` without a rotation policy.
+   */
+  rotationDue: Date | null;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -164,8 +171,20 @@ export function readEntry(
   if (row === undefined || !isLive(row.expires, Date.now())) {
     return checkedMiss(vault, null);
   }
+  const annotation = readAnnotation(vault, row.name_hash);
   const value = versionValue(vault, row);
-  return { name, value, ...info(row), created: new Date(row.created) };
+  const { rotateEvery } = annotation;
+  return {
+    name,
+    value,
+    ...info(row),
+    created: new Date(row.created),
+    ...annotation,
+    tags: [...annotation.tags],
+    rotationDue: rotateEvery === null
+      ? null
+      : new Date(row.updated + rotateEvery),
+  };
 }
 
 /**
@@ -261,15 +280,27 @@ export function matching(
   );
 }
 
-/** The names `pattern` matches, sorted: live ones, or only expired ones. */
+/**
+ * The names `pattern` matches, sorted: live ones, or only expired ones;
+ * with `tag`, only those tagged with it.
+ */
 export function listNames(
   vault: OpenedVault,
   pattern: string | undefined,
-  expired: boolean,
+  options: { expired?: boolean; tag?: string },
 ): string[] {
-  return matching(vault, pattern, expired ? "expired" : "live")
-    .map(({ name }) => name)
-    .sort();
+  let found = matching(vault, pattern, options.expired ? "expired" : "live");
+  const { tag } = options;
+  if (tag !== undefined) {
+    if (typeof tag !== "string") {
+      throw new ValidationError("tag must be a string");
+    }
+    const annotations = allAnnotations(vault);
+    found = found.filter(({ hash }) =>
+      annotations.get(hash)?.tags.includes(tag) === true
+    );
+  }
+  return found.map(({ name }) => name).sort();
 }
 
 /** How many secrets the vault holds now, not counting expired ones. */

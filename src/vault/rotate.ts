@@ -42,6 +42,7 @@ import {
 } from "../keys/slot.ts";
 import { encodeIntegrity, readAccumulator } from "../storage/integrity.ts";
 import {
+  annotationMac,
   historyLimitMac,
   historyMac,
   rowMac,
@@ -59,6 +60,7 @@ import type { VersionColumns } from "../storage/columns.ts";
 import { writeKeyCheck } from "../storage/schema.ts";
 import { deleteSlot, insertSlot } from "../storage/slot_table.ts";
 import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
+import { openAnnotation, sealAnnotation } from "./annotations.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./open.ts";
 
@@ -121,7 +123,7 @@ async function keptKeks(
 }
 
 /**
- * Re-encrypts every entry and earlier version under `next`, in the
+ * Re-encrypts every entry, earlier version and annotation under `next`, in the
  * caller's transaction, XORing each row's MAC under the before key into
  * `before` and each new row's into `after`.
  */
@@ -156,6 +158,21 @@ function reencryptEntries(
       table.history.remove(hash, version.version);
       table.history.put(moved);
       xorInto(after, historyMac(next.row, moved));
+    }
+    const annotation = table.annotations.get(hash);
+    if (annotation !== undefined) {
+      xorInto(before, annotationMac(keys.row, annotation));
+      const moved = {
+        name_hash: newHash,
+        sealed: sealAnnotation(
+          next,
+          newHash,
+          openAnnotation(keys, hash, annotation.sealed),
+        ),
+      };
+      table.annotations.remove(hash);
+      table.annotations.put(moved);
+      xorInto(after, annotationMac(next.row, moved));
     }
   }
   return hashes.length;

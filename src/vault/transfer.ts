@@ -26,9 +26,11 @@ import { isLive } from "../rules/expiry.ts";
 import { checkDocument, validateExportOptions } from "../rules/document.ts";
 import type { OpenedVault } from "./open.ts";
 import { matching } from "./read.ts";
+import { annotateInSession, openAnnotation } from "./annotations.ts";
 import { openVersion } from "../storage/rows.ts";
 import type { ValueKind, VersionColumns } from "../storage/columns.ts";
-import { type Entry, putEntries, type VaultStore } from "../storage/writes.ts";
+import { type Entry, putEntries } from "../storage/put_entries.ts";
+import type { VaultStore } from "../storage/writes.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -37,13 +39,17 @@ export const DOCUMENT_TYPE: ExportDocument["type"] = "@scope/secrets export";
 
 /**
  * The newest document version this library writes and reads. Version 2
- * added bytes values and expiry, version 3 earlier versions; it writes 3
- * only for a document that holds earlier versions, and reads 1 and 2.
+ * added bytes values and expiry, version 3 earlier versions, version 4
+ * annotations (note, tags, rotation policy). It writes the lowest version
+ * that holds what the document carries, so a document without history or
+ * annotations still reads in 0.2, and reads every version.
  */
-export const DOCUMENT_VERSION = 3;
+export const DOCUMENT_VERSION = 4;
 
-/** The version of a document without earlier versions. */
+/** The version of a document without earlier versions or annotations. */
 const PLAIN_DOCUMENT_VERSION = 2;
+/** The version of a document with earlier versions and no annotation. */
+const HISTORY_DOCUMENT_VERSION = 3;
 
 /** One earlier version of a secret in an {@linkcode ExportedEntry}. */
 export interface ExportedVersion {
@@ -80,6 +86,15 @@ export interface ExportedEntry {
    * below `version` and below the one before it.
    */
   versions?: ExportedVersion[];
+  /** The secret's note (version 4 documents). */
+  note?: string | null;
+  /** The secret's tags (version 4 documents). */
+  tags?: string[];
+  /**
+   * How long a value may stay before it is due for rotation, in
+   * milliseconds (version 4 documents).
+   */
+  rotateEvery?: number | null;
 }
 
 /** Secrets exported from a vault, as they travel inside a backup. */
@@ -155,6 +170,7 @@ export function exportRows(
         created: isoTime(row.created),
         updated: isoTime(row.updated),
         expires: optionalTime(row.expires),
+        ...annotationFields(keys, hash, table, readable),
         ...(options.history
           ? {
             version: row.version,
@@ -172,12 +188,33 @@ export function exportRows(
       }));
     })
   );
+  const annotated = entries.some((entry) => entry.tags !== undefined);
   return {
     type: DOCUMENT_TYPE,
-    version: options.history ? DOCUMENT_VERSION : PLAIN_DOCUMENT_VERSION,
+    version: annotated
+      ? DOCUMENT_VERSION
+      : options.history
+      ? HISTORY_DOCUMENT_VERSION
+      : PLAIN_DOCUMENT_VERSION,
     exported: new Date().toISOString(),
     entries: entries.sort((a, b) => a.name < b.name ? -1 : 1),
   };
+}
+
+/**
+ * The annotation of the entry `hash` as document fields, none when it has
+ * none; one that does not decrypt goes through `readable` like a value.
+ */
+function annotationFields(
+  keys: SubKeys,
+  hash: string,
+  table: VaultStore["table"],
+  readable: <T>(read: () => T) => T[],
+): Pick<ExportedEntry, "note" | "tags" | "rotateEvery"> {
+  const row = table.annotations.get(hash);
+  if (row === undefined) return {};
+  const [annotation] = readable(() => openAnnotation(keys, hash, row.sealed));
+  return annotation === undefined ? {} : { ...annotation };
 }
 
 function documentBytes(kind: ValueKind, value: string): string | Uint8Array {
@@ -189,11 +226,12 @@ function expiryOf(expires: string | null | undefined): number | null {
 }
 
 /**
- * Writes a checked document's entries, with their timestamps, expiry and
- * any earlier versions (raising the vault's history limit to keep them
- * all), in one transaction; without `overwrite`, names the vault holds are a
- * {@linkcode ValidationError} listing them all. Returns the entries
- * written.
+ * Writes a checked document's entries, with their timestamps, expiry, any
+ * earlier versions (raising the vault's history limit to keep them all)
+ * and any annotation (which replaces the vault's; an entry without one
+ * keeps it), in one transaction; without `overwrite`, names the vault
+ * holds are a {@linkcode ValidationError} listing them all. Returns the
+ * entries written.
  */
 export function importRows(
   vault: VaultStore,
@@ -218,16 +256,24 @@ export function importRows(
       updated: Date.parse(earlier.updated),
     })),
   }));
-  putEntries(
-    vault,
-    entries,
-    overwrite ? undefined : (taken) => {
-      const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
-      throw new ValidationError(
-        `the vault already holds ${names}: pass overwrite to replace them; nothing was imported`,
-      );
-    },
-  );
+  const refuseExisting = (taken: Entry[]): never => {
+    const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
+    throw new ValidationError(
+      `the vault already holds ${names}: pass overwrite to replace them; nothing was imported`,
+    );
+  };
+  putEntries(vault, entries, {
+    refuseExisting: overwrite ? undefined : refuseExisting,
+    alongside: (session) =>
+      doc.entries.forEach((entry, at) => {
+        if (entry.tags === undefined) return;
+        annotateInSession(vault.keys, session, entries[at].hash, {
+          note: entry.note ?? null,
+          tags: entry.tags,
+          rotateEvery: entry.rotateEvery ?? null,
+        });
+      }),
+  });
   return entries;
 }
 

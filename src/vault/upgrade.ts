@@ -1,7 +1,7 @@
 /**
  * Bringing a vault of an earlier format up to date on its first writable
  * open: format 1 or 2 gets key slots (its wrapped key becomes the machine
- * slot), format 3 versioned entries. One transaction from any earlier
+ * slot), format 3 versioned entries, format 4 annotations. One transaction from any earlier
  * format to the current one, so an upgrade refused halfway leaves the
  * vault as it was.
  *
@@ -12,7 +12,7 @@ import { upgradeToSlots } from "../keys/single_key.ts";
 import type { Unlocked } from "../keys/unlock.ts";
 import { FORMAT_VERSION, LAST_SINGLE_KEY_FORMAT } from "../storage/schema.ts";
 import type { Store } from "../storage/store.ts";
-import { upgradeToVersions } from "../storage/upgrade.ts";
+import { upgradeToAnnotations, upgradeToVersions } from "../storage/upgrade.ts";
 
 /**
  * Upgrades the vault `unlocked` opened to the current format, keeping
@@ -33,6 +33,7 @@ export function upgradeVault(
         ? unlocked.slot
         : upgradeToSlots(store, unlocked.slot, kek, dek);
       upgradeToVersions(store, keys, historyLimit);
+      upgradeToAnnotations(store);
       return upgraded;
     });
     return { ...unlocked, format: FORMAT_VERSION, slot };

@@ -9,7 +9,9 @@
  */
 
 import { KeyNotFoundError, ValidationError } from "../errors.ts";
+import { checkAnnotationChange } from "../rules/annotation.ts";
 import {
+  type ExpiryOptions,
   hasExpiry,
   isLive,
   resolveExpiry,
@@ -20,11 +22,12 @@ import {
   validateHistoryLimit,
   validateNames,
 } from "../rules/validate.ts";
+import { annotateInSession } from "./annotations.ts";
 import type { OpenedVault } from "./open.ts";
 import { checkVersion, findRow, storedVersion } from "./read.ts";
 import { entryRef, openVersion } from "../storage/rows.ts";
+import { putEntries } from "../storage/put_entries.ts";
 import {
-  putEntries,
   removeEntries,
   writeEntries,
   writeHistoryLimit,
@@ -38,9 +41,10 @@ const KEEP_NAME = new Uint8Array();
 
 /**
  * Stores each `[name, value]` pair (validated) as the next version of its
- * secret, with the expiry `options` gives, in one transaction. A name given
- * twice takes its last value, and only that one becomes a version: the
- * first was never the secret's value.
+ * secret, with the expiry `options` gives and any change to its
+ * annotation, in one transaction. A name given twice takes its last value,
+ * and only that one becomes a version: the first was never the secret's
+ * value.
  */
 export function putSecrets(
   vault: OpenedVault,
@@ -48,12 +52,19 @@ export function putSecrets(
   options: SetOptions | undefined,
 ): void {
   const expires = resolveExpiry(options, Date.now());
+  const change = checkAnnotationChange(options);
   const byHash = new Map(pairs.map(([name, value]) => {
     const hash = vault.names.hash(name);
     return [hash, { hash, name, value, expires }];
   }));
   const writes = [...byHash.values()];
-  putEntries(vault, writes);
+  putEntries(vault, writes, {
+    alongside: (session) => {
+      for (const { hash } of writes) {
+        annotateInSession(vault.keys, session, hash, change);
+      }
+    },
+  });
   for (const { hash, name } of writes) vault.names.add(hash, name, expires);
 }
 
@@ -80,7 +91,7 @@ export function revertSecret(
   vault: OpenedVault,
   name: string,
   version: number,
-  options: SetOptions | undefined,
+  options: ExpiryOptions | undefined,
 ): number {
   const hashes = vault.names.lookup(name);
   checkVersion(version);

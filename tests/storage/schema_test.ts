@@ -43,7 +43,7 @@ Deno.test("meta round-trips and an empty database is recognised", () =>
     assertEquals(isEmpty(store), false);
     checkSchema(store);
     writeMeta(store, new Uint8Array(32).fill(5), new Uint8Array(72), 10);
-    assertEquals(readFormat(store), 4);
+    assertEquals(readFormat(store), 5);
     assertEquals(readKeyCheck(store), new Uint8Array(32).fill(5));
   }));
 
@@ -60,17 +60,18 @@ Deno.test("a format 1 or 2 vault must have the schema before slots", () =>
     checkSchema(store, 2);
     assertStrict.throws(() => checkSchema(store, 3), IntegrityError);
     assertStrict.throws(() => checkSchema(store, 4), IntegrityError);
+    assertStrict.throws(() => checkSchema(store, 5), IntegrityError);
   }));
 
 Deno.test("a newer format is an InitializationError naming both, bad meta an IntegrityError", () =>
   withStore((store) => {
     store.exec(SINGLE_KEY_SCHEMA.join(";"));
-    setMeta(store, "format", "5");
+    setMeta(store, "format", "6");
     assertStrict.throws(
       () => readFormat(store),
       (error) =>
         error instanceof InitializationError &&
-        /format 5.*up to 4/.test(error.message),
+        /format 6.*up to 5/.test(error.message),
     );
     setMeta(store, "format", "2");
     setMeta(store, "kdf", '{"N":1024,"r":8,"p":1}');

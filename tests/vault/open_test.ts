@@ -37,7 +37,7 @@ const FIXTURES_BY_FORMAT = [
 ] as const;
 
 for (const [fixture, format] of FIXTURES_BY_FORMAT) {
-  Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value as version 1, and becomes format 4`, async () => {
+  Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value as version 1, and becomes format 5`, async () => {
     await using dir = await tempDir();
     const path = await copyFixture(dir.path, fixture);
     const secrets = fixtureSecrets(fixture);
@@ -51,7 +51,7 @@ for (const [fixture, format] of FIXTURES_BY_FORMAT) {
     for (let open = 0; open < 2; open++) {
       await using engine = await SecretsEngine.open({ path });
       const info = await engine.info();
-      assertEquals(info.format, 4);
+      assertEquals(info.format, 5);
       assertEquals(info.historyLimit, 10);
       // The second open finds the file as the first one sealed it.
       assertEquals(info.openedSealed, open === 1);
@@ -66,7 +66,7 @@ for (const [fixture, format] of FIXTURES_BY_FORMAT) {
       const slots = await engine.slots();
       assertEquals(slots.map((slot) => slot.kind), ["machine"]);
     }
-    assertEquals(stored(), "4");
+    assertEquals(stored(), "5");
     const kdf = rawSql(
       dir.path,
       (db) =>
@@ -308,7 +308,7 @@ interface Format4Fixture {
   versions: Record<string, string[]>;
 }
 
-Deno.test("format 4 fixture: every slot opens it, every value and version reads, and it takes writes", async () => {
+Deno.test("format 4 fixture: every slot opens it, it becomes format 5, every value and version reads, and it takes writes", async () => {
   await using dir = await tempDir();
   const path = await copyFixture(dir.path, "vault-format4");
   const fixture: Format4Fixture = JSON.parse(
@@ -322,7 +322,7 @@ Deno.test("format 4 fixture: every slot opens it, every value and version reads,
   for (const unlock of unlocks) {
     await using engine = await SecretsEngine.open({ path, unlock });
     const info = await engine.info();
-    assertEquals([info.format, info.historyLimit], [4, fixture.historyLimit]);
+    assertEquals([info.format, info.historyLimit], [5, fixture.historyLimit]);
     assertEquals((await engine.slots()).map((s) => s.kind).sort(), [
       "key",
       "machine",
@@ -355,8 +355,11 @@ Deno.test("format 4 fixture: every slot opens it, every value and version reads,
   await using engine = await SecretsEngine.open({ path });
   await engine.set("db.password", "fourth");
   assertEquals((await engine.history("db.password")).length, 4);
+  // Format 5 lets it carry annotations, which full verification covers.
+  await engine.setMeta("db.password", { note: "n", rotateEvery: 86_400_000 });
   await engine.close();
   await Deno.remove(join(path, "meta.json"));
   await using verified = await SecretsEngine.open({ path });
   assertEquals(await verified.get("db.password"), "fourth");
+  assertEquals((await verified.getEntry("db.password"))?.note, "n");
 });

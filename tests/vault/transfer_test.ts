@@ -24,7 +24,7 @@ Deno.test("a bad document names the entry and why, never the value", () => {
   const cases: [unknown, RegExp][] = [
     ["{", /not JSON/],
     [{ type: "other" }, /not a @scope\/secrets export/],
-    [doc([], 4), /version 4; this version reads up to 3/],
+    [doc([], 5), /version 5; this version reads up to 4/],
     [doc([entry("ok"), { ...entry("x"), value: 5 }]), /entry 2 \("x"\)/],
     [doc([{ ...entry("k"), kind: "binary" }]), /kind "binary"/],
     [

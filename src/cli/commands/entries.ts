@@ -16,6 +16,7 @@ import {
 } from "../command.ts";
 import type { Io } from "../streams.ts";
 import { expiryOptions, formatTime } from "../expiry_flags.ts";
+import { setAnnotation } from "../annotation_flags.ts";
 import { readUserBytes, writeUserFile } from "../io.ts";
 import { promptHidden } from "../prompt.ts";
 import { didYouMean } from "../suggest.ts";
@@ -87,7 +88,7 @@ async function readValue(
  */
 export const set: Command = {
   usage:
-    "set NAME [--value VALUE | --file FILE [--bytes]] [--ttl 30d | --expires 2027-01-31]",
+    "set NAME [--value VALUE | --file FILE [--bytes]] [--ttl 30d | --expires 2027-01-31] [--note TEXT] [--tag T]… [--rotate-every 90d]",
   summary:
     "store a secret; the value comes from stdin when piped, else a prompt without echo; --file reads a file",
   details: `
@@ -98,18 +99,32 @@ The value set before is kept as an earlier version (see history).
   --ttl D         expire after D: a number and s, m, h, d or w (30d)
   --expires T     expire at T: a date (2027-01-31, UTC midnight) or a
                   time with its zone (2027-01-31T18:00:00+01:00)
+  --note TEXT     where it comes from, how to rotate it (kept by later
+                  values until changed; secrets meta changes it alone)
+  --tag T         tag it (replaces its tags), repeatable
+  --rotate-every D  due for rotation when the value is older than D
 An expired secret reads as absent; list --expired shows it.`,
-  options: ["value", "file", "bytes", "ttl", "expires"],
+  options: [
+    "value",
+    "file",
+    "bytes",
+    "ttl",
+    "expires",
+    "note",
+    "tag",
+    "rotate-every",
+  ],
   operands: [1, 1],
   takesNames: true,
   async run({ args, open, io }): Promise<number> {
     const [name] = args.operands;
     validateName(name);
-    const options = expiryOptions(args);
+    const expiry = expiryOptions(args);
+    const options = { ...expiry, ...setAnnotation(args) };
     const value = await readValue(io, name, args);
     await using vault = await open({ create: true });
     await vault.set(name, value, options);
-    if (options !== undefined) {
+    if (expiry !== undefined) {
       const [current] = await vault.history(name);
       io.warn(`expires ${formatTime(current?.expiresAt ?? null)}`);
     }
@@ -197,6 +212,8 @@ async function longListing(
   const rows: string[][] = [];
   for (const name of names) {
     const versions = await vault.history(name);
+    const entry = await vault.getEntry(name);
+    if (entry !== null && typeof entry.value !== "string") entry.value.fill(0);
     const [current] = versions;
     if (current === undefined) continue;
     rows.push([
@@ -205,26 +222,50 @@ async function longListing(
       formatTime(current.updated),
       formatTime(current.expiresAt),
       String(versions.length),
+      formatTime(entry?.rotationDue ?? null),
+      entry?.tags.join(",") || "-",
     ]);
   }
-  return formatTable(["NAME", "KIND", "UPDATED", "EXPIRES", "VERSIONS"], rows);
+  return formatTable(
+    ["NAME", "KIND", "UPDATED", "EXPIRES", "VERSIONS", "ROTATE BY", "TAGS"],
+    rows,
+  );
+}
+
+/** The names `pattern` matches, of any of `tags` when given. */
+async function taggedKeys(
+  vault: SecretsEngine,
+  pattern: string | undefined,
+  expired: boolean,
+  tags: readonly string[] | undefined,
+): Promise<string[]> {
+  if (tags === undefined) return await vault.keys(pattern, { expired });
+  const found = new Set<string>();
+  for (const tag of tags) {
+    for (const name of await vault.keys(pattern, { expired, tag })) {
+      found.add(name);
+    }
+  }
+  return [...found].sort();
 }
 
 /** `list [PATTERN]`: prints names, or with `--long` a table of facts. */
 export const list: Command = {
-  usage: "list [PATTERN] [--long] [--expired]",
+  usage: "list [PATTERN] [--long] [--expired] [--tag T]",
   summary:
     "print the names (never the values), optionally matching a glob ('**' for all)",
   details: `
-  --long      a table: name, kind, last update, expiry, versions kept
-  --expired   only the secrets that have expired (purge-expired removes them)`,
-  options: ["long", "expired"],
+  --long      a table: name, kind, last update, expiry, versions kept,
+              rotation due date, tags
+  --expired   only the secrets that have expired (purge-expired removes them)
+  --tag T     only the secrets tagged T (repeat for any of several)`,
+  options: ["long", "expired", "tag"],
   operands: [0, 1],
   async run({ args, open, io }): Promise<number> {
     await using vault = await open();
     const [pattern] = args.operands;
     const expired = args.values.expired === true;
-    const names = await vault.keys(pattern, { expired });
+    const names = await taggedKeys(vault, pattern, expired, args.values.tag);
     if (args.values.long) io.write(await longListing(vault, names));
     else if (names.length > 0) io.write(`${names.join("\n")}\n`);
     const acrossDots = pattern?.replaceAll(/\*+/g, "**");

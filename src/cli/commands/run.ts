@@ -13,6 +13,7 @@ import {
   UsageError,
 } from "../command.ts";
 import type { Io } from "../streams.ts";
+import type { SecretsEngine } from "../../../mod.ts";
 import { compileGlob } from "../../rules/glob.ts";
 import { validatePattern } from "../../rules/validate.ts";
 import { decryptionKey, loadAge } from "../age_keys.ts";
@@ -24,6 +25,7 @@ import {
   toEnvironment,
 } from "../environment.ts";
 import { checkExecEnv, resolveProgram } from "../exec_env.ts";
+import { formatTime } from "../expiry_flags.ts";
 import { readUserBytes } from "../io.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "../redact.ts";
 import { forwardSignals, signalNumber } from "../signals.ts";
@@ -121,16 +123,40 @@ interface Environment {
   secrets: string[];
 }
 
+/** How far ahead `run` warns of an injected secret expiring or due. */
+const ATTENTION_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * One notice naming the injected secrets that are expiring within a week
+ * or due for rotation: `run` never blocks on them.
+ */
+async function noticeAttention(
+  vault: SecretsEngine,
+  injected: ReadonlySet<string>,
+  notify: (notice: string) => void,
+): Promise<void> {
+  const listed = (await vault.status({ within: ATTENTION_WINDOW_MS }))
+    .filter(({ name }) => injected.has(name));
+  if (listed.length === 0) return;
+  const named = listed.map(({ name, state, date }) =>
+    `${name} (${state} ${formatTime(date)})`
+  );
+  notify(`${named.join(", ")}: see secrets status`);
+}
+
 /** The vault's secrets (or those `--only` selects) as variables. */
 async function vaultEnvironment(context: Context): Promise<Environment> {
   const { args, open } = context;
   const only = args.values.only ?? [];
+  const tags = args.values["only-tag"] ?? [];
   // The vault is closed before the program starts: it may run for days.
   await using vault = await open();
   const notify = notices(context);
-  const pairs = await readSecrets(vault, only, "environment", notify);
+  const pairs = await readSecrets(vault, only, "environment", notify, tags);
+  await noticeAttention(vault, new Set(pairs.map(([name]) => name)), notify);
+  const explicit = only.length > 0 || tags.length > 0;
   return {
-    env: Object.fromEntries(toEnvironment(pairs, only.length > 0, notify)),
+    env: Object.fromEntries(toEnvironment(pairs, explicit, notify)),
     secrets: pairs.map(([, value]) => value),
   };
 }
@@ -212,7 +238,7 @@ function pristine(env: Record<string, string>): Record<string, string> {
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
 export const run: Command = {
   usage:
-    "run [--only PATTERN]... [--env-file FILE]... [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] [--quiet] -- PROGRAM [ARGS...]",
+    "run [--only PATTERN]... [--only-tag T]... [--env-file FILE]... [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] [--quiet] -- PROGRAM [ARGS...]",
   summary:
     "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
   details: `
@@ -230,11 +256,15 @@ because it pipes that output, so the program no longer sees a terminal.
 --identity-env NAME or --age-passphrase; --only selects among them. A variable that chooses what runs (PATH,
 BASH_ENV, ENV, LD_*, NODE_OPTIONS, PYTHONSTARTUP and the like) set from a
 secret or --env-file stops the run unless --allow-exec-env is given; the
-program is then still found on your own PATH. --quiet leaves out the notices
-of secrets skipped on purpose (bytes, or too large for a variable).
+program is then still found on your own PATH. --only-tag T adds the secrets
+tagged T (see secrets meta). A secret injected that expires within a week or
+is due for rotation is named in one line on stderr; run never blocks on it.
+--quiet leaves out that line and the notices of secrets skipped on purpose
+(bytes, or too large for a variable).
 Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
   options: [
     "only",
+    "only-tag",
     "redact",
     "env-file",
     "pristine",
@@ -254,8 +284,13 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     }
     const files = args.values["env-file"] ?? [];
     const from = args.values.from;
-    if (files.length > 0 && args.values.only !== undefined) {
-      throw new UsageError("--only and --env-file exclude each other");
+    for (const option of ["only", "only-tag"] as const) {
+      if (files.length > 0 && args.values[option] !== undefined) {
+        throw new UsageError(`--${option} and --env-file exclude each other`);
+      }
+    }
+    if (from !== undefined && args.values["only-tag"] !== undefined) {
+      throw new UsageError("--only-tag selects from the vault, not a backup");
     }
     if (files.length > 0 && from !== undefined) {
       throw new UsageError("--from and --env-file exclude each other");

@@ -22,6 +22,7 @@ import {
   UsageError,
 } from "../command.ts";
 import { readSecretLine } from "../prompt.ts";
+import { shownText } from "../table.ts";
 import { readFirstLine } from "../unlock.ts";
 import type { Io } from "../streams.ts";
 
@@ -37,19 +38,8 @@ async function readNewPassphrase(io: Io): Promise<string> {
   return passphrase;
 }
 
-/**
- * A label as the terminal should show it: one stored before labels were
- * checked may hold control or format characters, which are escaped.
- */
-function shownLabel(label: string): string {
-  return label.replace(
-    /[\p{Cc}\p{Cf}]/gu,
-    (c) => `\\u${c.codePointAt(0)?.toString(16).padStart(4, "0")}`,
-  );
-}
-
 function describe(slot: SlotInfo): string {
-  const label = slot.label === "" ? "" : ` "${shownLabel(slot.label)}"`;
+  const label = slot.label === "" ? "" : ` "${shownText(slot.label)}"`;
   return `${slot.kind} slot ${slot.id}${label}`;
 }
 
@@ -118,7 +108,7 @@ async function listSlots(io: Io, vault: SecretsEngine): Promise<void> {
   const rows = (await vault.slots()).map((slot) => [
     slot.id === unlockedBy.id ? `${slot.id}*` : slot.id,
     slot.kind,
-    shownLabel(slot.label) || "-",
+    shownText(slot.label) || "-",
     slot.created.toISOString().slice(0, 19).replace("T", " "),
     factorsText(slot),
   ]);

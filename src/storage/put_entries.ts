@@ -1,0 +1,133 @@
+/**
+ * Storing secrets: values (with any earlier versions a restore brings)
+ * turned into clear bytes and written in one transaction through
+ * `writes.ts`, the clear bytes zeroed however it ends.
+ *
+ * @module
+ */
+
+import type { ClearValue, RowTimes } from "./rows.ts";
+import { type VaultStore, writeEntries, type WriteSession } from "./writes.ts";
+
+/** What {@linkcode putEntries} does besides storing the entries. */
+export interface PutOptions {
+  /** Given the entries the vault already holds, throws. */
+  refuseExisting?: (taken: Entry[]) => never;
+  /** More changes, made in the same transaction after the entries. */
+  alongside?: (session: WriteSession) => void;
+}
+
+/** An earlier version to restore before an entry's current value. */
+export interface EarlierVersion {
+  /** The value: a string is text, a `Uint8Array` bytes. */
+  value: string | Uint8Array;
+  /** When it stops being valid, in milliseconds since the epoch. */
+  expires: number | null;
+  /** The version number it had. */
+  version: number;
+  /** When it was written. */
+  updated: number;
+}
+
+/** A secret to store: its name hash, clear name and value, and any times. */
+export interface Entry {
+  /** The name hash, the row's key. */
+  hash: string;
+  /** The clear name. */
+  name: string;
+  /** The value: a string is text, a `Uint8Array` bytes. */
+  value: string | Uint8Array;
+  /** When it stops being valid, in milliseconds since the epoch. */
+  expires: number | null;
+  /** Creation and write times to keep (a restore); default: now. */
+  times?: RowTimes;
+  /** The version number to keep (a restore); default: the next. */
+  version?: number;
+  /** Earlier versions to restore first, oldest first. */
+  earlier?: readonly EarlierVersion[];
+}
+
+/**
+ * The clear bytes of `value` with its kind: a copy, which the caller zeroes.
+ *
+ * @example Calling clearValue
+ * ```ts
+ * import { clearValue } from "./put_entries.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(clearValue("a", null).kind, "text");
+ * assert.equal(clearValue(new Uint8Array([1]), null).kind, "bytes");
+ * ```
+ */
+export function clearValue(
+  value: string | Uint8Array,
+  expires: number | null,
+): ClearValue {
+  return typeof value === "string"
+    ? { bytes: new TextEncoder().encode(value), kind: "text", expires }
+    : { bytes: value.slice(), kind: "bytes", expires };
+}
+
+/** One version to put: its clear value and the times it keeps. */
+interface Step {
+  clear: ClearValue;
+  times?: RowTimes;
+}
+
+function steps(entry: Entry): Step[] {
+  const created = entry.times?.created;
+  const earlier = (entry.earlier ?? []).map((version): Step => ({
+    clear: {
+      ...clearValue(version.value, version.expires),
+      version: version.version,
+    },
+    times: { created: created ?? version.updated, updated: version.updated },
+  }));
+  const clear = {
+    ...clearValue(entry.value, entry.expires),
+    version: entry.version,
+  };
+  return [...earlier, { clear, times: entry.times }];
+}
+
+/**
+ * Stores `entries` in one transaction: all or, on any error, none. Each
+ * entry's earlier versions, if it has any, are written first with the
+ * numbers they had, and the vault's history limit is raised to keep them
+ * all. With `options.refuseExisting`, entries whose hash the vault holds
+ * are handed to it (inside the transaction) before anything is written, to
+ * throw; `options.alongside` then makes its own changes in the same
+ * transaction. The clear bytes are zeroed however it ends.
+ */
+export function putEntries(
+  vault: VaultStore,
+  entries: readonly Entry[],
+  options: PutOptions = {},
+): void {
+  const { refuseExisting, alongside } = options;
+  const encoder = new TextEncoder();
+  const writes = entries.map((entry) => ({
+    ...entry,
+    clearName: encoder.encode(entry.name),
+    steps: steps(entry),
+  }));
+  const deepest = Math.max(0, ...entries.map((e) => e.earlier?.length ?? 0));
+  try {
+    writeEntries(vault, Date.now(), (session) => {
+      const taken = refuseExisting
+        ? writes.filter(({ hash }) => session.row(hash) !== undefined)
+        : [];
+      if (refuseExisting && taken.length > 0) refuseExisting(taken);
+      for (const { hash, clearName, steps } of writes) {
+        for (const { clear, times } of steps) {
+          session.put(hash, clearName, clear, times);
+        }
+      }
+      alongside?.(session);
+    }, deepest);
+  } finally {
+    for (const { clearName, steps } of writes) {
+      clearName.fill(0);
+      for (const { clear } of steps) clear.bytes.fill(0);
+    }
+  }
+}

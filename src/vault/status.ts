@@ -1,0 +1,108 @@
+/**
+ * Which secrets need attention: expired, expiring within a window, or due
+ * for rotation (their current value older than their `rotateEvery`), each
+ * with its date, soonest first. Names only, unless notes are asked for.
+ *
+ * @module
+ */
+
+import { ValidationError } from "../errors.ts";
+import { allAnnotations } from "./annotations.ts";
+import type { OpenedVault } from "./open.ts";
+
+/** Why a secret is listed by {@linkcode SecretsEngine.status}. */
+export type StatusState = "expired" | "expiring" | "overdue" | "due";
+
+/** One secret that needs attention, and why. */
+export interface SecretStatus {
+  /** The secret's name. */
+  name: string;
+  /**
+   * `expired` (its expiry has passed), `expiring` (it passes within the
+   * window), `overdue` (its rotation date has passed) or `due` (it passes
+   * within the window).
+   */
+  state: StatusState;
+  /** When it expires or expired, or when it is or was due for rotation. */
+  date: Date;
+  /** When its current value was set. */
+  rotatedAt: Date;
+  /** Its note, when `notes` was asked for (`null` when it has none). */
+  note?: string | null;
+}
+
+/** What {@linkcode SecretsEngine.status} looks at. */
+export interface StatusOptions {
+  /**
+   * How far ahead to look, in milliseconds: a secret expiring or due
+   * within it is listed. Default 14 days; at most 100 years.
+   */
+  within?: number;
+  /** Whether each listed secret carries its note. */
+  notes?: boolean;
+}
+
+/** The window {@linkcode StatusOptions.within} defaults to: 14 days. */
+export const DEFAULT_STATUS_WINDOW_MS = 14 * 86_400_000;
+const MAX_WINDOW_MS = 100 * 365 * 86_400_000;
+
+function checkOptions(options: unknown): Required<StatusOptions> {
+  if (typeof options !== "object" || options === null) {
+    throw new ValidationError("options must be an object");
+  }
+  const { within = DEFAULT_STATUS_WINDOW_MS, notes = false } =
+    options as Record<string, unknown>;
+  if (
+    typeof within !== "number" || !Number.isSafeInteger(within) ||
+    within < 0 || within > MAX_WINDOW_MS
+  ) {
+    throw new ValidationError(
+      "within must be a whole number of milliseconds from 0 to 100 years",
+    );
+  }
+  if (typeof notes !== "boolean") {
+    throw new ValidationError("notes must be true or false");
+  }
+  return { within, notes };
+}
+
+/**
+ * The secrets of `vault` that are expired, expiring within the window, or
+ * due for rotation, soonest first; a secret both expiring and due is
+ * listed for each.
+ */
+export function secretStatus(
+  vault: OpenedVault,
+  options: StatusOptions = {},
+): SecretStatus[] {
+  const { within, notes } = checkOptions(options);
+  const now = Date.now();
+  const horizon = now + within;
+  const annotations = allAnnotations(vault);
+  const listed: SecretStatus[] = [];
+  for (const { hash, name, expires } of vault.names.named()) {
+    const annotation = annotations.get(hash);
+    const due = annotation?.rotateEvery ?? null;
+    if ((expires === null || expires > horizon) && due === null) continue;
+    const row = vault.table.current(hash);
+    if (row === undefined) continue;
+    const list = (state: StatusState, date: number) =>
+      listed.push({
+        name,
+        state,
+        date: new Date(date),
+        rotatedAt: new Date(row.updated),
+        ...(notes ? { note: annotation?.note ?? null } : {}),
+      });
+    if (expires !== null && expires <= horizon) {
+      list(expires <= now ? "expired" : "expiring", expires);
+    }
+    if (due !== null && row.updated + due <= horizon) {
+      const date = row.updated + due;
+      list(date <= now ? "overdue" : "due", date);
+    }
+  }
+  return listed.sort((a, b) =>
+    a.date.getTime() - b.date.getTime() || (a.name < b.name ? -1 : 1)
+  );
+}
