@@ -363,3 +363,41 @@ Deno.test("format 4 fixture: every slot opens it, it becomes format 5, every val
   assertEquals(await verified.get("db.password"), "fourth");
   assertEquals((await verified.getEntry("db.password"))?.note, "n");
 });
+
+Deno.test("format 5 fixture: its annotations read back through every slot, and it verifies in full", async () => {
+  await using dir = await tempDir();
+  const path = await copyFixture(dir.path, "vault-format5");
+  const fixture: Format4Fixture & {
+    annotations: Record<
+      string,
+      { note: string | null; tags: string[]; rotateEvery: number | null }
+    >;
+  } = JSON.parse(
+    await Deno.readTextFile(join(FIXTURES, "vault-format5.json")),
+  );
+  await Deno.remove(join(path, "meta.json"));
+  for (
+    const unlock of [undefined, { passphrase: fixture.passphrase }, {
+      key: fixture.key,
+    }]
+  ) {
+    await using engine = await SecretsEngine.open({ path, unlock });
+    assertEquals((await engine.info()).format, 5);
+    for (const [name, value] of Object.entries(fixture.text)) {
+      assertEquals(await engine.get(name), value, name);
+    }
+    for (const [name, annotation] of Object.entries(fixture.annotations)) {
+      const entry = await engine.getEntry(name);
+      assertEquals(
+        {
+          note: entry?.note,
+          tags: entry?.tags,
+          rotateEvery: entry?.rotateEvery,
+        },
+        annotation,
+        name,
+      );
+    }
+    assertEquals(await engine.keys("**", { tag: "prod" }), ["openai.apiKey"]);
+  }
+});
