@@ -81,6 +81,11 @@ export type {
 } from "./src/vault/read.ts";
 export type { RecoveryReport } from "./src/vault/recover.ts";
 export {
+  type SecretChange,
+  WATCH_POLL_MS,
+  type WatchOptions,
+} from "./src/vault/watch.ts";
+export {
   DEFAULT_STATUS_WINDOW_MS,
   type SecretStatus,
   type StatusOptions,

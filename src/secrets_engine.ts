@@ -36,6 +36,11 @@ import type { AnnotationChange } from "./rules/annotation.ts";
 import type { ExpiryOptions, SetOptions } from "./rules/expiry.ts";
 import { annotateSecret } from "./vault/annotations.ts";
 import {
+  type SecretChange,
+  type WatchOptions,
+  watchVault,
+} from "./vault/watch.ts";
+import {
   type SecretStatus,
   secretStatus,
   type StatusOptions,
@@ -479,6 +484,44 @@ export class SecretsEngine implements AsyncDisposable {
    */
   setMeta(name: string, change: AnnotationChange): Promise<void> {
     return this.#guard.write(() => annotateSecret(this.#vault, name, change));
+  }
+
+  /**
+   * The changes to the vault's secrets, as this or any other process makes
+   * them: each new value (`set`, with its version; a revert or an import
+   * too), each deletion (or purge) and each expiry as it passes, never a
+   * value. A change shows within {@linkcode WATCH_POLL_MS} (200 ms).
+   * `options.names` limits it to a list of names or a glob pattern;
+   * `options.signal` ends it, and so does leaving the loop. While the loop
+   * waits, one timer and one statement run every 200 ms; after it ends,
+   * nothing does. A vault destroyed or rotated elsewhere ends it with the
+   * {@linkcode ClosedError} a read would throw.
+   *
+   * @throws {ValidationError} a malformed name or pattern, or a `signal`
+   *   that is not an `AbortSignal`.
+   *
+   * @example React when another process changes a secret
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await using writer = await SecretsEngine.open({ path });
+   *   await engine.set("api.token", "t-1");
+   *   setTimeout(() => writer.set("api.token", "t-2"), 50);
+   *   for await (const change of engine.watch({ names: ["api.token"] })) {
+   *     assert.deepEqual(change, { name: "api.token", change: "set", version: 2 });
+   *     break;
+   *   }
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  watch(options: WatchOptions = {}): AsyncIterable<SecretChange> {
+    return this.#guard.callSync(() =>
+      watchVault(this.#vault, (fn) => this.#guard.callSync(fn), options)
+    );
   }
 
   /**

@@ -44,14 +44,14 @@ interface Columns {
   version: string;
   /** Every column. */
   row: string;
-  /** The name hash and the expiry. */
+  /** The name hash, the expiry and the version. */
   head: string;
 }
 
 const VERSIONED: Columns = {
   version: VERSION_COLUMNS,
   row: ROW_COLUMNS,
-  head: "name_hash, expires",
+  head: "name_hash, expires, version",
 };
 
 // An entry of formats 1 to 3 reads as text that never expires, at the
@@ -62,7 +62,7 @@ const UNVERSIONED_VERSION_COLUMNS =
 const UNVERSIONED_COLUMNS: Columns = {
   version: UNVERSIONED_VERSION_COLUMNS,
   row: `${UNVERSIONED_VERSION_COLUMNS}, name, created`,
-  head: "name_hash, NULL AS expires",
+  head: `name_hash, NULL AS expires, ${UNVERSIONED_VERSION} AS version`,
 };
 
 function columnsOf(format: number): Columns {
@@ -81,8 +81,10 @@ export interface EntryTable {
    * needs, and no more.
    */
   current(hash: string): VersionColumns | undefined;
-  /** Calls `visit` with every name hash and expiry, in batches. */
-  eachHead(visit: (hash: string, expires: number | null) => void): void;
+  /** Calls `visit` with every name hash, expiry and version, in batches. */
+  eachHead(
+    visit: (hash: string, expires: number | null, version: number) => void,
+  ): void;
   /**
    * Calls `visit` with every name hash and its encrypted name, in batches,
    * so the names are never all in memory at once.
@@ -148,7 +150,11 @@ export function entryTable(
     current: (hash) => selectCurrent.get(hash) as VersionColumns | undefined,
     eachHead: (visit) =>
       selectHeads((row) =>
-        visit(row.name_hash as string, row.expires as number | null)
+        visit(
+          row.name_hash as string,
+          row.expires as number | null,
+          row.version as number,
+        )
       ),
     eachName: (visit) =>
       selectNames((row) => visit(row.name_hash as string, row.name)),
