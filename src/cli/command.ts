@@ -77,6 +77,11 @@ export const COMMAND_OPTIONS = {
   within: { type: "string" },
   json: { type: "boolean" },
   "only-tag": { type: "string", multiple: true },
+  watch: { type: "boolean" },
+  restart: { type: "boolean" },
+  signal: { type: "string" },
+  debounce: { type: "string" },
+  exec: { type: "string" },
 } as const;
 
 /** The name of a command option. */
@@ -140,6 +145,11 @@ export interface Parsed {
     within?: string;
     json?: boolean;
     "only-tag"?: string[];
+    watch?: boolean;
+    restart?: boolean;
+    signal?: string;
+    debounce?: string;
+    exec?: string;
   };
 }
 

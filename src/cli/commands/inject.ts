@@ -6,15 +6,82 @@
  * @module
  */
 
-import { type Command, EXIT, UsageError } from "../command.ts";
+import type { SecretsEngine } from "../../../mod.ts";
+import {
+  type Command,
+  type Context,
+  EXIT,
+  Failure,
+  UsageError,
+} from "../command.ts";
 import { resolveNames } from "../environment.ts";
 import { writeUserFile } from "../io.ts";
+import { signalNumber } from "../signals.ts";
+import type { Io } from "../streams.ts";
+import { changedNames, debounceOf, endingSignals } from "../watching.ts";
 import { refuseTerminal } from "./transfer.ts";
-import { parseReference, readTemplate, SCHEME } from "../references.ts";
+import {
+  parseReference,
+  readTemplate,
+  SCHEME,
+  type Template,
+} from "../references.ts";
+
+/** Runs `command` with `sh -c` after a re-render; a failure is reported. */
+async function runExec(io: Io, command: string): Promise<void> {
+  const access = Deno.permissions.querySync({ name: "run", command: "sh" });
+  if (access.state !== "granted") {
+    throw new Failure("--exec needs --allow-run=sh");
+  }
+  const { code } = await new Deno.Command("sh", {
+    args: ["-c", command],
+    stdin: "null",
+  }).output();
+  if (code !== 0) io.warn(`--exec exited with ${code}`);
+}
+
+/**
+ * Re-renders `output` whenever a secret `template` references changes,
+ * until an ending signal comes (the exit code is then 128 + N). A render
+ * that fails keeps the last good file and says so.
+ */
+async function watchTemplate(
+  { args, io }: Context,
+  vault: SecretsEngine,
+  template: Template,
+  output: string,
+): Promise<number> {
+  const ending = endingSignals();
+  try {
+    const batches = changedNames(
+      vault,
+      template.names,
+      debounceOf(args),
+      ending.signal,
+    );
+    for await (const changed of batches) {
+      try {
+        const values = await resolveNames(vault, template.names, "file");
+        await writeUserFile(output, template.render(values), true);
+      } catch (error) {
+        if (!(error instanceof Failure)) throw error;
+        io.warn(`${error.message}: kept the last good ${output}`);
+        continue;
+      }
+      io.warn(`re-rendered ${output}: ${changed.join(", ")} changed`);
+      if (args.values.exec !== undefined) await runExec(io, args.values.exec);
+    }
+    const came = ending.came();
+    return came === null ? EXIT.ok : EXIT.signalBase + signalNumber(came);
+  } finally {
+    ending.stop();
+  }
+}
 
 /** `inject -i TEMPLATE [-o OUT]`: renders a template. */
 export const inject: Command = {
-  usage: "inject -i TEMPLATE [-o OUT] [--force]",
+  usage:
+    "inject -i TEMPLATE [-o OUT] [--force] [--watch [--exec CMD] [--debounce 1s]]",
   summary: "render a template, replacing each {{ secrets://NAME }}",
   details: `
 Spaces inside the braces are optional. Any other {{ ... }} is left as it is
@@ -23,12 +90,24 @@ unclosed {{ is an error naming its line and column; a template with no
 reference passes through unchanged, with a warning. A missing secret is an
 error listing every missing name, and nothing is written. -o OUT writes mode
 0600 atomically and refuses to replace OUT without --force; without -o the
-result goes to stdout, which must not be a terminal unless --force.`,
-  options: ["input", "output", "force"],
+result goes to stdout, which must not be a terminal unless --force.
+--watch keeps running and renders OUT again (atomically, mode 0600) when a
+secret it references changes, then runs --exec CMD (with sh -c; needs
+--allow-run=sh), e.g. "nginx -s reload"; changes within --debounce (1s) make
+one render. A render that fails (a reference deleted) keeps the last good
+file and says so on stderr. Ctrl-C or SIGTERM ends it.`,
+  options: ["input", "output", "force", "watch", "exec", "debounce"],
   operands: [0, 0],
-  async run({ args, open, io }): Promise<number> {
-    const { input, output, force = false } = args.values;
+  async run(context): Promise<number> {
+    const { args, open, io } = context;
+    const { input, output, force = false, watch } = args.values;
     if (input === undefined) throw new UsageError("inject needs -i TEMPLATE");
+    if (watch && output === undefined) {
+      throw new UsageError("--watch renders a file: give -o OUT");
+    }
+    if (!watch && (args.values.exec ?? args.values.debounce) !== undefined) {
+      throw new UsageError("--exec and --debounce go with --watch");
+    }
     if (output === undefined) refuseTerminal(io, force);
     const template = readTemplate(await io.readText(input), input);
     if (template.names.length === 0) {
@@ -40,6 +119,12 @@ result goes to stdout, which must not be a terminal unless --force.`,
       io.warn(
         `left ${template.others} {{ … }} that hold no ${SCHEME} reference as they are`,
       );
+    }
+    if (watch && output !== undefined && template.names.length > 0) {
+      await using vault = await open();
+      const values = await resolveNames(vault, template.names, "file");
+      await writeUserFile(output, template.render(values), force);
+      return await watchTemplate(context, vault, template, output);
     }
     let values = new Map<string, string>();
     if (template.names.length > 0) {

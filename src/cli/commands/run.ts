@@ -29,6 +29,12 @@ import { formatTime } from "../expiry_flags.ts";
 import { readUserBytes } from "../io.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "../redact.ts";
 import { forwardSignals, signalNumber } from "../signals.ts";
+import {
+  type Running,
+  superviseWatching,
+  type WatchMode,
+} from "../supervise.ts";
+import { debounceOf } from "../watching.ts";
 
 function spawn(
   io: Io,
@@ -117,10 +123,14 @@ function notices({ args, io }: Context): (notice: string) => void {
   return args.values.quiet ? () => {} : io.warn;
 }
 
-/** The child's environment, and the secret values in it to redact. */
+/**
+ * The child's environment, the secret values in it to redact, and the
+ * names of the secrets they came from (what `--watch` watches).
+ */
 interface Environment {
   env: Record<string, string>;
   secrets: string[];
+  names: string[];
 }
 
 /** How far ahead `run` warns of an injected secret expiring or due. */
@@ -158,6 +168,7 @@ async function vaultEnvironment(context: Context): Promise<Environment> {
   return {
     env: Object.fromEntries(toEnvironment(pairs, explicit, notify)),
     secrets: pairs.map(([, value]) => value),
+    names: pairs.map(([name]) => name),
   };
 }
 
@@ -177,7 +188,7 @@ async function fileEnvironment(
   for (const [key, { value, reference }] of variables) {
     env[key] = reference === null ? value : values.get(reference) ?? "";
   }
-  return { env, secrets: [...values.values()] };
+  return { env, secrets: [...values.values()], names };
 }
 
 /**
@@ -222,6 +233,7 @@ async function backupEnvironment(
       toEnvironment(pairs, only.length > 0, notices(context)),
     ),
     secrets: pairs.map(([, value]) => value),
+    names: [],
   };
 }
 
@@ -238,7 +250,7 @@ function pristine(env: Record<string, string>): Record<string, string> {
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
 export const run: Command = {
   usage:
-    "run [--only PATTERN]... [--only-tag T]... [--env-file FILE]... [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] [--quiet] -- PROGRAM [ARGS...]",
+    "run [--only PATTERN]... [--only-tag T]... [--env-file FILE]... [--watch [--restart | --signal SIG] [--debounce 1s]] [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] [--quiet] -- PROGRAM [ARGS...]",
   summary:
     "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
   details: `
@@ -260,7 +272,12 @@ program is then still found on your own PATH. --only-tag T adds the secrets
 tagged T (see secrets meta). A secret injected that expires within a week or
 is due for rotation is named in one line on stderr; run never blocks on it.
 --quiet leaves out that line and the notices of secrets skipped on purpose
-(bytes, or too large for a variable).
+(bytes, or too large for a variable). --watch keeps the program supervised:
+when a secret it received changes (only those: --only, --only-tag and
+--env-file references limit them), it is restarted with the new environment
+(SIGTERM, 5 s, then SIGKILL), or with --signal SIG sent SIG instead (for a
+program that reloads itself); changes within --debounce (1s) make one. The
+program exiting on its own ends the run with its code.
 Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
   options: [
     "only",
@@ -274,11 +291,15 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     "identity-env",
     "allow-exec-env",
     "quiet",
+    "watch",
+    "restart",
+    "signal",
+    "debounce",
   ],
   operands: [0, 0],
   async run(context): Promise<number> {
     const { args, io } = context;
-    const [program, ...programArgs] = args.afterDashes;
+    const [program] = args.afterDashes;
     if (program === undefined) {
       throw new UsageError("run needs -- and a program");
     }
@@ -299,45 +320,114 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     if (missing.length > 0) {
       throw new Failure(`run needs ${missing.join(" ")}: nothing ran`);
     }
-    const { env, secrets } = from !== undefined
-      ? await backupEnvironment(from, context)
-      : files.length > 0
-      ? await fileEnvironment(files, context)
-      : await vaultEnvironment(context);
-    const redact = args.values.redact === true;
-    const { tooShort } = maskable(secrets);
-    if (redact && tooShort > 0) {
-      io.warn(
-        `--redact leaves ${tooShort} value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
-      );
+    const watch = watchMode(args);
+    if (watch !== null && from !== undefined) {
+      throw new UsageError("--watch watches the vault; --from reads a backup");
     }
-    checkExecEnv(env, args.values["allow-exec-env"] === true, io.warn);
-    const clean = args.values.pristine === true;
-    const childEnv = clean ? pristine(env) : env;
-    const child = spawn(
+    const prepare = () =>
+      from !== undefined
+        ? backupEnvironment(from, context)
+        : files.length > 0
+        ? fileEnvironment(files, context)
+        : vaultEnvironment(context);
+    const first = await prepare();
+    const launch = async (environment?: Environment) =>
+      startProgram(context, environment ?? await prepare());
+    const started = launch(first);
+    if (watch === null) {
+      const running = await started;
+      return typeof running === "number"
+        ? running
+        : exitCode(await running.done);
+    }
+    await using vault = await context.open();
+    return await superviseWatching({
       io,
-      env.PATH === undefined ? program : resolveProgram(program, env.PATH),
-      {
-        args: programArgs,
-        env: childEnv,
-        clearEnv: clean,
-        stdin: "inherit",
-        stdout: redact ? "piped" : "inherit",
-        stderr: redact ? "piped" : "inherit",
-      },
-    );
-    if (typeof child === "number") return child;
-    const stopForwarding = forwardSignals(child, atTerminal(io.streams));
-    const piping = redact
-      ? [
-        pipeRedacted(child.stdout, io.streams.stdout.writable, secrets),
-        pipeRedacted(child.stderr, io.streams.stderr.writable, secrets),
-      ]
-      : [];
-    const status = await child.status;
-    await Promise.all(piping);
-    stopForwarding();
-    if (status.signal) return EXIT.signalBase + signalNumber(status.signal);
-    return status.code;
+      vault,
+      names: first.names,
+      mode: watch,
+      debounceMs: debounceOf(args),
+      started: await started,
+      launch: () => launch(),
+      program,
+    });
   },
 };
+
+/** The exit code of a finished program: its own, or 128 + N for signal N. */
+function exitCode(status: Deno.CommandStatus): number {
+  if (status.signal) return EXIT.signalBase + signalNumber(status.signal);
+  return status.code;
+}
+
+/** `--watch` and what it does on a change, or `null` without it. */
+function watchMode(args: Parsed): WatchMode | null {
+  const { watch, restart, signal, debounce } = args.values;
+  if (!watch) {
+    if (restart || signal !== undefined || debounce !== undefined) {
+      throw new UsageError(
+        "--restart, --signal and --debounce go with --watch",
+      );
+    }
+    return null;
+  }
+  if (restart && signal !== undefined) {
+    throw new UsageError("--restart and --signal exclude each other");
+  }
+  if (signal === undefined) return { restart: true };
+  const name = (signal.startsWith("SIG") ? signal : `SIG${signal}`)
+    .toUpperCase() as Deno.Signal;
+  if (signalNumber(name) === 0) {
+    throw new UsageError(`--signal ${signal}: not a signal (SIGHUP, USR1…)`);
+  }
+  return { signal: name };
+}
+
+/**
+ * Starts the program with `environment`, its signals forwarded and, with
+ * `--redact`, its output masked; resolves to the running program, or to
+ * the exit code when it could not start.
+ */
+function startProgram(
+  context: Context,
+  { env, secrets }: Environment,
+): Running | number {
+  const { args, io } = context;
+  const [program, ...programArgs] = args.afterDashes;
+  const redact = args.values.redact === true;
+  const { tooShort } = maskable(secrets);
+  if (redact && tooShort > 0) {
+    io.warn(
+      `--redact leaves ${tooShort} value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
+    );
+  }
+  checkExecEnv(env, args.values["allow-exec-env"] === true, io.warn);
+  const clean = args.values.pristine === true;
+  const childEnv = clean ? pristine(env) : env;
+  const child = spawn(
+    io,
+    env.PATH === undefined ? program : resolveProgram(program, env.PATH),
+    {
+      args: programArgs,
+      env: childEnv,
+      clearEnv: clean,
+      stdin: "inherit",
+      stdout: redact ? "piped" : "inherit",
+      stderr: redact ? "piped" : "inherit",
+    },
+  );
+  if (typeof child === "number") return child;
+  const stopForwarding = forwardSignals(child, atTerminal(io.streams));
+  const piping = redact
+    ? [
+      pipeRedacted(child.stdout, io.streams.stdout.writable, secrets),
+      pipeRedacted(child.stderr, io.streams.stderr.writable, secrets),
+    ]
+    : [];
+  const done = child.status.then(async (status) => {
+    await Promise.all(piping);
+    stopForwarding();
+    return status;
+  });
+  return { child, done };
+}

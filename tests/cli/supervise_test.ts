@@ -1,0 +1,134 @@
+/**
+ * `run --watch` through a real `deno run`, with a second process (this
+ * test) changing secrets: a change restarts the program with the new
+ * value, an unrelated one does not, three quick ones restart it once, a
+ * program that exits ends the run with its code, and SIGTERM ends it.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { assert, assertEquals } from "../_assert.ts";
+import { SecretsEngine } from "../../mod.ts";
+import { tempDir } from "../_helpers.ts";
+import { cliArgs, cliTest } from "./_cli.ts";
+
+const FLAGS = ["--allow-run=sh", "--allow-env=PATH"];
+
+/** The lines of `path`, or none while it does not exist. */
+async function lines(path: string): Promise<string[]> {
+  try {
+    return (await Deno.readTextFile(path)).split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until `check` holds, for up to `ms`. */
+async function until(
+  check: () => Promise<boolean>,
+  ms = 8000,
+): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+cliTest(
+  "run --watch restarts the program when a secret it received changes, once for a burst, never for another secret",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const starts = join(dir.path, "starts.txt");
+    {
+      await using engine = await SecretsEngine.open({ path: vault });
+      await engine.setMany({ "api.token": "t-1", "other.key": "o-1" });
+    }
+    const child = new Deno.Command("deno", {
+      args: cliArgs(vault, [
+        "run",
+        "--watch",
+        "--only",
+        "api.*",
+        "--",
+        "sh",
+        "-c",
+        `echo "$API_TOKEN" >> '${starts}'; exec sleep 60`,
+      ], FLAGS),
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await using engine = await SecretsEngine.open({ path: vault });
+    assert(await until(async () => (await lines(starts)).length === 1));
+    await engine.set("other.key", "o-2");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assertEquals(
+      await lines(starts),
+      ["t-1"],
+      "an unrelated change restarted it",
+    );
+    await engine.set("api.token", "t-2");
+    await engine.set("api.token", "t-3");
+    await engine.set("api.token", "t-4");
+    assert(await until(async () => (await lines(starts)).length === 2));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assertEquals(await lines(starts), ["t-1", "t-4"]);
+    child.kill("SIGTERM");
+    const { code, stderr } = await child.output();
+    const said = new TextDecoder().decode(stderr);
+    assertEquals(code, 143, said);
+    assertEquals(said.match(/api\.token changed: restarting sh/g)?.length, 1);
+  },
+);
+
+cliTest(
+  "run --watch ends with the program's own code when it exits, and --signal sends the signal instead of restarting",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    {
+      await using engine = await SecretsEngine.open({ path: vault });
+      await engine.set("api.token", "t-1");
+    }
+    const exits = await new Deno.Command("deno", {
+      args: cliArgs(
+        vault,
+        ["run", "--watch", "--", "sh", "-c", "exit 3"],
+        FLAGS,
+      ),
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    assertEquals(exits.code, 3, new TextDecoder().decode(exits.stderr));
+    const reloads = join(dir.path, "reloads.txt");
+    const child = new Deno.Command("deno", {
+      args: cliArgs(vault, [
+        "run",
+        "--watch",
+        "--signal",
+        "HUP",
+        "--",
+        "sh",
+        "-c",
+        `trap 'echo "$API_TOKEN" >> "${reloads}"' HUP; echo ready >> '${reloads}'; while :; do sleep 0.1; done`,
+      ], FLAGS),
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    assert(await until(async () => (await lines(reloads)).length === 1));
+    {
+      await using engine = await SecretsEngine.open({ path: vault });
+      await engine.set("api.token", "t-2");
+    }
+    // The program keeps the environment it started with: a reload is its own.
+    assert(await until(async () => (await lines(reloads)).length === 2));
+    assertEquals(await lines(reloads), ["ready", "t-1"]);
+    child.kill("SIGTERM");
+    const { stderr } = await child.output();
+    assert(
+      new TextDecoder().decode(stderr).includes("sent SIGHUP to sh"),
+    );
+  },
+);
