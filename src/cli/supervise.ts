@@ -117,7 +117,10 @@ export async function superviseWatching(options: Supervision): Promise<number> {
       }
       io.warn(`${changed} changed: restarting ${program}`);
       await stop(current);
-      if (ending.signal.aborted) return exitCode(await current.done);
+      // A signal that came while the program was stopping ends the run
+      // as that signal would have: no program is started again.
+      const came = ending.came();
+      if (came !== null) return EXIT.signalBase + signalNumber(came);
       running = await options.launch();
       if (typeof running === "number") return running;
     }

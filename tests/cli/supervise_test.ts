@@ -132,3 +132,49 @@ cliTest(
     );
   },
 );
+
+cliTest(
+  "a signal that comes while run --watch restarts the program ends the run, and nothing starts again",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const starts = join(dir.path, "starts.txt");
+    {
+      await using engine = await SecretsEngine.open({ path: vault });
+      await engine.set("api.token", "t-1");
+    }
+    const child = new Deno.Command("deno", {
+      args: cliArgs(vault, [
+        "run",
+        "--watch",
+        "--",
+        "sh",
+        "-c",
+        `echo start >> '${starts}'; trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done`,
+      ], FLAGS),
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    assert(await until(async () => (await lines(starts)).length === 1));
+    {
+      await using engine = await SecretsEngine.open({ path: vault });
+      await engine.set("api.token", "t-2");
+    }
+    // The program takes a second to stop: interrupt the restart meanwhile.
+    const stderr = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let said = "";
+    while (!said.includes("restarting")) {
+      const { value, done } = await stderr.read();
+      if (done) break;
+      said += value;
+    }
+    child.kill("SIGINT");
+    stderr.releaseLock();
+    const { code } = await child.status;
+    await child.stderr.cancel().catch(() => {});
+    assertEquals(code, 130);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assertEquals(await lines(starts), ["start"]);
+  },
+);
