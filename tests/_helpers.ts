@@ -302,3 +302,28 @@ export async function tmpfs(
     [Symbol.asyncDispose]: () => mountCommand("umount", "-l", path),
   };
 }
+
+/** Resolves after `ms`. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** How many earlier versions the vault in `dir` keeps, by raw SQL. */
+export function historyRows(dir: string): number {
+  return rawSql(
+    dir,
+    (db) => Number(db.prepare("SELECT count(*) AS n FROM history").get()?.n),
+  );
+}
+
+/** Waits until `check` holds, polling, for up to `ms`; whether it did. */
+export async function until(
+  check: () => Promise<boolean>,
+  ms = 8000,
+): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (await check()) return true;
+    await sleep(50);
+  }
+  return false;
+}

@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { SecretsEngine } from "../../mod.ts";
-import { tempDir } from "../_helpers.ts";
+import { tempDir, until } from "../_helpers.ts";
 import { cliArgs, cliTest } from "./_cli.ts";
 
 const FLAGS = ["--allow-run=sh", "--allow-env=PATH"];
@@ -22,18 +22,6 @@ async function lines(path: string): Promise<string[]> {
   } catch {
     return [];
   }
-}
-
-/** Waits until `check` holds, for up to `ms`. */
-async function until(
-  check: () => Promise<boolean>,
-  ms = 8000,
-): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
 }
 
 cliTest(

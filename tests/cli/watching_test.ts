@@ -9,16 +9,8 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { SecretsEngine } from "../../mod.ts";
-import { tempDir } from "../_helpers.ts";
+import { tempDir, until } from "../_helpers.ts";
 import { cli, cliArgs, cliTest } from "./_cli.ts";
-
-async function until(check: () => Promise<boolean>): Promise<boolean> {
-  for (const end = Date.now() + 8000; Date.now() < end;) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
-}
 
 const read = (path: string) => Deno.readTextFile(path).catch(() => "");
 

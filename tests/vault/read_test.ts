@@ -6,16 +6,13 @@ import {
   SecretsEngine,
   ValidationError,
 } from "../../mod.ts";
-import { openEngine, rawSql, tempDir } from "../_helpers.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function historyRows(dir: string): number {
-  return rawSql(
-    dir,
-    (db) => Number(db.prepare("SELECT count(*) AS n FROM history").get()?.n),
-  );
-}
+import {
+  historyRows,
+  openEngine,
+  rawSql,
+  sleep,
+  tempDir,
+} from "../_helpers.ts";
 
 Deno.test("bytes entries round-trip exactly; get refuses them without naming the entry", async () => {
   await using dir = await tempDir();

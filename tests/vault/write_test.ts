@@ -7,16 +7,13 @@ import {
   SecretsEngine,
   ValidationError,
 } from "../../mod.ts";
-import { openEngine, rawSql, tempDir } from "../_helpers.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function historyRows(dir: string): number {
-  return rawSql(
-    dir,
-    (db) => Number(db.prepare("SELECT count(*) AS n FROM history").get()?.n),
-  );
-}
+import {
+  historyRows,
+  openEngine,
+  rawSql,
+  sleep,
+  tempDir,
+} from "../_helpers.ts";
 
 /** Reopens with the seal gone, so the open verifies every row. */
 async function verifyInFull(dir: string): Promise<void> {
