@@ -82,6 +82,12 @@ export const COMMAND_OPTIONS = {
   signal: { type: "string" },
   debounce: { type: "string" },
   exec: { type: "string" },
+  staged: { type: "boolean" },
+  git: { type: "boolean" },
+  current: { type: "boolean" },
+  versions: { type: "boolean" },
+  "min-length": { type: "string" },
+  exclude: { type: "string", multiple: true },
 } as const;
 
 /** The name of a command option. */
@@ -150,6 +156,12 @@ export interface Parsed {
     signal?: string;
     debounce?: string;
     exec?: string;
+    staged?: boolean;
+    git?: boolean;
+    current?: boolean;
+    versions?: boolean;
+    "min-length"?: string;
+    exclude?: string[];
   };
 }
 

@@ -63,6 +63,7 @@ import {
   revert,
 } from "./commands/versions.ts";
 import { meta, status } from "./commands/status.ts";
+import { scan } from "./commands/scan.ts";
 
 export type { Streams } from "./streams.ts";
 
@@ -80,6 +81,7 @@ const COMMANDS: Record<string, Command> = {
   "purge-expired": purgeExpired,
   meta,
   status,
+  scan,
   import: importFile,
   export: exportSecrets,
   run,

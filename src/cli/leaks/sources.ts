@@ -1,0 +1,211 @@
+/**
+ * Where `secrets scan` reads: every regular file under the paths it is
+ * given (never following a symlink, skipping `.git` and what `--exclude`
+ * names), what `git diff --cached` would commit, and every blob of a git
+ * repository with a commit and path that contain it. Each source is a
+ * label and a stream of its bytes, read in chunks, never whole.
+ *
+ * @module
+ */
+
+import { join, relative } from "node:path";
+import { Failure } from "../command.ts";
+
+/** One thing to scan: how findings name it, and its bytes. */
+export interface Source {
+  /** The path (or `commit:path`, or `blob ID` for an unreachable blob). */
+  label: string;
+  /** Its bytes, in chunks, each valid until the next is asked for. */
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** How much of a file one read takes: few reads, and flat memory. */
+const READ_BYTES = 4 << 20;
+
+/**
+ * A path glob as `--exclude` takes it: `*` within one path component,
+ * `**` across them, `?` one character; it matches a path below the
+ * scanned directory or any one component of it.
+ *
+ * @example Leave out a directory anywhere, and one kind of file
+ * ```ts
+ * import { excluder } from "./sources.ts";
+ * import assert from "node:assert/strict";
+ * const excluded = excluder(["node_modules", "*.min.js"]);
+ * assert.ok(excluded("web/node_modules/x/index.js"));
+ * assert.ok(excluded("dist/app.min.js"));
+ * assert.ok(!excluded("src/app.js"));
+ * ```
+ */
+export function excluder(globs: readonly string[]): (path: string) => boolean {
+  const patterns = globs.map((glob) =>
+    new RegExp(
+      `^${
+        glob.replace(/[.+^${}()|[\]\\]/g, "\\$&")
+          .replaceAll("**", "\u0000")
+          .replaceAll("*", "[^/]*")
+          .replaceAll("?", "[^/]")
+          .replaceAll("\u0000", ".*")
+      }$`,
+    )
+  );
+  return (path) => {
+    const parts = path.split("/");
+    return patterns.some((pattern) =>
+      pattern.test(path) ||
+      parts.some((_, i) => pattern.test(parts.slice(i).join("/"))) ||
+      parts.some((part) => pattern.test(part))
+    );
+  };
+}
+
+/** Throws the flag to add when reading `path` is not granted. */
+export function requireRead(path: string): void {
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+    throw new Failure(`scanning ${path} needs --allow-read=${path}`);
+  }
+}
+
+async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  const buffer = new Uint8Array(READ_BYTES);
+  try {
+    for (;;) {
+      const n = await file.read(buffer);
+      if (n === null) return;
+      yield buffer.subarray(0, n);
+    }
+  } finally {
+    buffer.fill(0);
+  }
+}
+
+/**
+ * Every regular file under `root` (or `root` itself), not following
+ * symlinks and skipping `.git` and what `excluded` names.
+ */
+export async function* files(
+  root: string,
+  excluded: (path: string) => boolean,
+): AsyncGenerator<Source> {
+  requireRead(root);
+  const info = await Deno.lstat(root).catch(() => null);
+  if (info === null) throw new Failure(`no such file or directory: ${root}`);
+  if (info.isFile) {
+    yield { label: root, chunks: () => fileChunks(root) };
+    return;
+  }
+  if (!info.isDirectory) return;
+  const pending = [root];
+  while (pending.length > 0) {
+    const dir = pending.pop() as string;
+    const entries = [];
+    for await (const entry of Deno.readDir(dir)) entries.push(entry);
+    entries.sort((a, b) => a.name < b.name ? 1 : -1);
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      const below = relative(root, path);
+      if (entry.name === ".git" || excluded(below)) continue;
+      if (entry.isDirectory) pending.push(path);
+      else if (entry.isFile) {
+        yield { label: path, chunks: () => fileChunks(path) };
+      }
+    }
+  }
+}
+
+/** Throws the flag to add when running `git` is not granted. */
+function requireGit(option: string): void {
+  const access = Deno.permissions.querySync({ name: "run", command: "git" });
+  if (access.state !== "granted") {
+    throw new Failure(`${option} needs --allow-run=git`);
+  }
+}
+
+async function git(repo: string, args: string[]): Promise<Uint8Array> {
+  const { code, stdout, stderr } = await new Deno.Command("git", {
+    args: ["-C", repo, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (code !== 0) {
+    const why = new TextDecoder().decode(stderr).trim().split("\n")[0];
+    throw new Failure(`git ${args[0]} failed in ${repo}: ${why}`);
+  }
+  return stdout;
+}
+
+function gitStream(repo: string, args: string[]): ReadableStream<Uint8Array> {
+  return new Deno.Command("git", {
+    args: ["-C", repo, ...args],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn().stdout;
+}
+
+/** What `git diff --cached` would commit in `repo`: each staged file. */
+export async function* staged(repo: string): AsyncGenerator<Source> {
+  requireGit("--staged");
+  const names = new TextDecoder().decode(
+    await git(repo, [
+      "diff",
+      "--cached",
+      "--name-only",
+      "-z",
+      "--diff-filter=ACMR",
+    ]),
+  ).split("\0").filter(Boolean);
+  for (const name of names) {
+    yield {
+      label: join(repo, name),
+      chunks: () => gitStream(repo, ["cat-file", "blob", `:${name}`]),
+    };
+  }
+}
+
+/**
+ * Every blob in `repo` (all branches, tags, stashes and unreachable
+ * objects), each labelled by the first commit and path found to contain
+ * it, or by its id when no commit does.
+ */
+export async function* history(repo: string): AsyncGenerator<Source> {
+  requireGit("--git");
+  const decoder = new TextDecoder();
+  const blobs = decoder.decode(
+    await git(repo, [
+      "cat-file",
+      "--batch-all-objects",
+      "--batch-check=%(objectname) %(objecttype)",
+    ]),
+  ).split("\n").flatMap((line) => {
+    const [id, type] = line.split(" ");
+    return type === "blob" ? [id] : [];
+  });
+  const located = new Map<string, string>();
+  let commit = "";
+  const log = decoder.decode(
+    await git(repo, [
+      "log",
+      "--all",
+      "--reflog",
+      "--no-abbrev",
+      "--raw",
+      "--no-renames",
+      "--format=commit %H",
+    ]),
+  );
+  for (const line of log.split("\n")) {
+    if (line.startsWith("commit ")) commit = line.slice(7);
+    else if (line.startsWith(":")) {
+      const [meta, path] = line.split("\t");
+      const id = meta.split(" ")[3];
+      if (!located.has(id)) located.set(id, `${commit.slice(0, 12)}:${path}`);
+    }
+  }
+  for (const id of blobs) {
+    yield {
+      label: located.get(id) ?? `blob ${id.slice(0, 12)} (unreachable)`,
+      chunks: () => gitStream(repo, ["cat-file", "blob", id]),
+    };
+  }
+}
