@@ -44,7 +44,7 @@ function hashAt(bytes: Uint8Array, at: number, width: number): number {
 
 /** The table index of a hash. */
 function slot(hash: number): number {
-  return (Math.imul(hash, 0x9e3779b1) >>> (32 - TABLE_BITS));
+  return hash >>> (32 - TABLE_BITS);
 }
 
 /** Patterns prepared for matching: any number of streams may use them. */
