@@ -95,7 +95,11 @@ export function matcher(patterns: readonly Uint8Array[]): Matcher {
     let counted = 0;
 
     // Lines up to `offset`, counted once: matches come in order.
-    function position(buffer: Uint8Array, base: number, offset: number) {
+    function position(
+      buffer: Uint8Array,
+      base: number,
+      offset: number,
+    ): { line: number; column: number } {
       for (; counted < offset; counted++) {
         if (buffer[counted - base] === NEWLINE) {
           line++;
@@ -110,7 +114,7 @@ export function matcher(patterns: readonly Uint8Array[]): Matcher {
       base: number,
       start: number,
       hash: number,
-    ) {
+    ): void {
       for (const index of candidates.get(hash) ?? []) {
         const pattern = patterns[index];
         if (start + pattern.length > buffer.length) continue;
