@@ -11,6 +11,7 @@
 
 import type { SecretsEngine } from "../../mod.ts";
 import { EXIT } from "./command.ts";
+import { exitCode } from "./program.ts";
 import { signalNumber } from "./signals.ts";
 import type { Io } from "./streams.ts";
 import { changedNames, endingSignals } from "./watching.ts";
@@ -48,11 +49,6 @@ export interface Supervision {
 
 /** How long a restarted program has to exit after SIGTERM. */
 const GRACE_MS = 5000;
-
-function exitCode(status: Deno.CommandStatus): number {
-  if (status.signal) return EXIT.signalBase + signalNumber(status.signal);
-  return status.code;
-}
 
 /** Stops `running`: SIGTERM, then SIGKILL after the grace period. */
 async function stop(running: Running): Promise<void> {

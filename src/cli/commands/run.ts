@@ -7,12 +7,10 @@
 import {
   type Command,
   type Context,
-  EXIT,
   Failure,
   type Parsed,
   UsageError,
 } from "../command.ts";
-import type { Io } from "../streams.ts";
 import type { SecretsEngine } from "../../../mod.ts";
 import { compileGlob } from "../../rules/glob.ts";
 import { validatePattern } from "../../rules/validate.ts";
@@ -24,68 +22,12 @@ import {
   textPairs,
   toEnvironment,
 } from "../environment.ts";
-import { checkExecEnv, resolveProgram } from "../exec_env.ts";
 import { formatTime } from "../expiry_flags.ts";
 import { readUserBytes } from "../io.ts";
-import { maskable, MIN_REDACTED_LENGTH, redactStream } from "../redact.ts";
-import { forwardSignals, signalNumber } from "../signals.ts";
-import {
-  type Running,
-  superviseWatching,
-  type WatchMode,
-} from "../supervise.ts";
+import { signalNumber } from "../signals.ts";
+import { superviseWatching, type WatchMode } from "../supervise.ts";
+import { type Environment, exitCode, startProgram } from "../program.ts";
 import { debounceOf } from "../watching.ts";
-
-function spawn(
-  io: Io,
-  program: string,
-  options: Deno.CommandOptions,
-): Deno.ChildProcess | number {
-  try {
-    return new Deno.Command(program, options).spawn();
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      io.warn(`program not found: ${program}`);
-      return EXIT.notFound;
-    }
-    if (error instanceof Deno.errors.PermissionDenied) {
-      io.warn(`program not executable: ${program}`);
-      return EXIT.notExecutable;
-    }
-    if (error instanceof Deno.errors.NotCapable) {
-      throw new Failure(
-        `run needs --allow-run=${program} to start the program (this secrets was installed with a narrower --allow-run)`,
-      );
-    }
-    if ((error as { code?: unknown }).code === "E2BIG") {
-      throw new Failure(
-        "the secrets are more than a program's environment can hold in all: select fewer with --only, or inject the large ones into a file",
-      );
-    }
-    throw error;
-  }
-}
-
-/** Copies redacted output; a reader that went away (`| head`) ends it. */
-async function pipeRedacted(
-  from: ReadableStream<Uint8Array>,
-  to: WritableStream<Uint8Array>,
-  values: string[],
-): Promise<void> {
-  try {
-    await from
-      .pipeThrough(new TextDecoderStream())
-      .pipeThrough(redactStream(values))
-      .pipeThrough(new TextEncoderStream())
-      .pipeTo(to, { preventClose: true });
-  } catch (error) {
-    if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
-  }
-}
-
-function atTerminal({ stdin, stdout, stderr }: Io["streams"]): boolean {
-  return [stdin, stdout, stderr].some((s) => s.isTerminal());
-}
 
 /**
  * Every Deno flag this run needs and was not given, found before anything
@@ -121,16 +63,6 @@ function missingFlags(args: Parsed, program: string): string[] {
 /** Where notices of skipped secrets go: stderr, or nowhere with --quiet. */
 function notices({ args, io }: Context): (notice: string) => void {
   return args.values.quiet ? () => {} : io.warn;
-}
-
-/**
- * The child's environment, the secret values in it to redact, and the
- * names of the secrets they came from (what `--watch` watches).
- */
-interface Environment {
-  env: Record<string, string>;
-  secrets: string[];
-  names: string[];
 }
 
 /** How far ahead `run` warns of an injected secret expiring or due. */
@@ -235,16 +167,6 @@ async function backupEnvironment(
     secrets: pairs.map(([, value]) => value),
     names: [],
   };
-}
-
-/** With `--pristine`, the variables and `PATH` alone. */
-function pristine(env: Record<string, string>): Record<string, string> {
-  const access = Deno.permissions.querySync({ name: "env", variable: "PATH" });
-  if (access.state !== "granted") {
-    throw new Failure("--pristine passes PATH on: run with --allow-env=PATH");
-  }
-  const path = Deno.env.get("PATH");
-  return path === undefined ? env : { ...env, PATH: path };
 }
 
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
@@ -354,12 +276,6 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
   },
 };
 
-/** The exit code of a finished program: its own, or 128 + N for signal N. */
-function exitCode(status: Deno.CommandStatus): number {
-  if (status.signal) return EXIT.signalBase + signalNumber(status.signal);
-  return status.code;
-}
-
 /** `--watch` and what it does on a change, or `null` without it. */
 function watchMode(args: Parsed): WatchMode | null {
   const { watch, restart, signal, debounce } = args.values;
@@ -381,53 +297,4 @@ function watchMode(args: Parsed): WatchMode | null {
     throw new UsageError(`--signal ${signal}: not a signal (SIGHUP, USR1…)`);
   }
   return { signal: name };
-}
-
-/**
- * Starts the program with `environment`, its signals forwarded and, with
- * `--redact`, its output masked; resolves to the running program, or to
- * the exit code when it could not start.
- */
-function startProgram(
-  context: Context,
-  { env, secrets }: Environment,
-): Running | number {
-  const { args, io } = context;
-  const [program, ...programArgs] = args.afterDashes;
-  const redact = args.values.redact === true;
-  const { tooShort } = maskable(secrets);
-  if (redact && tooShort > 0) {
-    io.warn(
-      `--redact leaves ${tooShort} value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
-    );
-  }
-  checkExecEnv(env, args.values["allow-exec-env"] === true, io.warn);
-  const clean = args.values.pristine === true;
-  const childEnv = clean ? pristine(env) : env;
-  const child = spawn(
-    io,
-    env.PATH === undefined ? program : resolveProgram(program, env.PATH),
-    {
-      args: programArgs,
-      env: childEnv,
-      clearEnv: clean,
-      stdin: "inherit",
-      stdout: redact ? "piped" : "inherit",
-      stderr: redact ? "piped" : "inherit",
-    },
-  );
-  if (typeof child === "number") return child;
-  const stopForwarding = forwardSignals(child, atTerminal(io.streams));
-  const piping = redact
-    ? [
-      pipeRedacted(child.stdout, io.streams.stdout.writable, secrets),
-      pipeRedacted(child.stderr, io.streams.stderr.writable, secrets),
-    ]
-    : [];
-  const done = child.status.then(async (status) => {
-    await Promise.all(piping);
-    stopForwarding();
-    return status;
-  });
-  return { child, done };
 }
