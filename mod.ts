@@ -98,7 +98,7 @@ export type {
   ExportedEntry,
   ExportedVersion,
   ExportOptions,
-} from "./src/vault/transfer.ts";
+} from "./src/rules/document.ts";
 export {
   BusyError,
   ClosedError,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ExportDocument, ExportOptions } from "./vault/transfer.ts";
+import type { ExportDocument, ExportOptions } from "./rules/document.ts";
 import { exportSecrets, importSecrets } from "./vault/transfer.ts";
 import type { BindingFactor } from "./keys/factors.ts";
 import type { Unlock } from "./keys/unlock.ts";
@@ -28,7 +28,8 @@ import {
   removeVault,
   sealBeforeClose,
 } from "./vault/close.ts";
-import { type OpenedVault, openVault } from "./vault/open.ts";
+import { openVault } from "./vault/open.ts";
+import type { OpenedVault } from "./vault/opened.ts";
 import type { OpenOptions } from "./vault/open_options.ts";
 import type { LocationOptions } from "./storage/location.ts";
 import type { RecoveryReport } from "./vault/recover.ts";

@@ -14,7 +14,7 @@ import { assertEquals } from "./_assert.ts";
 import { decodeBase64 } from "../src/base64.ts";
 import { deriveSubKeys, hmacText, keyCheck } from "../src/crypto.ts";
 import { checkDocument } from "../src/rules/document.ts";
-import type { ExportDocument } from "../src/vault/transfer.ts";
+import type { ExportDocument } from "../src/rules/document.ts";
 import {
   formatRecoveryKey,
   parseRecoveryKey,

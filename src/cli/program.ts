@@ -12,7 +12,14 @@ import { checkExecEnv, resolveProgram } from "./exec_env.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
 import type { Io } from "./streams.ts";
-import type { Running } from "./supervise.ts";
+
+/** A program `run` started: the process, and when it is done. */
+export interface Running {
+  /** The child process. */
+  child: Deno.ChildProcess;
+  /** Its status once it exited and its output was passed on. */
+  done: Promise<Deno.CommandStatus>;
+}
 
 /**
  * The child's environment, the secret values in it to redact, and the

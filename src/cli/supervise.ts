@@ -11,18 +11,10 @@
 
 import type { SecretsEngine } from "../../mod.ts";
 import { EXIT } from "./command.ts";
-import { exitCode } from "./program.ts";
+import { exitCode, type Running } from "./program.ts";
 import { signalNumber } from "./signals.ts";
 import type { Io } from "./streams.ts";
 import { changedNames, endingSignals } from "./watching.ts";
-
-/** A program `run` started: the process, and when it is done. */
-export interface Running {
-  /** The child process. */
-  child: Deno.ChildProcess;
-  /** Its status once it exited and its output was passed on. */
-  done: Promise<Deno.CommandStatus>;
-}
 
 /** What `--watch` does on a change: restart, or send a signal. */
 export type WatchMode = { restart: true } | { signal: Deno.Signal };

@@ -23,7 +23,7 @@ import {
   NO_ANNOTATION,
   parseAnnotation,
 } from "../rules/annotation.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 import { entryRef } from "../storage/rows.ts";
 import { writeEntries, type WriteSession } from "../storage/writes.ts";
 

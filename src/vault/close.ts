@@ -38,7 +38,7 @@ import {
 } from "../storage/files.ts";
 import { removeVaultFiles } from "../storage/removal.ts";
 import { scanWal, type WalScan } from "../storage/wal.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 
 /** What settling and sealing need of an open vault. */
 type Sealable = Pick<

@@ -17,7 +17,7 @@ import {
   ValidationError,
 } from "../errors.ts";
 import { translateOsError } from "../storage/failures.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 
 /** One engine's call guard. */
 export interface CallGuard {

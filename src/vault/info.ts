@@ -7,7 +7,7 @@
 import type { BindingFactor } from "../keys/factors.ts";
 import { type SlotInfo, slotInfo } from "../keys/slot.ts";
 import { listSlots } from "./slots.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 
 /** What {@linkcode SecretsEngine.info} reports. */
 export interface VaultInfo {

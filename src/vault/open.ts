@@ -9,7 +9,6 @@
  */
 
 import { join } from "node:path";
-import type { SubKeys } from "../crypto.ts";
 import { settle, settleImage } from "./close.ts";
 import {
   InitializationError,
@@ -20,10 +19,10 @@ import {
 import { type Unlocked, unlockVault } from "../keys/unlock.ts";
 import { createVault } from "./create.ts";
 import { upgradeVault } from "./upgrade.ts";
-import { type EntryTable, entryTable } from "../storage/entry_table.ts";
+import { entryTable } from "../storage/entry_table.ts";
 import { destroyedMarker } from "../storage/meta_table.ts";
 import { translateOsError } from "../storage/failures.ts";
-import { type RecoveryReport, surveyVault } from "./recover.ts";
+import { surveyVault } from "./recover.ts";
 import {
   checkSchema,
   isEmpty,
@@ -52,44 +51,8 @@ import {
   checkEmptyDatabase,
 } from "./open_files.ts";
 import { withWayOut } from "./guard.ts";
-import { type Names, vaultNames } from "./names.ts";
-
-/** A vault opened and settled: what the engine works on. */
-export interface OpenedVault {
-  /** The vault directory's real path. */
-  dir: string;
-  /** The database connection. */
-  store: Store;
-  /** The entries table's statements on `store`. */
-  table: EntryTable;
-  /** The sub-keys of the data key. */
-  keys: SubKeys;
-  /** The format, as of the end of the open. */
-  format: number;
-  /** How long a write waits for the lock. */
-  busyTimeoutMs: number;
-  /** The data key and the slot that unlocked it. */
-  unlocked: Unlocked;
-  /** `store.db` as checked before SQLite opened it. */
-  database: Deno.FileInfo;
-  /** Whether the seal matched, so no full verification ran. */
-  openedSealed: boolean;
-  /**
-   * When the seal matched, the store's data version and change count at
-   * the end of the open: while both stay, the file is still the one the
-   * seal vouches for, and close need not seal it again.
-   */
-  asSealed: { version: number; changes: number } | null;
-  /** With `recover`, what the survey found; otherwise `null`. */
-  recovery: RecoveryReport | null;
-  /**
-   * Whether it was opened from its files, read-only: a recovery, or a
-   * vault on storage this process cannot write.
-   */
-  readOnly: boolean;
-  /** Its names: their hashes, and the index of its entries. */
-  names: Names;
-}
+import type { OpenedVault } from "./opened.ts";
+import { vaultNames } from "./names.ts";
 
 /** A vault opened and settled, before its names are set up. */
 type Settled = Omit<OpenedVault, "names">;

@@ -15,7 +15,7 @@ import { validatePattern } from "../rules/validate.ts";
 import type { Annotation } from "../rules/annotation.ts";
 import { allAnnotations, readAnnotation } from "./annotations.ts";
 import type { NamedEntry } from "./names.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 import type { EntryTable } from "../storage/entry_table.ts";
 import { checkStillOpen } from "../storage/integrity.ts";
 import { entryRef, openVersion } from "../storage/rows.ts";

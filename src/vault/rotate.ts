@@ -62,7 +62,7 @@ import { deleteSlot, insertSlot } from "../storage/slot_table.ts";
 import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
 import { openAnnotation, sealAnnotation } from "./annotations.ts";
 import { vaultNames } from "./names.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 
 /** What {@linkcode SecretsEngine.rotate} did. */
 export interface RotateResult {

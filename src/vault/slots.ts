@@ -34,7 +34,7 @@ import {
 } from "../keys/slot.ts";
 import { MAX_SLOTS } from "../limits.ts";
 import { type SlotSession, writeSlots } from "../storage/writes.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 
 /** A new key slot's key, shown once. */
 export interface AddedKey {

@@ -8,7 +8,7 @@
 
 import { ValidationError } from "../errors.ts";
 import { allAnnotations } from "./annotations.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 
 /** Why a secret is listed by {@linkcode SecretsEngine.status}. */
 export type StatusState = "expired" | "expiring" | "overdue" | "due";

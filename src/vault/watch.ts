@@ -14,7 +14,7 @@ import { ValidationError } from "../errors.ts";
 import { isLive } from "../rules/expiry.ts";
 import { compileGlob } from "../rules/glob.ts";
 import { validateName, validatePattern } from "../rules/validate.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 import { checkStillOpen } from "../storage/integrity.ts";
 
 /** What happened to a secret, as {@linkcode SecretsEngine.watch} reports it. */

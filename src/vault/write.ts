@@ -23,7 +23,7 @@ import {
   validateNames,
 } from "../rules/validate.ts";
 import { annotateInSession } from "./annotations.ts";
-import type { OpenedVault } from "./open.ts";
+import type { OpenedVault } from "./opened.ts";
 import { checkVersion, findRow, storedVersion } from "./read.ts";
 import { entryRef, openVersion } from "../storage/rows.ts";
 import { putEntries } from "../storage/put_entries.ts";

@@ -2,7 +2,7 @@ import assertStrict from "node:assert/strict";
 import { join } from "node:path";
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { SecretsEngine, ValidationError } from "../../mod.ts";
-import { DOCUMENT_TYPE } from "../../src/vault/transfer.ts";
+import { DOCUMENT_TYPE } from "../../src/rules/document.ts";
 import { checkDocument, parseDocument } from "../../src/rules/document.ts";
 import { openEngine, tempDir } from "../_helpers.ts";
 
