@@ -164,6 +164,94 @@ export async function* staged(repo: string): AsyncGenerator<Source> {
 }
 
 /**
+ * A reader of `stream` that gives a line, or exactly `size` bytes in
+ * chunks: what `git cat-file --batch` writes is a header line, the object,
+ * and a newline.
+ */
+function batchReader(stream: ReadableStream<Uint8Array>): {
+  line(): Promise<string>;
+  take(size: number): AsyncGenerator<Uint8Array>;
+} {
+  const reader = stream.getReader();
+  let held: Uint8Array = new Uint8Array(0);
+  const more = async (): Promise<boolean> => {
+    const { value, done } = await reader.read();
+    if (done) return false;
+    held = held.length === 0 ? value : concat(held, value);
+    return true;
+  };
+  return {
+    async line(): Promise<string> {
+      for (;;) {
+        const end = held.indexOf(0x0a);
+        if (end >= 0) {
+          const text = new TextDecoder().decode(held.subarray(0, end));
+          held = held.subarray(end + 1);
+          return text;
+        }
+        if (!await more()) throw new Failure("git cat-file ended early");
+      }
+    },
+    async *take(size: number): AsyncGenerator<Uint8Array> {
+      // The object, then the newline that ends it.
+      for (let left = size + 1; left > 0;) {
+        if (held.length === 0 && !await more()) {
+          throw new Failure("git cat-file ended early");
+        }
+        const part = held.subarray(0, Math.min(left, held.length));
+        held = held.subarray(part.length);
+        left -= part.length;
+        yield left === 0 ? part.subarray(0, part.length - 1) : part;
+      }
+    },
+  };
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const both = new Uint8Array(a.length + b.length);
+  both.set(a);
+  both.set(b, a.length);
+  return both;
+}
+
+/**
+ * The blobs `ids` of `repo`, read through one `git cat-file --batch`, in
+ * order: each source's chunks must be read before the next source's.
+ */
+async function* blobs(
+  repo: string,
+  ids: readonly string[],
+  label: (id: string) => string,
+): AsyncGenerator<Source> {
+  const child = new Deno.Command("git", {
+    args: ["-C", repo, "cat-file", "--batch"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writing = (async () => {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(ids.join("\n") + "\n"));
+    await writer.close();
+  })();
+  const reader = batchReader(child.stdout);
+  try {
+    for (const id of ids) {
+      const size = Number((await reader.line()).split(" ")[2]);
+      yield { label: label(id), chunks: () => reader.take(size) };
+    }
+  } finally {
+    await writing.catch(() => {});
+    try {
+      child.kill();
+    } catch {
+      // It has exited.
+    }
+    await child.status;
+  }
+}
+
+/**
  * Every blob in `repo` (all branches, tags, stashes and unreachable
  * objects), each labelled by the first commit and path found to contain
  * it, or by its id when no commit does.
@@ -171,7 +259,7 @@ export async function* staged(repo: string): AsyncGenerator<Source> {
 export async function* history(repo: string): AsyncGenerator<Source> {
   requireGit("--git");
   const decoder = new TextDecoder();
-  const blobs = decoder.decode(
+  const found = decoder.decode(
     await git(repo, [
       "cat-file",
       "--batch-all-objects",
@@ -202,10 +290,9 @@ export async function* history(repo: string): AsyncGenerator<Source> {
       if (!located.has(id)) located.set(id, `${commit.slice(0, 12)}:${path}`);
     }
   }
-  for (const id of blobs) {
-    yield {
-      label: located.get(id) ?? `blob ${id.slice(0, 12)} (unreachable)`,
-      chunks: () => gitStream(repo, ["cat-file", "blob", id]),
-    };
-  }
+  yield* blobs(
+    repo,
+    found,
+    (id) => located.get(id) ?? `blob ${id.slice(0, 12)} (unreachable)`,
+  );
 }

@@ -168,6 +168,11 @@ Deno.test({
     assert(
       stagedScan.stdout.includes("config.js:1:12  stripe.key  (current)  raw"),
     );
+    await Deno.writeTextFile(
+      join(repo, "bundle.js"),
+      `${"x".repeat(150_000)}\n"${OLD}"\n${"y".repeat(150_000)}\n`,
+    );
+    await git("add", "bundle.js");
     await git("commit", "-q", "-m", "oops");
     await Deno.writeTextFile(
       join(repo, "config.js"),
@@ -183,6 +188,11 @@ Deno.test({
     assertEquals(past.code, 1, past.stderr);
     assert(
       /[0-9a-f]{12}:config\.js:1:12 {2}stripe\.key {2}\(current\) {2}raw/
+        .test(past.stdout),
+      past.stdout,
+    );
+    assert(
+      /[0-9a-f]{12}:bundle\.js:2:2 {2}stripe\.key {2}\(version 1\) {2}raw/
         .test(past.stdout),
       past.stdout,
     );
