@@ -93,6 +93,16 @@ export const COMMAND_OPTIONS = {
 /** The name of a command option. */
 export type OptionName = keyof typeof COMMAND_OPTIONS;
 
+/** The value `parseArgs` gives an option of `Spec`'s type. */
+type OptionValue<Spec> = Spec extends { type: "boolean" } ? boolean
+  : Spec extends { multiple: true } ? string[]
+  : string;
+
+/** The command options given, each typed as its table entry says. */
+export type OptionValues = {
+  [Name in OptionName]?: OptionValue<(typeof COMMAND_OPTIONS)[Name]>;
+};
+
 /** A command's arguments, parsed. */
 export interface Parsed {
   /** The operands, `--` and what follows it excluded except for `run`. */
@@ -100,69 +110,7 @@ export interface Parsed {
   /** What follows `--`, for `run`. */
   afterDashes: string[];
   /** The command options given. */
-  values: {
-    value?: string;
-    prefix?: string;
-    format?: string;
-    force?: boolean;
-    only?: string[];
-    redact?: boolean;
-    yes?: boolean;
-    "env-file"?: string[];
-    pristine?: boolean;
-    input?: string;
-    output?: string;
-    passphrase?: boolean;
-    "passphrase-file"?: string;
-    "key-env"?: string;
-    "key-file"?: string;
-    "age-passphrase"?: boolean;
-    "recovery-key"?: boolean;
-    label?: string;
-    factors?: string;
-    "no-factors"?: boolean;
-    recipient?: string[];
-    "recipients-file"?: string;
-    identity?: string[];
-    "identity-env"?: string;
-    armor?: boolean;
-    overwrite?: boolean;
-    from?: string;
-    file?: string;
-    ttl?: string;
-    expires?: string;
-    out?: string;
-    version?: string;
-    long?: boolean;
-    expired?: boolean;
-    backup?: string;
-    "keep-passphrase"?: boolean;
-    "keep-key"?: string[];
-    bytes?: boolean;
-    "allow-exec-env"?: boolean;
-    quiet?: boolean;
-    pq?: boolean;
-    note?: string;
-    "no-note"?: boolean;
-    tag?: string[];
-    untag?: string[];
-    "rotate-every"?: string;
-    "no-rotate"?: boolean;
-    within?: string;
-    json?: boolean;
-    "only-tag"?: string[];
-    watch?: boolean;
-    restart?: boolean;
-    signal?: string;
-    debounce?: string;
-    exec?: string;
-    staged?: boolean;
-    git?: boolean;
-    current?: boolean;
-    versions?: boolean;
-    "min-length"?: string;
-    exclude?: string[];
-  };
+  values: OptionValues;
 }
 
 /** What a command runs with. */
