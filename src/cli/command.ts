@@ -83,7 +83,7 @@ export const COMMAND_OPTIONS = {
   debounce: { type: "string" },
   exec: { type: "string" },
   staged: { type: "boolean" },
-  git: { type: "boolean" },
+  git: { type: "string" },
   current: { type: "boolean" },
   versions: { type: "boolean" },
   "min-length": { type: "string" },

@@ -98,6 +98,9 @@ const COMMANDS: Record<string, Command> = {
   rotate,
 };
 
+/** The options whose value may be left out, and the value they then take. */
+const OPTIONAL_VALUES: Record<string, string> = { "--git": "." };
+
 const GLOBAL_OPTIONS = {
   path: { type: "string" },
   xdg: { type: "boolean" },
@@ -181,9 +184,27 @@ interface CommandLine {
   args: Parsed;
 }
 
+/**
+ * `argv` with the value of each option whose value may be left out filled
+ * in: `--git` alone is `--git=.`; `--git=REPO` and `--git REPO` stay.
+ */
+function withOptionalValues(argv: readonly string[]): string[] {
+  const end = argv.indexOf("--");
+  return argv.flatMap((arg, i) => {
+    const fallback = Object.hasOwn(OPTIONAL_VALUES, arg)
+      ? OPTIONAL_VALUES[arg]
+      : undefined;
+    const next = argv[i + 1];
+    const bare = next === undefined || next.startsWith("-") || i + 1 === end;
+    return fallback !== undefined && (end < 0 || i < end) && bare
+      ? [`${arg}=${fallback}`]
+      : [arg];
+  });
+}
+
 function parse(argv: string[]): CommandLine {
   const { values, positionals, tokens } = parseArgs({
-    args: argv,
+    args: withOptionalValues(argv),
     options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS },
     allowPositionals: true,
     strict: true,

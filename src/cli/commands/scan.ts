@@ -92,17 +92,19 @@ function minLengthOf(text: string | undefined): number {
 /** The sources the options name. */
 function sourcesOf({ args }: Context): AsyncGenerator<Source>[] {
   const { staged: isStaged, git } = args.values;
-  if (isStaged && git) {
+  if (isStaged && git !== undefined) {
     throw new UsageError("--staged and --git exclude each other");
   }
   const paths = args.operands.length > 0 ? args.operands : ["."];
-  if (isStaged || git) {
-    if (paths.length > 1) {
-      throw new UsageError(
-        `${isStaged ? "--staged" : "--git"} takes one repository`,
-      );
+  if (git !== undefined) {
+    if (args.operands.length > 0) {
+      throw new UsageError("--git scans the repository it names, no PATH");
     }
-    return [isStaged ? staged(paths[0]) : history(paths[0])];
+    return [history(git)];
+  }
+  if (isStaged) {
+    if (paths.length > 1) throw new UsageError("--staged takes one repository");
+    return [staged(paths[0])];
   }
   const excluded = excluder(args.values.exclude ?? []);
   return paths.map((path) => files(path, excluded));
@@ -122,7 +124,7 @@ async function readValues(
 /** `scan [PATH…]`: finds the vault's values in files or git. */
 export const scan: Command = {
   usage:
-    "scan [PATH…] [--staged | --git] [--current] [--min-length 8] [--exclude GLOB]… [--json]",
+    "scan [PATH…] [--staged | --git[=REPO]] [--current] [--min-length 8] [--exclude GLOB]… [--json]",
   summary:
     "find where the vault's secrets leaked: in files, staged changes or all of git history; exit 1 when found",
   details: `
@@ -135,7 +137,7 @@ or JavaScript string escaping, and as secrets export quotes it.
   --exclude G    leave out paths matching G (* ** ?), repeatable
   --staged       what git diff --cached would commit (a pre-commit hook);
                  needs --allow-run=git
-  --git          every blob of the repository at PATH (default .): all
+  --git[=REPO]   every blob of the repository REPO (default .): all
                  branches, tags, stashes and unreachable objects, each
                  finding located by a commit and path; needs --allow-run=git
   --min-length N values shorter than N bytes are skipped (default 8)

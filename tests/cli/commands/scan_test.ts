@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../../_assert.ts";
 import { encodeBase64 } from "../../../src/base64.ts";
 import { SecretsEngine } from "../../../mod.ts";
-import { canRun, runCommand, tempDir } from "../../_helpers.ts";
-import { cli, cliSpawned, cliTest } from "../_cli.ts";
+import { canRun, canSpawn, runCommand, tempDir } from "../../_helpers.ts";
+import { cli, cliArgs, cliSpawned, cliTest } from "../_cli.ts";
 
 const TOKEN = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
 const OLD = "sk_live_0ld+/value'with\"quote";
@@ -139,7 +139,7 @@ cliTest("scan names the flag a path or git needs, and exits 2", async () => {
 Deno.test({
   name:
     "--staged finds what a commit would hold; --git finds a value in a reverted commit and in an unreachable object",
-  ignore: !canRun("git"),
+  ignore: !canRun("git") || !canSpawn,
   fn: async () => {
     await using dir = await tempDir();
     const vault = await vaultWithSecrets(dir.path);
@@ -184,7 +184,7 @@ Deno.test({
     await git("hash-object", "-w", dangling);
     const cleanNow = await cli(vault, ["scan", "--staged", repo]);
     assertEquals(cleanNow.code, 0, cleanNow.stdout);
-    const past = await cli(vault, ["scan", "--git", repo]);
+    const past = await cli(vault, ["scan", `--git=${repo}`]);
     assertEquals(past.code, 1, past.stderr);
     assert(
       /[0-9a-f]{12}:config\.js:1:12 {2}stripe\.key {2}\(current\) {2}raw/
@@ -200,6 +200,22 @@ Deno.test({
       /blob [0-9a-f]{12} \(unreachable\):1:7 {2}tls\.der {2}\(current\) {2}base64/
         .test(past.stdout),
       past.stdout,
+    );
+    const spaced = await cli(vault, ["scan", "--git", repo]);
+    assertEquals(spaced.stdout, past.stdout);
+    // Bare, --git scans the repository the command runs in.
+    const bare = await runCommand(
+      "deno",
+      cliArgs(vault, ["scan", "--git", "--json"], [
+        "--allow-run=git",
+        `--allow-read=${repo}`,
+      ]),
+      { cwd: repo },
+    );
+    assertEquals(bare.code, 1, bare.stderr);
+    assertEquals(
+      JSON.parse(bare.stdout).length,
+      past.stdout.split("\n").length - 1,
     );
   },
 });
