@@ -112,6 +112,11 @@ export async function superviseWatching(options: Supervision): Promise<number> {
       running = await options.launch();
       if (typeof running === "number") return running;
     }
+  } catch (error) {
+    // The watch failed (the vault destroyed, say): the program it kept
+    // current is stopped, not left running on its own.
+    if (typeof running !== "number") await stop(running);
+    throw error;
   } finally {
     ending.stop();
     done.abort();

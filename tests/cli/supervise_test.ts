@@ -166,3 +166,44 @@ cliTest(
     assertEquals(await lines(starts), ["start"]);
   },
 );
+
+cliTest(
+  "a vault destroyed under run --watch ends the run with a message, and the program is stopped with SIGTERM",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const starts = join(dir.path, "starts.txt");
+    {
+      await using engine = await SecretsEngine.open({ path: vault });
+      await engine.set("api.token", "t-1");
+    }
+    const child = new Deno.Command("deno", {
+      args: cliArgs(vault, [
+        "run",
+        "--watch",
+        "--",
+        "sh",
+        "-c",
+        `trap 'echo stopped >> "${starts}"; exit 0' TERM; echo started >> '${starts}'; while :; do sleep 0.1; done`,
+      ], FLAGS),
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    assert(await until(async () => (await lines(starts)).length === 1));
+    await (await SecretsEngine.open({ path: vault })).destroy();
+    const { code } = await child.status;
+    // Not read to its end: a program left running would hold it open.
+    const reader = child.stderr.pipeThrough(new TextDecoderStream())
+      .getReader();
+    const { value: said = "" } = await reader.read();
+    await reader.cancel();
+    assertEquals(code, 1, said);
+    assert(said.includes("destroyed"), said);
+    // It was stopped as a restart stops it (SIGTERM, which it traps), not
+    // left to die with the run.
+    assert(
+      await until(async () => (await lines(starts)).includes("stopped"), 2000),
+      "the program was not sent SIGTERM",
+    );
+  },
+);
