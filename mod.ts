@@ -58,20 +58,25 @@
  */
 
 export { SecretsEngine } from "./src/secrets_engine.ts";
-export type { BindingFactor } from "./src/keys/factors.ts";
-export type { SlotInfo, SlotKind } from "./src/keys/slot.ts";
-export type { Unlock } from "./src/keys/unlock.ts";
-export type { ExpiryOptions, SetOptions } from "./src/rules/expiry.ts";
-export {
-  type Annotation,
-  type AnnotationChange,
-  MAX_NOTE_BYTES,
-  MAX_TAG_LENGTH,
-  MAX_TAGS,
-} from "./src/rules/annotation.ts";
-export type { SecretEntries, SecretValue } from "./src/rules/validate.ts";
-export type { ValueKind } from "./src/storage/columns.ts";
-export type { Location, LocationOptions } from "./src/storage/location.ts";
+export type {
+  Annotation,
+  AnnotationChange,
+  BindingFactor,
+  ExpiryOptions,
+  ExportDocument,
+  ExportedEntry,
+  ExportedVersion,
+  ExportOptions,
+  Location,
+  LocationOptions,
+  SecretEntries,
+  SecretValue,
+  SetOptions,
+  SlotInfo,
+  SlotKind,
+  Unlock,
+  ValueKind,
+} from "./src/types.ts";
 export type { VaultInfo } from "./src/vault/info.ts";
 export type { OpenOptions } from "./src/vault/open_options.ts";
 export type {
@@ -93,12 +98,6 @@ export {
 } from "./src/vault/status.ts";
 export type { RotateResult } from "./src/vault/rotate.ts";
 export type { AddedKey } from "./src/vault/slots.ts";
-export type {
-  ExportDocument,
-  ExportedEntry,
-  ExportedVersion,
-  ExportOptions,
-} from "./src/rules/document.ts";
 export {
   BusyError,
   ClosedError,
@@ -119,7 +118,10 @@ export {
   DEFAULT_HISTORY_LIMIT,
   MAX_HISTORY_LIMIT,
   MAX_NAME_BYTES,
+  MAX_NOTE_BYTES,
   MAX_PATTERN_LENGTH,
   MAX_SLOTS,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
   MAX_VALUE_BYTES,
 } from "./src/limits.ts";

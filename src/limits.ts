@@ -45,3 +45,10 @@ export const MAX_HISTORY_LIMIT = 1000;
  * than this is refused as tampering before any is tried.
  */
 export const MAX_SLOTS = 16;
+
+/** The longest note, in UTF-8 bytes. */
+export const MAX_NOTE_BYTES = 4096;
+/** The most tags one secret carries. */
+export const MAX_TAGS = 32;
+/** The longest tag, in characters. */
+export const MAX_TAG_LENGTH = 64;

@@ -7,11 +7,7 @@
  * @module
  */
 
-import type { ExportDocument, ExportOptions } from "./rules/document.ts";
 import { exportSecrets, importSecrets } from "./vault/transfer.ts";
-import type { BindingFactor } from "./keys/factors.ts";
-import type { Unlock } from "./keys/unlock.ts";
-import type { SlotInfo } from "./keys/slot.ts";
 import { type CallGuard, callGuard, writeRefusal } from "./vault/guard.ts";
 import {
   type AddedKey,
@@ -31,10 +27,7 @@ import {
 import { openVault } from "./vault/open.ts";
 import type { OpenedVault } from "./vault/opened.ts";
 import type { OpenOptions } from "./vault/open_options.ts";
-import type { LocationOptions } from "./storage/location.ts";
 import type { RecoveryReport } from "./vault/recover.ts";
-import type { AnnotationChange } from "./rules/annotation.ts";
-import type { ExpiryOptions, SetOptions } from "./rules/expiry.ts";
 import { annotateSecret } from "./vault/annotations.ts";
 import {
   type SecretChange,
@@ -68,13 +61,24 @@ import {
   setHistoryLimit,
 } from "./vault/write.ts";
 import {
-  type SecretEntries,
-  type SecretValue,
   validateEntries,
   validateName,
   validateSecretValue,
 } from "./rules/validate.ts";
 import { type VaultInfo, vaultInfo } from "./vault/info.ts";
+import type {
+  AnnotationChange,
+  BindingFactor,
+  ExpiryOptions,
+  ExportDocument,
+  ExportOptions,
+  LocationOptions,
+  SecretEntries,
+  SecretValue,
+  SetOptions,
+  SlotInfo,
+  Unlock,
+} from "./types.ts";
 
 /**
  * A vault of secrets, encrypted at rest and bound to this machine. Open it

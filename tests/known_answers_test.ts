@@ -14,7 +14,6 @@ import { assertEquals } from "./_assert.ts";
 import { decodeBase64 } from "../src/base64.ts";
 import { deriveSubKeys, hmacText, keyCheck } from "../src/crypto.ts";
 import { checkDocument } from "../src/rules/document.ts";
-import type { ExportDocument } from "../src/rules/document.ts";
 import {
   formatRecoveryKey,
   parseRecoveryKey,
@@ -32,6 +31,7 @@ import {
 import { NAME_CELL, openCell } from "../src/storage/rows.ts";
 import { decryptAge } from "../src/age/age.ts";
 import { openAnnotation } from "../src/vault/annotations.ts";
+import type { ExportDocument } from "../src/types.ts";
 
 const hex = (bytes: Uint8Array | null) =>
   bytes === null

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { SetOptions } from "../rules/expiry.ts";
 import { type Parsed, UsageError } from "./command.ts";
+import type { SetOptions } from "../types.ts";
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,

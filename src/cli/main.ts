@@ -22,14 +22,12 @@
  */
 
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { type LocationOptions, SecretsEngine } from "../../mod.ts";
 import { resolveVaultPath } from "../storage/location.ts";
 import config from "../../deno.json" with { type: "json" };
 import { SecretsEngineError } from "../errors.ts";
 import {
   type Command,
-  COMMAND_OPTIONS,
   type Context,
   EXIT,
   Failure,
@@ -50,6 +48,12 @@ import {
 } from "./streams.ts";
 import { signalNumber } from "./signals.ts";
 import { didYouMean } from "./suggest.ts";
+import {
+  asksVersion,
+  isParseError,
+  parse,
+  parseErrorMessage,
+} from "./command_line.ts";
 import { cliWording } from "./wording.ts";
 import { run } from "./commands/run.ts";
 import { init, rebind, rotate, slots } from "./commands/slots.ts";
@@ -98,15 +102,6 @@ const COMMANDS: Record<string, Command> = {
   rotate,
 };
 
-/** The options whose value may be left out, and the value they then take. */
-const OPTIONAL_VALUES: Record<string, string> = { "--git": "." };
-
-const GLOBAL_OPTIONS = {
-  path: { type: "string" },
-  xdg: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
 const GLOBAL_HELP = `Usage: secrets [--path DIR | --xdg] COMMAND [ARGS]
        secrets help [COMMAND]
        secrets --version
@@ -146,18 +141,6 @@ command on a path with no vault says so. Exit codes: 0 ok, 1 not found or failed
 the program's own code (128+N for signal N, 126 not executable, 127 missing).
 `;
 
-/**
- * Whether the command line is `--version` (or `-V`) alone, after any
- * global options: `get --version N` is another option.
- */
-function asksVersion(argv: string[]): boolean {
-  const rest = argv.filter((arg, i) =>
-    arg !== "--xdg" && arg !== "--path" && argv[i - 1] !== "--path" &&
-    !arg.startsWith("--path=")
-  );
-  return rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V");
-}
-
 /** The package's version, as deno.json gives it. */
 const VERSION: string = config.version;
 
@@ -174,68 +157,6 @@ function findCommand(name: string): Command {
 function commandHelp(command: Command): string {
   const details = command.details ? `\n${command.details.trim()}\n` : "";
   return `Usage: secrets [--path DIR | --xdg] ${command.usage}\n\n${command.summary}.\n${details}`;
-}
-
-interface CommandLine {
-  name: string | undefined;
-  help: boolean;
-  path?: string;
-  xdg: boolean;
-  args: Parsed;
-}
-
-/**
- * `argv` with the value of each option whose value may be left out filled
- * in: `--git` alone is `--git=.`; `--git=REPO` and `--git REPO` stay.
- */
-function withOptionalValues(argv: readonly string[]): string[] {
-  const end = argv.indexOf("--");
-  return argv.flatMap((arg, i) => {
-    const fallback = Object.hasOwn(OPTIONAL_VALUES, arg)
-      ? OPTIONAL_VALUES[arg]
-      : undefined;
-    const next = argv[i + 1];
-    const bare = next === undefined || next.startsWith("-") || i + 1 === end;
-    return fallback !== undefined && (end < 0 || i < end) && bare
-      ? [`${arg}=${fallback}`]
-      : [arg];
-  });
-}
-
-function parse(argv: string[]): CommandLine {
-  const { values, positionals, tokens } = parseArgs({
-    args: withOptionalValues(argv),
-    options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS },
-    allowPositionals: true,
-    strict: true,
-    tokens: true,
-  });
-  const dashes = tokens.findIndex((token) =>
-    token.kind === "option-terminator"
-  );
-  const before = dashes < 0
-    ? positionals
-    : tokens.slice(0, dashes).flatMap((token) =>
-      token.kind === "positional" ? [token.value] : []
-    );
-  const afterDashes = positionals.slice(before.length);
-  const [name, ...operands] = before;
-  const commandValues: Record<string, unknown> = {};
-  for (const key of Object.keys(COMMAND_OPTIONS) as OptionName[]) {
-    if (values[key] !== undefined) commandValues[key] = values[key];
-  }
-  const isRun = name === "run";
-  return {
-    name,
-    help: values.help === true,
-    path: values.path,
-    xdg: values.xdg === true,
-    args: {
-      operands: isRun ? operands : [...operands, ...afterDashes],
-      afterDashes: isRun ? afterDashes : [],
-      values: commandValues as Parsed["values"],
-    },
-  };
 }
 
 function checkShape(name: string, command: Command, args: Parsed): void {
@@ -256,13 +177,6 @@ function checkShape(name: string, command: Command, args: Parsed): void {
   }
 }
 
-function isParseError(
-  error: unknown,
-): error is TypeError & { code: unknown } {
-  return error instanceof TypeError && "code" in error &&
-    String(error.code).startsWith("ERR_PARSE_ARGS");
-}
-
 /** Whether a vault is at `location` (a database there), before an open that may create one. */
 function vaultExists(location: LocationOptions): boolean {
   try {
@@ -271,32 +185,6 @@ function vaultExists(location: LocationOptions): boolean {
   } catch {
     return false;
   }
-}
-
-/** A parse error of `node:util` in the CLI's words, with a suggestion. */
-function parseErrorMessage(error: TypeError & { code: unknown }): string {
-  const option = /'(-{1,2}[^' <]+)/.exec(error.message)?.[1] ?? "";
-  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const known = [
-      ...Object.keys(GLOBAL_OPTIONS),
-      ...Object.keys(COMMAND_OPTIONS),
-    ]
-      .map((name) => `--${name}`);
-    const suggestion = didYouMean(option, known);
-    // With no option near it, it may be a name that starts with "-".
-    return `unknown option ${option}${
-      suggestion ||
-      `; a name that starts with "-" goes after --: -- "${option}"`
-    }`;
-  }
-  if (/argument missing/.test(error.message)) return `${option} needs a value`;
-  if (/argument is ambiguous/.test(error.message)) {
-    return `${option} needs a value; one that starts with - is written ${option}=-…`;
-  }
-  if (/does not take an argument/.test(error.message)) {
-    return `${option} takes no value`;
-  }
-  return error.message;
 }
 
 /** Prints what went wrong, never a stack trace, and gives the exit code. */

@@ -14,9 +14,7 @@
 
 import { userInfo } from "node:os";
 import { PermissionError, ValidationError } from "../errors.ts";
-
-/** A fact about the machine that a vault can be bound to. */
-export type BindingFactor = "hostname" | "mac" | "user";
+import type { BindingFactor } from "../types.ts";
 
 /** Every binding factor, in the canonical order they are combined in. */
 export const BINDING_FACTORS: readonly BindingFactor[] = [

@@ -30,27 +30,11 @@ import {
 } from "../crypto.ts";
 import { IntegrityError, ValidationError } from "../errors.ts";
 import type { SlotRow } from "../storage/schema.ts";
-import { type BindingFactor, readFactors, recordedFactors } from "./factors.ts";
-
-/** What a key slot's secret is. */
-export type SlotKind = "machine" | "passphrase" | "key";
+import { readFactors, recordedFactors } from "./factors.ts";
+import type { BindingFactor, SlotInfo, SlotKind } from "../types.ts";
 
 /** How a slot's key-encryption key is derived. */
 export type SlotKdf = { name: "hkdf" } | ({ name: "scrypt" } & KdfParams);
-
-/** A key slot, as {@linkcode SecretsEngine.slots} describes it. */
-export interface SlotInfo {
-  /** The slot's id: what {@linkcode SecretsEngine.removeSlot} takes. */
-  id: string;
-  /** What opens it: the keyfile, a passphrase or a generated key. */
-  kind: SlotKind;
-  /** The label it was given, or `""`. */
-  label: string;
-  /** When it was added. */
-  created: Date;
-  /** For a machine slot, the binding factors besides the keyfile. */
-  factors?: BindingFactor[];
-}
 
 /** A key slot read and checked, with the additional data its wrap binds. */
 export interface Slot {

@@ -27,7 +27,6 @@ import {
 import { readSlots } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
 import type { Owner } from "../storage/files.ts";
-import type { BindingFactor } from "./factors.ts";
 import { findKeyfiles, promoteKeyfile } from "./keyfile.ts";
 import { parseRecoveryKey } from "./recovery_key.ts";
 import { singleKeySlot } from "./single_key.ts";
@@ -39,12 +38,7 @@ import {
   type Slot,
   unwrapSlot,
 } from "./slot.ts";
-
-/**
- * A secret that opens a passphrase or key slot, for
- * {@linkcode SecretsEngine.open}'s `unlock`.
- */
-export type Unlock = { passphrase: string } | { key: string };
+import type { BindingFactor, Unlock } from "../types.ts";
 
 /** What an open asks of the key layer. */
 export interface VaultRequest {

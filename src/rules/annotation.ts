@@ -9,46 +9,8 @@
 
 import { ValidationError } from "../errors.ts";
 import { checkText } from "./validate.ts";
-
-/** A secret's annotation, as {@linkcode SecretsEngine.getEntry} returns it. */
-export interface Annotation {
-  /** Free text: where the secret comes from, how to rotate it. */
-  note: string | null;
-  /** Short labels (`prod`, `stripe`), sorted, each once. */
-  tags: string[];
-  /**
-   * How long a value may stay before it is due for rotation, in
-   * milliseconds; `null` for no policy.
-   */
-  rotateEvery: number | null;
-}
-
-/**
- * A change to an annotation: each field given replaces the stored one,
- * `null` clears it, and a field left out stays as it is.
- */
-export interface AnnotationChange {
-  /** The note, at most {@linkcode MAX_NOTE_BYTES} UTF-8 bytes; `null` clears it. */
-  note?: string | null;
-  /**
-   * The tags, at most {@linkcode MAX_TAGS}, each 1 to
-   * {@linkcode MAX_TAG_LENGTH} letters, digits, `.`, `_`, `:` or `-`,
-   * starting with a letter or digit; `null` or `[]` clears them.
-   */
-  tags?: readonly string[] | null;
-  /**
-   * The rotation period in whole milliseconds, from one second to 100
-   * years; `null` clears it.
-   */
-  rotateEvery?: number | null;
-}
-
-/** The longest note, in UTF-8 bytes. */
-export const MAX_NOTE_BYTES = 4096;
-/** The most tags one secret carries. */
-export const MAX_TAGS = 32;
-/** The longest tag, in characters. */
-export const MAX_TAG_LENGTH = 64;
+import { MAX_NOTE_BYTES, MAX_TAG_LENGTH, MAX_TAGS } from "../limits.ts";
+import type { Annotation, AnnotationChange } from "../types.ts";
 
 const MIN_ROTATE_MS = 1000;
 const MAX_ROTATE_MS = 100 * 365 * 86_400_000;

@@ -9,13 +9,19 @@
 
 import { ValidationError } from "../errors.ts";
 import { decodeBase64 } from "../base64.ts";
-import type { ValueKind } from "../storage/columns.ts";
 import {
   validateName,
   validateSecretValue,
   validateValue,
 } from "./validate.ts";
 import { applyAnnotationChange, checkAnnotationChange } from "./annotation.ts";
+import type {
+  ExportDocument,
+  ExportedEntry,
+  ExportedVersion,
+  ExportOptions,
+  ValueKind,
+} from "../types.ts";
 
 /** What identifies the document among other JSON. */
 export const DOCUMENT_TYPE: ExportDocument["type"] = "@scope/secrets export";
@@ -33,72 +39,6 @@ export const DOCUMENT_VERSION = 4;
 export const PLAIN_DOCUMENT_VERSION = 2;
 /** The version of a document with earlier versions and no annotation. */
 export const HISTORY_DOCUMENT_VERSION = 3;
-
-/** One earlier version of a secret in an {@linkcode ExportedEntry}. */
-export interface ExportedVersion {
-  /** Its version number. */
-  version: number;
-  /** What the value is: text, or bytes written as base64. */
-  kind: ValueKind;
-  /** The value: the text, or the bytes as padded standard base64. */
-  value: string;
-  /** When it was written, as an ISO 8601 time. */
-  updated: string;
-  /** When it expires, as an ISO 8601 time; `null` if never. */
-  expires: string | null;
-}
-
-/** One secret in an {@linkcode ExportDocument}. */
-export interface ExportedEntry {
-  /** The secret's name. */
-  name: string;
-  /** What the value is: text, or bytes written as base64. */
-  kind: ValueKind;
-  /** The value: the text, or the bytes as padded standard base64. */
-  value: string;
-  /** When the secret was first stored, as an ISO 8601 time. */
-  created: string;
-  /** When its value was last written, as an ISO 8601 time. */
-  updated: string;
-  /** When it expires, as an ISO 8601 time; absent or `null` if never. */
-  expires?: string | null;
-  /** The current value's version number (version 3 documents). */
-  version?: number;
-  /**
-   * The earlier versions kept, newest first (version 3 documents): each
-   * below `version` and below the one before it.
-   */
-  versions?: ExportedVersion[];
-  /** The secret's note (version 4 documents). */
-  note?: string | null;
-  /** The secret's tags (version 4 documents). */
-  tags?: string[];
-  /**
-   * How long a value may stay before it is due for rotation, in
-   * milliseconds (version 4 documents).
-   */
-  rotateEvery?: number | null;
-}
-
-/** Secrets exported from a vault, as they travel inside a backup. */
-export interface ExportDocument {
-  /** What identifies the document among other JSON. */
-  type: "@scope/secrets export";
-  /** The document version. */
-  version: number;
-  /** When it was exported, as an ISO 8601 time. */
-  exported: string;
-  /** The secrets, sorted by name. */
-  entries: ExportedEntry[];
-}
-
-/** What an export holds besides the live values. */
-export interface ExportOptions {
-  /** Each entry's version number and every earlier version kept. */
-  history?: boolean;
-  /** Expired secrets too, with the time they expired. */
-  expired?: boolean;
-}
 
 function invalid(where: string, why: string): ValidationError {
   return new ValidationError(`${where}: ${why}; nothing was imported`);

@@ -8,21 +8,7 @@
  */
 
 import { ValidationError } from "../errors.ts";
-import type { AnnotationChange } from "./annotation.ts";
-
-/** When a value stops being valid: what a revert may give. */
-export interface ExpiryOptions {
-  /**
-   * When the value expires: a `Date` or milliseconds since the epoch, in
-   * the future. Not with `ttlMs`.
-   */
-  expiresAt?: Date | number;
-  /**
-   * How long the value stays valid from now, in whole milliseconds
-   * greater than 0. Not with `expiresAt`.
-   */
-  ttlMs?: number;
-}
+import type { ExpiryOptions } from "../types.ts";
 
 /**
  * Whether an entry expiring at `expires` is still valid at `now`: an
@@ -38,13 +24,6 @@ export interface ExpiryOptions {
 export function isLive(expires: number | null, now: number): boolean {
   return expires === null || expires > now;
 }
-
-/**
- * Options of a write: when the value stops being valid, and changes to the
- * secret's note, tags and rotation policy (see {@linkcode AnnotationChange};
- * those left out stay as they are).
- */
-export interface SetOptions extends ExpiryOptions, AnnotationChange {}
 
 // The last instant a JavaScript Date can hold.
 const MAX_TIME_MS = 8.64e15;

@@ -13,6 +13,7 @@ import {
   MAX_PATTERN_LENGTH,
   MAX_VALUE_BYTES,
 } from "../limits.ts";
+import type { SecretEntries, SecretValue } from "../types.ts";
 
 // C0 controls, DEL and C1 controls: they hide in terminals and logs.
 const CONTROL = /\p{Cc}/u;
@@ -178,14 +179,6 @@ export function validateSecretValue(value: unknown): SecretValue {
   }
   return value;
 }
-
-/** A secret's value: a string is stored as text, a `Uint8Array` as bytes. */
-export type SecretValue = string | Uint8Array;
-
-/** Secrets to write at once: a record, or name/value pairs. */
-export type SecretEntries =
-  | Record<string, SecretValue>
-  | Iterable<readonly [string, SecretValue]>;
 
 /**
  * Checks every entry of `entries` before anything is written, returning

@@ -7,9 +7,7 @@
  */
 
 import type { SqlValue } from "./store.ts";
-
-/** What a value is: text (UTF-8) or arbitrary bytes. */
-export type ValueKind = "text" | "bytes";
+import type { ValueKind } from "../types.ts";
 
 /** The columns an entry and each of its earlier versions have. */
 export interface VersionColumns {

@@ -8,21 +8,7 @@
 
 import { join, resolve } from "node:path";
 import { PermissionError, ValidationError } from "../errors.ts";
-
-/** The default locations a vault can live in. */
-export type Location = "home" | "xdg";
-
-/** How to find the vault; `path` wins over `location`. */
-export interface LocationOptions {
-  /** The vault directory. Needs no `--allow-env`. */
-  path?: string;
-  /**
-   * `"home"`: `~/.secrets-engine`. `"xdg"`: `$XDG_CONFIG_HOME/secrets-engine`
-   * (`~/.config/secrets-engine` when unset). When neither this nor `path` is
-   * given: `"xdg"` if `XDG_CONFIG_HOME` is set, else `"home"`.
-   */
-  location?: Location;
-}
+import type { LocationOptions } from "../types.ts";
 
 const DIR_NAME = "secrets-engine";
 const isWindows = Deno.build.os === "windows";

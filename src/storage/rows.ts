@@ -10,7 +10,8 @@
 
 import { decrypt, encrypt, type SubKeys } from "../crypto.ts";
 import { DecryptionError, IntegrityError } from "../errors.ts";
-import type { EntryRow, ValueKind, VersionColumns } from "./columns.ts";
+import type { EntryRow, VersionColumns } from "./columns.ts";
+import type { ValueKind } from "../types.ts";
 
 const HASH_PREFIX = 8;
 const encoder = new TextEncoder();

@@ -15,8 +15,6 @@ import {
   SecretsEngineError,
 } from "../errors.ts";
 import {
-  type Annotation,
-  type AnnotationChange,
   applyAnnotationChange,
   changesAnnotation,
   checkAnnotationChange,
@@ -26,6 +24,7 @@ import {
 import type { OpenedVault } from "./opened.ts";
 import { entryRef } from "../storage/rows.ts";
 import { writeEntries, type WriteSession } from "../storage/writes.ts";
+import type { Annotation, AnnotationChange } from "../types.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });

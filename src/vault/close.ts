@@ -15,11 +15,7 @@ import {
   SecretsEngineError,
 } from "../errors.ts";
 import { translateOsError } from "../storage/failures.ts";
-import {
-  checkLocation,
-  type LocationOptions,
-  resolveVaultPath,
-} from "../storage/location.ts";
+import { checkLocation, resolveVaultPath } from "../storage/location.ts";
 import {
   checkVaultDir,
   READ_WRITE,
@@ -39,6 +35,7 @@ import {
 import { removeVaultFiles } from "../storage/removal.ts";
 import { scanWal, type WalScan } from "../storage/wal.ts";
 import type { OpenedVault } from "./opened.ts";
+import type { LocationOptions } from "../types.ts";
 
 /** What settling and sealing need of an open vault. */
 type Sealable = Pick<

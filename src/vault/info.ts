@@ -4,10 +4,10 @@
  * @module
  */
 
-import type { BindingFactor } from "../keys/factors.ts";
-import { type SlotInfo, slotInfo } from "../keys/slot.ts";
+import { slotInfo } from "../keys/slot.ts";
 import { listSlots } from "./slots.ts";
 import type { OpenedVault } from "./opened.ts";
+import type { BindingFactor, SlotInfo } from "../types.ts";
 
 /** What {@linkcode SecretsEngine.info} reports. */
 export interface VaultInfo {

@@ -6,12 +6,13 @@
  * @module
  */
 
-import { type BindingFactor, parseFactors } from "../keys/factors.ts";
-import { checkUnlock, type Unlock } from "../keys/unlock.ts";
+import { parseFactors } from "../keys/factors.ts";
+import { checkUnlock } from "../keys/unlock.ts";
 import { DEFAULT_HISTORY_LIMIT } from "../limits.ts";
 import { ValidationError } from "../errors.ts";
-import { checkLocation, type LocationOptions } from "../storage/location.ts";
+import { checkLocation } from "../storage/location.ts";
 import { validateHistoryLimit } from "../rules/validate.ts";
+import type { BindingFactor, LocationOptions, Unlock } from "../types.ts";
 
 /** Options for {@linkcode SecretsEngine.open}. */
 export interface OpenOptions extends LocationOptions {

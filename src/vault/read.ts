@@ -12,18 +12,14 @@ import { KeyNotFoundError, ValidationError } from "../errors.ts";
 import { isLive } from "../rules/expiry.ts";
 import { compileGlob } from "../rules/glob.ts";
 import { validatePattern } from "../rules/validate.ts";
-import type { Annotation } from "../rules/annotation.ts";
 import { allAnnotations, readAnnotation } from "./annotations.ts";
 import type { NamedEntry } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { EntryTable } from "../storage/entry_table.ts";
 import { checkStillOpen } from "../storage/integrity.ts";
 import { entryRef, openVersion } from "../storage/rows.ts";
-import type {
-  EntryRow,
-  ValueKind,
-  VersionColumns,
-} from "../storage/columns.ts";
+import type { EntryRow, VersionColumns } from "../storage/columns.ts";
+import type { Annotation, ValueKind } from "../types.ts";
 
 /** What {@linkcode SecretsEngine.history} lists of one version. */
 export interface VersionInfo {

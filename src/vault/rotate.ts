@@ -27,19 +27,12 @@ import {
 import {
   checkUnlock,
   firstOpening,
-  type Unlock,
   unlockKind,
   unlockSecret,
   vaultSlots,
 } from "../keys/unlock.ts";
 import { findKeyfiles } from "../keys/keyfile.ts";
-import {
-  machineSecret,
-  type Slot,
-  type SlotInfo,
-  slotInfo,
-  wrapSlot,
-} from "../keys/slot.ts";
+import { machineSecret, type Slot, slotInfo, wrapSlot } from "../keys/slot.ts";
 import { encodeIntegrity, readAccumulator } from "../storage/integrity.ts";
 import {
   annotationMac,
@@ -63,6 +56,7 @@ import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
 import { openAnnotation, sealAnnotation } from "./annotations.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
+import type { SlotInfo, Unlock } from "../types.ts";
 
 /** What {@linkcode SecretsEngine.rotate} did. */
 export interface RotateResult {

@@ -9,7 +9,7 @@
 
 import { equalBytes, KEY_BYTES, randomBytes } from "../crypto.ts";
 import { BusyError, ValidationError } from "../errors.ts";
-import { type BindingFactor, parseFactors } from "../keys/factors.ts";
+import { parseFactors } from "../keys/factors.ts";
 import { vaultSlots } from "../keys/unlock.ts";
 import {
   findKeyfiles,
@@ -27,7 +27,6 @@ import {
   parseSlot,
   passphraseSecret,
   type Slot,
-  type SlotInfo,
   slotInfo,
   unwrapSlot,
   wrapSlot,
@@ -35,6 +34,7 @@ import {
 import { MAX_SLOTS } from "../limits.ts";
 import { type SlotSession, writeSlots } from "../storage/writes.ts";
 import type { OpenedVault } from "./opened.ts";
+import type { BindingFactor, SlotInfo } from "../types.ts";
 
 /** A new key slot's key, shown once. */
 export interface AddedKey {

@@ -27,10 +27,6 @@ import {
   checkDocument,
   DOCUMENT_TYPE,
   DOCUMENT_VERSION,
-  type ExportDocument,
-  type ExportedEntry,
-  type ExportedVersion,
-  type ExportOptions,
   HISTORY_DOCUMENT_VERSION,
   PLAIN_DOCUMENT_VERSION,
   validateExportOptions,
@@ -39,9 +35,16 @@ import type { OpenedVault } from "./opened.ts";
 import { matching } from "./read.ts";
 import { annotateInSession, openAnnotation } from "./annotations.ts";
 import { openVersion } from "../storage/rows.ts";
-import type { ValueKind, VersionColumns } from "../storage/columns.ts";
+import type { VersionColumns } from "../storage/columns.ts";
 import { type Entry, putEntries } from "../storage/put_entries.ts";
 import type { VaultStore } from "../storage/writes.ts";
+import type {
+  ExportDocument,
+  ExportedEntry,
+  ExportedVersion,
+  ExportOptions,
+  ValueKind,
+} from "../types.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 

@@ -10,18 +10,8 @@
 
 import { KeyNotFoundError, ValidationError } from "../errors.ts";
 import { checkAnnotationChange } from "../rules/annotation.ts";
-import {
-  type ExpiryOptions,
-  hasExpiry,
-  isLive,
-  resolveExpiry,
-  type SetOptions,
-} from "../rules/expiry.ts";
-import {
-  type SecretValue,
-  validateHistoryLimit,
-  validateNames,
-} from "../rules/validate.ts";
+import { hasExpiry, isLive, resolveExpiry } from "../rules/expiry.ts";
+import { validateHistoryLimit, validateNames } from "../rules/validate.ts";
 import { annotateInSession } from "./annotations.ts";
 import type { OpenedVault } from "./opened.ts";
 import { checkVersion, findRow, storedVersion } from "./read.ts";
@@ -32,6 +22,7 @@ import {
   writeEntries,
   writeHistoryLimit,
 } from "../storage/writes.ts";
+import type { ExpiryOptions, SecretValue, SetOptions } from "../types.ts";
 
 /**
  * A write that keeps a row's encrypted name as it is: the row already

@@ -10,7 +10,6 @@ import {
 import { createVault } from "../../src/vault/create.ts";
 import {
   checkUnlock,
-  type Unlock,
   type Unlocked,
   unlockVault,
   type VaultRequest,
@@ -19,6 +18,7 @@ import { formatRecoveryKey } from "../../src/keys/recovery_key.ts";
 import type { SqlValue, Store } from "../../src/storage/store.ts";
 import { vaultOwner } from "../../src/storage/files.ts";
 import { newStore, tempDir } from "../_helpers.ts";
+import type { Unlock } from "../../src/types.ts";
 
 /** A vault created in a temporary directory, with a way to unlock it. */
 interface Created {

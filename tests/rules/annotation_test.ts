@@ -1,11 +1,9 @@
 import assertStrict from "node:assert/strict";
 import { assertEquals } from "../_assert.ts";
-import { ValidationError } from "../../mod.ts";
+import { MAX_NOTE_BYTES, MAX_TAGS, ValidationError } from "../../mod.ts";
 import {
   applyAnnotationChange,
   checkAnnotationChange,
-  MAX_NOTE_BYTES,
-  MAX_TAGS,
   parseAnnotation,
 } from "../../src/rules/annotation.ts";
 
