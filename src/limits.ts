@@ -52,3 +52,9 @@ export const MAX_NOTE_BYTES = 4096;
 export const MAX_TAGS = 32;
 /** The longest tag, in characters. */
 export const MAX_TAG_LENGTH = 64;
+
+/**
+ * The longest rotation period, and the longest window `status` looks
+ * ahead: 100 years, in milliseconds.
+ */
+export const MAX_PERIOD_MS = 100 * 365 * 86_400_000;

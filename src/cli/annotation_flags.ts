@@ -8,7 +8,28 @@
 import type { Annotation, AnnotationChange } from "../../mod.ts";
 import { type Parsed, UsageError } from "./command.ts";
 import { formatTime, parseTtl } from "./expiry_flags.ts";
+import { MAX_PERIOD_MS } from "../limits.ts";
 import { shownText } from "./table.ts";
+
+/**
+ * A period a flag gives (`90d`), at most {@linkcode MAX_PERIOD_MS}: more
+ * is a usage error naming the flag.
+ *
+ * @example A period and one too long
+ * ```ts
+ * import { parsePeriod } from "./annotation_flags.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(parsePeriod("2w", "--within"), 14 * 86_400_000);
+ * assert.throws(() => parsePeriod("9999999w", "--within"));
+ * ```
+ */
+export function parsePeriod(text: string, flag: string): number {
+  const period = parseTtl(text, flag);
+  if (period > MAX_PERIOD_MS) {
+    throw new UsageError(`${flag} ${text}: at most 100 years`);
+  }
+  return period;
+}
 
 /** The annotation fields `set` takes: each given one replaces the stored. */
 export function setAnnotation(args: Parsed): AnnotationChange {
@@ -18,7 +39,7 @@ export function setAnnotation(args: Parsed): AnnotationChange {
     ...(note !== undefined && { note }),
     ...(tag !== undefined && { tags: tag }),
     ...(every !== undefined &&
-      { rotateEvery: parseTtl(every, "--rotate-every") }),
+      { rotateEvery: parsePeriod(every, "--rotate-every") }),
   };
 }
 
@@ -46,7 +67,7 @@ export function metaChange(
       .filter((t) => !untag.includes(t));
   }
   if (every !== undefined) {
-    change.rotateEvery = parseTtl(every, "--rotate-every");
+    change.rotateEvery = parsePeriod(every, "--rotate-every");
   }
   if (args.values["no-rotate"]) change.rotateEvery = null;
   return change;

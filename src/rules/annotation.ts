@@ -9,11 +9,15 @@
 
 import { ValidationError } from "../errors.ts";
 import { checkText } from "./validate.ts";
-import { MAX_NOTE_BYTES, MAX_TAG_LENGTH, MAX_TAGS } from "../limits.ts";
+import {
+  MAX_NOTE_BYTES,
+  MAX_PERIOD_MS,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+} from "../limits.ts";
 import type { Annotation, AnnotationChange } from "../types.ts";
 
 const MIN_ROTATE_MS = 1000;
-const MAX_ROTATE_MS = 100 * 365 * 86_400_000;
 const TAG = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const FIELDS = ["note", "tags", "rotateEvery"] as const;
 
@@ -60,7 +64,7 @@ function checkRotateEvery(period: unknown): number | null {
   if (period === null) return null;
   if (
     typeof period !== "number" || !Number.isSafeInteger(period) ||
-    period < MIN_ROTATE_MS || period > MAX_ROTATE_MS
+    period < MIN_ROTATE_MS || period > MAX_PERIOD_MS
   ) {
     throw new ValidationError(
       "rotateEvery must be a whole number of milliseconds from one second to 100 years",

@@ -7,6 +7,7 @@
  */
 
 import { ValidationError } from "../errors.ts";
+import { MAX_PERIOD_MS } from "../limits.ts";
 import { allAnnotations } from "./annotations.ts";
 import type { OpenedVault } from "./opened.ts";
 
@@ -44,7 +45,6 @@ export interface StatusOptions {
 
 /** The window {@linkcode StatusOptions.within} defaults to: 14 days. */
 export const DEFAULT_STATUS_WINDOW_MS = 14 * 86_400_000;
-const MAX_WINDOW_MS = 100 * 365 * 86_400_000;
 
 function checkOptions(options: unknown): Required<StatusOptions> {
   if (typeof options !== "object" || options === null) {
@@ -54,7 +54,7 @@ function checkOptions(options: unknown): Required<StatusOptions> {
     options as Record<string, unknown>;
   if (
     typeof within !== "number" || !Number.isSafeInteger(within) ||
-    within < 0 || within > MAX_WINDOW_MS
+    within < 0 || within > MAX_PERIOD_MS
   ) {
     throw new ValidationError(
       "within must be a whole number of milliseconds from 0 to 100 years",

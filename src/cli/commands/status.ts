@@ -7,9 +7,13 @@
  */
 
 import type { SecretStatus } from "../../../mod.ts";
-import { formatAnnotation, metaChange } from "../annotation_flags.ts";
+import {
+  formatAnnotation,
+  metaChange,
+  parsePeriod,
+} from "../annotation_flags.ts";
 import { type Command, EXIT, Failure } from "../command.ts";
-import { formatTime, parseTtl } from "../expiry_flags.ts";
+import { formatTime } from "../expiry_flags.ts";
 import { formatTable, shownText } from "../table.ts";
 
 /** `meta NAME`: prints a secret's annotation, or changes it. */
@@ -86,7 +90,7 @@ Exit codes: 0 nothing listed, 1 something is, 2 usage error.`,
   async run({ args, open, io }): Promise<number> {
     const within = args.values.within === undefined
       ? undefined
-      : parseTtl(args.values.within, "--within");
+      : parsePeriod(args.values.within, "--within");
     await using vault = await open();
     const listed = await vault.status({ within, notes: true });
     if (args.values.json) {

@@ -60,7 +60,7 @@ Deno.test("bad annotation input is a clear error and writes nothing", async () =
     [["set", "k", "--rotate-every", "-5d"], 2, /--rotate-every needs a value/],
     [["set", "k", "--rotate-every=-5d"], 2, /--rotate-every -5d: give/],
     [["set", "k", "--rotate-every", "99999999999w"], 2, /--rotate-every/],
-    [["meta", "k", "--rotate-every", "1000000w"], 1, /100 years/],
+    [["meta", "k", "--rotate-every", "1000000w"], 2, /at most 100 years/],
     [["meta", "k", "--note", "n".repeat(1 << 20)], 1, /4096/],
     [["meta", "k", ...Array(10_000).fill(["--tag", "t"]).flat()], 0, /^$/],
     [
@@ -115,6 +115,12 @@ Deno.test("status: exit 0 when nothing needs attention, 1 when something does, 2
   ]);
   const bad = await cli(vault, ["status", "--within", "soon"]);
   assertEquals(bad.code, 2, bad.stderr);
+  const far = await cli(vault, ["status", "--within", "1000000w"]);
+  assertEquals(far.code, 2, far.stderr);
+  assert(
+    far.stderr.includes("--within 1000000w: at most 100 years"),
+    far.stderr,
+  );
 });
 
 cliTest(
