@@ -17,6 +17,13 @@ const NEWLINE = 0x0a;
  * The most recipient stanzas a file may carry: each one this tries costs an
  * X25519, ML-KEM or scrypt run, and a file of thousands would take minutes to
  * refuse. A team backup names one stanza per member.
+ *
+ * @example The bound a team backup stays under
+ * ```ts
+ * import { MAX_AGE_STANZAS } from "@scope/secrets/age";
+ * import assert from "node:assert/strict";
+ * assert.equal(MAX_AGE_STANZAS, 256);
+ * ```
  */
 export const MAX_AGE_STANZAS = 256;
 

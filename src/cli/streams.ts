@@ -16,7 +16,28 @@ import {
   readUserFile,
 } from "./io.ts";
 
-/** The standard streams a command reads and writes, as Deno gives them. */
+/**
+ * The standard streams a command reads and writes, as Deno gives them;
+ * give `main` others to capture what a command prints.
+ *
+ * @example Capturing the version line
+ * ```ts
+ * import { main, type Streams } from "@scope/secrets/cli";
+ * import assert from "node:assert/strict";
+ * const chunks: Uint8Array[] = [];
+ * const streams: Streams = {
+ *   stdin: Deno.stdin,
+ *   stdout: {
+ *     writeSync: (bytes) => chunks.push(bytes.slice()) && bytes.length,
+ *     writable: new WritableStream(),
+ *     isTerminal: () => false,
+ *   },
+ *   stderr: Deno.stderr,
+ * };
+ * assert.equal(await main(["--version"], streams), 0);
+ * assert.match(new TextDecoder().decode(chunks[0]), /^secrets /);
+ * ```
+ */
 export interface Streams {
   /** Standard input. */
   stdin: Pick<typeof Deno.stdin, "readable" | "read" | "isTerminal" | "setRaw">;
