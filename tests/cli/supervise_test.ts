@@ -24,6 +24,29 @@ async function lines(path: string): Promise<string[]> {
   }
 }
 
+/** Spawns `secrets run --watch [flags] -- sh -c script` on `vault`. */
+function runWatch(
+  vault: string,
+  script: string,
+  flags: string[] = [],
+): Deno.ChildProcess {
+  return new Deno.Command("deno", {
+    args: cliArgs(
+      vault,
+      ["run", "--watch", ...flags, "--", "sh", "-c", script],
+      FLAGS,
+    ),
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Sets `api.token` from this process, as another program would. */
+async function setToken(vault: string, value: string): Promise<void> {
+  await using engine = await SecretsEngine.open({ path: vault });
+  await engine.set("api.token", value);
+}
+
 cliTest(
   "run --watch restarts the program when a secret it received changes, once for a burst, never for another secret",
   async () => {
@@ -34,20 +57,11 @@ cliTest(
       await using engine = await SecretsEngine.open({ path: vault });
       await engine.setMany({ "api.token": "t-1", "other.key": "o-1" });
     }
-    const child = new Deno.Command("deno", {
-      args: cliArgs(vault, [
-        "run",
-        "--watch",
-        "--only",
-        "api.*",
-        "--",
-        "sh",
-        "-c",
-        `echo "$API_TOKEN" >> '${starts}'; exec sleep 60`,
-      ], FLAGS),
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const child = runWatch(
+      vault,
+      `echo "$API_TOKEN" >> '${starts}'; exec sleep 60`,
+      ["--only", "api.*"],
+    );
     await using engine = await SecretsEngine.open({ path: vault });
     assert(await until(async () => (await lines(starts)).length === 1));
     await engine.set("other.key", "o-2");
@@ -76,10 +90,7 @@ cliTest(
   async () => {
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
-    {
-      await using engine = await SecretsEngine.open({ path: vault });
-      await engine.set("api.token", "t-1");
-    }
+    await setToken(vault, "t-1");
     const exits = await new Deno.Command("deno", {
       args: cliArgs(
         vault,
@@ -91,25 +102,13 @@ cliTest(
     }).output();
     assertEquals(exits.code, 3, new TextDecoder().decode(exits.stderr));
     const reloads = join(dir.path, "reloads.txt");
-    const child = new Deno.Command("deno", {
-      args: cliArgs(vault, [
-        "run",
-        "--watch",
-        "--signal",
-        "HUP",
-        "--",
-        "sh",
-        "-c",
-        `trap 'echo "$API_TOKEN" >> "${reloads}"' HUP; echo ready >> '${reloads}'; while :; do sleep 0.1; done`,
-      ], FLAGS),
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    const child = runWatch(
+      vault,
+      `trap 'echo "$API_TOKEN" >> "${reloads}"' HUP; echo ready >> '${reloads}'; while :; do sleep 0.1; done`,
+      ["--signal", "HUP"],
+    );
     assert(await until(async () => (await lines(reloads)).length === 1));
-    {
-      await using engine = await SecretsEngine.open({ path: vault });
-      await engine.set("api.token", "t-2");
-    }
+    await setToken(vault, "t-2");
     // The program keeps the environment it started with: a reload is its own.
     assert(await until(async () => (await lines(reloads)).length === 2));
     assertEquals(await lines(reloads), ["ready", "t-1"]);
@@ -127,27 +126,13 @@ cliTest(
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
     const starts = join(dir.path, "starts.txt");
-    {
-      await using engine = await SecretsEngine.open({ path: vault });
-      await engine.set("api.token", "t-1");
-    }
-    const child = new Deno.Command("deno", {
-      args: cliArgs(vault, [
-        "run",
-        "--watch",
-        "--",
-        "sh",
-        "-c",
-        `echo start >> '${starts}'; trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done`,
-      ], FLAGS),
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    await setToken(vault, "t-1");
+    const child = runWatch(
+      vault,
+      `echo start >> '${starts}'; trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done`,
+    );
     assert(await until(async () => (await lines(starts)).length === 1));
-    {
-      await using engine = await SecretsEngine.open({ path: vault });
-      await engine.set("api.token", "t-2");
-    }
+    await setToken(vault, "t-2");
     // The program takes a second to stop: interrupt the restart meanwhile.
     const stderr = child.stderr.pipeThrough(new TextDecoderStream())
       .getReader();
@@ -173,22 +158,11 @@ cliTest(
     await using dir = await tempDir();
     const vault = join(dir.path, "vault");
     const starts = join(dir.path, "starts.txt");
-    {
-      await using engine = await SecretsEngine.open({ path: vault });
-      await engine.set("api.token", "t-1");
-    }
-    const child = new Deno.Command("deno", {
-      args: cliArgs(vault, [
-        "run",
-        "--watch",
-        "--",
-        "sh",
-        "-c",
-        `trap 'echo stopped >> "${starts}"; exit 0' TERM; echo started >> '${starts}'; while :; do sleep 0.1; done`,
-      ], FLAGS),
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
+    await setToken(vault, "t-1");
+    const child = runWatch(
+      vault,
+      `trap 'echo stopped >> "${starts}"; exit 0' TERM; echo started >> '${starts}'; while :; do sleep 0.1; done`,
+    );
     assert(await until(async () => (await lines(starts)).length === 1));
     await (await SecretsEngine.open({ path: vault })).destroy();
     const { code } = await child.status;
