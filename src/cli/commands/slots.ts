@@ -94,7 +94,6 @@ the hostname and/or user besides the keyfile (needs --allow-sys).`,
       : undefined;
     const factors = parseFactorList(args) ?? [];
     await using vault = await open({ create: true, factors });
-    io.warn(`created the vault at ${vault.storagePath}`);
     if (passphrase !== undefined) {
       io.warn(`added ${describe(await vault.addPassphrase(passphrase))}`);
     }

@@ -219,7 +219,7 @@ cliTest(
 // Issue #21, item 5: set, import and restore on a mistyped --path made a
 // vault without a word.
 cliTest(
-  "set and import on a path with no vault say they created one; on an existing vault they do not",
+  "set, import and init on a path with no vault say once that they created one; on an existing vault they do not",
   async () => {
     await using dir = await tempDir();
     const vault = join(dir.path, "mistyped");
@@ -234,6 +234,12 @@ cliTest(
     const other = join(dir.path, "other");
     const imported = await cli(other, ["import", "-"], { stdin: "A=1\n" });
     assert(imported.stderr.includes("created a new vault"), imported.stderr);
+    const fresh = join(dir.path, "fresh");
+    const init = await cli(fresh, ["init"]);
+    assertEquals(
+      [init.code, init.stderr],
+      [0, `secrets: created a new vault at ${fresh}\n`],
+    );
   },
 );
 
