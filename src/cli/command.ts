@@ -65,7 +65,7 @@ export const COMMAND_OPTIONS = {
   "keep-passphrase": { type: "boolean" },
   "keep-key": { type: "string", multiple: true },
   bytes: { type: "boolean" },
-  "allow-exec-env": { type: "boolean" },
+  "allow-exec-env": { type: "string", multiple: true },
   quiet: { type: "boolean", short: "q" },
   pq: { type: "boolean" },
   note: { type: "string" },

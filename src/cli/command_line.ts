@@ -1,6 +1,6 @@
 /**
  * Reading the command line: the global options, the options whose value
- * may be left out, the operands before and after `--`, and `node:util`'s
+ * may be left out (`--git`, `--allow-exec-env`), the operands before and after `--`, and `node:util`'s
  * parse errors put in the CLI's words.
  *
  * @module
@@ -9,9 +9,13 @@
 import { parseArgs } from "node:util";
 import { COMMAND_OPTIONS, type OptionName, type Parsed } from "./command.ts";
 import { didYouMean } from "./suggest.ts";
+import { ALLOW_ALL } from "./exec_env.ts";
 
 /** The options whose value may be left out, and the value they then take. */
-const OPTIONAL_VALUES: Record<string, string> = { "--git": "." };
+const OPTIONAL_VALUES: Record<string, string> = {
+  "--git": ".",
+  "--allow-exec-env": ALLOW_ALL,
+};
 
 /** The options every command takes. */
 export const GLOBAL_OPTIONS = {
@@ -43,7 +47,8 @@ export interface CommandLine {
 
 /**
  * `argv` with the value of each option whose value may be left out filled
- * in: `--git` alone is `--git=.`; `--git=REPO` and `--git REPO` stay.
+ * in: `--git` alone is `--git=.`; `--git=REPO` and `--git REPO` stay
+ * (`--allow-exec-env` alone is every name).
  */
 function withOptionalValues(argv: readonly string[]): string[] {
   const end = argv.indexOf("--");

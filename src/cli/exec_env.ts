@@ -1,9 +1,17 @@
 /**
- * Variables that choose what a program runs, or who it thinks it is, when
- * a secret or an `--env-file` would set them for `run`: `PATH` picks the
- * program itself, `BASH_ENV` and `LD_PRELOAD` run code before it. A value
- * from a file or a vault must not do that unasked, so those need
- * `--allow-exec-env`; the identity variables (`HOME`, `USER`…) only warn.
+ * Variables that choose what a program runs, or run code in it, when a
+ * secret or an `--env-file` would set them for `run`: `PATH` picks the
+ * program itself, `LD_PRELOAD` and `BASH_ENV` run code before it, and
+ * `GIT_CONFIG_COUNT`, `PYTHONWARNINGS` or `LESSOPEN` make a common program
+ * run a command with every secret in its environment. A value from a
+ * committed file or a vault must not do that unasked.
+ *
+ * The rule is a list of families, not of single names, so that a reviewer
+ * can reason about it: a family is a name (`HOME`), a prefix (`GIT_*`) or
+ * a suffix (`*_EDITOR`), matched without regard to case (Windows and npm
+ * read these names so). A variable of a family needs `--allow-exec-env
+ * NAME`; `--allow-exec-env` alone lets every one through. The identity
+ * variables outside the families (`USER`, `LOGNAME`, `TMPDIR`) only warn.
  *
  * @module
  */
@@ -11,81 +19,122 @@
 import { join } from "node:path";
 import { Failure } from "./command.ts";
 
-/** Variables that choose the program, or run code in it or before it. */
-const CHOOSES_WHAT_RUNS: ReadonlySet<string> = new Set([
+/**
+ * The families of variables that choose what runs: each a name, a prefix
+ * ending in `*`, or a suffix starting with `*`. docs/security.md lists
+ * them, and a test holds the two together.
+ */
+export const EXEC_ENV_FAMILIES: readonly string[] = [
+  // Shells: the program, the start-up files, and code run at each prompt.
   "PATH",
-  "BASH_ENV",
-  "ENV",
-  "IFS",
   "CDPATH",
-  "PROMPT_COMMAND",
+  "ENV",
+  "SHELL",
   "SHELLOPTS",
   "BASHOPTS",
+  "BASH_*",
+  "PROMPT_COMMAND",
   "PS4",
-  "NODE_OPTIONS",
-  "NODE_PATH",
-  "PYTHONSTARTUP",
-  "PYTHONPATH",
-  "PYTHONHOME",
-  "PYTHONINSPECT",
-  "PERL5OPT",
-  "PERL5LIB",
-  "PERLLIB",
-  "RUBYOPT",
-  "RUBYLIB",
+  "IFS",
+  "HOME",
+  // The dynamic loader and the C library's data paths.
+  "LD_*",
+  "DYLD_*",
+  "GCONV_PATH",
+  "LOCPATH",
+  "NLSPATH",
+  // Language runtimes and their package managers.
+  "GIT_*",
+  "PYTHON*",
+  "PIP_*",
+  "PERL*",
+  "RUBY*",
+  "NODE_*",
+  "NPM_CONFIG_*",
+  "DENO_*",
+  "BUN_*",
   "JAVA_TOOL_OPTIONS",
   "_JAVA_OPTIONS",
   "JDK_JAVA_OPTIONS",
-  "GCONV_PATH",
-  "GIT_EXEC_PATH",
-  "GIT_SSH_COMMAND",
-]);
+  "MAVEN_OPTS",
+  "GRADLE_OPTS",
+  "DOTNET_*",
+  "CORECLR_*",
+  "COMPLUS_*",
+  // Programs that other programs start: pagers, editors, browsers.
+  "LESS*",
+  "PAGER",
+  "*_PAGER",
+  "EDITOR",
+  "VISUAL",
+  "*_EDITOR",
+  "BROWSER",
+  "TERMINFO*",
+  // Where programs read their configuration.
+  "XDG_*",
+  "OPENSSL_CONF",
+  "SSL_CERT_*",
+  "CURL_HOME",
+  "WGETRC",
+];
 
-/** Prefixes of the dynamic loader's variables (`LD_PRELOAD`, `DYLD_…`). */
-const LOADER_PREFIXES = ["LD_", "DYLD_"];
+/** What lets every variable through: `--allow-exec-env` with no name. */
+export const ALLOW_ALL = "*";
 
-/** Variables that say who and where the program is: replaced, they warn. */
-const IDENTITY: ReadonlySet<string> = new Set([
-  "HOME",
-  "USER",
-  "LOGNAME",
-  "SHELL",
-  "TMPDIR",
-]);
+/** Variables that say who the program runs as: replaced, they warn. */
+const IDENTITY: ReadonlySet<string> = new Set(["USER", "LOGNAME", "TMPDIR"]);
 
-/**
- * Whether setting `name` chooses what runs.
- *
- * @example Calling choosesWhatRuns
- * ```ts
- * import { choosesWhatRuns } from "./exec_env.ts";
- * import assert from "node:assert/strict";
- * assert.equal(choosesWhatRuns("LD_PRELOAD"), true);
- * assert.equal(choosesWhatRuns("OPENAI_API_KEY"), false);
- * ```
- */
-export function choosesWhatRuns(name: string): boolean {
-  return CHOOSES_WHAT_RUNS.has(name) ||
-    LOADER_PREFIXES.some((prefix) => name.startsWith(prefix));
+/** Whether `name` belongs to `family` (both already upper-cased). */
+function inFamily(name: string, family: string): boolean {
+  if (family.endsWith("*")) return name.startsWith(family.slice(0, -1));
+  if (family.startsWith("*")) return name.endsWith(family.slice(1));
+  return name === family;
 }
 
 /**
- * Checks the variables `run` would set: one that chooses what runs is a
- * {@linkcode Failure} naming them all, unless `allowed`; one that replaces
- * an identity variable is a warning, to `notify`.
+ * The family `name` belongs to, or `undefined` when setting it cannot
+ * choose what runs.
+ *
+ * @example Calling execEnvFamily
+ * ```ts
+ * import { execEnvFamily } from "./exec_env.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(execEnvFamily("GIT_CONFIG_COUNT"), "GIT_*");
+ * assert.equal(execEnvFamily("OPENAI_API_KEY"), undefined);
+ * ```
+ */
+export function execEnvFamily(name: string): string | undefined {
+  const upper = name.toUpperCase();
+  return EXEC_ENV_FAMILIES.find((family) => inFamily(upper, family));
+}
+
+/**
+ * Checks the variables `run` would set: any in a family of
+ * {@linkcode EXEC_ENV_FAMILIES} that `allowed` does not name (nor
+ * {@linkcode ALLOW_ALL}) is a {@linkcode Failure} naming them all; one that
+ * replaces an identity variable is a warning, to `notify`.
  */
 export function checkExecEnv(
   env: Readonly<Record<string, string>>,
-  allowed: boolean,
+  allowed: readonly string[],
   notify: (notice: string) => void,
 ): void {
   const names = Object.keys(env);
-  const choosing = names.filter(choosesWhatRuns);
-  if (choosing.length > 0 && !allowed) {
+  const open = new Set(allowed.map((name) => name.toUpperCase()));
+  const choosing = open.has(ALLOW_ALL)
+    ? []
+    : names.filter((name) =>
+      execEnvFamily(name) !== undefined && !open.has(name.toUpperCase())
+    );
+  if (choosing.length > 0) {
+    const described = choosing.map((name) => {
+      const family = execEnvFamily(name);
+      return family === name ? name : `${name} (${family})`;
+    });
     throw new Failure(
       `${
-        choosing.join(", ")
-      } would be set from a secret or --env-file, and would choose what runs: nothing ran; pass --allow-exec-env if you mean it`,
+        described.join(", ")
+      } would be set from a secret or --env-file, and can choose what the program runs: nothing ran; pass --allow-exec-env NAME for each one you mean (or --allow-exec-env alone for all)`,
     );
   }
   const replaced = names.filter((name) => IDENTITY.has(name));

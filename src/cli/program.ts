@@ -119,7 +119,7 @@ export function startProgram(
       `--redact leaves ${tooShort} value(s) shorter than ${MIN_REDACTED_LENGTH} characters unmasked`,
     );
   }
-  checkExecEnv(env, args.values["allow-exec-env"] === true, io.warn);
+  checkExecEnv(env, args.values["allow-exec-env"] ?? [], io.warn);
   const clean = args.values.pristine === true;
   const childEnv = clean ? pristine(env) : env;
   const child = spawn(

@@ -172,7 +172,7 @@ async function backupEnvironment(
 /** `run -- PROGRAM`: runs a program with the secrets as variables. */
 export const run: Command = {
   usage:
-    "run [--only PATTERN]... [--only-tag T]... [--env-file FILE]... [--watch [--restart | --signal SIG] [--debounce 1s]] [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env] [--quiet] -- PROGRAM [ARGS...]",
+    "run [--only PATTERN]... [--only-tag T]... [--env-file FILE]... [--watch [--restart | --signal SIG] [--debounce 1s]] [--from FILE.age (--identity F | --identity-env NAME | --age-passphrase)] [--pristine] [--redact] [--allow-exec-env [NAME]]... [--quiet] -- PROGRAM [ARGS...]",
   summary:
     "run a program with secrets in its environment (openai.apiKey → OPENAI_API_KEY)",
   details: `
@@ -187,10 +187,12 @@ values (6 characters or more) in the program's output; it is off by default
 because it pipes that output, so the program no longer sees a terminal.
 --from FILE.age takes the secrets from an age backup instead of the vault
 (no vault is needed: the CI model), opened with --identity FILE,
---identity-env NAME or --age-passphrase; --only selects among them. A variable that chooses what runs (PATH,
-BASH_ENV, ENV, LD_*, NODE_OPTIONS, PYTHONSTARTUP and the like) set from a
-secret or --env-file stops the run unless --allow-exec-env is given; the
-program is then still found on your own PATH. --only-tag T adds the secrets
+--identity-env NAME or --age-passphrase; --only selects among them. A variable
+that can choose what the program runs (the families PATH, HOME, GIT_*, LD_*,
+PYTHON*, NODE_*, LESS*, *_EDITOR, XDG_* and the others docs/security.md
+lists) set from a secret or --env-file stops the run unless
+--allow-exec-env NAME (repeatable) lets it through; --allow-exec-env alone
+lets all through. The program is still found on your own PATH. --only-tag T adds the secrets
 tagged T (see secrets meta). A secret injected that expires within a week or
 is due for rotation is named in one line on stderr; run never blocks on it.
 --quiet leaves out that line and the notices of secrets skipped on purpose

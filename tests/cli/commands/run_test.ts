@@ -448,9 +448,9 @@ test(
     assertEquals(secret.code, 1, secret.stderr);
     assert(/^secrets: PATH would be set/m.test(secret.stderr), secret.stderr);
     await cli(vault, ["delete", "path"]);
-    await cli(vault, ["set", "home"], { stdin: "/nowhere" });
-    const home = await runSh(vault, 'printf "%s" "$HOME"');
-    assertEquals([home.code, home.stdout], [0, "/nowhere"], home.stderr);
-    assert(/gets HOME from a secret/.test(home.stderr), home.stderr);
+    await cli(vault, ["set", "user"], { stdin: "nobody" });
+    const user = await runSh(vault, 'printf "%s" "$USER"');
+    assertEquals([user.code, user.stdout], [0, "nobody"], user.stderr);
+    assert(/gets USER from a secret/.test(user.stderr), user.stderr);
   },
 );
