@@ -12,6 +12,14 @@
  * chains from the previous frame's. Frames apply only once a commit frame
  * (one that records the database size) closes their transaction.
  *
+ * The checksums have no key, so a WAL may be forged: the reader trusts no
+ * number in it. It reads the file frame by frame (a sparse 40 GiB WAL costs
+ * what its real frames cost), keeps offsets rather than pages until the
+ * image is built, and ends the log at a frame that cannot be true (page 0,
+ * or a commit claiming more pages than the database and the frames so far
+ * can hold), reporting it: time and memory follow the files' sizes, never
+ * the numbers written in them.
+ *
  * @module
  */
 
@@ -37,12 +45,25 @@ export interface WalScan {
    * acknowledged: normal, and not counted.)
    */
   commitsAfterDamage: number;
+  /**
+   * Why the log was cut short at a frame that cannot be true (a forged or
+   * corrupted header), or `null`: the frames from there on are not read.
+   */
+  impossible: string | null;
 }
 
-/** One frame of a committed transaction. */
+/** A WAL to read: its bytes, or the path of its file (missing: empty). */
+export type WalInput = Uint8Array | string;
+
+/** Reads up to `length` bytes at `offset` of a WAL; fewer at its end. */
+interface WalReader extends Disposable {
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** One frame of a committed transaction: its page, and where its data is. */
 interface Frame {
   page: number;
-  data: Uint8Array;
+  offset: number;
 }
 
 /** The frames of every committed transaction, in order, with what the scan found. */
@@ -52,14 +73,52 @@ interface WalContents extends WalScan {
   pages: number;
 }
 
-const EMPTY: WalContents = {
-  pageSize: 0,
-  commits: 0,
-  damaged: [],
-  commitsAfterDamage: 0,
-  frames: [],
-  pages: 0,
-};
+function empty(): WalContents {
+  return {
+    pageSize: 0,
+    commits: 0,
+    damaged: [],
+    commitsAfterDamage: 0,
+    impossible: null,
+    frames: [],
+    pages: 0,
+  };
+}
+
+function bytesReader(bytes: Uint8Array): WalReader {
+  return {
+    read: (offset, length) => bytes.subarray(offset, offset + length),
+    [Symbol.dispose]: () => {},
+  };
+}
+
+function fileReader(path: string): WalReader {
+  let file: Deno.FsFile | null = null;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return {
+    read(offset, length): Uint8Array {
+      if (file === null) return new Uint8Array();
+      const into = new Uint8Array(length);
+      file.seekSync(offset, Deno.SeekMode.Start);
+      let filled = 0;
+      while (filled < length) {
+        const n = file.readSync(into.subarray(filled));
+        if (n === null || n === 0) break;
+        filled += n;
+      }
+      return into.subarray(0, filled);
+    },
+    [Symbol.dispose]: () => file?.close(),
+  };
+}
+
+function readerOf(wal: WalInput): WalReader {
+  return typeof wal === "string" ? fileReader(wal) : bytesReader(wal);
+}
 
 function checksum(
   view: DataView,
@@ -76,15 +135,25 @@ function checksum(
   return [s0, s1];
 }
 
+function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 function validPageSize(size: number): boolean {
   return size >= 512 && size <= MAX_PAGE_SIZE && (size & (size - 1)) === 0;
 }
 
-function parseWal(wal: Uint8Array): WalContents {
-  if (wal.length < HEADER_BYTES) return EMPTY;
-  const view = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
+/**
+ * Scans the log behind `reader`; `databasePages` bounds what a commit may
+ * claim (each frame adds at most one page to the database's).
+ */
+function parseWal(reader: WalReader, databasePages: number): WalContents {
+  const found = empty();
+  const head = reader.read(0, HEADER_BYTES);
+  if (head.length < HEADER_BYTES) return found;
+  const view = viewOf(head);
   const magic = view.getUint32(0);
-  if (magic !== MAGIC_LITTLE_ENDIAN && magic !== MAGIC_BIG_ENDIAN) return EMPTY;
+  if (magic !== MAGIC_LITTLE_ENDIAN && magic !== MAGIC_BIG_ENDIAN) return found;
   const littleEndian = magic === MAGIC_LITTLE_ENDIAN;
   const pageSize = view.getUint32(8);
   const salts = [view.getUint32(16), view.getUint32(20)];
@@ -93,32 +162,40 @@ function parseWal(wal: Uint8Array): WalContents {
     !validPageSize(pageSize) ||
     sum[0] !== view.getUint32(24) || sum[1] !== view.getUint32(28)
   ) {
-    return EMPTY;
+    return found;
   }
-  const found: WalContents = { ...EMPTY, pageSize, damaged: [], frames: [] };
+  found.pageSize = pageSize;
   let pending: Frame[] = [];
   let pendingDamaged = false;
   let damagedBefore = false;
   const frameBytes = FRAME_HEADER_BYTES + pageSize;
-  for (
-    let at = HEADER_BYTES, number = 1;
-    at + frameBytes <= wal.length;
-    at += frameBytes, number++
-  ) {
+  for (let at = HEADER_BYTES, number = 1;; at += frameBytes, number++) {
+    const frame = reader.read(at, frameBytes);
+    if (frame.length < frameBytes) break;
+    const frameView = viewOf(frame);
     // A frame with other salts is left from before the log was restarted:
     // the log ends there.
-    if (view.getUint32(at + 8) !== salts[0]) break;
-    if (view.getUint32(at + 12) !== salts[1]) break;
+    if (frameView.getUint32(8) !== salts[0]) break;
+    if (frameView.getUint32(12) !== salts[1]) break;
+    const page = frameView.getUint32(0);
+    const commitPages = frameView.getUint32(4);
+    const possible = databasePages + number;
+    if (page === 0 || commitPages > possible) {
+      found.impossible = page === 0
+        ? `WAL frame ${number} names page 0, which no database has`
+        : `WAL frame ${number} claims a database of ${commitPages} pages, more than the files can hold (${possible})`;
+      break;
+    }
     const stored: [number, number] = [
-      view.getUint32(at + 16),
-      view.getUint32(at + 20),
+      frameView.getUint32(16),
+      frameView.getUint32(20),
     ];
     const computed = checksum(
-      view,
-      at + FRAME_HEADER_BYTES,
-      at + frameBytes,
+      frameView,
+      FRAME_HEADER_BYTES,
+      frameBytes,
       littleEndian,
-      checksum(view, at, at + 8, littleEndian, sum),
+      checksum(frameView, 0, 8, littleEndian, sum),
     );
     // The next frame chains from the stored checksum, so frames after a
     // damaged one still verify against what was written.
@@ -127,13 +204,9 @@ function parseWal(wal: Uint8Array): WalContents {
       found.damaged.push(number);
       pendingDamaged = true;
     }
-    pending.push({
-      page: view.getUint32(at),
-      data: wal.subarray(at + FRAME_HEADER_BYTES, at + frameBytes),
-    });
-    const commitPages = view.getUint32(at + 4);
+    pending.push({ page, offset: at + FRAME_HEADER_BYTES });
     if (commitPages === 0) continue;
-    found.frames.push(...pending);
+    for (const committed of pending) found.frames.push(committed);
     pending = [];
     found.pages = commitPages;
     if (!pendingDamaged) found.commits++;
@@ -144,8 +217,15 @@ function parseWal(wal: Uint8Array): WalContents {
   return found;
 }
 
+function scanOf(contents: WalContents): WalScan {
+  const { pageSize, commits, damaged, commitsAfterDamage, impossible } =
+    contents;
+  return { pageSize, commits, damaged, commitsAfterDamage, impossible };
+}
+
 /**
- * Scans a WAL's bytes: its committed transactions and any damaged frame.
+ * Scans a WAL (its bytes, or its file read frame by frame): its committed
+ * transactions, any damaged frame, and any frame that cannot be true.
  *
  * @example Calling scanWal
  * ```ts
@@ -154,17 +234,19 @@ function parseWal(wal: Uint8Array): WalContents {
  * assert.equal(scanWal(new Uint8Array()).commits, 0);
  * ```
  */
-export function scanWal(wal: Uint8Array): WalScan {
-  const { pageSize, commits, damaged, commitsAfterDamage } = parseWal(wal);
-  return { pageSize, commits, damaged, commitsAfterDamage };
+export function scanWal(wal: WalInput): WalScan {
+  using reader = readerOf(wal);
+  return scanOf(parseWal(reader, Number.MAX_SAFE_INTEGER));
 }
 
 /**
  * The database as its committed WAL frames make it, assembled in memory
- * from the bytes of the database file and of its WAL, including every
- * transaction after a damaged frame (whose page is applied as written:
- * the rows on it then fail their own MAC, and the rest of it reads).
- * Returns it with what the scan of the WAL found.
+ * from the bytes of the database file and of its WAL (bytes, or the file
+ * read frame by frame), including every transaction after a damaged frame
+ * (whose page is applied as written: the rows on it then fail their own
+ * MAC, and the rest of it reads). A WAL that cannot be true from its first
+ * frame adds nothing: the image is the database file's. Returns it with
+ * what the scan of the WAL found.
  *
  * @example Calling databaseImage
  * ```ts
@@ -177,21 +259,32 @@ export function scanWal(wal: Uint8Array): WalScan {
  */
 export function databaseImage(
   database: Uint8Array,
-  walBytes: Uint8Array,
+  walInput: WalInput,
 ): { image: Uint8Array; wal: WalScan } {
-  const contents = parseWal(walBytes);
-  const { frames, pages, ...wal } = contents;
+  using reader = readerOf(walInput);
+  const walPageSize = readerPageSize(reader);
+  const databasePages = walPageSize === 0
+    ? 0
+    : Math.ceil(database.length / walPageSize);
+  const contents = parseWal(reader, databasePages);
+  const { frames, pages } = contents;
   const pageSize = frames.length > 0
-    ? wal.pageSize
+    ? contents.pageSize
     : databasePageSize(database);
   const size = frames.length > 0 ? pages * pageSize : database.length;
   const image = new Uint8Array(size);
   image.set(database.subarray(0, Math.min(size, database.length)));
-  for (const { page, data } of frames) {
-    const offset = (page - 1) * pageSize;
-    if (page >= 1 && offset + pageSize <= size) image.set(data, offset);
+  for (const { page, offset } of frames) {
+    const at = (page - 1) * pageSize;
+    if (at + pageSize <= size) image.set(reader.read(offset, pageSize), at);
   }
-  return { image, wal };
+  return { image, wal: scanOf(contents) };
+}
+
+/** The page size a WAL's header states, or 0 (checked by the scan). */
+function readerPageSize(reader: WalReader): number {
+  const head = reader.read(0, HEADER_BYTES);
+  return head.length < HEADER_BYTES ? 0 : viewOf(head).getUint32(8);
 }
 
 function databasePageSize(database: Uint8Array): number {

@@ -26,12 +26,7 @@ import { checkStillOpen, verifyVault } from "../storage/integrity.ts";
 import { destroyedMac } from "../storage/macs.ts";
 import { hashDatabase, readSeal, writeSeal } from "../storage/seal.ts";
 import { tryCheckpoint } from "../storage/store.ts";
-import {
-  inspectVaultFile,
-  pathExists,
-  readVaultFile,
-  VAULT_FILES,
-} from "../storage/files.ts";
+import { inspectVaultFile, pathExists, VAULT_FILES } from "../storage/files.ts";
 import { removeVaultFiles } from "../storage/removal.ts";
 import { scanWal, type WalScan } from "../storage/wal.ts";
 import type { OpenedVault } from "./opened.ts";
@@ -71,7 +66,7 @@ function trySeal(vault: Sealable, seal: Uint8Array): void {
 function checkWal(vault: Sealable): void {
   const path = join(vault.dir, VAULT_FILES.wal);
   refuseHiddenCommits(
-    vault.store.transaction(() => scanWal(readVaultFile(path))),
+    vault.store.transaction(() => scanWal(path)),
   );
 }
 

@@ -120,7 +120,7 @@ async function openFromFiles(
 ): Promise<Settled> {
   const { image, wal } = databaseImage(
     readVaultFile(join(dir, VAULT_FILES.database)),
-    readVaultFile(join(dir, VAULT_FILES.wal)),
+    join(dir, VAULT_FILES.wal),
   );
   const store = openImage(image);
   try {

@@ -42,8 +42,12 @@ function attempt(problems: string[], check: () => void): void {
 }
 
 function walProblems(wal: WalScan): string[] {
-  if (wal.damaged.length === 0) return [];
+  const problems = wal.impossible === null
+    ? []
+    : [`${wal.impossible}: the WAL is read up to that frame and no further`];
+  if (wal.damaged.length === 0) return problems;
   return [
+    ...problems,
     `the WAL has ${wal.damaged.length} damaged frame(s); ${wal.commitsAfterDamage} committed write(s) from the first of them on are read here, which an ordinary open cannot read`,
   ];
 }

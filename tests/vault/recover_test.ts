@@ -277,3 +277,102 @@ Deno.test({
     assertEquals(await engine.get("after3"), "value of after3");
   },
 });
+
+// Issue #31, item 2: the WAL's checksums have no key, so a WAL can be
+// forged. One frame whose commit field claimed 393,216 pages made recover
+// run 33 s, reach 3.2 GB and report the vault intact; larger claims and a
+// sparse 40 GiB WAL ended in a StorageError though store.db was intact.
+const PAGE = 4096;
+const FRAME_HEADER = 24;
+const WAL_MAGIC = 0x377f0682;
+
+/** SQLite's WAL checksum over `bytes` (little-endian words), from `seed`. */
+function walChecksum(bytes: Uint8Array, seed: [number, number]) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  let [s0, s1] = seed;
+  for (let at = 0; at < bytes.length; at += 8) {
+    s0 = (s0 + view.getUint32(at, true) + s1) >>> 0;
+    s1 = (s1 + view.getUint32(at + 4, true) + s0) >>> 0;
+  }
+  return [s0, s1] as [number, number];
+}
+
+/**
+ * A WAL with a valid header and checksums whose one frame holds `page`
+ * (a copy of store.db's first page) and claims `commitPages` pages.
+ */
+function forgedWal(firstPage: Uint8Array, page: number, commitPages: number) {
+  const wal = new Uint8Array(32 + FRAME_HEADER + PAGE);
+  const view = new DataView(wal.buffer);
+  view.setUint32(0, WAL_MAGIC);
+  view.setUint32(4, 3007000);
+  view.setUint32(8, PAGE);
+  view.setUint32(16, 0x1234);
+  view.setUint32(20, 0x5678);
+  const headerSum = walChecksum(wal.subarray(0, 24), [0, 0]);
+  view.setUint32(24, headerSum[0]);
+  view.setUint32(28, headerSum[1]);
+  view.setUint32(32, page);
+  view.setUint32(36, commitPages);
+  view.setUint32(40, 0x1234);
+  view.setUint32(44, 0x5678);
+  wal.set(firstPage, 32 + FRAME_HEADER);
+  const frameSum = walChecksum(
+    wal.subarray(32 + FRAME_HEADER),
+    walChecksum(wal.subarray(32, 40), headerSum),
+  );
+  view.setUint32(48, frameSum[0]);
+  view.setUint32(52, frameSum[1]);
+  return wal;
+}
+
+async function vaultOfThree(dir: string): Promise<string> {
+  await using engine = await openEngine(dir);
+  await engine.setMany({ a: "one", b: "two", c: "three" });
+  return join(dir, "vault");
+}
+
+Deno.test("recover refuses a forged WAL's impossible frame as a problem and reads all store.db holds", async (t) => {
+  for (const claim of [393_216, 2 ** 20, 0xffffffff]) {
+    await t.step(`a commit claiming ${claim} pages`, async () => {
+      await using dir = await tempDir();
+      const path = await vaultOfThree(dir.path);
+      const database = await Deno.readFile(join(path, "store.db"));
+      await Deno.writeFile(
+        join(path, "store.db-wal"),
+        forgedWal(database.subarray(0, PAGE), 1, claim),
+        { mode: 0o600 },
+      );
+      const before = await fingerprint(path);
+      await using engine = await SecretsEngine.open({ path, recover: true });
+      const report = engine.recovery;
+      assert(report !== null);
+      assertEquals(report.intact, false);
+      assert(
+        report.problems.some((p) => /more than the files can hold/.test(p)),
+        report.problems.join("\n"),
+      );
+      assertEquals(
+        [await engine.get("a"), await engine.get("b"), await engine.get("c")],
+        ["one", "two", "three"],
+      );
+      await engine.close();
+      assertEquals(await fingerprint(path), before);
+    });
+  }
+});
+
+Deno.test("recover reads a sparse 40 GiB WAL frame by frame, and a frame of page 0 ends it", async () => {
+  await using dir = await tempDir();
+  const path = await vaultOfThree(dir.path);
+  const database = await Deno.readFile(join(path, "store.db"));
+  const walPath = join(path, "store.db-wal");
+  await Deno.writeFile(walPath, forgedWal(database.subarray(0, PAGE), 0, 0), {
+    mode: 0o600,
+  });
+  await Deno.truncate(walPath, 40 * 2 ** 30);
+  await using engine = await SecretsEngine.open({ path, recover: true });
+  const report = engine.recovery;
+  assert(report?.problems.some((p) => /page 0/.test(p)), report?.problems[0]);
+  assertEquals(await engine.get("c"), "three");
+});
