@@ -287,21 +287,28 @@ const FRAME_HEADER = 24;
 const WAL_MAGIC = 0x377f0682;
 
 /** SQLite's WAL checksum over `bytes` (little-endian words), from `seed`. */
-function walChecksum(bytes: Uint8Array, seed: [number, number]) {
+function walChecksum(
+  bytes: Uint8Array,
+  seed: [number, number],
+): [number, number] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   let [s0, s1] = seed;
   for (let at = 0; at < bytes.length; at += 8) {
     s0 = (s0 + view.getUint32(at, true) + s1) >>> 0;
     s1 = (s1 + view.getUint32(at + 4, true) + s0) >>> 0;
   }
-  return [s0, s1] as [number, number];
+  return [s0, s1];
 }
 
 /**
  * A WAL with a valid header and checksums whose one frame holds `page`
  * (a copy of store.db's first page) and claims `commitPages` pages.
  */
-function forgedWal(firstPage: Uint8Array, page: number, commitPages: number) {
+function forgedWal(
+  firstPage: Uint8Array,
+  page: number,
+  commitPages: number,
+): Uint8Array {
   const wal = new Uint8Array(32 + FRAME_HEADER + PAGE);
   const view = new DataView(wal.buffer);
   view.setUint32(0, WAL_MAGIC);
