@@ -3,14 +3,21 @@
  * open: format 1 or 2 gets key slots (its wrapped key becomes the machine
  * slot), format 3 versioned entries, format 4 annotations. One transaction from any earlier
  * format to the current one, so an upgrade refused halfway leaves the
- * vault as it was.
+ * vault as it was. A vault of format 4 or later is verified in full
+ * first (formats up to 3 check every row as the upgrade reads it), so a
+ * tampered vault is refused before any byte of it changes.
  *
  * @module
  */
 
 import { upgradeToSlots } from "../keys/single_key.ts";
 import type { Unlocked } from "../keys/unlock.ts";
-import { FORMAT_VERSION, LAST_SINGLE_KEY_FORMAT } from "../storage/schema.ts";
+import {
+  FORMAT_VERSION,
+  LAST_SINGLE_KEY_FORMAT,
+  LAST_UNVERSIONED_FORMAT,
+} from "../storage/schema.ts";
+import { verifyVault } from "../storage/integrity.ts";
 import type { Store } from "../storage/store.ts";
 import { upgradeToAnnotations, upgradeToVersions } from "../storage/upgrade.ts";
 
@@ -28,6 +35,7 @@ export function upgradeVault(
   if (unlocked.format >= FORMAT_VERSION) return unlocked;
   const { dek, kek, keys } = unlocked;
   try {
+    if (unlocked.format > LAST_UNVERSIONED_FORMAT) verifyVault(store, keys);
     const slot = store.transaction(() => {
       const upgraded = unlocked.format > LAST_SINGLE_KEY_FORMAT
         ? unlocked.slot

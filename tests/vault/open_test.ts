@@ -401,3 +401,31 @@ Deno.test("format 5 fixture: its annotations read back through every slot, and i
     assertEquals(await engine.keys("**", { tag: "prod" }), ["openai.apiKey"]);
   }
 });
+
+// Issue #31, item 3: a tampered format-4 vault was upgraded to format 5 (a
+// new WAL, an annotations table) before the open found the tampering.
+Deno.test("format 4 fixture: an entry changed outside the engine is refused before the upgrade, and every file stays byte-identical", async () => {
+  await using dir = await tempDir();
+  const path = await copyFixture(dir.path, "vault-format4");
+  rawSql(dir.path, (db) => {
+    db.exec("UPDATE entries SET updated = updated + 1");
+  });
+  const files = async () => {
+    const found: Record<string, string> = {};
+    for await (const entry of Deno.readDir(path)) {
+      if (entry.name.endsWith("-shm")) continue;
+      const bytes = await Deno.readFile(join(path, entry.name));
+      found[entry.name] = Array.from(bytes, (b) => b.toString(16)).join("");
+    }
+    return found;
+  };
+  const before = await files();
+  const error = await assertRejects(
+    () => SecretsEngine.open({ path }),
+    IntegrityError,
+  );
+  assert(/outside the engine/.test(error.message), error.message);
+  // SQLite's connection makes an empty WAL file; nothing is written to it.
+  const { "store.db-wal": wal = "", ...after } = await files();
+  assertEquals([after, wal], [before, ""]);
+});
