@@ -19,6 +19,7 @@ import {
   UsageError,
 } from "../command.ts";
 import { encodings } from "../leaks/encodings.ts";
+import { shownText } from "../table.ts";
 import { type Match, matcher } from "../leaks/matcher.ts";
 import {
   excluder,
@@ -38,18 +39,60 @@ interface Sought {
   value: string | Uint8Array;
 }
 
-/** What a pattern stands for. */
+/**
+ * What a pattern stands for: one secret's value in one encoding, and every
+ * version of the secret that holds that value (an unchanged value kept by
+ * an older release as several versions is one pattern, so a place is
+ * reported once).
+ */
 interface Meaning {
   name: string;
-  version: string;
+  versions: string[];
   encoding: string;
 }
 
 /** One finding, as `--json` prints it. */
-interface Finding extends Meaning {
+interface Finding {
   path: string;
   line: number;
   column: number;
+  name: string;
+  /** The versions whose value it is, joined: `current, version 2`. */
+  version: string;
+  versions: string[];
+  encoding: string;
+}
+
+/**
+ * The patterns to look for and what each stands for, one per secret,
+ * value and encoding.
+ */
+class Patterns {
+  readonly patterns: Uint8Array[] = [];
+  readonly meanings: Meaning[] = [];
+  readonly #index = new Map<string, number>();
+
+  add(
+    name: string,
+    version: string,
+    encoding: string,
+    bytes: Uint8Array,
+  ): void {
+    const key = `${name}\0${encoding}\0${encodeHex(bytes)}`;
+    const known = this.#index.get(key);
+    if (known !== undefined) {
+      this.meanings[known].versions.push(version);
+      bytes.fill(0);
+      return;
+    }
+    this.#index.set(key, this.patterns.length);
+    this.patterns.push(bytes);
+    this.meanings.push({ name, versions: [version], encoding });
+  }
+}
+
+function encodeHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function valueOf(kind: string, value: string): string | Uint8Array {
@@ -133,7 +176,8 @@ expired; --current for current values only) as it is, in base64 (standard
 and URL-safe, at any alignment, padded or not), hex, percent-encoding, JSON
 or JavaScript string escaping, and as secrets export quotes it.
   PATH…          files and directories (default .): every regular file,
-                 binary ones too, not following symlinks, skipping .git
+                 binary ones too, skipping .git; a PATH that is a symlink
+                 is followed, symlinks inside a directory are not
   --exclude G    leave out paths matching G (* ** ?), repeatable
   --staged       what git diff --cached would commit (a pre-commit hook);
                  needs --allow-run=git
@@ -142,7 +186,9 @@ or JavaScript string escaping, and as secrets export quotes it.
                  finding located by a commit and path; needs --allow-run=git
   --min-length N values shorter than N bytes are skipped (default 8)
   --json         the findings as one JSON document
-Output: PATH:LINE:COL  NAME  (version)  ENCODING, never a value.
+Output: PATH:LINE:COL  NAME  (versions)  ENCODING, never a value; a place
+whose value several versions share is one line naming them all, and control
+characters in a file name are escaped (\u000a).
 Exit codes: 0 nothing found, 1 found, 2 usage or access error.`,
   options: [
     "staged",
@@ -172,8 +218,8 @@ Exit codes: 0 nothing found, 1 found, 2 usage or access error.`,
       await using vault = await open();
       return await readValues(vault, args.values.current === true);
     })();
-    const meanings: Meaning[] = [];
-    const patterns: Uint8Array[] = [];
+    const sought = new Patterns();
+    const { patterns, meanings } = sought;
     let skipped = 0;
     for (const { name, version, value } of values) {
       if (byteLength(value) < minLength) {
@@ -181,8 +227,7 @@ Exit codes: 0 nothing found, 1 found, 2 usage or access error.`,
         continue;
       }
       for (const { encoding, bytes } of encodings(value)) {
-        patterns.push(bytes);
-        meanings.push({ name, version, encoding });
+        sought.add(name, version, encoding, bytes);
       }
       if (typeof value !== "string") value.fill(0);
     }
@@ -199,16 +244,25 @@ Exit codes: 0 nothing found, 1 found, 2 usage or access error.`,
             for await (const chunk of chunks()) scanning.feed(chunk);
             scanning.end();
             for (const { pattern, line, column } of matches) {
+              const { name, versions, encoding } = meanings[pattern];
+              const version = versions.join(", ");
               const finding = {
                 path: label,
                 line,
                 column,
-                ...meanings[pattern],
+                name,
+                version,
+                versions,
+                encoding,
               };
               found.push(finding);
               if (!args.values.json) {
+                // A file name may hold a newline or an escape sequence:
+                // shown raw, it would forge findings in a log.
                 io.write(
-                  `${label}:${line}:${column}  ${finding.name}  (${finding.version})  ${finding.encoding}\n`,
+                  `${
+                    shownText(label)
+                  }:${line}:${column}  ${name}  (${version})  ${encoding}\n`,
                 );
               }
             }

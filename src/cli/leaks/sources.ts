@@ -81,15 +81,17 @@ async function* fileChunks(path: string): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * Every regular file under `root` (or `root` itself), not following
- * symlinks and skipping `.git` and what `excluded` names.
+ * Every regular file under `root` (or `root` itself), skipping `.git` and
+ * what `excluded` names. `root` is followed when it is a symlink (a
+ * `current -> releases/N` deploy link named on the command line, as `grep
+ * -r` follows it); a symlink inside the tree is not.
  */
 export async function* files(
   root: string,
   excluded: (path: string) => boolean,
 ): AsyncGenerator<Source> {
   requireRead(root);
-  const info = await Deno.lstat(root).catch(() => null);
+  const info = await Deno.stat(root).catch(() => null);
   if (info === null) throw new Failure(`no such file or directory: ${root}`);
   if (info.isFile) {
     yield { label: root, chunks: () => fileChunks(root) };
@@ -122,9 +124,37 @@ function requireGit(option: string): void {
   }
 }
 
+/**
+ * The options that keep a scanned repository's own configuration from
+ * running anything: its hooks, its file-system monitor (`core.fsmonitor`
+ * is a command), a pager, an external diff or a text conversion.
+ */
+const UNTRUSTED_REPO = [
+  "--no-pager",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.pager=cat",
+  "-c",
+  "diff.external=",
+];
+
+/** `git` in `repo` with the repository's config kept from running code. */
+function gitCommand(
+  repo: string,
+  args: string[],
+  options: Deno.CommandOptions,
+): Deno.Command {
+  return new Deno.Command("git", {
+    ...options,
+    args: [...UNTRUSTED_REPO, "-C", repo, ...args],
+  });
+}
+
 async function git(repo: string, args: string[]): Promise<Uint8Array> {
-  const { code, stdout, stderr } = await new Deno.Command("git", {
-    args: ["-C", repo, ...args],
+  const { code, stdout, stderr } = await gitCommand(repo, args, {
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -136,8 +166,7 @@ async function git(repo: string, args: string[]): Promise<Uint8Array> {
 }
 
 function gitStream(repo: string, args: string[]): ReadableStream<Uint8Array> {
-  return new Deno.Command("git", {
-    args: ["-C", repo, ...args],
+  return gitCommand(repo, args, {
     stdout: "piped",
     stderr: "null",
   }).spawn().stdout;
@@ -150,6 +179,8 @@ export async function* staged(repo: string): AsyncGenerator<Source> {
     await git(repo, [
       "diff",
       "--cached",
+      "--no-ext-diff",
+      "--no-textconv",
       "--name-only",
       "-z",
       "--diff-filter=ACMR",
@@ -223,8 +254,7 @@ async function* blobs(
   ids: readonly string[],
   label: (id: string) => string,
 ): AsyncGenerator<Source> {
-  const child = new Deno.Command("git", {
-    args: ["-C", repo, "cat-file", "--batch"],
+  const child = gitCommand(repo, ["cat-file", "--batch"], {
     stdin: "piped",
     stdout: "piped",
     stderr: "null",

@@ -102,6 +102,7 @@ Deno.test("every form a value leaks in is found, with the secret, its version an
     "name",
     "path",
     "version",
+    "versions",
   ]);
 });
 
@@ -252,4 +253,126 @@ Deno.test("a huge file is streamed: the value at its end is found, and memory st
   assertEquals(result.code, 1, result.stderr);
   assert(result.stdout.includes("disk.img:2:1  stripe.key  (current)  raw"));
   assert(grew < 128 * 1024 * 1024, `memory grew by ${grew} bytes`);
+});
+
+// Issue #31, item 4 (a): a deploy link named on the command line was
+// skipped with exit 0.
+Deno.test("a path operand that is a symlink to a directory is followed; symlinks inside the tree are not", async () => {
+  await using dir = await tempDir();
+  const vault = await vaultWithSecrets(dir.path);
+  const release = join(dir.path, "releases", "7");
+  await Deno.mkdir(release, { recursive: true });
+  await Deno.writeTextFile(join(release, "app.env"), `KEY=${TOKEN}\n`);
+  const current = join(dir.path, "current");
+  await Deno.symlink(release, current);
+  const linked = await cli(vault, ["scan", "--current", current]);
+  assertEquals(linked.code, 1, linked.stderr);
+  assert(linked.stdout.includes("app.env:1:5  stripe.key  (current)  raw"));
+  const tree = join(dir.path, "tree");
+  await Deno.mkdir(tree);
+  await Deno.symlink(release, join(tree, "current"));
+  const inside = await cli(vault, ["scan", "--current", tree]);
+  assertEquals([inside.code, inside.stdout], [0, ""], inside.stderr);
+});
+
+// Issue #31, item 4 (b): a file name holding a newline or an escape
+// sequence was printed raw, so a log showed forged findings.
+Deno.test("control characters in a file name are escaped in the findings", async () => {
+  await using dir = await tempDir();
+  const vault = await vaultWithSecrets(dir.path);
+  const tree = join(dir.path, "tree");
+  await Deno.mkdir(tree);
+  const forged =
+    "x\nforged.txt:1:1  fake.secret  (current)  raw\r\u001b[2K.txt";
+  await Deno.writeTextFile(join(tree, forged), TOKEN);
+  const result = await cli(vault, ["scan", "--current", tree]);
+  assertEquals(result.code, 1, result.stderr);
+  const lines = result.stdout.trimEnd().split("\n");
+  assertEquals(lines.length, 1, result.stdout);
+  assert(lines[0].startsWith(join(tree, "x\\u000aforged.txt:1:1")), lines[0]);
+  assert(lines[0].includes("\\u000d\\u001b[2K.txt:1:1  stripe.key"), lines[0]);
+  assertFalse(/[\r\u001b]/.test(result.stdout));
+  const json = await cli(vault, ["scan", "--current", "--json", tree]);
+  assertEquals(JSON.parse(json.stdout)[0].path, join(tree, forged));
+});
+
+// Issue #31, item 4 (c): --staged ran git with the scanned repository's
+// own config, and its core.fsmonitor ran a command.
+Deno.test("--staged and --git run git with the scanned repository's hooks, fsmonitor, pager and external diff disabled", async () => {
+  await using dir = await tempDir();
+  const vault = await vaultWithSecrets(dir.path);
+  const repo = join(dir.path, "repo");
+  const marker = join(dir.path, "PWNED");
+  const git = (...args: string[]) =>
+    runCommand("git", ["-C", repo, ...args], {
+      env: {
+        GIT_AUTHOR_NAME: "t",
+        GIT_AUTHOR_EMAIL: "t@example.invalid",
+        GIT_COMMITTER_NAME: "t",
+        GIT_COMMITTER_EMAIL: "t@example.invalid",
+      },
+    });
+  await Deno.mkdir(repo);
+  await git("init", "-q");
+  await Deno.writeTextFile(join(repo, "config.js"), `k = "${TOKEN}"\n`);
+  await git("add", "config.js");
+  await git("commit", "-qm", "one");
+  await Deno.writeTextFile(join(repo, "config.js"), `k = "${OLD}"\n`);
+  await git("add", "config.js");
+  const payload = `touch ${marker}; true`;
+  for (
+    const [key, value] of [
+      ["core.fsmonitor", payload],
+      ["core.pager", payload],
+      ["diff.external", payload],
+      ["pager.diff", payload],
+      ["pager.log", payload],
+    ]
+  ) {
+    await git("config", key, value);
+  }
+  await Deno.mkdir(join(repo, "hooks"));
+  await Deno.writeTextFile(
+    join(repo, "hooks", "post-index-change"),
+    `#!/bin/sh\n${payload}\n`,
+  );
+  await Deno.chmod(join(repo, "hooks", "post-index-change"), 0o755);
+  await git("config", "core.hooksPath", join(repo, "hooks"));
+  for (const args of [["--staged", repo], [`--git=${repo}`]]) {
+    const result = await cli(vault, ["scan", ...args]);
+    assertEquals(result.code, 1, result.stderr);
+    assertFalse(
+      await Deno.lstat(marker).then(() => true, () => false),
+      `scan ${args[0]} ran the repository's command`,
+    );
+  }
+  await git("status");
+  assert(
+    await Deno.lstat(marker).then(() => true, () => false),
+    "the payload should run under a plain git status",
+  );
+});
+
+// Issue #31, item 7: scan reported one leak once per identical version.
+Deno.test("a place is reported once, naming every version whose value it is", async () => {
+  await using dir = await tempDir();
+  const vault = join(dir.path, "vault");
+  {
+    await using engine = await SecretsEngine.open({ path: vault });
+    await engine.set("api.key", TOKEN);
+    await engine.set("api.key", OLD);
+    await engine.set("api.key", TOKEN);
+  }
+  const tree = join(dir.path, "tree");
+  await Deno.mkdir(tree);
+  await Deno.writeTextFile(join(tree, "leak.txt"), `${TOKEN}\n`);
+  const result = await cli(vault, ["scan", tree]);
+  assertEquals(result.code, 1, result.stderr);
+  assertEquals(
+    result.stdout,
+    `${join(tree, "leak.txt")}:1:1  api.key  (current, version 1)  raw\n`,
+  );
+  const json = JSON.parse((await cli(vault, ["scan", "--json", tree])).stdout);
+  assertEquals(json.length, 1);
+  assertEquals(json[0].versions, ["current", "version 1"]);
 });
