@@ -106,11 +106,19 @@ export interface AnnotationChange {
 }
 
 /**
- * Options of a write: when the value stops being valid, and changes to the
+ * Options of a write: when the value stops being valid, changes to the
  * secret's note, tags and rotation policy (see {@linkcode AnnotationChange};
- * those left out stay as they are).
+ * those left out stay as they are), and whether a secret the vault
+ * already holds may be replaced.
  */
-export interface SetOptions extends ExpiryOptions, AnnotationChange {}
+export interface SetOptions extends ExpiryOptions, AnnotationChange {
+  /**
+   * `false`: a name the vault already holds (expired ones too) is a
+   * `ValidationError` that lists them all, and nothing is written. Default
+   * `true`.
+   */
+  overwrite?: boolean;
+}
 
 /** One earlier version of a secret in an {@linkcode ExportedEntry}. */
 export interface ExportedVersion {

@@ -66,10 +66,11 @@ export async function decryptionKey(io: Io, args: Parsed): Promise<AgeUnlock> {
     const text = file === "-"
       ? await io.readStdinLine()
       : await io.readText(file, MAX_KEY_FILE_BYTES);
-    identities.push(...keyLines(text));
+    for (const line of keyLines(text)) identities.push(line);
   }
   if (env !== undefined) {
-    identities.push(...keyLines(takeEnvSecret("--identity-env", env)));
+    const lines = keyLines(takeEnvSecret("--identity-env", env));
+    for (const line of lines) identities.push(line);
   }
   if (passphrase === true && (identity.length > 0 || env !== undefined)) {
     throw new UsageError("--age-passphrase and identities exclude each other");

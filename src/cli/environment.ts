@@ -10,6 +10,7 @@ import { Failure } from "./command.ts";
 import { splitEnvNames } from "./env_name.ts";
 import { formatTime } from "./expiry_flags.ts";
 import { nearest } from "./suggest.ts";
+import { SCHEME } from "./references.ts";
 
 const NOT_TEXT =
   "holds bytes: an environment variable or a text file cannot hold them; write it to a file with secrets get NAME --out FILE";
@@ -195,7 +196,9 @@ export async function resolveNames(
       value.fill(0);
       throw new Failure(`${JSON.stringify(name)} ${NOT_TEXT}`);
     } else {
-      const why = unfit(name, value, destination);
+      const why = value.startsWith(SCHEME)
+        ? `holds a ${SCHEME} reference, not a value (a template was imported into it): set its real value`
+        : unfit(name, value, destination);
       if (why !== null) throw new Failure(`${JSON.stringify(name)} ${why}`);
       values.set(name, value);
     }

@@ -42,8 +42,13 @@ export function formatTable(
   rows: readonly (readonly string[])[],
 ): string {
   const lines = [header, ...rows];
+  // A loop, not Math.max(...lines): a list of a million secrets would
+  // overflow the call's arguments.
   const widths = header.map((_, column) =>
-    Math.max(...lines.map((line) => [...(line[column] ?? "")].length))
+    lines.reduce(
+      (widest, line) => Math.max(widest, [...(line[column] ?? "")].length),
+      0,
+    )
   );
   return lines.map((line) =>
     line.map((cell, column) =>

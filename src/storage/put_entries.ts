@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { ClearValue, RowTimes } from "./rows.ts";
+import { equalBytes } from "../crypto.ts";
+import { type ClearValue, openVersion, type RowTimes } from "./rows.ts";
 import { type VaultStore, writeEntries, type WriteSession } from "./writes.ts";
 
 /** What {@linkcode putEntries} does besides storing the entries. */
@@ -90,7 +91,49 @@ function steps(entry: Entry): Step[] {
 }
 
 /**
- * Stores `entries` in one transaction: all or, on any error, none. Each
+ * Whether putting `step` alone as the entry `hash` would change nothing:
+ * the current value has the same kind, bytes and expiry. Such a write is
+ * skipped, so re-importing an unchanged `.env` adds no version and pushes
+ * no real old value out of the history window. A restore (earlier versions,
+ * a version number or times to keep) always writes.
+ */
+function unchanged(
+  { keys }: VaultStore,
+  session: WriteSession,
+  hash: string,
+  steps: readonly Step[],
+): boolean {
+  const [step] = steps;
+  if (steps.length !== 1 || step.times || step.clear.version !== undefined) {
+    return false;
+  }
+  const row = session.row(hash);
+  if (
+    row === undefined || row.kind !== step.clear.kind ||
+    row.expires !== step.clear.expires
+  ) {
+    return false;
+  }
+  const stored = openVersion(keys, row);
+  try {
+    return equalBytes(stored, step.clear.bytes);
+  } finally {
+    stored.fill(0);
+  }
+}
+
+/** The most earlier versions any of `entries` brings. */
+function deepestHistory(entries: readonly Entry[]): number {
+  let deepest = 0;
+  for (const entry of entries) {
+    deepest = Math.max(deepest, entry.earlier?.length ?? 0);
+  }
+  return deepest;
+}
+
+/**
+ * Stores `entries` in one transaction: all or, on any error, none. An
+ * entry whose value and expiry equal the current ones writes nothing. Each
  * entry's earlier versions, if it has any, are written first with the
  * numbers they had, and the vault's history limit is raised to keep them
  * all. With `options.refuseExisting`, entries whose hash the vault holds
@@ -110,7 +153,7 @@ export function putEntries(
     clearName: encoder.encode(entry.name),
     steps: steps(entry),
   }));
-  const deepest = Math.max(0, ...entries.map((e) => e.earlier?.length ?? 0));
+  const deepest = deepestHistory(entries);
   try {
     writeEntries(vault, Date.now(), (session) => {
       const taken = refuseExisting
@@ -118,6 +161,7 @@ export function putEntries(
         : [];
       if (refuseExisting && taken.length > 0) refuseExisting(taken);
       for (const { hash, clearName, steps } of writes) {
+        if (unchanged(vault, session, hash, steps)) continue;
         for (const { clear, times } of steps) {
           session.put(hash, clearName, clear, times);
         }

@@ -34,6 +34,7 @@ import {
 import type { OpenedVault } from "./opened.ts";
 import { matching } from "./read.ts";
 import { annotateInSession, openAnnotation } from "./annotations.ts";
+import { refuseTaken } from "./write.ts";
 import { openVersion } from "../storage/rows.ts";
 import type { VersionColumns } from "../storage/columns.ts";
 import { type Entry, putEntries } from "../storage/put_entries.ts";
@@ -187,14 +188,8 @@ export function importRows(
       updated: Date.parse(earlier.updated),
     })),
   }));
-  const refuseExisting = (taken: Entry[]): never => {
-    const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
-    throw new ValidationError(
-      `the vault already holds ${names}: pass overwrite to replace them; nothing was imported`,
-    );
-  };
   putEntries(vault, entries, {
-    refuseExisting: overwrite ? undefined : refuseExisting,
+    refuseExisting: overwrite ? undefined : refuseTaken,
     alongside: (session) =>
       doc.entries.forEach((entry, at) => {
         if (entry.tags === undefined) return;

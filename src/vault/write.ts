@@ -31,11 +31,31 @@ import type { ExpiryOptions, SecretValue, SetOptions } from "../types.ts";
 const KEEP_NAME = new Uint8Array();
 
 /**
+ * Refuses a write of names the vault already holds: a
+ * {@linkcode ValidationError} that lists them all (the caller passed them).
+ */
+export function refuseTaken(taken: readonly { name: string }[]): never {
+  const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
+  throw new ValidationError(
+    `the vault already holds ${names}: pass overwrite to replace them; nothing was written`,
+  );
+}
+
+function checkOverwrite(options: SetOptions | undefined): boolean {
+  const overwrite = options?.overwrite ?? true;
+  if (typeof overwrite !== "boolean") {
+    throw new ValidationError("overwrite is true or false");
+  }
+  return overwrite;
+}
+
+/**
  * Stores each `[name, value]` pair (validated) as the next version of its
  * secret, with the expiry `options` gives and any change to its
- * annotation, in one transaction. A name given twice takes its last value,
- * and only that one becomes a version: the first was never the secret's
- * value.
+ * annotation, in one transaction; with `overwrite: false`, names the vault
+ * holds are refused, all listed, and nothing is written. A name given
+ * twice takes its last value, and only that one becomes a version: the
+ * first was never the secret's value.
  */
 export function putSecrets(
   vault: OpenedVault,
@@ -44,12 +64,14 @@ export function putSecrets(
 ): void {
   const expires = resolveExpiry(options, Date.now());
   const change = checkAnnotationChange(options);
+  const overwrite = checkOverwrite(options);
   const byHash = new Map(pairs.map(([name, value]) => {
     const hash = vault.names.hash(name);
     return [hash, { hash, name, value, expires }];
   }));
   const writes = [...byHash.values()];
   putEntries(vault, writes, {
+    refuseExisting: overwrite ? undefined : refuseTaken,
     alongside: (session) => {
       for (const { hash } of writes) {
         annotateInSession(vault.keys, session, hash, change);

@@ -269,3 +269,44 @@ Deno.test("setHistoryLimit prunes in batches that let the event loop run, and le
   assertEquals((await engine.info()).historyLimit, 2);
   assertEquals(await engine.get("svc49"), "60");
 });
+
+// Issue #31, item 7: setting the value a secret already holds wrote a new
+// version, so re-importing an unchanged .env pushed real old values out.
+Deno.test("an unchanged value and expiry writes nothing; a changed kind or expiry writes a version", async () => {
+  await using dir = await tempDir();
+  await using engine = await openEngine(dir.path);
+  await engine.set("a", "one");
+  await engine.set("a", "two");
+  const before = await engine.getEntry("a");
+  for (let i = 0; i < 3; i++) await engine.set("a", "two");
+  await engine.setMany({ a: "two" });
+  assertEquals((await engine.history("a")).map((v) => v.version), [2, 1]);
+  assertEquals((await engine.getEntry("a"))?.updated, before?.updated);
+  assertEquals(historyRows(dir.path), 1);
+  await engine.set("a", new TextEncoder().encode("two"));
+  assertEquals((await engine.getEntry("a"))?.version, 3);
+  await engine.set("a", "two", { ttlMs: 60_000 });
+  assertEquals((await engine.getEntry("a"))?.version, 4);
+  await engine.set("a", "two");
+  assertEquals((await engine.getEntry("a"))?.version, 5);
+  assertEquals(await engine.get("a"), "two");
+});
+
+Deno.test("set and setMany with overwrite: false refuse held names, all listed, and write nothing", async () => {
+  await using dir = await tempDir();
+  await using engine = await openEngine(dir.path);
+  await engine.setMany({ a: "1", b: "2" });
+  const error = await assertRejects(
+    () => engine.setMany({ a: "x", b: "y", c: "3" }, { overwrite: false }),
+    ValidationError,
+  );
+  assert(/already holds "a", "b"/.test(error.message), error.message);
+  assertEquals([await engine.get("a"), await engine.has("c")], ["1", false]);
+  await engine.set("c", "3", { overwrite: false });
+  assertEquals(await engine.get("c"), "3");
+  await assertRejects(
+    // @ts-expect-error: a caller without types may pass anything.
+    () => engine.set("d", "4", { overwrite: "no" }),
+    ValidationError,
+  );
+});

@@ -22,7 +22,7 @@ import {
   UsageError,
 } from "../command.ts";
 import { readSecretLine } from "../prompt.ts";
-import { shownText } from "../table.ts";
+import { formatTable, shownText } from "../table.ts";
 import { readFirstLine } from "../unlock.ts";
 import type { Io } from "../streams.ts";
 
@@ -111,16 +111,8 @@ async function listSlots(io: Io, vault: SecretsEngine): Promise<void> {
     slot.created.toISOString().slice(0, 19).replace("T", " "),
     factorsText(slot),
   ]);
-  const table = [["ID", "KIND", "LABEL", "CREATED", "FACTORS"], ...rows];
-  const widths = table[0].map((_, column) =>
-    Math.max(...table.map((row) => row[column].length))
-  );
-  io.write(
-    table.map((row) =>
-      row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()
-    )
-      .join("\n") + "\n* unlocked this command\n",
-  );
+  const header = ["ID", "KIND", "LABEL", "CREATED", "FACTORS"];
+  io.write(`${formatTable(header, rows)}* unlocked this command\n`);
 }
 
 /** `slots`: list, add or remove the vault's key slots. */

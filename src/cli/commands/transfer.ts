@@ -5,13 +5,14 @@
  * @module
  */
 
-import { parseDocument } from "../../rules/document.ts";
+import { checkDocument, DOCUMENT_TYPE } from "../../rules/document.ts";
 import { SecretsEngineError } from "../../errors.ts";
 import { validateName, validateValue } from "../../rules/validate.ts";
 import type { Io } from "../streams.ts";
 import { type Command, EXIT, Failure, UsageError } from "../command.ts";
 import { formatDotenv, literalWarning, parseDotenv } from "../dotenv.ts";
 import { readSecrets, toEnvironment } from "../environment.ts";
+import { SCHEME } from "../references.ts";
 
 const PROGRESS_THRESHOLD = 1000;
 
@@ -19,76 +20,171 @@ function secretsLabel(count: number): string {
   return `${count} secret${count === 1 ? "" : "s"}`;
 }
 
-/** Whether `text` is JSON (an export document) rather than dotenv. */
-function isDocument(text: string): boolean {
+/** Whether `text` is JSON (an export document, or a JSON export) rather than dotenv. */
+function isJson(text: string): boolean {
   return text.trimStart().startsWith("{");
+}
+
+/** A pair to import, and where it was read (a line, or a JSON key). */
+interface Imported {
+  name: string;
+  value: string;
+  where: string;
+}
+
+/**
+ * The pairs of a JSON object of names to text values, as `export --format
+ * json` prints it; anything else is a {@linkcode Failure}.
+ */
+function jsonPairs(input: unknown, file: string): Imported[] {
+  const object = typeof input === "object" && input !== null &&
+      !Array.isArray(input)
+    ? input as Record<string, unknown>
+    : null;
+  const pairs = Object.entries(object ?? {});
+  if (object === null || pairs.some(([, v]) => typeof v !== "string")) {
+    throw new Failure(
+      `${file} is JSON but neither an export document nor an object of names to text values (what export --format json prints): nothing imported`,
+    );
+  }
+  return pairs.map(([name, value]) => ({
+    name,
+    value: value as string,
+    where: `${file}: ${JSON.stringify(name)}`,
+  }));
+}
+
+/** The pairs of a dotenv file, its problems printed: a bad line fails all. */
+function dotenvPairs(io: Io, text: string, file: string): Imported[] {
+  const { entries, errors, literal } = parseDotenv(text);
+  const literalNote = literalWarning(file, literal);
+  if (literalNote !== null) io.warn(literalNote);
+  for (const { line, message } of errors) {
+    io.warn(`${file}:${line}: ${message}`);
+  }
+  if (errors.length > 0) {
+    throw new Failure(`nothing imported: ${errors.length} bad line(s)`);
+  }
+  const lines = new Map<string, number[]>();
+  for (const entry of entries) {
+    lines.set(entry.key, [...lines.get(entry.key) ?? [], entry.line]);
+  }
+  for (const [key, at] of lines) {
+    if (at.length > 1) {
+      io.warn(
+        `${key} is set on lines ${at.join(", ")} of ${file}: the last wins`,
+      );
+    }
+  }
+  return entries.map(({ key, value, line }) => ({
+    name: key,
+    value,
+    where: `${file}:${line}`,
+  }));
+}
+
+/**
+ * The problems of each pair, printed: a bad name or value, or a value that
+ * is a `secrets://` reference (a committed template, whose import would
+ * replace the real value with the reference).
+ */
+function checkPairs(io: Io, pairs: readonly Imported[]): void {
+  let problems = 0;
+  for (const { name, value, where } of pairs) {
+    try {
+      validateName(name);
+      validateValue(value);
+    } catch (error) {
+      if (!(error instanceof SecretsEngineError)) throw error;
+      io.warn(`${where}: ${error.message}`);
+      problems++;
+      continue;
+    }
+    if (value.startsWith(SCHEME)) {
+      io.warn(
+        `${where}: the value is a ${SCHEME} reference: this is a template, use run --env-file or inject`,
+      );
+      problems++;
+    }
+  }
+  if (problems > 0) {
+    throw new Failure(`nothing imported: ${problems} bad line(s)`);
+  }
 }
 
 /** `import FILE`: a dotenv file or an export document, in one transaction. */
 export const importFile: Command = {
-  usage: "import FILE|- [--prefix PREFIX]",
+  usage: "import FILE|- [--prefix PREFIX] [--overwrite]",
   summary:
-    "import a dotenv file or an export document (- for stdin) in one transaction: all of it or, on any bad line, none",
+    "import a dotenv file, a JSON export or an export document (- for stdin) in one transaction: all of it or, on any bad line, none",
   details: `
-A file that starts with { is read as the JSON document secrets recover
---format json prints (names, kinds, expiry and earlier versions kept);
-anything else as dotenv. A name the vault already holds is an error that
-lists them all, and nothing is written.`,
-  options: ["prefix"],
+A file that starts with { is JSON: the document secrets recover --format
+json prints (names, kinds, expiry and earlier versions kept), or the object
+of names to values secrets export --format json prints; anything else is
+dotenv. A name the vault already holds is an error that lists them all, and
+nothing is written, unless --overwrite is given; a value equal to the one
+stored writes nothing. A value that is a secrets:// reference is refused:
+such a file is a template, for run --env-file or inject.`,
+  options: ["prefix", "overwrite"],
   operands: [1, 1],
   async run({ args, open, io }): Promise<number> {
     const [file] = args.operands;
     const prefix = args.values.prefix ?? "";
+    const overwrite = args.values.overwrite === true;
     const text = await io.readText(file);
-    if (isDocument(text)) {
+    const input = isJson(text) ? parseJson(text, file) : undefined;
+    if (isDocumentLike(input)) {
       if (prefix !== "") {
         throw new UsageError("--prefix applies to dotenv files only");
       }
-      const doc = parseDocument(text);
+      const doc = checkDocument(input);
       await using vault = await open({ create: true });
-      const count = await vault.importEntries(doc);
+      const count = await vault.importEntries(doc, { overwrite });
       io.warn(`imported ${secretsLabel(count)}`);
       return EXIT.ok;
     }
-    const { entries, errors, literal } = parseDotenv(text);
-    const literalNote = literalWarning(file, literal);
-    if (literalNote !== null) io.warn(literalNote);
-    const problems = errors.map(({ line, message }) =>
-      `${file}:${line}: ${message}`
-    );
-    const lines = new Map<string, number[]>();
-    for (const entry of entries) {
-      try {
-        validateName(prefix + entry.key);
-        validateValue(entry.value);
-      } catch (error) {
-        if (!(error instanceof SecretsEngineError)) throw error;
-        problems.push(`${file}:${entry.line}: ${error.message}`);
-      }
-      lines.set(entry.key, [...lines.get(entry.key) ?? [], entry.line]);
-    }
-    if (problems.length > 0) {
-      for (const problem of problems) io.warn(problem);
-      throw new Failure(`nothing imported: ${problems.length} bad line(s)`);
-    }
-    for (const [key, at] of lines) {
-      if (at.length > 1) {
-        io.warn(
-          `${key} is set on lines ${at.join(", ")} of ${file}: the last wins`,
-        );
-      }
-    }
-    if (lines.size >= PROGRESS_THRESHOLD) {
-      io.warn(`importing ${secretsLabel(lines.size)} in one transaction…`);
+    const pairs =
+      (input === undefined
+        ? dotenvPairs(io, text, file)
+        : jsonPairs(input, file)).map((pair) => ({
+          ...pair,
+          name: prefix + pair.name,
+        }));
+    checkPairs(io, pairs);
+    const count = new Set(pairs.map(({ name }) => name)).size;
+    if (count >= PROGRESS_THRESHOLD) {
+      io.warn(`importing ${secretsLabel(count)} in one transaction…`);
     }
     await using vault = await open({ create: true });
     await vault.setMany(
-      entries.map(({ key, value }) => [prefix + key, value] as const),
+      pairs.map(({ name, value }) => [name, value] as const),
+      { overwrite },
     );
-    io.warn(`imported ${secretsLabel(lines.size)}`);
+    io.warn(`imported ${secretsLabel(count)}`);
     return EXIT.ok;
   },
 };
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Failure(
+      `${file} starts with { but is not JSON: nothing imported`,
+    );
+  }
+}
+
+/**
+ * Whether `input` is meant as an export document: its `type` says so, or
+ * it has a list of entries (a JSON export maps names to text, never to a
+ * list). A malformed document is then refused as one.
+ */
+function isDocumentLike(input: unknown): boolean {
+  if (typeof input !== "object" || input === null) return false;
+  const { type, entries } = input as Record<string, unknown>;
+  return type === DOCUMENT_TYPE || Array.isArray(entries);
+}
 
 /** Refuses to print secrets to a terminal unless forced. */
 export function refuseTerminal(io: Io, force: boolean | undefined): void {

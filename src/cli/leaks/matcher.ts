@@ -72,8 +72,14 @@ export interface Matcher {
  * ```
  */
 export function matcher(patterns: readonly Uint8Array[]): Matcher {
-  const width = Math.min(...patterns.map((p) => p.length));
-  const longest = Math.max(...patterns.map((p) => p.length));
+  // Loops, not Math.min(...patterns): a vault's values in every encoding
+  // can outnumber what a call's arguments hold.
+  let width = Infinity;
+  let longest = 0;
+  for (const { length } of patterns) {
+    width = Math.min(width, length);
+    longest = Math.max(longest, length);
+  }
   if (!(width > 0)) throw new Error("a pattern to find cannot be empty");
   const table = new Uint32Array((1 << TABLE_BITS) / 32);
   const candidates = new Map<number, number[]>();
