@@ -20,7 +20,7 @@
  */
 
 import type { SubKeys } from "../crypto.ts";
-import { DecryptionError, ValidationError } from "../errors.ts";
+import { DecryptionError, type ValidationError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "../base64.ts";
 import { isLive } from "../rules/expiry.ts";
 import {

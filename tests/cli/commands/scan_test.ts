@@ -291,7 +291,7 @@ Deno.test("control characters in a file name are escaped in the findings", async
   assertEquals(lines.length, 1, result.stdout);
   assert(lines[0].startsWith(join(tree, "x\\u000aforged.txt:1:1")), lines[0]);
   assert(lines[0].includes("\\u000d\\u001b[2K.txt:1:1  stripe.key"), lines[0]);
-  assertFalse(/[\r\u001b]/.test(result.stdout));
+  assertFalse(result.stdout.includes("\r") || result.stdout.includes("\u001b"));
   const json = await cli(vault, ["scan", "--current", "--json", tree]);
   assertEquals(JSON.parse(json.stdout)[0].path, join(tree, forged));
 });
