@@ -60,11 +60,42 @@ export function unfit(
 }
 
 /**
+ * What a selection that selects nothing is: an error, or a warning given
+ * to this function.
+ */
+export type WhenNoneMatch = "fail" | ((why: string) => void);
+
+/**
+ * Why `pattern` selects no secret: an exact name that expired (and when,
+ * as `get` says) or is missing (with the nearest name), or a glob that
+ * matches nothing, or only expired secrets.
+ */
+async function whyNoMatch(
+  vault: SecretsEngine,
+  pattern: string,
+): Promise<string> {
+  if (!/[*?]/.test(pattern)) {
+    const described = await describeMissing(vault, pattern);
+    return described === JSON.stringify(pattern)
+      ? `the pattern ${pattern} matches no secret`
+      : `the pattern ${pattern} matches no secret: ${described}`;
+  }
+  const expired = await vault.keys(pattern, { expired: true });
+  return expired.length === 0
+    ? `the pattern ${pattern} matches no secret`
+    : `the pattern ${pattern} matches only expired secrets (${
+      expired.map((name) => JSON.stringify(name)).join(", ")
+    })`;
+}
+
+/**
  * The names and values of the text secrets `patterns` and `tags` select
  * (every secret when there is neither); a pattern or tag that selects
- * nothing is a {@linkcode Failure}. Expired secrets are never selected. A
- * bytes secret is skipped with a warning, unless a pattern names it
- * exactly: then it is a `Failure`.
+ * nothing is a {@linkcode Failure}, or, with a `whenNone` function (a
+ * program restarted by `run --watch` after its secret was deleted), a
+ * warning to it.
+ * Expired secrets are never selected. A bytes secret is skipped with a
+ * warning, unless a pattern names it exactly: then it is a `Failure`.
  */
 export async function readSecrets(
   vault: SecretsEngine,
@@ -72,17 +103,22 @@ export async function readSecrets(
   destination: Destination,
   notify: (notice: string) => void,
   tags: readonly string[] = [],
+  whenNone: WhenNoneMatch = "fail",
 ): Promise<[string, string][]> {
   const names = new Set<string>();
-  const select = (what: string, matched: string[]): void => {
-    if (matched.length === 0) throw new Failure(`${what} matches no secret`);
-    for (const name of matched) names.add(name);
+  const none = (why: string): void => {
+    if (whenNone === "fail") throw new Failure(why);
+    whenNone(`${why}: the program runs without it`);
   };
   for (const pattern of patterns) {
-    select(`the pattern ${pattern}`, await vault.keys(pattern));
+    const matched = await vault.keys(pattern);
+    if (matched.length === 0) none(await whyNoMatch(vault, pattern));
+    for (const name of matched) names.add(name);
   }
   for (const tag of tags) {
-    select(`the tag ${tag}`, await vault.keys("**", { tag }));
+    const matched = await vault.keys("**", { tag });
+    if (matched.length === 0) none(`the tag ${tag} matches no secret`);
+    for (const name of matched) names.add(name);
   }
   const selecting = patterns.length > 0 || tags.length > 0;
   const selected = selecting ? [...names] : await vault.keys();

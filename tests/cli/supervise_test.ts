@@ -181,3 +181,43 @@ cliTest(
     );
   },
 );
+
+// Issue #31, item 8: with --only, deleting the secret ended the run for
+// good (exit 1); without it, the program restarted without the variable.
+for (const only of [[], ["--only", "api.token"]]) {
+  cliTest(
+    `run --watch ${
+      only.join(" ") || "(every secret)"
+    }: a deleted secret restarts the program without it, with a warning, and a later set restarts it with it`,
+    async () => {
+      await using dir = await tempDir();
+      const vault = join(dir.path, "vault");
+      const starts = join(dir.path, "starts.txt");
+      await setToken(vault, "t-1");
+      const child = runWatch(
+        vault,
+        `echo "token=$API_TOKEN" >> '${starts}'; exec sleep 60`,
+        only,
+      );
+      assert(await until(async () => (await lines(starts)).length === 1));
+      {
+        await using engine = await SecretsEngine.open({ path: vault });
+        await engine.delete("api.token");
+      }
+      assert(await until(async () => (await lines(starts)).length === 2));
+      await setToken(vault, "t-2");
+      assert(await until(async () => (await lines(starts)).length === 3));
+      assertEquals(await lines(starts), ["token=t-1", "token=", "token=t-2"]);
+      child.kill("SIGTERM");
+      const { code, stderr } = await child.output();
+      const said = new TextDecoder().decode(stderr);
+      assertEquals(code, 143, said);
+      if (only.length > 0) {
+        assert(
+          /api\.token matches no secret.*runs without it/.test(said),
+          said,
+        );
+      }
+    },
+  );
+}

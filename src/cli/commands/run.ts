@@ -21,6 +21,7 @@ import {
   resolveNames,
   textPairs,
   toEnvironment,
+  type WhenNoneMatch,
 } from "../environment.ts";
 import { formatTime } from "../expiry_flags.ts";
 import { readUserBytes } from "../io.ts";
@@ -86,15 +87,29 @@ async function noticeAttention(
   notify(`${named.join(", ")}: see secrets status`);
 }
 
-/** The vault's secrets (or those `--only` selects) as variables. */
-async function vaultEnvironment(context: Context): Promise<Environment> {
+/**
+ * The vault's secrets (or those `--only` selects) as variables; on a
+ * restart under `--watch` (`whenNone` a function), a selection that no
+ * longer matches is a warning, as a deleted secret is without `--only`.
+ */
+async function vaultEnvironment(
+  context: Context,
+  whenNone: WhenNoneMatch,
+): Promise<Environment> {
   const { args, open } = context;
   const only = args.values.only ?? [];
   const tags = args.values["only-tag"] ?? [];
   // The vault is closed before the program starts: it may run for days.
   await using vault = await open();
   const notify = notices(context);
-  const pairs = await readSecrets(vault, only, "environment", notify, tags);
+  const pairs = await readSecrets(
+    vault,
+    only,
+    "environment",
+    notify,
+    tags,
+    whenNone,
+  );
   await noticeAttention(vault, new Set(pairs.map(([name]) => name)), notify);
   const explicit = only.length > 0 || tags.length > 0;
   return {
@@ -248,15 +263,15 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     if (watch !== null && from !== undefined) {
       throw new UsageError("--watch watches the vault; --from reads a backup");
     }
-    const prepare = () =>
+    const prepare = (whenNone: WhenNoneMatch) =>
       from !== undefined
         ? backupEnvironment(from, context)
         : files.length > 0
         ? fileEnvironment(files, context)
-        : vaultEnvironment(context);
-    const first = await prepare();
+        : vaultEnvironment(context, whenNone);
+    const first = await prepare("fail");
     const launch = async (environment?: Environment) =>
-      startProgram(context, environment ?? await prepare());
+      startProgram(context, environment ?? await prepare(io.warn));
     const started = launch(first);
     if (watch === null) {
       const running = await started;
