@@ -34,14 +34,54 @@ export interface Environment {
   names: string[];
 }
 
+/**
+ * What starts a supervised program on Linux: `setpriv` sets the kernel's
+ * parent-death signal and then runs it, so the program gets SIGTERM when
+ * `run --watch` dies, even by SIGKILL, instead of running on under PID 1
+ * with old secrets. Deno has no `prctl` of its own.
+ */
+const PARENT_DEATH_SIGNAL = ["setpriv", "--pdeathsig", "TERM", "--"];
+
+/**
+ * The launcher `run --watch` starts its program through: the parent-death
+ * signal where the platform has one and `setpriv` may run; otherwise none,
+ * said once to `io`.
+ */
+export function supervisedLauncher(io: Io): string[] {
+  if (Deno.build.os !== "linux") {
+    io.warn(
+      "this platform has no parent-death signal: if run --watch is killed with SIGKILL, the program keeps running",
+    );
+    return [];
+  }
+  const [setpriv] = PARENT_DEATH_SIGNAL;
+  const access = Deno.permissions.querySync({ name: "run", command: setpriv });
+  if (access.state === "granted") return PARENT_DEATH_SIGNAL;
+  io.warn(
+    `without --allow-run=${setpriv}, the program keeps running if run --watch is killed with SIGKILL`,
+  );
+  return [];
+}
+
 function spawn(
   io: Io,
   program: string,
   options: Deno.CommandOptions,
+  launcher: readonly string[],
 ): Deno.ChildProcess | number {
   try {
-    return new Deno.Command(program, options).spawn();
+    const [command, ...before] = [...launcher, program];
+    const args = [...before, ...options.args ?? []];
+    return new Deno.Command(command, { ...options, args }).spawn();
   } catch (error) {
+    if (error instanceof Deno.errors.NotFound && launcher.length > 0) {
+      io.warn(
+        `${
+          launcher[0]
+        } is not installed (util-linux): the program keeps running if run --watch is killed with SIGKILL`,
+      );
+      return spawn(io, program, options, []);
+    }
     if (error instanceof Deno.errors.NotFound) {
       io.warn(`program not found: ${program}`);
       return EXIT.notFound;
@@ -102,13 +142,15 @@ export function exitCode(status: Deno.CommandStatus): number {
 }
 
 /**
- * Starts the program with `environment`, its signals forwarded and, with
+ * Starts the program with `environment`, through `launcher` (see
+ * {@linkcode supervisedLauncher}), its signals forwarded and, with
  * `--redact`, its output masked; resolves to the running program, or to
  * the exit code when it could not start.
  */
 export function startProgram(
   context: Context,
   { env, secrets }: Environment,
+  launcher: readonly string[] = [],
 ): Running | number {
   const { args, io } = context;
   const [program, ...programArgs] = args.afterDashes;
@@ -133,6 +175,7 @@ export function startProgram(
       stdout: redact ? "piped" : "inherit",
       stderr: redact ? "piped" : "inherit",
     },
+    launcher,
   );
   if (typeof child === "number") return child;
   const stopForwarding = forwardSignals(child, atTerminal(io.streams));

@@ -10,10 +10,10 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { SecretsEngine } from "../../mod.ts";
-import { tempDir, until } from "../_helpers.ts";
+import { runCommand, tempDir, until } from "../_helpers.ts";
 import { cliArgs, cliTest } from "./_cli.ts";
 
-const FLAGS = ["--allow-run=sh", "--allow-env=PATH"];
+const FLAGS = ["--allow-run=sh,setpriv", "--allow-env=PATH"];
 
 /** The lines of `path`, or none while it does not exist. */
 async function lines(path: string): Promise<string[]> {
@@ -221,3 +221,39 @@ for (const only of [[], ["--only", "api.token"]]) {
     },
   );
 }
+
+/**
+ * Whether process `pid` has ended (gone, or a zombie no one reaped), read
+ * through `sh`: Deno lets only `--allow-all` read `/proc`.
+ */
+async function ended(pid: number): Promise<boolean> {
+  const { stdout } = await runCommand("sh", [
+    "-c",
+    `cat /proc/${pid}/stat 2>/dev/null`,
+  ]);
+  return stdout === "" || stdout.slice(stdout.lastIndexOf(")") + 2)[0] === "Z";
+}
+
+// Issue #31, item 5: run --watch killed with SIGKILL left its program
+// running forever with old secrets, reparented to PID 1.
+cliTest(
+  "run --watch killed with SIGKILL: its program gets SIGTERM from the kernel and ends",
+  async () => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    const pidFile = join(dir.path, "pid");
+    await setToken(vault, "t-1");
+    const child = runWatch(vault, `echo $$ > '${pidFile}'; exec sleep 300`);
+    assert(await until(async () => (await lines(pidFile)).length === 1));
+    const pid = Number((await lines(pidFile))[0]);
+    assert(!await ended(pid));
+    child.kill("SIGKILL");
+    // An orphaned program would hold stderr open: read the status alone.
+    await child.stderr.cancel();
+    await child.status;
+    assert(
+      await until(() => ended(pid)),
+      `the program (pid ${pid}) outlived run --watch`,
+    );
+  },
+);

@@ -27,7 +27,12 @@ import { formatTime } from "../expiry_flags.ts";
 import { readUserBytes } from "../io.ts";
 import { signalNumber } from "../signals.ts";
 import { superviseWatching, type WatchMode } from "../supervise.ts";
-import { type Environment, exitCode, startProgram } from "../program.ts";
+import {
+  type Environment,
+  exitCode,
+  startProgram,
+  supervisedLauncher,
+} from "../program.ts";
 import { debounceOf } from "../watching.ts";
 
 /**
@@ -216,7 +221,9 @@ when a secret it received changes (only those: --only, --only-tag and
 --env-file references limit them), it is restarted with the new environment
 (SIGTERM, 5 s, then SIGKILL), or with --signal SIG sent SIG instead (for a
 program that reloads itself); changes within --debounce (1s) make one. The
-program exiting on its own ends the run with its code.
+program exiting on its own ends the run with its code. On Linux the program
+is started through setpriv --pdeathsig TERM (util-linux; --allow-run=setpriv),
+so it ends when run --watch is killed, even by SIGKILL.
 Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
   options: [
     "only",
@@ -270,8 +277,9 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
         ? fileEnvironment(files, context)
         : vaultEnvironment(context, whenNone);
     const first = await prepare("fail");
+    const launcher = watch === null ? [] : supervisedLauncher(io);
     const launch = async (environment?: Environment) =>
-      startProgram(context, environment ?? await prepare(io.warn));
+      startProgram(context, environment ?? await prepare(io.warn), launcher);
     const started = launch(first);
     if (watch === null) {
       const running = await started;
