@@ -75,10 +75,11 @@ export interface ExportAgeOptions {
 }
 
 /**
- * The largest age file read, in bytes (64 MiB): the document inside is
- * parsed whole, so a file is refused above this before it is decrypted.
+ * The largest age file read, in bytes (256 MiB: a backup of a million
+ * small secrets is about 150 MB): the document inside is parsed whole, so
+ * a file is refused above this before it is decrypted.
  */
-export const MAX_AGE_FILE_BYTES = 64 * 1024 * 1024;
+export const MAX_AGE_FILE_BYTES = 256 * 1024 * 1024;
 
 const ARMOR_HEADER = "-----BEGIN AGE ENCRYPTED FILE-----";
 const SCRYPT_WORK_FACTOR = 18;

@@ -35,3 +35,41 @@ Deno.test({
     assertEquals([...head], [0x7f, 0x45, 0x4c, 0x46], `${deno} is not ELF`);
   },
 });
+
+const CHECK = /`(file -L "\$\(command -v deno\)")`/;
+const FIX = /`(ln -sf [^`]*)`/;
+
+/** Runs `line` with `bin` first on PATH, as a user's shell would. */
+function shell(line: string, bin: string): Promise<{ stdout: string }> {
+  return runCommand("sh", ["-c", `PATH="$BIN:$PATH"; ${line}`], {
+    env: { BIN: bin },
+  });
+}
+
+// Issue #31, item 10: the README's check ran `file` on the symlink npm
+// makes (it never says ELF), and a prefix set through NPM_CONFIG_PREFIX
+// still left npm's Node wrapper.
+Deno.test({
+  name:
+    "the README's check says ELF through npm's symlink, and its fix replaces the wrapper an NPM_CONFIG_PREFIX install leaves",
+  ignore: !canRun("npm") || !canRun("sh"),
+  fn: async () => {
+    const readme = Deno.readTextFileSync(README).replaceAll("\n", " ");
+    const check = readme.match(CHECK)?.[1];
+    const fix = readme.match(FIX)?.[1];
+    const line = readme.match(LINE)?.[1];
+    assert(check && fix && line, "README lacks the check or the fix");
+    await using dir = await tempDir();
+    const bin = join(dir.path, "bin");
+    const [, ...args] = line.split(" ");
+    const installed = await runCommand("npm", args, {
+      env: { NPM_CONFIG_PREFIX: dir.path },
+    });
+    assertEquals(installed.code, 0, installed.stderr);
+    const before = await shell(check, bin);
+    assert(/Node\.js script/.test(before.stdout), before.stdout);
+    await shell(fix, bin);
+    const after = await shell(check, bin);
+    assert(/ELF/.test(after.stdout), after.stdout);
+  },
+});

@@ -17,6 +17,7 @@ import {
   tempDir,
 } from "../../_helpers.ts";
 import { atTerminal, cli } from "../_cli.ts";
+import { MAX_AGE_FILE_BYTES } from "../../../src/age/age.ts";
 
 const ready = canSpawn && installed("age") && Deno.build.os !== "windows";
 if (!ready) {
@@ -281,7 +282,7 @@ test("bad input: wrong identity, damaged or foreign files, newer documents, huge
   failures.push(["newer version", await restore(newer), /version 9/]);
   const huge = join(dir, "huge.age");
   await Deno.writeFile(huge, new Uint8Array());
-  await Deno.truncate(huge, 64 * 1024 * 1024 + 1);
+  await Deno.truncate(huge, MAX_AGE_FILE_BYTES + 1);
   failures.push(["huge", await restore(huge), /larger than/]);
   for (const [what, result, message] of failures) {
     assertEquals(result.code, 1, `${what}: ${result.stderr}`);
