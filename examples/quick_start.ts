@@ -15,6 +15,15 @@ console.log(
 );
 
 await using engine = await SecretsEngine.open({ path });
+// Each run starts from the demo's own names gone, history and all, so it
+// says the same thing every time.
+await engine.deleteMany([
+  "openai.apiKey",
+  "aws.accessKeyId",
+  "aws.secret",
+  "tls.key",
+  "session.token",
+]);
 await engine.set("openai.apiKey", "sk-demo-not-a-real-key");
 await engine.setMany({ "aws.accessKeyId": "AKIADEMO", "aws.secret": "demo" });
 
@@ -31,7 +40,10 @@ await engine.set("tls.key", new Uint8Array([0x30, 0x82, 0x01, 0x0a]));
 console.log(`tls.key: ${(await engine.getBytes("tls.key"))?.length} bytes`);
 await engine.set("session.token", "demo-session", { ttlMs: 60 * 60 * 1000 });
 const token = await engine.getEntry("session.token");
-console.log(`session.token expires ${token?.expiresAt?.toISOString()}`);
+const minutes = Math.round(
+  ((token?.expiresAt?.getTime() ?? 0) - Date.now()) / 60_000,
+);
+console.log(`session.token expires in ${minutes} minutes`);
 
 // Overwriting keeps the old value: a wrong set is one revert away.
 await engine.set("openai.apiKey", "sk-oops-pasted-the-wrong-one");

@@ -20,7 +20,7 @@
  */
 
 import type { SubKeys } from "../crypto.ts";
-import { DecryptionError, type ValidationError } from "../errors.ts";
+import { DecryptionError } from "../errors.ts";
 import { decodeBase64, encodeBase64 } from "../base64.ts";
 import { isLive } from "../rules/expiry.ts";
 import {
@@ -162,7 +162,7 @@ function expiryOf(expires: string | null | undefined): number | null {
  * earlier versions (raising the vault's history limit to keep them all)
  * and any annotation (which replaces the vault's; an entry without one
  * keeps it), in one transaction; without `overwrite`, names the vault
- * holds are a {@linkcode ValidationError} listing them all. Returns the
+ * holds are a `ValidationError` listing them all. Returns the
  * entries written.
  */
 export function importRows(
