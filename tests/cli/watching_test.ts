@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { SecretsEngine } from "../../mod.ts";
-import { tempDir, until } from "../_helpers.ts";
+import { readUntil, tempDir, until } from "../_helpers.ts";
 import { cli, cliArgs, cliTest } from "./_cli.ts";
 
 const read = (path: string) => Deno.readTextFile(path).catch(() => "");
@@ -56,11 +56,14 @@ cliTest(
     );
     assert(await until(async () => (await read(marker)) === "reloaded\n"));
     await engine.delete("db.url");
-    await new Promise((resolve) => setTimeout(resolve, 1800));
+    // Wait for the word that it kept the file, not for a fixed time.
+    const said = await readUntil(
+      child.stderr,
+      `kept the last good ${output}`,
+    );
     assertEquals(await read(output), "url=postgres://two\n");
     child.kill("SIGTERM");
-    const { code, stderr } = await child.output();
-    const said = new TextDecoder().decode(stderr);
+    const { code } = await child.status;
     assertEquals(code, 143, said);
     assert(said.includes(`re-rendered ${output}: db.url changed`), said);
     assert(said.includes(`kept the last good ${output}`), said);

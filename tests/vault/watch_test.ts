@@ -6,17 +6,25 @@ import {
   SecretsEngine,
   ValidationError,
 } from "../../mod.ts";
-import { canSpawn, openEngine, tempDir } from "../_helpers.ts";
+import { canSpawn, openEngine, tempDir, until } from "../_helpers.ts";
 
-/** The first `count` changes `engine.watch(options)` yields, while `act` runs. */
+/**
+ * The first `count` changes `engine.watch(options)` yields, while `act`
+ * runs; `act` may wait until the watch has seen `n` changes, so that two
+ * changes are never read in one poll however busy the machine is.
+ */
 async function firstChanges(
   engine: SecretsEngine,
   count: number,
-  act: () => Promise<unknown>,
+  act: (seenAtLeast: (n: number) => Promise<unknown>) => Promise<unknown>,
   options: Parameters<SecretsEngine["watch"]>[0] = {},
 ): Promise<SecretChange[]> {
   const seen: SecretChange[] = [];
-  const acting = new Promise((resolve) => setTimeout(resolve, 20)).then(act);
+  const seenAtLeast = (n: number) =>
+    until(() => Promise.resolve(seen.length >= n), 60_000);
+  const acting = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
+    act(seenAtLeast)
+  );
   for await (const change of engine.watch(options)) {
     seen.push(change);
     if (seen.length === count) break;
@@ -30,13 +38,13 @@ Deno.test("watch reports another engine's set, delete and revert, and this engin
   await using engine = await openEngine(dir.path);
   await using other = await openEngine(dir.path);
   await engine.setMany({ "a.key": "1", "b.key": "1" });
-  const seen = await firstChanges(engine, 4, async () => {
+  const seen = await firstChanges(engine, 4, async (seenAtLeast) => {
     await other.set("a.key", "2");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await seenAtLeast(1);
     await other.delete("b.key");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await seenAtLeast(2);
     await other.revert("a.key", 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await seenAtLeast(3);
     await engine.set("c.key", "own");
   });
   assertEquals(seen, [
@@ -51,9 +59,9 @@ Deno.test("watch by names or pattern leaves unrelated changes out", async () => 
   await using dir = await tempDir();
   await using engine = await openEngine(dir.path);
   await using other = await openEngine(dir.path);
+  // Read in one poll or two, the unrelated change is left out alike.
   const act = async () => {
     await other.set("unrelated", "x");
-    await new Promise((resolve) => setTimeout(resolve, 300));
     await other.set("db.password", "pw");
   };
   assertEquals(
