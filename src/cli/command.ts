@@ -9,11 +9,15 @@
 import type { LocationOptions, OpenOptions, SecretsEngine } from "../../mod.ts";
 import type { Io } from "./streams.ts";
 
-/** The exit codes: 0 success, 1 failure, 2 usage; `run` adds its own. */
+/**
+ * The exit codes: 0 success, 1 failure, 2 usage; 3 a failure of a command
+ * whose 1 means something else (`status`, `scan`); `run` adds its own.
+ */
 export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
+  error: 3,
   notExecutable: 126,
   notFound: 127,
   signalBase: 128,
@@ -147,6 +151,16 @@ export interface Command {
   operands: readonly [min: number, max: number];
   /** Whether its operands are secret names, which must not be empty. */
   takesNames?: boolean;
+  /**
+   * What to say when it is given more operands than it takes, where the
+   * usage line alone would not tell the user what to do instead.
+   */
+  tooManyOperands?: string;
+  /**
+   * The exit code of a failure, where the command's own codes give 1
+   * another meaning (`status`: something is due; `scan`: a leak found).
+   */
+  failureCode?: number;
   /**
    * Whether it refuses the unlock options (`--passphrase`, `--key-env`…),
    * which every command that opens an existing vault takes: `init` makes

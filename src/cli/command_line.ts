@@ -36,6 +36,21 @@ export function asksVersion(argv: string[]): boolean {
   return rest.length === 1 && (rest[0] === "--version" || rest[0] === "-V");
 }
 
+/** What `run` without `--` before its program is told. */
+export const RUN_NEEDS_DASHES =
+  "put -- before the program and its arguments: secrets run [OPTIONS] -- PROGRAM [ARGS...]";
+
+/**
+ * Whether `argv` is `run` with words after it but no `--`: the program's
+ * own options (`python3 -c …`) would be read as the CLI's.
+ */
+export function programWithoutDashes(argv: readonly string[]): boolean {
+  const words = argv.filter((arg, i) =>
+    !arg.startsWith("-") && argv[i - 1] !== "--path"
+  );
+  return words[0] === "run" && words.length > 1 && !argv.includes("--");
+}
+
 /** A command line, parsed. */
 export interface CommandLine {
   name: string | undefined;

@@ -222,3 +222,36 @@ export function takeEnvSecret(flag: string, name: string): string {
   Deno.env.delete(name);
   return value;
 }
+
+/** What the operating system's error codes mean, in the CLI's words. */
+const OS_FAILURES: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EROFS: "the storage is read-only",
+  EIO: "the operating system reported an I/O error",
+  EPIPE: "the output was closed",
+};
+
+/**
+ * An error the operating system raised outside the vault (writing the
+ * output to a full disk, say) as a {@linkcode Failure} in the words every
+ * other storage failure has, or `null` when `error` is not one.
+ *
+ * @example Calling osFailure
+ * ```ts
+ * import { osFailure } from "./io.ts";
+ * import assert from "node:assert/strict";
+ * const full = Object.assign(new Error("No space left on device"), { code: "ENOSPC" });
+ * assert.equal(osFailure(full)?.message, "the disk is full: the command could not finish writing");
+ * assert.equal(osFailure(new Error("other")), null);
+ * ```
+ */
+export function osFailure(error: unknown): Failure | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  const meaning = typeof code === "string" && Object.hasOwn(OS_FAILURES, code)
+    ? OS_FAILURES[code]
+    : null;
+  return meaning === null
+    ? null
+    : new Failure(`${meaning}: the command could not finish writing`);
+}

@@ -38,7 +38,7 @@ import {
 import { backup, keygen, restore } from "./commands/backup.ts";
 import { get, has, list, remove, set } from "./commands/entries.ts";
 import { inject, read } from "./commands/inject.ts";
-import { Interrupted } from "./io.ts";
+import { Interrupted, osFailure } from "./io.ts";
 import {
   commandIo,
   type Io,
@@ -53,11 +53,14 @@ import {
   isParseError,
   parse,
   parseErrorMessage,
+  programWithoutDashes,
+  RUN_NEEDS_DASHES,
 } from "./command_line.ts";
 import { cliWording } from "./wording.ts";
 import { run } from "./commands/run.ts";
 import { init, rebind, rotate, slots } from "./commands/slots.ts";
 import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
+import { missingVaultFlags } from "./permissions.ts";
 import { exportSecrets, importFile } from "./commands/transfer.ts";
 import { destroy, info, recover } from "./commands/vault.ts";
 import {
@@ -70,6 +73,9 @@ import { meta, status } from "./commands/status.ts";
 import { scan } from "./commands/scan.ts";
 
 export type { Streams } from "./streams.ts";
+
+/** What every open but a recovery needs on the vault. */
+const READ_WRITE = ["read", "write"] as const;
 
 /** Every command: adding one is a file and a line here. */
 const COMMANDS: Record<string, Command> = {
@@ -169,6 +175,9 @@ function checkShape(name: string, command: Command, args: Parsed): void {
     }
   }
   const [min, max] = command.operands;
+  if (args.operands.length > max && command.tooManyOperands !== undefined) {
+    throw new UsageError(command.tooManyOperands);
+  }
   if (args.operands.length < min || args.operands.length > max) {
     throw new UsageError(`usage: secrets ${command.usage}`);
   }
@@ -187,10 +196,21 @@ function vaultExists(location: LocationOptions): boolean {
   }
 }
 
-/** Prints what went wrong, never a stack trace, and gives the exit code. */
-function report(io: Io, error: unknown): number {
+/**
+ * Prints what went wrong, never a stack trace, and gives the exit code: a
+ * failure's is `failureCode` (the command's own, where it has one).
+ */
+function report(
+  io: Io,
+  error: unknown,
+  argv: readonly string[],
+  failureCode: number = EXIT.failed,
+): number {
   if (isParseError(error)) {
-    io.warn(`${parseErrorMessage(error)} (see secrets --help)`);
+    const message = programWithoutDashes(argv)
+      ? RUN_NEEDS_DASHES
+      : parseErrorMessage(error);
+    io.warn(`${message} (see secrets --help)`);
     return EXIT.usage;
   }
   if (error instanceof UsageError) {
@@ -203,12 +223,17 @@ function report(io: Io, error: unknown): number {
   }
   if (error instanceof Failure || error instanceof SecretsEngineError) {
     io.warn(cliWording(error.message));
-    return EXIT.failed;
+    return failureCode;
+  }
+  const failed = osFailure(error);
+  if (failed !== null) {
+    io.warn(failed.message);
+    return failureCode;
   }
   const name = error instanceof Error ? error.name : "error";
   const message = error instanceof Error ? error.message : String(error);
   io.warn(`unexpected ${name}: ${message}`);
-  return EXIT.failed;
+  return failureCode;
 }
 
 /**
@@ -229,6 +254,7 @@ export async function main(
   streams: Streams = PROCESS_STREAMS,
 ): Promise<number> {
   const io = commandIo(streams);
+  let failureCode: number = EXIT.failed;
   try {
     if (asksVersion(argv)) {
       io.write(`secrets ${VERSION}\n`);
@@ -247,6 +273,7 @@ export async function main(
       return EXIT.ok;
     }
     const command = findCommand(name);
+    failureCode = command.failureCode ?? EXIT.failed;
     if (help) {
       io.write(commandHelp(command));
       return EXIT.ok;
@@ -268,6 +295,15 @@ export async function main(
         const unlock = command.noUnlock
           ? undefined
           : await readUnlock(io, args.values);
+        const access = options.recover ? ["read" as const] : READ_WRITE;
+        const missing = missingVaultFlags(location, access);
+        if (missing.length > 0) {
+          throw new Failure(
+            `the vault needs ${
+              missing.join(" ")
+            }: run with them all (the README's install line grants them)`,
+          );
+        }
         const create = unlock === undefined && options.create === true;
         const existed = !create || vaultExists(location);
         const vault = await SecretsEngine.open({
@@ -283,7 +319,7 @@ export async function main(
     };
     return await command.run(context);
   } catch (error) {
-    return report(io, error);
+    return report(io, error, argv, failureCode);
   }
 }
 

@@ -19,6 +19,8 @@ import { decodeUtf8, Interrupted, MAX_KEY_FILE_BYTES } from "./io.ts";
 import type { Io } from "./streams.ts";
 
 const PASTE_ON = "\x1b[?2004h";
+/** Clears the terminal line the cursor is on, to show a typed answer again. */
+const ERASE_LINE = "\x1b[2K";
 const PASTE_OFF = "\x1b[?2004l";
 const PASTE_START = [0x1b, 0x5b, 0x32, 0x30, 0x30, 0x7e]; // ESC [ 2 0 0 ~
 const PASTE_END = [0x1b, 0x5b, 0x32, 0x30, 0x31, 0x7e]; // ESC [ 2 0 1 ~
@@ -165,11 +167,17 @@ function sharedReader(stdin: Io["streams"]["stdin"]): ReturnType<
 }
 
 /**
- * Asks `question` at the terminal and reads the answer without echo.
- * Refuses (with {@linkcode Failure}) input that goes on past the end of the
- * line, and input that is not UTF-8.
+ * Asks `question` at the terminal and reads the answer without echo (with
+ * `echo`, the line is shown as typed: a confirmation). Ctrl-C ends the
+ * command as SIGINT would ({@linkcode Interrupted}: exit 130), at every
+ * prompt alike. Refuses (with {@linkcode Failure}) input that goes on past
+ * the end of the line, and input that is not UTF-8.
  */
-export async function promptHidden(io: Io, question: string): Promise<string> {
+export async function promptHidden(
+  io: Io,
+  question: string,
+  echo = false,
+): Promise<string> {
   // Raw mode first: input typed or pasted the moment the question shows
   // must not be echoed.
   const { stdin, stderr } = io.streams;
@@ -185,6 +193,10 @@ export async function promptHidden(io: Io, question: string): Promise<string> {
       if (chunk === null || chunk === "quiet") break;
       const combined = [...input, ...chunk];
       input = combined.slice(consume(state, combined, 0));
+      if (echo) {
+        const typed = new TextDecoder().decode(new Uint8Array(state.value));
+        say(`\r${ERASE_LINE}${question}${typed}`);
+      }
     }
     // An end-of-input (Ctrl-D) after the line adds nothing; anything else
     // is a line the shell would otherwise read.
@@ -207,6 +219,18 @@ export async function promptHidden(io: Io, question: string): Promise<string> {
     say(`${PASTE_OFF}\n`);
     stdin.setRaw(false);
   }
+}
+
+/**
+ * Asks `question` at the terminal and resolves to whether the answer typed
+ * (shown as it is typed) is `yes`; Ctrl-C ends the command with 130, as at
+ * every other prompt.
+ */
+export async function confirmAtTerminal(
+  io: Io,
+  question: string,
+): Promise<boolean> {
+  return (await promptHidden(io, `${question} `, true)).trim() === "yes";
 }
 
 /**

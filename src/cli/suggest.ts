@@ -34,14 +34,15 @@ function tolerance(word: string): number {
 }
 
 /**
- * The candidate nearest to `word`, or `null` when none is within a third
- * of its length (or when `word` is one of them).
+ * The candidate nearest to `word`, case ignored, or `null` when none is
+ * within a third of its length (or when `word` is one of them).
  *
  * @example Calling nearest
  * ```ts
  * import { nearest } from "./suggest.ts";
  * import assert from "node:assert/strict";
  * assert.equal(nearest("versoin", ["version", "help"]), "version");
+ * assert.equal(nearest("port", ["PORT", "host"]), "PORT");
  * assert.equal(nearest("frobnicate", ["get", "set"]), null);
  * ```
  */
@@ -55,7 +56,8 @@ export function nearest(
     if (candidate === word) return null;
     // Words far apart in length are far apart in distance: skip the work.
     if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
-    const d = distance(word, candidate);
+    // Case is ignored: `get port` means `PORT` as surely as a typo does.
+    const d = distance(word.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;

@@ -7,7 +7,11 @@
  */
 
 import { join, resolve } from "node:path";
-import { PermissionError, ValidationError } from "../errors.ts";
+import {
+  InitializationError,
+  PermissionError,
+  ValidationError,
+} from "../errors.ts";
 import type { LocationOptions } from "../types.ts";
 
 const DIR_NAME = "secrets-engine";
@@ -30,10 +34,10 @@ function readEnv(variable: string): string | undefined {
 function home(): string {
   const dir = readEnv(HOME_VAR);
   if (dir === undefined) {
-    throw new PermissionError(
-      `--allow-env=${HOME_VAR}`,
-      `${HOME_VAR} is not set, so there is no default vault location ` +
-        "(pass `path` instead)",
+    // Not a permission: access to it is granted, and it holds nothing.
+    throw new InitializationError(
+      `${HOME_VAR} is not set, so there is no default vault location: ` +
+        "set it, or pass `path`",
     );
   }
   return dir;

@@ -114,6 +114,8 @@ An expired secret reads as absent; list --expired shows it.`,
     "tag",
     "rotate-every",
   ],
+  tooManyOperands:
+    "set takes the value from a pipe, a prompt, --file FILE or --value VALUE, never as a word after the name: printf '%s' \"$VALUE\" | secrets set NAME",
   operands: [1, 1],
   takesNames: true,
   async run({ args, open, io }): Promise<number> {

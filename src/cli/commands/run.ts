@@ -34,6 +34,7 @@ import {
   supervisedLauncher,
 } from "../program.ts";
 import { debounceOf } from "../watching.ts";
+import { RUN_NEEDS_DASHES } from "../command_line.ts";
 
 /**
  * Every Deno flag this run needs and was not given, found before anything
@@ -243,6 +244,7 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
     "debounce",
   ],
   operands: [0, 0],
+  tooManyOperands: RUN_NEEDS_DASHES,
   async run(context): Promise<number> {
     const { args, io } = context;
     const [program] = args.afterDashes;

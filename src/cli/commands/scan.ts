@@ -189,7 +189,8 @@ or JavaScript string escaping, and as secrets export quotes it.
 Output: PATH:LINE:COL  NAME  (versions)  ENCODING, never a value; a place
 whose value several versions share is one line naming them all, and control
 characters in a file name are escaped (\u000a).
-Exit codes: 0 nothing found, 1 found, 2 usage or access error.`,
+Exit codes: 0 nothing found, 1 found, 2 usage or access error, 3 the vault
+could not be read (none there, or it failed to open).`,
   options: [
     "staged",
     "git",
@@ -200,6 +201,7 @@ Exit codes: 0 nothing found, 1 found, 2 usage or access error.`,
     "json",
   ],
   operands: [0, 64],
+  failureCode: EXIT.error,
   async run(context): Promise<number> {
     const { args, io, open } = context;
     if (args.values.current && args.values.versions) {

@@ -21,7 +21,7 @@ import {
   type Parsed,
   UsageError,
 } from "../command.ts";
-import { readSecretLine } from "../prompt.ts";
+import { confirmAtTerminal, readSecretLine } from "../prompt.ts";
 import { formatTable, shownText } from "../table.ts";
 import { readFirstLine } from "../unlock.ts";
 import type { Io } from "../streams.ts";
@@ -250,8 +250,10 @@ keyfile is then lost, the vault is lost with it.`,
             "rotate would remove slots: pass --yes to remove them, or keep them with --keep-passphrase or --keep-key FILE",
           );
         }
-        const answer = prompt('Type "yes" to rotate and remove them:');
-        if (answer !== "yes") throw new Failure("not rotated");
+        const question = 'Type "yes" to rotate and remove them:';
+        if (!await confirmAtTerminal(io, question)) {
+          throw new Failure("not rotated");
+        }
       }
     }
     const { removed } = await vault.rotate({ keep });

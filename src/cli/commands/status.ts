@@ -84,9 +84,12 @@ export const status: Command = {
                or falls due within D is listed, and fails the run
   --json       one JSON document: name, state, date, rotatedAt, note
 States: expired, expiring, overdue (rotation date passed), due.
-Exit codes: 0 nothing listed, 1 something is, 2 usage error.`,
+Exit codes: 0 nothing listed, 1 something is, 2 usage error, 3 the vault
+could not be read (none there, or it failed to open): CI can tell a due
+secret from a broken check.`,
   options: ["within", "json"],
   operands: [0, 0],
+  failureCode: EXIT.error,
   async run({ args, open, io }): Promise<number> {
     const within = args.values.within === undefined
       ? undefined

@@ -21,6 +21,7 @@ import {
 } from "../command.ts";
 import type { Io } from "../streams.ts";
 import { writeUserFile } from "../io.ts";
+import { confirmAtTerminal } from "../prompt.ts";
 import { type SelectedSecret, textPairs } from "../environment.ts";
 import { checkFormat, refuseTerminal, writeSecrets } from "./transfer.ts";
 
@@ -108,12 +109,16 @@ export const destroy: Command = {
       const what = count === undefined
         ? "the vault (it cannot be unlocked, so its secrets cannot be counted)"
         : `${count} secret${count === 1 ? "" : "s"}`;
-      const answer = prompt(
+      const confirmed = await confirmAtTerminal(
+        io,
         `Destroy ${what} in ${
           vault?.storagePath ?? "this location"
         }? Type "yes" to confirm:`,
-      );
-      if (answer !== "yes") {
+      ).catch(async (error) => {
+        await vault?.close();
+        throw error;
+      });
+      if (!confirmed) {
         await vault?.close();
         throw new Failure("not destroyed");
       }
