@@ -69,6 +69,8 @@ export type {
   ExportOptions,
   Location,
   LocationOptions,
+  ProgressListener,
+  ProgressOptions,
   SecretEntries,
   SecretValue,
   SetOptions,

@@ -63,6 +63,7 @@ import {
 import {
   validateEntries,
   validateName,
+  validateProgress,
   validateSecretValue,
 } from "./rules/validate.ts";
 import { type VaultInfo, vaultInfo } from "./vault/info.ts";
@@ -73,6 +74,7 @@ import type {
   ExportDocument,
   ExportOptions,
   LocationOptions,
+  ProgressOptions,
   SecretEntries,
   SecretValue,
   SetOptions,
@@ -342,7 +344,8 @@ export class SecretsEngine implements AsyncDisposable {
    * Stores several secrets in one transaction: all of them or, on any
    * error, none, each as {@linkcode SecretsEngine.set} would, with the
    * expiry `options` gives. Every entry is validated before anything is
-   * written; a name given twice takes its last value.
+   * written; a name given twice takes its last value. `onProgress` is told
+   * after each entry how many are written, for a progress display.
    *
    * @example Store several secrets in one transaction
    * ```ts
@@ -351,13 +354,20 @@ export class SecretsEngine implements AsyncDisposable {
    * const path = await Deno.makeTempDir();
    * {
    *   await using engine = await SecretsEngine.open({ path });
-   *   await engine.setMany({ "aws.id": "AKIA", "aws.secret": "wJal" });
+   *   const seen: number[] = [];
+   *   await engine.setMany({ "aws.id": "AKIA", "aws.secret": "wJal" }, {
+   *     onProgress: (done) => seen.push(done),
+   *   });
    *   assert.equal(engine.size, 2);
+   *   assert.deepEqual(seen, [1, 2]);
    * }
    * Deno.removeSync(path, { recursive: true });
    * ```
    */
-  setMany(entries: SecretEntries, options?: SetOptions): Promise<void> {
+  setMany(
+    entries: SecretEntries,
+    options?: SetOptions & ProgressOptions,
+  ): Promise<void> {
     return this.#guard.write(() =>
       putSecrets(this.#vault, validateEntries(entries), options)
     );
@@ -738,8 +748,8 @@ export class SecretsEngine implements AsyncDisposable {
    * with their timestamps: all of them or none. Every entry is checked
    * first (a bad document is a {@linkcode ValidationError} naming the entry
    * and why); without `overwrite`, a name the vault already holds is a
-   * `ValidationError` listing every such name. Resolves to how many were
-   * written.
+   * `ValidationError` listing every such name. `onProgress` is told after
+   * each entry how many are written. Resolves to how many were written.
    *
    * @example Copy secrets from one vault to another
    * ```ts
@@ -758,11 +768,9 @@ export class SecretsEngine implements AsyncDisposable {
    */
   importEntries(
     doc: ExportDocument,
-    options: { overwrite?: boolean } = {},
+    options: { overwrite?: boolean } & ProgressOptions = {},
   ): Promise<number> {
-    return this.#guard.write(() =>
-      importSecrets(this.#vault, doc, options.overwrite === true)
-    );
+    return this.#guard.write(() => importSecrets(this.#vault, doc, options));
   }
 
   /**
@@ -913,7 +921,8 @@ export class SecretsEngine implements AsyncDisposable {
    * transaction with the new wrapped keys. The machine slot and the slot
    * that unlocked this engine are kept, and so is each slot a secret in
    * `keep` opens; every other slot is removed and returned. Other engines
-   * on the vault are closed by it ({@linkcode ClosedError}).
+   * on the vault are closed by it ({@linkcode ClosedError}). `onProgress`
+   * is told how many entries are re-encrypted, for a progress display.
    *
    * @example Rotate the data key, removing a shared passphrase
    * ```ts
@@ -931,8 +940,12 @@ export class SecretsEngine implements AsyncDisposable {
    * Deno.removeSync(path, { recursive: true });
    * ```
    */
-  rotate(options: { keep?: Unlock[] } = {}): Promise<RotateResult> {
-    return this.#guard.write(() => rotateKey(this.#vault, options.keep));
+  rotate(
+    options: { keep?: Unlock[] } & ProgressOptions = {},
+  ): Promise<RotateResult> {
+    return this.#guard.write(() =>
+      rotateKey(this.#vault, options.keep, validateProgress(options))
+    );
   }
 
   /**

@@ -185,3 +185,16 @@ export interface ExportOptions {
   /** Expired secrets too, with the time they expired. */
   expired?: boolean;
 }
+
+/**
+ * Told how far a long write has come: `done` of `total` entries. It is
+ * called synchronously inside the write's transaction, so it must not call
+ * the engine; a throw rolls the write back.
+ */
+export type ProgressListener = (done: number, total: number) => void;
+
+/** Options of a bulk write that can report how far it has come. */
+export interface ProgressOptions {
+  /** Called as entries are written (see {@linkcode ProgressListener}). */
+  onProgress?: ProgressListener;
+}

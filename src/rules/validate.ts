@@ -13,7 +13,7 @@ import {
   MAX_PATTERN_LENGTH,
   MAX_VALUE_BYTES,
 } from "../limits.ts";
-import type { SecretEntries, SecretValue } from "../types.ts";
+import type { ProgressListener, SecretEntries, SecretValue } from "../types.ts";
 
 // C0 controls, DEL and C1 controls: they hide in terminals and logs.
 const CONTROL = /\p{Cc}/u;
@@ -278,4 +278,26 @@ export function validateHistoryLimit(limit: unknown): number {
     );
   }
   return limit;
+}
+
+/**
+ * The progress listener of `options`, checked: a function or absent;
+ * anything else is a {@linkcode ValidationError}.
+ *
+ * @example Calling validateProgress
+ * ```ts
+ * import { validateProgress } from "./validate.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(validateProgress({}), undefined);
+ * assert.throws(() => validateProgress({ onProgress: 1 }));
+ * ```
+ */
+export function validateProgress(
+  options: { onProgress?: unknown } | undefined,
+): ProgressListener | undefined {
+  const listener = options?.onProgress;
+  if (listener !== undefined && typeof listener !== "function") {
+    throw new ValidationError("onProgress must be a function");
+  }
+  return listener as ProgressListener | undefined;
 }

@@ -7,6 +7,7 @@
  */
 
 import { equalBytes } from "../crypto.ts";
+import type { ProgressListener } from "../types.ts";
 import { type ClearValue, openVersion, type RowTimes } from "./rows.ts";
 import { type VaultStore, writeEntries, type WriteSession } from "./writes.ts";
 
@@ -16,6 +17,8 @@ export interface PutOptions {
   refuseExisting?: (taken: Entry[]) => never;
   /** More changes, made in the same transaction after the entries. */
   alongside?: (session: WriteSession) => void;
+  /** Told after each entry how many of them are written. */
+  onProgress?: ProgressListener;
 }
 
 /** An earlier version to restore before an entry's current value. */
@@ -146,7 +149,7 @@ export function putEntries(
   entries: readonly Entry[],
   options: PutOptions = {},
 ): void {
-  const { refuseExisting, alongside } = options;
+  const { refuseExisting, alongside, onProgress } = options;
   const encoder = new TextEncoder();
   const writes = entries.map((entry) => ({
     ...entry,
@@ -160,12 +163,14 @@ export function putEntries(
         ? writes.filter(({ hash }) => session.row(hash) !== undefined)
         : [];
       if (refuseExisting && taken.length > 0) refuseExisting(taken);
-      for (const { hash, clearName, steps } of writes) {
-        if (unchanged(vault, session, hash, steps)) continue;
-        for (const { clear, times } of steps) {
-          session.put(hash, clearName, clear, times);
+      writes.forEach(({ hash, clearName, steps }, at) => {
+        if (!unchanged(vault, session, hash, steps)) {
+          for (const { clear, times } of steps) {
+            session.put(hash, clearName, clear, times);
+          }
         }
-      }
+        onProgress?.(at + 1, writes.length);
+      });
       alongside?.(session);
     }, deepest);
   } finally {

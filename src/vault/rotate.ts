@@ -56,7 +56,7 @@ import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
 import { openAnnotation, sealAnnotation } from "./annotations.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
-import type { SlotInfo, Unlock } from "../types.ts";
+import type { ProgressListener, SlotInfo, Unlock } from "../types.ts";
 
 /** What {@linkcode SecretsEngine.rotate} did. */
 export interface RotateResult {
@@ -124,13 +124,15 @@ async function keptKeks(
 function reencryptEntries(
   vault: OpenedVault,
   next: SubKeys,
-  before: Uint8Array,
-  after: Uint8Array,
+  accumulators: { before: Uint8Array; after: Uint8Array },
+  onProgress: ProgressListener | undefined,
 ): number {
   const { table, keys } = vault;
+  const { before, after } = accumulators;
   const hashes: string[] = [];
   table.eachHead((hash) => hashes.push(hash));
-  for (const hash of hashes) {
+  for (const [at, hash] of hashes.entries()) {
+    onProgress?.(at, hashes.length);
     const row = table.row(hash);
     if (row === undefined) {
       throw new IntegrityError("an entry vanished during rotation");
@@ -169,6 +171,7 @@ function reencryptEntries(
       xorInto(after, annotationMac(next.row, moved));
     }
   }
+  onProgress?.(hashes.length, hashes.length);
   return hashes.length;
 }
 
@@ -206,6 +209,7 @@ async function rotateOnce(
   keep: readonly Unlock[],
   dek: Uint8Array,
   next: SubKeys,
+  onProgress: ProgressListener | undefined,
 ): Promise<SlotInfo[] | null> {
   const { store, table } = vault;
   const slots = vaultSlots(store, vault.format);
@@ -216,7 +220,12 @@ async function rotateOnce(
       if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
       const before = new Uint8Array(KEY_BYTES);
       const after = new Uint8Array(KEY_BYTES);
-      const count = reencryptEntries(vault, next, before, after);
+      const count = reencryptEntries(
+        vault,
+        next,
+        { before, after },
+        onProgress,
+      );
       for (const slot of slots) {
         xorInto(before, slotMac(vault.keys.row, slot.row));
       }
@@ -260,6 +269,7 @@ async function rotateOnce(
 export async function rotateKey(
   vault: OpenedVault,
   keep: unknown,
+  onProgress?: ProgressListener,
 ): Promise<RotateResult> {
   if (keep !== undefined && !Array.isArray(keep)) {
     throw new ValidationError("keep must be a list of unlock values");
@@ -269,7 +279,7 @@ export async function rotateKey(
   const next = deriveSubKeys(dek);
   try {
     for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
-      const removed = await rotateOnce(vault, wanted, dek, next);
+      const removed = await rotateOnce(vault, wanted, dek, next, onProgress);
       if (removed === null) continue;
       // No copy of a cell sealed under the old key, or of a removed slot,
       // may outlive the rotation in the file or its WAL.

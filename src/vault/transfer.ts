@@ -44,8 +44,11 @@ import type {
   ExportedEntry,
   ExportedVersion,
   ExportOptions,
+  ProgressListener,
+  ProgressOptions,
   ValueKind,
 } from "../types.ts";
+import { validateProgress } from "../rules/validate.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -170,6 +173,7 @@ export function importRows(
   doc: ExportDocument,
   hashOf: (name: string) => string,
   overwrite: boolean,
+  onProgress?: ProgressListener,
 ): Entry[] {
   const entries = doc.entries.map((entry): Entry => ({
     hash: hashOf(entry.name),
@@ -190,6 +194,7 @@ export function importRows(
   }));
   putEntries(vault, entries, {
     refuseExisting: overwrite ? undefined : refuseTaken,
+    onProgress,
     alongside: (session) =>
       doc.entries.forEach((entry, at) => {
         if (entry.tags === undefined) return;
@@ -226,13 +231,14 @@ export function exportSecrets(
 export function importSecrets(
   vault: OpenedVault,
   doc: ExportDocument,
-  overwrite: boolean,
+  options: { overwrite?: boolean } & ProgressOptions,
 ): number {
   const written = importRows(
     vault,
     checkDocument(doc),
     (name) => vault.names.hash(name),
-    overwrite,
+    options.overwrite === true,
+    validateProgress(options),
   );
   for (const { hash, name, expires } of written) {
     vault.names.add(hash, name, expires);

@@ -11,7 +11,11 @@
 import { KeyNotFoundError, ValidationError } from "../errors.ts";
 import { checkAnnotationChange } from "../rules/annotation.ts";
 import { hasExpiry, isLive, resolveExpiry } from "../rules/expiry.ts";
-import { validateHistoryLimit, validateNames } from "../rules/validate.ts";
+import {
+  validateHistoryLimit,
+  validateNames,
+  validateProgress,
+} from "../rules/validate.ts";
 import { annotateInSession } from "./annotations.ts";
 import type { OpenedVault } from "./opened.ts";
 import { checkVersion, findRow, storedVersion } from "./read.ts";
@@ -22,7 +26,12 @@ import {
   writeEntries,
   writeHistoryLimit,
 } from "../storage/writes.ts";
-import type { ExpiryOptions, SecretValue, SetOptions } from "../types.ts";
+import type {
+  ExpiryOptions,
+  ProgressOptions,
+  SecretValue,
+  SetOptions,
+} from "../types.ts";
 
 /**
  * A write that keeps a row's encrypted name as it is: the row already
@@ -60,11 +69,12 @@ function checkOverwrite(options: SetOptions | undefined): boolean {
 export function putSecrets(
   vault: OpenedVault,
   pairs: readonly [string, SecretValue][],
-  options: SetOptions | undefined,
+  options: (SetOptions & ProgressOptions) | undefined,
 ): void {
   const expires = resolveExpiry(options, Date.now());
   const change = checkAnnotationChange(options);
   const overwrite = checkOverwrite(options);
+  const onProgress = validateProgress(options);
   const byHash = new Map(pairs.map(([name, value]) => {
     const hash = vault.names.hash(name);
     return [hash, { hash, name, value, expires }];
@@ -72,6 +82,7 @@ export function putSecrets(
   const writes = [...byHash.values()];
   putEntries(vault, writes, {
     refuseExisting: overwrite ? undefined : refuseTaken,
+    onProgress,
     alongside: (session) => {
       for (const { hash } of writes) {
         annotateInSession(vault.keys, session, hash, change);

@@ -20,6 +20,7 @@ import {
 } from "../command.ts";
 import { encodings } from "../leaks/encodings.ts";
 import { shownText } from "../table.ts";
+import { progress } from "../progress.ts";
 import { type Match, matcher } from "../leaks/matcher.ts";
 import {
   excluder,
@@ -237,13 +238,19 @@ could not be read (none there, or it failed to open).`,
     let scanned = 0;
     if (patterns.length > 0) {
       const find = matcher(patterns);
+      const shown = progress(io, "scan", "files");
+      let bytes = 0;
       try {
         for (const source of sources) {
           for await (const { label, chunks } of source) {
             scanned++;
             const matches: Match[] = [];
             const scanning = find.scan((match) => matches.push(match));
-            for await (const chunk of chunks()) scanning.feed(chunk);
+            for await (const chunk of chunks()) {
+              scanning.feed(chunk);
+              bytes += chunk.length;
+              shown.update(scanned, undefined, bytes);
+            }
             scanning.end();
             for (const { pattern, line, column } of matches) {
               const { name, versions, encoding } = meanings[pattern];
@@ -275,6 +282,7 @@ could not be read (none there, or it failed to open).`,
         io.warn(error.message);
         return EXIT.usage;
       } finally {
+        shown.end();
         find.clear();
       }
     }

@@ -22,6 +22,7 @@ import {
   UsageError,
 } from "../command.ts";
 import { confirmAtTerminal, readSecretLine } from "../prompt.ts";
+import { progress } from "../progress.ts";
 import { formatTable, shownText } from "../table.ts";
 import { readFirstLine } from "../unlock.ts";
 import type { Io } from "../streams.ts";
@@ -256,7 +257,11 @@ keyfile is then lost, the vault is lost with it.`,
         }
       }
     }
-    const { removed } = await vault.rotate({ keep });
+    const shown = progress(io, "rotate", "entries");
+    const { removed } = await vault.rotate({
+      keep,
+      onProgress: (done, total) => shown.update(done, total),
+    }).finally(() => shown.end());
     for (const slot of removed) {
       io.warn(
         `removed ${

@@ -13,8 +13,7 @@ import { type Command, EXIT, Failure, UsageError } from "../command.ts";
 import { formatDotenv, literalWarning, parseDotenv } from "../dotenv.ts";
 import { readSecrets, toEnvironment } from "../environment.ts";
 import { SCHEME } from "../references.ts";
-
-const PROGRESS_THRESHOLD = 1000;
+import { progress } from "../progress.ts";
 
 function secretsLabel(count: number): string {
   return `${count} secret${count === 1 ? "" : "s"}`;
@@ -139,7 +138,11 @@ such a file is a template, for run --env-file or inject.`,
       }
       const doc = checkDocument(input);
       await using vault = await open({ create: true });
-      const count = await vault.importEntries(doc, { overwrite });
+      const shown = progress(io, "import", "entries");
+      const count = await vault.importEntries(doc, {
+        overwrite,
+        onProgress: (done, total) => shown.update(done, total),
+      }).finally(() => shown.end());
       io.warn(`imported ${secretsLabel(count)}`);
       return EXIT.ok;
     }
@@ -152,14 +155,12 @@ such a file is a template, for run --env-file or inject.`,
         }));
     checkPairs(io, pairs);
     const count = new Set(pairs.map(({ name }) => name)).size;
-    if (count >= PROGRESS_THRESHOLD) {
-      io.warn(`importing ${secretsLabel(count)} in one transaction…`);
-    }
     await using vault = await open({ create: true });
+    const shown = progress(io, "import", "entries");
     await vault.setMany(
       pairs.map(({ name, value }) => [name, value] as const),
-      { overwrite },
-    );
+      { overwrite, onProgress: (done, total) => shown.update(done, total) },
+    ).finally(() => shown.end());
     io.warn(`imported ${secretsLabel(count)}`);
     return EXIT.ok;
   },
