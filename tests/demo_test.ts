@@ -1,5 +1,5 @@
 /**
- * Issue #31, item 12: the demo and every CLI command on a fresh Deno cache
+ * In 0.3, the demo and every CLI command on a fresh Deno cache
  * downloaded the test-only `cctv-age`, and the demo said something else on
  * its second run.
  *

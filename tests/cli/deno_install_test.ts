@@ -46,7 +46,7 @@ function shell(line: string, bin: string): Promise<{ stdout: string }> {
   });
 }
 
-// Issue #31, item 10: the README's check ran `file` on the symlink npm
+// In 0.3, the README's check ran `file` on the symlink npm
 // makes (it never says ELF), and a prefix set through NPM_CONFIG_PREFIX
 // still left npm's Node wrapper.
 Deno.test({

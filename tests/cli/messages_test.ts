@@ -1,5 +1,5 @@
 /**
- * Issue #31, item 13: the messages and exit codes a new user met on the
+ * In 0.3, the messages and exit codes a new user met on the
  * first day, each driven as it was found.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Issue #31, item 14: long work showed no sign of life. At a terminal,
+ * In 0.3, long work showed no sign of life. At a terminal,
  * `import`, `rotate` and `scan` show what is done of what, and the rate, on
  * stderr once they have run for about a second; off one, nothing.
  *

@@ -182,7 +182,7 @@ cliTest(
   },
 );
 
-// Issue #31, item 8: with --only, deleting the secret ended the run for
+// In 0.3, with --only, deleting the secret ended the run for
 // good (exit 1); without it, the program restarted without the variable.
 for (const only of [[], ["--only", "api.token"]]) {
   cliTest(
@@ -234,7 +234,7 @@ async function ended(pid: number): Promise<boolean> {
   return stdout === "" || stdout.slice(stdout.lastIndexOf(")") + 2)[0] === "Z";
 }
 
-// Issue #31, item 5: run --watch killed with SIGKILL left its program
+// In 0.3, run --watch killed with SIGKILL left its program
 // running forever with old secrets, reparented to PID 1.
 cliTest(
   "run --watch killed with SIGKILL: its program gets SIGTERM from the kernel and ends",

@@ -402,7 +402,7 @@ Deno.test("format 5 fixture: its annotations read back through every slot, and i
   }
 });
 
-// Issue #31, item 3: a tampered format-4 vault was upgraded to format 5 (a
+// In 0.3, a tampered format-4 vault was upgraded to format 5 (a
 // new WAL, an annotations table) before the open found the tampering.
 Deno.test("format 4 fixture: an entry changed outside the engine is refused before the upgrade, and every file stays byte-identical", async () => {
   await using dir = await tempDir();

@@ -278,7 +278,7 @@ Deno.test({
   },
 });
 
-// Issue #31, item 2: the WAL's checksums have no key, so a WAL can be
+// The WAL's checksums have no key, so a WAL can be
 // forged. One frame whose commit field claimed 393,216 pages made recover
 // run 33 s, reach 3.2 GB and report the vault intact; larger claims and a
 // sparse 40 GiB WAL ended in a StorageError though store.db was intact.

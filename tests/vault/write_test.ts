@@ -270,7 +270,7 @@ Deno.test("setHistoryLimit prunes in batches that let the event loop run, and le
   assertEquals(await engine.get("svc49"), "60");
 });
 
-// Issue #31, item 7: setting the value a secret already holds wrote a new
+// In 0.3, setting the value a secret already holds wrote a new
 // version, so re-importing an unchanged .env pushed real old values out.
 Deno.test("an unchanged value and expiry writes nothing; a changed kind or expiry writes a version", async () => {
   await using dir = await tempDir();

@@ -1,5 +1,5 @@
 /**
- * Issue #31, item 1: variables from a committed `.env` or a secret's name
+ * Variables from a committed `.env` or a secret's name
  * that make a common program run code, tried with the real programs (git,
  * python3, perl, less). Each payload creates a marker file: refused, the
  * marker must not appear; let through by name with `--allow-exec-env`, it

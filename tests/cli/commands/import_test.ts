@@ -1,5 +1,5 @@
 /**
- * Issue #31, item 6: `import` replaced values silently, against its own
+ * In 0.3, `import` replaced values silently, against its own
  * help; importing a committed reference file turned a real value into the
  * literal reference, which `run --env-file` then passed to the program;
  * and `export --format json | import -` was "not an export document".

@@ -267,7 +267,7 @@ Deno.test("a huge file is streamed: the value at its end is found, and memory st
   assert(grew < 128 * 1024 * 1024, `memory grew by ${grew} bytes`);
 });
 
-// Issue #31, item 4 (a): a deploy link named on the command line was
+// In 0.3, a deploy link named on the command line was
 // skipped with exit 0.
 Deno.test("a path operand that is a symlink to a directory is followed; symlinks inside the tree are not", async () => {
   await using dir = await tempDir();
@@ -287,7 +287,7 @@ Deno.test("a path operand that is a symlink to a directory is followed; symlinks
   assertEquals([inside.code, inside.stdout], [0, ""], inside.stderr);
 });
 
-// Issue #31, item 4 (b): a file name holding a newline or an escape
+// In 0.3, a file name holding a newline or an escape
 // sequence was printed raw, so a log showed forged findings.
 Deno.test("control characters in a file name are escaped in the findings", async () => {
   await using dir = await tempDir();
@@ -308,7 +308,7 @@ Deno.test("control characters in a file name are escaped in the findings", async
   assertEquals(JSON.parse(json.stdout)[0].path, join(tree, forged));
 });
 
-// Issue #31, item 4 (c): --staged ran git with the scanned repository's
+// In 0.3, --staged ran git with the scanned repository's
 // own config, and its core.fsmonitor ran a command.
 Deno.test("--staged and --git run git with the scanned repository's hooks, fsmonitor, pager and external diff disabled", async () => {
   await using dir = await tempDir();
@@ -365,7 +365,7 @@ Deno.test("--staged and --git run git with the scanned repository's hooks, fsmon
   );
 });
 
-// Issue #31, item 7: scan reported one leak once per identical version.
+// In 0.3, scan reported one leak once per identical version.
 Deno.test("a place is reported once, naming every version whose value it is", async () => {
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
