@@ -21,6 +21,76 @@ export type ErrorCode =
   | "VAULT_NOT_FOUND";
 
 /**
+ * What the caller can do about an error, as data: the library words it at
+ * the end of its message in its own terms (`open it with recover: true`),
+ * and a command line can word it in its own (`run secrets recover`)
+ * without reading the message.
+ *
+ * @example Word the way out in your own terms
+ * ```ts
+ * import { IntegrityError } from "@scope/secrets";
+ * import assert from "node:assert/strict";
+ * const error = new IntegrityError("the integrity tag does not verify", {
+ *   remedy: { kind: "recover" },
+ * });
+ * assert.equal(error.problem, "the integrity tag does not verify");
+ * assert.equal(error.message, "the integrity tag does not verify: open it with recover: true");
+ * ```
+ */
+export type Remedy =
+  /** Open the vault with `recover: true`, which reads what is intact. */
+  | { kind: "recover" }
+  /** Pass `overwrite` to replace what the vault holds. */
+  | { kind: "overwrite" }
+  /** `slots()` lists the key slots. */
+  | { kind: "list-slots" }
+  /** Open the vault with `unlock` (a passphrase or key slot). */
+  | { kind: "unlock" }
+  /** Finish an interrupted destroy with `SecretsEngine.destroyVault`. */
+  | { kind: "destroy-vault" }
+  /** Give the vault's `path` instead of a default location. */
+  | { kind: "path" }
+  /** Run with the Deno flag `flag` (or, with `orPath`, give a `path`). */
+  | { kind: "permission"; flag: string; orPath?: boolean };
+
+/** The options of a {@linkcode SecretsEngineError}: its cause and remedy. */
+export interface SecretsEngineErrorOptions extends ErrorOptions {
+  /** What the caller can do about it. */
+  remedy?: Remedy;
+}
+
+/**
+ * A remedy in the library's own terms, as its message ends with it.
+ *
+ * @example Calling libraryRemedy
+ * ```ts
+ * import { libraryRemedy } from "@scope/secrets";
+ * import assert from "node:assert/strict";
+ * assert.equal(libraryRemedy({ kind: "overwrite" }), "pass overwrite to replace them");
+ * ```
+ */
+export function libraryRemedy(remedy: Remedy): string {
+  switch (remedy.kind) {
+    case "recover":
+      return "open it with recover: true";
+    case "overwrite":
+      return "pass overwrite to replace them";
+    case "list-slots":
+      return "slots() lists them";
+    case "unlock":
+      return "open it with unlock";
+    case "destroy-vault":
+      return "finish with SecretsEngine.destroyVault";
+    case "path":
+      return "pass `path`";
+    case "permission":
+      return `${
+        remedy.orPath ? "pass `path`, or " : ""
+      }run with ${remedy.flag}`;
+  }
+}
+
+/**
  * The base of every error the engine throws.
  *
  * @example Branch on the code
@@ -35,17 +105,32 @@ export type ErrorCode =
 export class SecretsEngineError extends Error {
   /** A stable, machine-readable code; the message may change, this does not. */
   readonly code: ErrorCode;
+  /** What went wrong: the message without its remedy. */
+  readonly problem: string;
+  /** What the caller can do about it, or `null`. */
+  readonly remedy: Remedy | null;
 
   /**
-   * Makes an error with a code; subclasses fix the code.
+   * Makes an error with a code; subclasses fix the code. The message is the
+   * problem, then the remedy in the library's words.
    *
    * @param code The stable code.
-   * @param message What went wrong, free of secrets.
-   * @param options The cause, when there is one.
+   * @param problem What went wrong, free of secrets.
+   * @param options The cause and the remedy, when there are.
    */
-  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+  constructor(
+    code: ErrorCode,
+    problem: string,
+    options?: SecretsEngineErrorOptions,
+  ) {
+    const remedy = options?.remedy ?? null;
+    super(
+      remedy === null ? problem : `${problem}: ${libraryRemedy(remedy)}`,
+      options,
+    );
     this.code = code;
+    this.problem = problem;
+    this.remedy = remedy;
     this.name = new.target.name;
   }
 }
@@ -61,7 +146,7 @@ export class SecurityError extends SecretsEngineError {
    * @param message What is unsafe.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("SECURITY", message, options);
   }
 }
@@ -77,7 +162,7 @@ export class IntegrityError extends SecretsEngineError {
    * @param message What failed to verify.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("INTEGRITY", message, options);
   }
 }
@@ -93,7 +178,7 @@ export class KeyMismatchError extends SecretsEngineError {
    * @param message Why the key does not fit.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("KEY_MISMATCH", message, options);
   }
 }
@@ -108,7 +193,7 @@ export class KeyNotFoundError extends SecretsEngineError {
    * @param message Which entry, by hash prefix.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("KEY_NOT_FOUND", message, options);
   }
 }
@@ -124,7 +209,7 @@ export class DecryptionError extends SecretsEngineError {
    * @param message Which entry, by hash prefix.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("DECRYPTION", message, options);
   }
 }
@@ -140,7 +225,7 @@ export class InitializationError extends SecretsEngineError {
    * @param message What is missing or wrong.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("INITIALIZATION", message, options);
   }
 }
@@ -168,8 +253,15 @@ export class PermissionError extends SecretsEngineError {
    * @param reason What needs it, and any alternative.
    * @param options The cause.
    */
-  constructor(flag: string, reason: string, options?: ErrorOptions) {
-    super("PERMISSION", `${reason}: run with ${flag}`, options);
+  constructor(
+    flag: string,
+    reason: string,
+    options?: ErrorOptions & { orPath?: boolean },
+  ) {
+    super("PERMISSION", reason, {
+      ...options,
+      remedy: { kind: "permission", flag, orPath: options?.orPath },
+    });
     this.flag = flag;
   }
 }
@@ -184,7 +276,7 @@ export class ValidationError extends SecretsEngineError {
    * @param message What is wrong, never the input itself.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("VALIDATION", message, options);
   }
 }
@@ -240,7 +332,7 @@ export class StorageError extends SecretsEngineError {
    * @param message What failed, free of secrets.
    * @param options The cause.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
     super("STORAGE", message, options);
   }
 }

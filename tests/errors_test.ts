@@ -7,11 +7,15 @@ import {
   IntegrityError,
   KeyMismatchError,
   KeyNotFoundError,
+  libraryRemedy,
   PermissionError,
+  type Remedy,
   SecretsEngineError,
   SecurityError,
   ValidationError,
 } from "../mod.ts";
+import { cliMessage } from "../src/cli/wording.ts";
+import { withWayOut } from "../src/vault/guard.ts";
 
 Deno.test("every error has its stable code and class name", () => {
   const errors: [SecretsEngineError, string][] = [
@@ -49,4 +53,61 @@ Deno.test("PermissionError carries the flag and ends its message with it", () =>
 Deno.test("a cause is kept", () => {
   const cause = new Error("sqlite said no");
   assertEquals(new IntegrityError("damaged", { cause }).cause, cause);
+});
+
+Deno.test("an error carries its remedy as data: the library words it in the message, the CLI in its own terms", () => {
+  const cases: [Remedy, string, string][] = [
+    [{ kind: "recover" }, "open it with recover: true", "run secrets recover"],
+    [
+      { kind: "overwrite" },
+      "pass overwrite to replace them",
+      "pass --overwrite to replace them",
+    ],
+    [{ kind: "list-slots" }, "slots() lists them", "secrets slots lists them"],
+    [
+      { kind: "unlock" },
+      "open it with unlock",
+      "pass --passphrase, --key-file or --key-env",
+    ],
+    [
+      { kind: "destroy-vault" },
+      "finish with SecretsEngine.destroyVault",
+      "finish with secrets destroy --yes",
+    ],
+    [{ kind: "path" }, "pass `path`", "pass --path DIR"],
+    [
+      { kind: "permission", flag: "--allow-env=HOME", orPath: true },
+      "pass `path`, or run with --allow-env=HOME",
+      "pass --path DIR, or run with --allow-env=HOME",
+    ],
+  ];
+  for (const [remedy, library, cli] of cases) {
+    const error = new IntegrityError("it broke", { remedy });
+    assertEquals(error.message, `it broke: ${library}`);
+    assertEquals([error.problem, error.remedy], ["it broke", remedy]);
+    assertEquals(libraryRemedy(remedy), library);
+    assertEquals(cliMessage(error), `it broke: ${cli}`);
+  }
+  const plain = new IntegrityError("it broke");
+  assertEquals([plain.message, plain.remedy, cliMessage(plain)], [
+    "it broke",
+    null,
+    "it broke",
+  ]);
+  const permission = new PermissionError("--allow-read=/v", "needs read");
+  assertEquals(permission.remedy, {
+    kind: "permission",
+    flag: "--allow-read=/v",
+    orPath: undefined,
+  });
+  assertEquals(permission.message, "needs read: run with --allow-read=/v");
+});
+
+Deno.test("every IntegrityError that reaches a caller names a way out, once", () => {
+  const bare = withWayOut(new IntegrityError("the tag does not verify"));
+  assertEquals(bare.remedy, { kind: "recover" });
+  const own = new IntegrityError("a marker", {
+    remedy: { kind: "destroy-vault" },
+  });
+  assertEquals(withWayOut(own), own);
 });

@@ -56,7 +56,7 @@ import {
   programWithoutDashes,
   RUN_NEEDS_DASHES,
 } from "./command_line.ts";
-import { cliWording } from "./wording.ts";
+import { cliMessage } from "./wording.ts";
 import { run } from "./commands/run.ts";
 import { init, rebind, rotate, slots } from "./commands/slots.ts";
 import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
@@ -221,8 +221,12 @@ function report(
   if (error instanceof Interrupted) {
     return EXIT.signalBase + signalNumber(error.signal);
   }
-  if (error instanceof Failure || error instanceof SecretsEngineError) {
-    io.warn(cliWording(error.message));
+  if (error instanceof SecretsEngineError) {
+    io.warn(cliMessage(error));
+    return failureCode;
+  }
+  if (error instanceof Failure) {
+    io.warn(error.message);
     return failureCode;
   }
   const failed = osFailure(error);

@@ -1,32 +1,62 @@
 /**
- * The CLI's words for what a library message says in the library's: a
- * user at a shell passes flags, not options, and runs commands, not
- * methods.
+ * A library error in the CLI's words: the problem as the library says it,
+ * and the remedy, which the error carries as data, in the terms of a user
+ * at a shell (flags and commands, not options and methods). No message
+ * text is read or rewritten.
  *
  * @module
  */
 
-const PHRASES: readonly (readonly [RegExp, string])[] = [
-  [/pass overwrite to replace them/g, "pass --overwrite to replace them"],
-  [/slots\(\) lists them/g, "secrets slots lists them"],
-  [/pass `path`/g, "pass --path DIR"],
-  [/open it with recover: true/g, "run secrets recover"],
-  [/opened with recover: true/g, "opened for recovery"],
-  [/\(open with unlock\)/g, "(--passphrase, --key-file or --key-env)"],
-  [/open with unlock$/g, "pass --passphrase, --key-file or --key-env"],
-  [/SecretsEngine\.destroyVault/g, "secrets destroy --yes"],
-];
+import type { Remedy, SecretsEngineError } from "../../mod.ts";
 
 /**
- * `message` in the CLI's words.
+ * A remedy as the CLI says it.
  *
- * @example Calling cliWording
+ * @example Calling cliRemedy
  * ```ts
- * import { cliWording } from "./wording.ts";
+ * import { cliRemedy } from "./wording.ts";
  * import assert from "node:assert/strict";
- * assert.equal(cliWording("pass overwrite to replace them"), "pass --overwrite to replace them");
+ * assert.equal(cliRemedy({ kind: "recover" }), "run secrets recover");
  * ```
  */
-export function cliWording(message: string): string {
-  return PHRASES.reduce((text, [from, to]) => text.replace(from, to), message);
+export function cliRemedy(remedy: Remedy): string {
+  switch (remedy.kind) {
+    case "recover":
+      return "run secrets recover";
+    case "overwrite":
+      return "pass --overwrite to replace them";
+    case "list-slots":
+      return "secrets slots lists them";
+    case "unlock":
+      return "pass --passphrase, --key-file or --key-env";
+    case "destroy-vault":
+      return "finish with secrets destroy --yes";
+    case "path":
+      return "pass --path DIR";
+    case "permission":
+      return `${
+        remedy.orPath ? "pass --path DIR, or " : ""
+      }run with ${remedy.flag}`;
+  }
+}
+
+/**
+ * `error`'s message in the CLI's words: its problem, then its remedy as
+ * the CLI says it.
+ *
+ * @example Calling cliMessage
+ * ```ts
+ * import { cliMessage } from "./wording.ts";
+ * import { ValidationError } from "@scope/secrets";
+ * import assert from "node:assert/strict";
+ * const error = new ValidationError("the vault already holds \"a\"", {
+ *   remedy: { kind: "overwrite" },
+ * });
+ * assert.equal(cliMessage(error), "the vault already holds \"a\": pass --overwrite to replace them");
+ * ```
+ */
+export function cliMessage(error: SecretsEngineError): string {
+  return error.remedy === null
+    ? error.problem
+    : `${error.problem}: ${cliRemedy(error.remedy)}`;
 }

@@ -98,15 +98,23 @@ export function checkUnlock(unlock: unknown): Unlock | undefined {
   );
 }
 
-/** What the vault opens with besides `except`, for an error message. */
-function otherWays(slots: readonly Slot[], except: Slot["kind"]): string {
+/**
+ * The machine slot's failure `problem`, saying what else the vault opens
+ * with, if anything: then the remedy is to open it with `unlock`.
+ */
+function machineFailure(
+  problem: string,
+  slots: readonly Slot[],
+): KeyMismatchError {
   const kinds = [...new Set(slots.map((slot) => slot.kind))]
-    .filter((kind) => kind !== except);
-  return kinds.length === 0
-    ? ""
-    : `; it also opens with a ${
+    .filter((kind) => kind !== "machine");
+  if (kinds.length === 0) return new KeyMismatchError(problem);
+  return new KeyMismatchError(
+    `${problem}; it also opens with a ${
       kinds.join(" or ")
-    } slot (open with unlock), then rebind for a new keyfile`;
+    } slot, and once opened so, rebind makes a new keyfile`,
+    { remedy: { kind: "unlock" } },
+  );
 }
 
 /** A slot that opened, its key-encryption key and the data key it wraps. */
@@ -142,15 +150,14 @@ async function openMachineSlot(
     throw new KeyMismatchError(
       `this vault has no machine slot, only ${
         [...new Set(slots.map((slot) => slot.kind))].join(" and ")
-      } slots: open with unlock`,
+      } slots`,
+      { remedy: { kind: "unlock" } },
     );
   }
   const keyfiles = findKeyfiles(dir, owner);
   try {
     if (keyfiles.length === 0) {
-      throw new KeyMismatchError(
-        `the keyfile is missing${otherWays(slots, "machine")}`,
-      );
+      throw machineFailure("the keyfile is missing", slots);
     }
     for (const keyfile of keyfiles) {
       const secret = machineSecret(keyfile.bytes, machine.factors);
@@ -161,10 +168,9 @@ async function openMachineSlot(
       }
       return opened;
     }
-    throw new KeyMismatchError(
-      `the data key does not unwrap: the machine identity changed, the keyfile was replaced, or the key slot was altered${
-        otherWays(slots, "machine")
-      }`,
+    throw machineFailure(
+      "the data key does not unwrap: the machine identity changed, the keyfile was replaced, or the key slot was altered",
+      slots,
     );
   } finally {
     for (const keyfile of keyfiles) keyfile.bytes.fill(0);

@@ -122,7 +122,7 @@ export const ROTATED_MESSAGE =
  * data key did not make.
  */
 export const PLANTED_MARKER_MESSAGE =
-  "store.db carries a destroyed marker that this vault's key did not make: it was added outside the engine, and nothing was deleted; open it with recover: true to read the vault";
+  "store.db carries a destroyed marker that this vault's key did not make: it was added outside the engine, and nothing was deleted";
 
 /**
  * Checks a destroyed marker against the data key: `true` when `destroy()`

@@ -24,8 +24,8 @@ function readEnv(variable: string): string | undefined {
   if (state !== "granted") {
     throw new PermissionError(
       `--allow-env=${variable}`,
-      "the default vault location is read from the environment " +
-        "(or pass `path` to need no environment access)",
+      "the default vault location is read from the environment",
+      { orPath: true },
     );
   }
   return Deno.env.get(variable) || undefined;
@@ -36,8 +36,8 @@ function home(): string {
   if (dir === undefined) {
     // Not a permission: access to it is granted, and it holds nothing.
     throw new InitializationError(
-      `${HOME_VAR} is not set, so there is no default vault location: ` +
-        "set it, or pass `path`",
+      `${HOME_VAR} is not set, so there is no default vault location`,
+      { remedy: { kind: "path" } },
     );
   }
   return dir;

@@ -73,7 +73,8 @@ function checkWal(vault: Sealable): void {
 function refuseHiddenCommits(scan: WalScan): void {
   if (scan.commitsAfterDamage > 0) {
     throw new IntegrityError(
-      `store.db-wal is damaged, and ${scan.commitsAfterDamage} committed write(s) after the damage would be lost by opening it: open it with recover: true, which reads them and changes no file, and back it up`,
+      `store.db-wal is damaged, and ${scan.commitsAfterDamage} committed write(s) after the damage would be lost by opening it; a recovery reads them, changes no file, and can back them up`,
+      { remedy: { kind: "recover" } },
     );
   }
 }

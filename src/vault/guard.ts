@@ -49,12 +49,10 @@ export interface GuardOptions {
 
 const CLOSED = "the secrets engine is closed";
 
-/** The way out of a vault that fails verification, as the library offers it. */
-const RECOVER = "open it with recover: true";
-
 /**
- * `error`, naming the way out when it is an {@linkcode IntegrityError} that
- * does not yet: whatever check failed, a recovery open saves what is intact.
+ * `error`, with the way out when it is an {@linkcode IntegrityError} that
+ * has none yet: whatever check failed, a recovery open saves what is
+ * intact.
  *
  * @example An integrity error names recover
  * ```ts
@@ -66,13 +64,13 @@ const RECOVER = "open it with recover: true";
  * ```
  */
 export function withWayOut(error: SecretsEngineError): SecretsEngineError {
-  if (!(error instanceof IntegrityError) || error.message.includes(RECOVER)) {
+  if (!(error instanceof IntegrityError) || error.remedy !== null) {
     return error;
   }
-  return new IntegrityError(
-    `${error.message}; ${RECOVER} to save what is intact`,
-    { cause: error.cause },
-  );
+  return new IntegrityError(error.problem, {
+    cause: error.cause,
+    remedy: { kind: "recover" },
+  });
 }
 
 /**

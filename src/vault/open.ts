@@ -66,7 +66,8 @@ function markerToCheck(store: Store): Uint8Array | null {
   const marker = destroyedMarker(store);
   if (marker !== null && readKeyCheck(store) === null) {
     throw new IntegrityError(
-      "store.db carries a destroyed marker but no key to check it against: nothing was deleted; if you destroyed this vault, finish with SecretsEngine.destroyVault",
+      "store.db carries a destroyed marker but no key to check it against, and nothing was deleted; if you destroyed this vault",
+      { remedy: { kind: "destroy-vault" } },
     );
   }
   return marker;

@@ -237,7 +237,8 @@ async function rotateOnce(
       // ciphertext, an edited timestamp) into a vault that verifies.
       if (count !== acc.count || !equalBytes(before, acc.x)) {
         throw new IntegrityError(
-          "the vault was changed outside the engine: nothing was rotated; open it with recover: true to see what",
+          "the vault was changed outside the engine: nothing was rotated",
+          { remedy: { kind: "recover" } },
         );
       }
       const removed: SlotInfo[] = [];

@@ -109,7 +109,8 @@ export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
     const slot = session.slots.find((row) => row.id === id);
     if (slot === undefined) {
       throw new ValidationError(
-        `the vault has no key slot ${JSON.stringify(id)}: slots() lists them`,
+        `the vault has no key slot ${JSON.stringify(id)}`,
+        { remedy: { kind: "list-slots" } },
       );
     }
     if (session.slots.length === 1) {

@@ -46,7 +46,8 @@ const KEEP_NAME = new Uint8Array();
 export function refuseTaken(taken: readonly { name: string }[]): never {
   const names = taken.map(({ name }) => JSON.stringify(name)).join(", ");
   throw new ValidationError(
-    `the vault already holds ${names}: pass overwrite to replace them; nothing was written`,
+    `the vault already holds ${names}, and nothing was written`,
+    { remedy: { kind: "overwrite" } },
   );
 }
 

@@ -82,7 +82,7 @@ async function openForDestroy(
       error instanceof InitializationError
     ) {
       io.warn(
-        `the vault does not open (${error.message}): it is removed unread`,
+        `the vault does not open (${error.problem}): it is removed unread`,
       );
       return null;
     }
