@@ -1,33 +1,13 @@
 /**
- * What every command of the `secrets` CLI shares: its table entry, the
- * parsed arguments it receives, the two failures it may throw, and the exit
- * codes.
+ * What every command of the `secrets` CLI shares: its table entry and the
+ * parsed arguments it receives (the failures it may throw and the exit
+ * codes are `failures.ts`).
  *
  * @module
  */
 
 import type { LocationOptions, OpenOptions, SecretsEngine } from "../../mod.ts";
 import type { Io } from "./streams.ts";
-
-/**
- * The exit codes: 0 success, 1 failure, 2 usage; 3 a failure of a command
- * whose 1 means something else (`status`, `scan`); `run` adds its own.
- */
-export const EXIT = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  error: 3,
-  notExecutable: 126,
-  notFound: 127,
-  signalBase: 128,
-} as const;
-
-/** A usage mistake: printed with a pointer to `--help`, exit code 2. */
-export class UsageError extends Error {}
-
-/** A failure already explained to the user: exit code 1. */
-export class Failure extends Error {}
 
 /** Every command option, as `node:util` `parseArgs` takes them. */
 export const COMMAND_OPTIONS = {

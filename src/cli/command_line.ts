@@ -8,8 +8,8 @@
 
 import { parseArgs } from "node:util";
 import { COMMAND_OPTIONS, type OptionName, type Parsed } from "./command.ts";
-import { didYouMean } from "./suggest.ts";
-import { ALLOW_ALL } from "./exec_env.ts";
+import { didYouMean } from "./terminal/suggest.ts";
+import { ALLOW_ALL } from "./environment/exec_env.ts";
 
 /** The options whose value may be left out, and the value they then take. */
 const OPTIONAL_VALUES: Record<string, string> = {

@@ -9,7 +9,7 @@
 
 import { basename, dirname, join, resolve } from "node:path";
 import { pathExists, writeAtomic } from "../storage/files.ts";
-import { Failure } from "./command.ts";
+import { Failure } from "./failures.ts";
 
 const OUTPUT_MODE = 0o600;
 

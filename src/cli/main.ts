@@ -26,15 +26,8 @@ import { type LocationOptions, SecretsEngine } from "../../mod.ts";
 import { resolveVaultPath } from "../storage/location.ts";
 import config from "../../deno.json" with { type: "json" };
 import { SecretsEngineError } from "../errors.ts";
-import {
-  type Command,
-  type Context,
-  EXIT,
-  Failure,
-  type OptionName,
-  type Parsed,
-  UsageError,
-} from "./command.ts";
+import type { Command, Context, OptionName, Parsed } from "./command.ts";
+import { EXIT, Failure, UsageError } from "./failures.ts";
 import { backup, keygen, restore } from "./commands/backup.ts";
 import { get, has, list, remove, set } from "./commands/entries.ts";
 import { inject, read } from "./commands/inject.ts";
@@ -46,8 +39,8 @@ import {
   ReaderGone,
   type Streams,
 } from "./streams.ts";
-import { signalNumber } from "./signals.ts";
-import { didYouMean } from "./suggest.ts";
+import { signalNumber } from "./running/signals.ts";
+import { didYouMean } from "./terminal/suggest.ts";
 import {
   asksVersion,
   isParseError,
@@ -59,7 +52,7 @@ import {
 import { cliMessage } from "./wording.ts";
 import { run } from "./commands/run.ts";
 import { init, rebind, rotate, slots } from "./commands/slots.ts";
-import { readUnlock, UNLOCK_OPTIONS } from "./unlock.ts";
+import { readUnlock, UNLOCK_OPTIONS } from "./options/unlock.ts";
 import { missingVaultFlags } from "./permissions.ts";
 import { exportSecrets, importFile } from "./commands/transfer.ts";
 import { destroy, info, recover } from "./commands/vault.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { Failure } from "./command.ts";
+import { Failure } from "./failures.ts";
 import {
   decodeUtf8,
   MAX_INPUT_BYTES,

@@ -14,7 +14,7 @@ import {
   SPAWN_SKIP_REASON,
   tempDir,
 } from "../_helpers.ts";
-import { parseDotenv } from "../../src/cli/dotenv.ts";
+import { parseDotenv } from "../../src/cli/environment/dotenv.ts";
 import { CLI, cli, cliSpawned, cliTest } from "./_cli.ts";
 
 const test = cliTest;

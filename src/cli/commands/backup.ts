@@ -5,8 +5,9 @@
  * @module
  */
 
-import { decryptionKey, encryptionKey, loadAge } from "../age_keys.ts";
-import { type Command, EXIT, Failure } from "../command.ts";
+import { decryptionKey, encryptionKey, loadAge } from "../options/age_keys.ts";
+import type { Command } from "../command.ts";
+import { EXIT, Failure } from "../failures.ts";
 import { readUserBytes, writeUserFile } from "../io.ts";
 import { refuseTerminal } from "./transfer.ts";
 

@@ -7,20 +7,15 @@
 import type { SecretsEngine } from "../../../mod.ts";
 import { MAX_VALUE_BYTES } from "../../limits.ts";
 import { validateName } from "../../rules/validate.ts";
-import {
-  type Command,
-  EXIT,
-  Failure,
-  type Parsed,
-  UsageError,
-} from "../command.ts";
+import type { Command, Parsed } from "../command.ts";
+import { EXIT, Failure, UsageError } from "../failures.ts";
 import type { Io } from "../streams.ts";
-import { expiryOptions, formatTime } from "../expiry_flags.ts";
-import { setAnnotation } from "../annotation_flags.ts";
+import { expiryOptions, formatTime } from "../options/expiry_flags.ts";
+import { setAnnotation } from "../options/annotation_flags.ts";
 import { readUserBytes, writeUserFile } from "../io.ts";
-import { promptHidden } from "../prompt.ts";
-import { didYouMean } from "../suggest.ts";
-import { formatTable } from "../table.ts";
+import { promptHidden } from "../terminal/prompt.ts";
+import { didYouMean } from "../terminal/suggest.ts";
+import { formatTable } from "../terminal/table.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -7,25 +7,24 @@
  */
 
 import type { SecretsEngine } from "../../../mod.ts";
-import {
-  type Command,
-  type Context,
-  EXIT,
-  Failure,
-  UsageError,
-} from "../command.ts";
-import { resolveNames } from "../environment.ts";
+import type { Command, Context } from "../command.ts";
+import { EXIT, Failure, UsageError } from "../failures.ts";
+import { resolveNames } from "../environment/environment.ts";
 import { writeUserFile } from "../io.ts";
-import { signalNumber } from "../signals.ts";
+import { signalNumber } from "../running/signals.ts";
 import type { Io } from "../streams.ts";
-import { changedNames, debounceOf, endingSignals } from "../watching.ts";
+import {
+  changedNames,
+  debounceOf,
+  endingSignals,
+} from "../running/watching.ts";
 import { refuseTerminal } from "./transfer.ts";
 import {
   parseReference,
   readTemplate,
   SCHEME,
   type Template,
-} from "../references.ts";
+} from "../environment/references.ts";
 
 /** Runs `command` with `sh -c` after a re-render; a failure is reported. */
 async function runExec(io: Io, command: string): Promise<void> {

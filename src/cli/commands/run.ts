@@ -4,36 +4,31 @@
  * @module
  */
 
-import {
-  type Command,
-  type Context,
-  Failure,
-  type Parsed,
-  UsageError,
-} from "../command.ts";
+import type { Command, Context, Parsed } from "../command.ts";
+import { Failure, UsageError } from "../failures.ts";
 import type { SecretsEngine } from "../../../mod.ts";
 import { compileGlob } from "../../rules/glob.ts";
 import { validatePattern } from "../../rules/validate.ts";
-import { decryptionKey, loadAge } from "../age_keys.ts";
-import { readEnvFiles, referencedNames } from "../env_files.ts";
+import { decryptionKey, loadAge } from "../options/age_keys.ts";
+import { readEnvFiles, referencedNames } from "../environment/env_files.ts";
 import {
   readSecrets,
   resolveNames,
   textPairs,
   toEnvironment,
   type WhenNoneMatch,
-} from "../environment.ts";
-import { formatTime } from "../expiry_flags.ts";
+} from "../environment/environment.ts";
+import { formatTime } from "../options/expiry_flags.ts";
 import { readUserBytes } from "../io.ts";
-import { signalNumber } from "../signals.ts";
-import { superviseWatching, type WatchMode } from "../supervise.ts";
+import { signalNumber } from "../running/signals.ts";
+import { superviseWatching, type WatchMode } from "../running/supervise.ts";
 import {
   type Environment,
   exitCode,
   startProgram,
   supervisedLauncher,
-} from "../program.ts";
-import { debounceOf } from "../watching.ts";
+} from "../running/program.ts";
+import { debounceOf } from "../running/watching.ts";
 import { RUN_NEEDS_DASHES } from "../command_line.ts";
 
 /**

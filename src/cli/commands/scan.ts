@@ -11,16 +11,11 @@
 
 import type { ExportDocument, SecretsEngine } from "../../../mod.ts";
 import { decodeBase64 } from "../../base64.ts";
-import {
-  type Command,
-  type Context,
-  EXIT,
-  Failure,
-  UsageError,
-} from "../command.ts";
+import type { Command, Context } from "../command.ts";
+import { EXIT, Failure, UsageError } from "../failures.ts";
 import { encodings } from "../leaks/encodings.ts";
-import { shownText } from "../table.ts";
-import { progress } from "../progress.ts";
+import { shownText } from "../terminal/table.ts";
+import { progress } from "../terminal/progress.ts";
 import { type Match, matcher } from "../leaks/matcher.ts";
 import {
   excluder,

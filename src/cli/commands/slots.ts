@@ -13,18 +13,12 @@ import type {
   Unlock,
 } from "../../../mod.ts";
 import { VaultNotFoundError } from "../../errors.ts";
-import {
-  type Command,
-  type Context,
-  EXIT,
-  Failure,
-  type Parsed,
-  UsageError,
-} from "../command.ts";
-import { confirmAtTerminal, readSecretLine } from "../prompt.ts";
-import { progress } from "../progress.ts";
-import { formatTable, shownText } from "../table.ts";
-import { readFirstLine } from "../unlock.ts";
+import type { Command, Context, Parsed } from "../command.ts";
+import { EXIT, Failure, UsageError } from "../failures.ts";
+import { confirmAtTerminal, readSecretLine } from "../terminal/prompt.ts";
+import { progress } from "../terminal/progress.ts";
+import { formatTable, shownText } from "../terminal/table.ts";
+import { readFirstLine } from "../options/unlock.ts";
 import type { Io } from "../streams.ts";
 
 const RECOVERY_LABEL = "recovery";

@@ -11,10 +11,11 @@ import {
   formatAnnotation,
   metaChange,
   parsePeriod,
-} from "../annotation_flags.ts";
-import { type Command, EXIT, Failure } from "../command.ts";
-import { formatTime } from "../expiry_flags.ts";
-import { formatTable, shownText } from "../table.ts";
+} from "../options/annotation_flags.ts";
+import type { Command } from "../command.ts";
+import { EXIT, Failure } from "../failures.ts";
+import { formatTime } from "../options/expiry_flags.ts";
+import { formatTable, shownText } from "../terminal/table.ts";
 
 /** `meta NAME`: prints a secret's annotation, or changes it. */
 export const meta: Command = {

@@ -9,11 +9,16 @@ import { checkDocument, DOCUMENT_TYPE } from "../../rules/document.ts";
 import { SecretsEngineError } from "../../errors.ts";
 import { validateName, validateValue } from "../../rules/validate.ts";
 import type { Io } from "../streams.ts";
-import { type Command, EXIT, Failure, UsageError } from "../command.ts";
-import { formatDotenv, literalWarning, parseDotenv } from "../dotenv.ts";
-import { readSecrets, toEnvironment } from "../environment.ts";
-import { SCHEME } from "../references.ts";
-import { progress } from "../progress.ts";
+import type { Command } from "../command.ts";
+import { EXIT, Failure, UsageError } from "../failures.ts";
+import {
+  formatDotenv,
+  literalWarning,
+  parseDotenv,
+} from "../environment/dotenv.ts";
+import { readSecrets, toEnvironment } from "../environment/environment.ts";
+import { SCHEME } from "../environment/references.ts";
+import { progress } from "../terminal/progress.ts";
 
 function secretsLabel(count: number): string {
   return `${count} secret${count === 1 ? "" : "s"}`;

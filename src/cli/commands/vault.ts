@@ -11,18 +11,13 @@ import {
   KeyMismatchError,
 } from "../../errors.ts";
 import { type ExportDocument, SecretsEngine } from "../../../mod.ts";
-import { encryptionKey, loadAge } from "../age_keys.ts";
-import {
-  type Command,
-  type Context,
-  EXIT,
-  Failure,
-  UsageError,
-} from "../command.ts";
+import { encryptionKey, loadAge } from "../options/age_keys.ts";
+import type { Command, Context } from "../command.ts";
+import { EXIT, Failure, UsageError } from "../failures.ts";
 import type { Io } from "../streams.ts";
 import { writeUserFile } from "../io.ts";
-import { confirmAtTerminal } from "../prompt.ts";
-import { type SelectedSecret, textPairs } from "../environment.ts";
+import { confirmAtTerminal } from "../terminal/prompt.ts";
+import { type SelectedSecret, textPairs } from "../environment/environment.ts";
 import { checkFormat, refuseTerminal, writeSecrets } from "./transfer.ts";
 
 /** `info`: where the vault is and what state it is in. */

@@ -6,9 +6,10 @@
  */
 
 import { MAX_HISTORY_LIMIT } from "../../limits.ts";
-import { type Command, EXIT, Failure, UsageError } from "../command.ts";
-import { expiryOptions, formatTime } from "../expiry_flags.ts";
-import { formatTable } from "../table.ts";
+import type { Command } from "../command.ts";
+import { EXIT, Failure, UsageError } from "../failures.ts";
+import { expiryOptions, formatTime } from "../options/expiry_flags.ts";
+import { formatTable } from "../terminal/table.ts";
 
 const VERSION = /^[1-9][0-9]{0,15}$/;
 

@@ -9,7 +9,7 @@
  */
 
 import { join, relative } from "node:path";
-import { Failure } from "../command.ts";
+import { Failure } from "../failures.ts";
 
 /** One thing to scan: how findings name it, and its bytes. */
 export interface Source {

@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../../_assert.ts";
 import { tempDir } from "../../_helpers.ts";
 import { cli } from "../_cli.ts";
-import { EXEC_ENV_FAMILIES, execEnvFamily } from "../../../src/cli/exec_env.ts";
+import {
+  EXEC_ENV_FAMILIES,
+  execEnvFamily,
+} from "../../../src/cli/environment/exec_env.ts";
 
 /** A way a variable made a program run code, as the attacker found it. */
 interface Payload {

@@ -7,12 +7,12 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../_assert.ts";
-import { SecretsEngine } from "../../mod.ts";
-import { tempDir } from "../_helpers.ts";
-import { atTerminal, cli, cliArgs } from "./_cli.ts";
-import { progress } from "../../src/cli/progress.ts";
-import { commandIo, type Streams } from "../../src/cli/streams.ts";
+import { assert, assertEquals } from "../../_assert.ts";
+import { SecretsEngine } from "../../../mod.ts";
+import { tempDir } from "../../_helpers.ts";
+import { atTerminal, cli, cliArgs } from "../_cli.ts";
+import { progress } from "../../../src/cli/terminal/progress.ts";
+import { commandIo, type Streams } from "../../../src/cli/streams.ts";
 
 /** Enough entries for a write to run for more than a second. */
 const ENTRIES = 60_000;

@@ -7,9 +7,9 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import { canRun, canSpawn, runDeno, tempDir } from "../_helpers.ts";
-import { atTerminal, CLI, cliArgs } from "./_cli.ts";
+import { assert, assertEquals, assertFalse } from "../../_assert.ts";
+import { canRun, canSpawn, runDeno, tempDir } from "../../_helpers.ts";
+import { atTerminal, CLI, cliArgs } from "../_cli.ts";
 
 const PASTE_START = "\x1b[200~";
 const PASTE_END = "\x1b[201~";

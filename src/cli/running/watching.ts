@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { SecretsEngine } from "../../mod.ts";
-import { parseTtl } from "./expiry_flags.ts";
-import type { Parsed } from "./command.ts";
+import type { SecretsEngine } from "../../../mod.ts";
+import { parseTtl } from "../options/expiry_flags.ts";
+import type { Parsed } from "../command.ts";
 
 /** How long changes are gathered into one batch unless `--debounce` says. */
 const DEFAULT_DEBOUNCE_MS = 1000;

@@ -5,8 +5,9 @@
  * @module
  */
 
-import { type Parsed, UsageError } from "./command.ts";
-import type { SetOptions } from "../types.ts";
+import type { Parsed } from "../command.ts";
+import { UsageError } from "../failures.ts";
+import type { SetOptions } from "../../types.ts";
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,

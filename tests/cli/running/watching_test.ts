@@ -7,10 +7,10 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../_assert.ts";
-import { SecretsEngine } from "../../mod.ts";
-import { readUntil, tempDir, until } from "../_helpers.ts";
-import { cli, cliArgs, cliTest } from "./_cli.ts";
+import { assert, assertEquals } from "../../_assert.ts";
+import { SecretsEngine } from "../../../mod.ts";
+import { readUntil, tempDir, until } from "../../_helpers.ts";
+import { cli, cliArgs, cliTest } from "../_cli.ts";
 
 const read = (path: string) => Deno.readTextFile(path).catch(() => "");
 

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { ValidationError } from "../errors.ts";
+import { ValidationError } from "../../errors.ts";
 
 /**
  * The environment variable name for a secret name, by the rule above.

@@ -1,5 +1,5 @@
-import { assertEquals } from "../_assert.ts";
-import { formatTable } from "../../src/cli/table.ts";
+import { assertEquals } from "../../_assert.ts";
+import { formatTable } from "../../../src/cli/terminal/table.ts";
 
 Deno.test("formatTable pads columns to their widest cell and leaves no trailing spaces", () => {
   assertEquals(

@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { SecretsEngine } from "../../mod.ts";
-import { Failure } from "./command.ts";
+import type { SecretsEngine } from "../../../mod.ts";
+import { Failure } from "../failures.ts";
 import { splitEnvNames } from "./env_name.ts";
-import { formatTime } from "./expiry_flags.ts";
-import { nearest } from "./suggest.ts";
+import { formatTime } from "../options/expiry_flags.ts";
+import { nearest } from "../terminal/suggest.ts";
 import { SCHEME } from "./references.ts";
 
 const NOT_TEXT =

@@ -5,11 +5,12 @@
  * @module
  */
 
-import type { Annotation, AnnotationChange } from "../../mod.ts";
-import { type Parsed, UsageError } from "./command.ts";
+import type { Annotation, AnnotationChange } from "../../../mod.ts";
+import type { Parsed } from "../command.ts";
+import { UsageError } from "../failures.ts";
 import { formatTime, parseTtl } from "./expiry_flags.ts";
-import { MAX_PERIOD_MS } from "../limits.ts";
-import { shownText } from "./table.ts";
+import { MAX_PERIOD_MS } from "../../limits.ts";
+import { shownText } from "../terminal/table.ts";
 
 /**
  * A period a flag gives (`90d`), at most {@linkcode MAX_PERIOD_MS}: more

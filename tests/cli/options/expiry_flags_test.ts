@@ -1,11 +1,11 @@
 import assertStrict from "node:assert/strict";
-import { assertEquals } from "../_assert.ts";
-import { UsageError } from "../../src/cli/command.ts";
+import { assertEquals } from "../../_assert.ts";
+import { UsageError } from "../../../src/cli/failures.ts";
 import {
   formatTime,
   parseExpires,
   parseTtl,
-} from "../../src/cli/expiry_flags.ts";
+} from "../../../src/cli/options/expiry_flags.ts";
 
 Deno.test("parseTtl reads a whole number and one unit", () => {
   assertEquals(parseTtl("90s"), 90_000);

@@ -14,9 +14,9 @@
  * @module
  */
 
-import { Failure } from "./command.ts";
-import { decodeUtf8, Interrupted, MAX_KEY_FILE_BYTES } from "./io.ts";
-import type { Io } from "./streams.ts";
+import { Failure } from "../failures.ts";
+import { decodeUtf8, Interrupted, MAX_KEY_FILE_BYTES } from "../io.ts";
+import type { Io } from "../streams.ts";
 
 const PASTE_ON = "\x1b[?2004h";
 /** Clears the terminal line the cursor is on, to show a typed answer again. */

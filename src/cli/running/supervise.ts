@@ -9,11 +9,11 @@
  * @module
  */
 
-import type { SecretsEngine } from "../../mod.ts";
-import { EXIT } from "./command.ts";
+import type { SecretsEngine } from "../../../mod.ts";
+import { EXIT } from "../failures.ts";
 import { exitCode, type Running } from "./program.ts";
 import { signalNumber } from "./signals.ts";
-import type { Io } from "./streams.ts";
+import type { Io } from "../streams.ts";
 import { changedNames, endingSignals } from "./watching.ts";
 
 /** What `--watch` does on a change: restart, or send a signal. */

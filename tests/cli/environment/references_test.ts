@@ -1,11 +1,11 @@
 import assertStrict from "node:assert/strict";
-import { assertEquals } from "../_assert.ts";
-import { Failure } from "../../src/cli/command.ts";
+import { assertEquals } from "../../_assert.ts";
+import { Failure } from "../../../src/cli/failures.ts";
 import {
   formatReference,
   parseReference,
   readTemplate,
-} from "../../src/cli/references.ts";
+} from "../../../src/cli/environment/references.ts";
 
 Deno.test("references round-trip names with spaces, braces, percent signs and newlines", () => {
   for (

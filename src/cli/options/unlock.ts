@@ -12,11 +12,12 @@
  * @module
  */
 
-import type { Unlock } from "../../mod.ts";
-import { type OptionName, type Parsed, UsageError } from "./command.ts";
-import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "./io.ts";
-import { promptHidden } from "./prompt.ts";
-import type { Io } from "./streams.ts";
+import type { Unlock } from "../../../mod.ts";
+import type { OptionName, Parsed } from "../command.ts";
+import { UsageError } from "../failures.ts";
+import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "../io.ts";
+import { promptHidden } from "../terminal/prompt.ts";
+import type { Io } from "../streams.ts";
 
 /** The unlock options, which every command that opens a vault takes. */
 export const UNLOCK_OPTIONS: readonly OptionName[] = [

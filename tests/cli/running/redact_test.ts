@@ -1,11 +1,11 @@
-import { assertEquals } from "../_assert.ts";
+import { assertEquals } from "../../_assert.ts";
 import {
   MASK,
   maskable,
   maskText,
   MIN_REDACTED_LENGTH,
   redactStream,
-} from "../../src/cli/redact.ts";
+} from "../../../src/cli/running/redact.ts";
 
 async function redact(chunks: string[], values: string[]): Promise<string> {
   let out = "";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Io } from "./streams.ts";
+import type { Io } from "../streams.ts";
 
 /** How long work runs before its progress is shown. */
 const SHOW_AFTER_MS = 1000;
@@ -40,7 +40,7 @@ function perSecond(count: number, seconds: number): string {
  * @example Off a terminal, nothing is shown
  * ```ts
  * import { progress } from "./progress.ts";
- * import { commandIo } from "./streams.ts";
+ * import { commandIo } from "../streams.ts";
  * import assert from "node:assert/strict";
  * let written = 0;
  * const stream = {

@@ -1,7 +1,10 @@
 import assertStrict from "node:assert/strict";
-import { assertEquals } from "../_assert.ts";
-import { ValidationError } from "../../src/errors.ts";
-import { toEnvName, toEnvNames } from "../../src/cli/env_name.ts";
+import { assertEquals } from "../../_assert.ts";
+import { ValidationError } from "../../../src/errors.ts";
+import {
+  toEnvName,
+  toEnvNames,
+} from "../../../src/cli/environment/env_name.ts";
 
 Deno.test("names map to upper snake case by the documented rule", () => {
   const cases: [string, string][] = [

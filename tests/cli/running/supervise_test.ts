@@ -8,10 +8,10 @@
  */
 
 import { join } from "node:path";
-import { assert, assertEquals } from "../_assert.ts";
-import { SecretsEngine } from "../../mod.ts";
-import { runCommand, tempDir, until } from "../_helpers.ts";
-import { cliArgs, cliTest } from "./_cli.ts";
+import { assert, assertEquals } from "../../_assert.ts";
+import { SecretsEngine } from "../../../mod.ts";
+import { runCommand, tempDir, until } from "../../_helpers.ts";
+import { cliArgs, cliTest } from "../_cli.ts";
 
 const FLAGS = ["--allow-run=sh,setpriv", "--allow-env=PATH"];
 

@@ -17,7 +17,7 @@
  */
 
 import { join } from "node:path";
-import { Failure } from "./command.ts";
+import { Failure } from "../failures.ts";
 
 /**
  * The families of variables that choose what runs: each a name, a prefix

@@ -8,19 +8,20 @@
  * @module
  */
 
-import type { AgeKey, AgeUnlock } from "../age/age.ts";
-import { type Parsed, UsageError } from "./command.ts";
-import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "./io.ts";
-import { readSecretLine } from "./prompt.ts";
-import type { Io } from "./streams.ts";
+import type { AgeKey, AgeUnlock } from "../../age/age.ts";
+import type { Parsed } from "../command.ts";
+import { UsageError } from "../failures.ts";
+import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "../io.ts";
+import { readSecretLine } from "../terminal/prompt.ts";
+import type { Io } from "../streams.ts";
 
 /**
  * The `./age` module, loaded when a command first needs it: the age library
  * it wraps is most of the CLI's module graph, and most commands never use
  * it.
  */
-export function loadAge(): Promise<typeof import("../age/age.ts")> {
-  return import("../age/age.ts");
+export function loadAge(): Promise<typeof import("../../age/age.ts")> {
+  return import("../../age/age.ts");
 }
 
 /** The lines of a key file that are not blank or comments. */

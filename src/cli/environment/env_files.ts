@@ -6,10 +6,10 @@
  * @module
  */
 
-import { Failure } from "./command.ts";
+import { Failure } from "../failures.ts";
 import { literalWarning, parseDotenv } from "./dotenv.ts";
 import { parseReference } from "./references.ts";
-import type { Io } from "./streams.ts";
+import type { Io } from "../streams.ts";
 
 /** One variable of the merged files. */
 export interface EnvFileVariable {

@@ -7,11 +7,12 @@
  * @module
  */
 
-import { type Context, EXIT, Failure } from "./command.ts";
-import { checkExecEnv, resolveProgram } from "./exec_env.ts";
+import type { Context } from "../command.ts";
+import { EXIT, Failure } from "../failures.ts";
+import { checkExecEnv, resolveProgram } from "../environment/exec_env.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
-import type { Io } from "./streams.ts";
+import type { Io } from "../streams.ts";
 
 /** A program `run` started: the process, and when it is done. */
 export interface Running {

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { Failure } from "./command.ts";
+import { Failure } from "../failures.ts";
 
 /** What every reference starts with. */
 export const SCHEME = "secrets://";

@@ -1,9 +1,9 @@
-import { assert, assertEquals } from "../_assert.ts";
+import { assert, assertEquals } from "../../_assert.ts";
 import {
   formatDotenv,
   literalWarning,
   parseDotenv,
-} from "../../src/cli/dotenv.ts";
+} from "../../../src/cli/environment/dotenv.ts";
 
 const pairs = (text: string) =>
   parseDotenv(text).entries.map(({ key, value }) => [key, value]);
