@@ -7,18 +7,18 @@
  * @module
  */
 
-import { equalBytes, KEY_BYTES, randomBytes } from "../crypto.ts";
+import { KEY_BYTES, randomBytes } from "../crypto.ts";
 import { BusyError, ValidationError } from "../errors.ts";
 import { parseFactors } from "../keys/factors.ts";
 import { vaultSlots } from "../keys/unlock.ts";
 import {
-  findKeyfiles,
   promoteKeyfile,
   promotePending,
   removeKeyfiles,
   writePendingKeyfile,
 } from "../keys/keyfile.ts";
 import { formatRecoveryKey, RECOVERY_KEY_BYTES } from "../keys/recovery_key.ts";
+import { checkPending, pendingUnchanged } from "../keys/pending_keyfile.ts";
 import {
   checkLabel,
   deriveSlotKek,
@@ -28,11 +28,10 @@ import {
   passphraseSecret,
   type Slot,
   slotInfo,
-  unwrapSlot,
   wrapSlot,
 } from "../keys/slot.ts";
 import { MAX_SLOTS } from "../limits.ts";
-import { type SlotSession, writeSlots } from "../storage/writes.ts";
+import { writeSlots } from "../storage/writes.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { BindingFactor, SlotInfo } from "../types.ts";
 
@@ -132,54 +131,6 @@ export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
   return slotInfo(removed);
 }
 
-/** A pending keyfile, and the machine slot it was checked against. */
-interface PendingCheck {
-  pending: Uint8Array | null;
-  machine: Slot | undefined;
-  // Whether the pending keyfile opens that machine slot: a rebind that
-  // committed and crashed before promoting it, to be promoted, not lost.
-  opens: boolean;
-}
-
-async function checkPending(vault: OpenedVault): Promise<PendingCheck> {
-  const machine = vaultSlots(vault.store, vault.format)
-    .find((slot) => slot.kind === "machine");
-  const found = findKeyfiles(vault.dir, null);
-  const pending = found.find((keyfile) => keyfile.pending)?.bytes ?? null;
-  for (const keyfile of found) if (!keyfile.pending) keyfile.bytes.fill(0);
-  if (pending === null || machine === undefined) {
-    return { pending, machine, opens: false };
-  }
-  const kek = await deriveSlotKek(
-    machine,
-    machineSecret(pending, machine.factors),
-  );
-  const dek = unwrapSlot(machine, kek);
-  kek.fill(0);
-  dek?.fill(0);
-  return { pending, machine, opens: dek !== null };
-}
-
-function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  return a === null || b === null ? a === b : equalBytes(a, b);
-}
-
-/** Whether the machine slot and the pending keyfile are still as checked. */
-function unchanged(
-  check: PendingCheck,
-  session: SlotSession,
-  dir: string,
-): boolean {
-  const machine = session.slots.find((slot) => slot.kind === "machine");
-  const found = findKeyfiles(dir, null);
-  const pending = found.find((keyfile) => keyfile.pending)?.bytes ?? null;
-  const same = machine?.id === check.machine?.row.id &&
-    sameBytes(machine?.wrapped ?? null, check.machine?.row.wrapped ?? null) &&
-    sameBytes(pending, check.pending);
-  for (const keyfile of found) keyfile.bytes.fill(0);
-  return same;
-}
-
 /**
  * Gives the vault a new keyfile and a machine slot for it (bound to
  * `factors`, default none), replacing the machine slot there was. The new
@@ -198,9 +149,9 @@ export async function rebindSlot(
   const row = wrapSlot(draft, kek, vault.unlocked.dek);
   try {
     for (let attempt = 0; attempt < REBIND_ATTEMPTS; attempt++) {
-      const check = await checkPending(vault);
+      const check = await checkPending(vault.store, vault.format, vault.dir);
       const done = writeSlots(vault, (session) => {
-        if (!unchanged(check, session, vault.dir)) return false;
+        if (!pendingUnchanged(check, session.slots, vault.dir)) return false;
         if (check.opens && check.pending) {
           promotePending(vault.dir, check.pending);
         }
