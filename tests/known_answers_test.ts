@@ -19,7 +19,7 @@ import {
   parseRecoveryKey,
 } from "../src/keys/recovery_key.ts";
 import { deriveSlotKek, parseSlot, unwrapSlot } from "../src/keys/slot.ts";
-import { encodeIntegrity } from "../src/storage/integrity.ts";
+import { encodeIntegrity } from "../src/storage/accumulator.ts";
 import {
   annotationMac,
   destroyedMac,

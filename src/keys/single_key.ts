@@ -11,8 +11,8 @@
 
 import { deriveSubKeys, keyCheck } from "../crypto.ts";
 import { KeyMismatchError } from "../errors.ts";
-import { readStoredAccumulator, storeIntegrity } from "../storage/integrity.ts";
-import { slotMac, xorInto } from "../storage/macs.ts";
+import { Accumulator } from "../storage/accumulator.ts";
+import { metaTable } from "../storage/meta_table.ts";
 import {
   KEY_CHECK_KEY,
   LAST_SINGLE_KEY_FORMAT,
@@ -85,7 +85,8 @@ export function upgradeToSlots(
         }
         return machine;
       }
-      const acc = readStoredAccumulator(store, keys);
+      const meta = metaTable(store, false);
+      const acc = Accumulator.read(meta, keys);
       store.exec(SLOTS_TABLE);
       const draft = draftSlot("machine", "", legacy.factors);
       const slot = parseSlot({
@@ -95,12 +96,12 @@ export function upgradeToSlots(
       });
       const row = wrapSlot(slot, kek, dek);
       insertSlot(store, row);
-      xorInto(acc.x, slotMac(keys.row, row));
+      acc.addSlot(row);
       const remove = store.prepare("DELETE FROM meta WHERE key = ?");
       for (const key of SINGLE_KEY_FIELDS) remove.run(key);
       store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
         .run(KEY_CHECK_KEY, keyCheck(keys));
-      storeIntegrity(store, keys, acc);
+      acc.write(meta);
       writeFormat(store, LAST_UNVERSIONED_FORMAT);
       return parseSlot(row);
     }

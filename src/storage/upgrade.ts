@@ -10,18 +10,12 @@
  * @module
  */
 
-import { equalBytes, KEY_BYTES, type SubKeys } from "../crypto.ts";
+import type { SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import { batches, entryTable } from "./entry_table.ts";
 import { encodeHistoryLimit } from "./meta_table.ts";
-import { readStoredAccumulator, storeIntegrity } from "./integrity.ts";
-import {
-  historyLimitMac,
-  rowMac,
-  slotMac,
-  unversionedRowMac,
-  xorInto,
-} from "./macs.ts";
+import { Accumulator } from "./accumulator.ts";
+import { metaTable } from "./meta_table.ts";
 import { type Cell, openCell, sealCell, UNVERSIONED_CELL } from "./rows.ts";
 import {
   ANNOTATIONS_TABLE,
@@ -60,18 +54,20 @@ export function upgradeToVersions(
 ): void {
   {
     if (readFormat(store) > LAST_UNVERSIONED_FORMAT) return;
-    const acc = readStoredAccumulator(store, keys);
-    const found = new Uint8Array(KEY_BYTES);
-    const x = new Uint8Array(KEY_BYTES);
+    const meta = metaTable(store, false);
+    const stored = Accumulator.read(meta, keys);
+    // What the old rows add up to, to check against the record, and the
+    // accumulator of the rows the upgrade writes.
+    const found = Accumulator.empty(keys);
+    const upgradedAcc = Accumulator.empty(keys);
     store.exec(`ALTER TABLE entries RENAME TO ${OLD_TABLE}`);
     store.exec(ENTRIES_TABLE);
     store.exec(HISTORY_TABLE);
     const table = entryTable(store);
-    let count = 0;
     batches(store, OLD_TABLE, "name_hash, name, value, created, updated")(
       (read) => {
         const row = read as unknown as UnversionedRow;
-        xorInto(found, unversionedRowMac(keys.row, row));
+        found.addUnversionedEntry(row);
         const hash = row.name_hash;
         const plain = openCell(keys, UNVERSIONED_CELL, hash, row.value);
         const upgraded = {
@@ -83,15 +79,14 @@ export function upgradeToVersions(
         };
         plain.fill(0);
         table.put(upgraded);
-        xorInto(x, rowMac(keys.row, upgraded));
-        count++;
+        upgradedAcc.addEntry(upgraded);
       },
     );
     for (const slot of readSlots(store)) {
-      xorInto(found, slotMac(keys.row, slot));
-      xorInto(x, slotMac(keys.row, slot));
+      found.addSlot(slot);
+      upgradedAcc.addSlot(slot);
     }
-    if (count !== acc.count || !equalBytes(found, acc.x)) {
+    if (!found.matches(stored)) {
       throw new IntegrityError(
         `the vault was changed outside the engine, so it was not upgraded to format ${FORMAT_VERSION}; nothing was changed`,
       );
@@ -101,8 +96,7 @@ export function upgradeToVersions(
       HISTORY_LIMIT_KEY,
       encodeHistoryLimit(historyLimit),
     );
-    xorInto(x, historyLimitMac(keys, historyLimit));
-    storeIntegrity(store, keys, { x, count });
+    upgradedAcc.addHistoryLimit(historyLimit).write(meta);
     writeFormat(store, LAST_UNANNOTATED_FORMAT);
   }
 }

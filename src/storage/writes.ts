@@ -10,19 +10,8 @@
 
 import type { SubKeys } from "../crypto.ts";
 import type { EntryTable } from "./entry_table.ts";
-import {
-  type Accumulator,
-  encodeIntegrity,
-  readAccumulator,
-} from "./integrity.ts";
-import {
-  annotationMac,
-  historyLimitMac,
-  historyMac,
-  rowMac,
-  slotMac,
-  xorInto,
-} from "./macs.ts";
+import type { Accumulator } from "./accumulator.ts";
+import { readAccumulator } from "./integrity.ts";
 import {
   type ClearValue,
   type RowTimes,
@@ -94,7 +83,7 @@ export function writeEntries<T>(
     const acc = readAccumulator(table, keys);
     const limit = Math.max(table.meta.historyLimit(), minHistoryLimit);
     if (limit !== table.meta.historyLimit()) {
-      replaceHistoryLimit(vault, acc, limit);
+      replaceHistoryLimit(table, acc, limit);
     }
     const result = change({
       put: (hash, name, value, times) => {
@@ -109,10 +98,10 @@ export function writeEntries<T>(
       },
       annotation: (hash) => table.annotations.get(hash)?.sealed,
       annotate: (hash, sealed) => {
-        if (annotate(vault, acc, hash, sealed)) discarded = true;
+        if (annotate(table, acc, hash, sealed)) discarded = true;
       },
     });
-    table.meta.writeIntegrity(encodeIntegrity(keys.tag, acc));
+    acc.write(table.meta);
     return result;
   });
   if (discarded) tryCheckpoint(store);
@@ -127,20 +116,19 @@ function putVersion(
   write: Omit<RowWrite, "current">,
 ): boolean {
   const current = table.row(write.hash);
+  const row = sealRow(keys, { ...write, current });
   let discarded = false;
   if (current) {
-    xorInto(acc.x, rowMac(keys.row, current));
+    acc.replaceEntry(current, row);
     if (limit > 0) {
       const kept = historyOf(current);
       table.history.put(kept);
-      xorInto(acc.x, historyMac(keys.row, kept));
+      acc.addHistory(kept);
     } else discarded = true;
     const pruned = table.history.beyond(write.hash, limit);
-    dropHistory(table, keys, acc, pruned);
+    dropHistory(table, acc, pruned);
     discarded ||= pruned.length > 0;
-  } else acc.count++;
-  const row = sealRow(keys, { ...write, current });
-  xorInto(acc.x, rowMac(keys.row, row));
+  } else acc.addEntry(row);
   table.put(row);
   return discarded;
 }
@@ -157,28 +145,26 @@ function historyOf(row: EntryRow): HistoryRow {
 
 function dropHistory(
   table: EntryTable,
-  keys: SubKeys,
   acc: Accumulator,
   rows: readonly HistoryRow[],
 ): void {
   for (const row of rows) {
-    xorInto(acc.x, historyMac(keys.row, row));
+    acc.removeHistory(row);
     table.history.remove(row.name_hash, row.version);
   }
 }
 
 function remove(
-  { table, keys }: VaultStore,
+  { table }: VaultStore,
   acc: Accumulator,
   hash: string,
 ): boolean {
   const old = table.row(hash);
   if (!old) return false;
-  xorInto(acc.x, rowMac(keys.row, old));
-  acc.count--;
+  acc.removeEntry(old);
   table.remove(hash);
-  dropHistory(table, keys, acc, table.history.versions(hash));
-  annotate({ table, keys }, acc, hash, null);
+  dropHistory(table, acc, table.history.versions(hash));
+  annotate(table, acc, hash, null);
   return true;
 }
 
@@ -187,32 +173,31 @@ function remove(
  * accumulator in step; returns whether a sealed annotation was discarded.
  */
 function annotate(
-  { table, keys }: Pick<VaultStore, "table" | "keys">,
+  table: EntryTable,
   acc: Accumulator,
   hash: string,
   sealed: Uint8Array | null,
 ): boolean {
   const old = table.annotations.get(hash);
   if (old !== undefined) {
-    xorInto(acc.x, annotationMac(keys.row, old));
+    acc.removeAnnotation(old);
     table.annotations.remove(hash);
   }
   if (sealed !== null) {
     const row = { name_hash: hash, sealed };
     table.annotations.put(row);
-    xorInto(acc.x, annotationMac(keys.row, row));
+    acc.addAnnotation(row);
   }
   return old !== undefined;
 }
 
 /** Replaces the history limit, keeping the accumulator in step. */
 function replaceHistoryLimit(
-  { table, keys }: VaultStore,
+  table: EntryTable,
   acc: Accumulator,
   limit: number,
 ): void {
-  xorInto(acc.x, historyLimitMac(keys, table.meta.historyLimit()));
-  xorInto(acc.x, historyLimitMac(keys, limit));
+  acc.replaceHistoryLimit(table.meta.historyLimit(), limit);
   table.meta.writeHistoryLimit(limit);
 }
 
@@ -237,12 +222,12 @@ export async function writeHistoryLimit(
   for (let first = true;; first = false) {
     const batch = store.transaction(() => {
       const acc = readAccumulator(table, keys);
-      if (first) replaceHistoryLimit(vault, acc, limit);
+      if (first) replaceHistoryLimit(table, acc, limit);
       // Another engine may have changed the limit between batches.
       const keep = table.meta.historyLimit();
       const rows = table.history.beyondBatch(keep, after, PRUNE_BATCH);
-      dropHistory(table, keys, acc, rows);
-      table.meta.writeIntegrity(encodeIntegrity(keys.tag, acc));
+      dropHistory(table, acc, rows);
+      acc.write(table.meta);
       return rows;
     });
     dropped += batch.length;
@@ -300,14 +285,14 @@ export function writeSlots<T>(
       slots: readSlots(store),
       add(slot): void {
         insertSlot(store, slot);
-        xorInto(acc.x, slotMac(keys.row, slot));
+        acc.addSlot(slot);
       },
       remove(slot): void {
         deleteSlot(store, slot.id);
-        xorInto(acc.x, slotMac(keys.row, slot));
+        acc.removeSlot(slot);
       },
     });
-    table.meta.writeIntegrity(encodeIntegrity(keys.tag, acc));
+    acc.write(table.meta);
     return result;
   });
   rewriteIfMarked(store);

@@ -15,8 +15,7 @@ import {
   wrapSlot,
 } from "../keys/slot.ts";
 import type { Unlocked, VaultRequest } from "../keys/unlock.ts";
-import { encodeIntegrity } from "../storage/integrity.ts";
-import { historyLimitMac, slotMac, xorInto } from "../storage/macs.ts";
+import { Accumulator } from "../storage/accumulator.ts";
 import {
   FORMAT_VERSION,
   isEmpty,
@@ -44,9 +43,8 @@ export async function createVault(
   const kek = await deriveSlotKek(draft, machineSecret(keyfile, factors));
   const row = wrapSlot(draft, kek, dek);
   const keys = deriveSubKeys(dek);
-  const x = slotMac(keys.row, row);
-  xorInto(x, historyLimitMac(keys, historyLimit));
-  const integrity = encodeIntegrity(keys.tag, { x, count: 0 });
+  const integrity = Accumulator.empty(keys).addSlot(row)
+    .addHistoryLimit(historyLimit).encode();
   try {
     const created = store.transaction(() => {
       if (!isEmpty(store)) return false;

@@ -11,7 +11,6 @@
 
 import {
   deriveSubKeys,
-  equalBytes,
   hmacText,
   KEY_BYTES,
   keyCheck,
@@ -33,15 +32,8 @@ import {
 } from "../keys/unlock.ts";
 import { findKeyfiles } from "../keys/keyfile.ts";
 import { machineSecret, type Slot, slotInfo, wrapSlot } from "../keys/slot.ts";
-import { encodeIntegrity, readAccumulator } from "../storage/integrity.ts";
-import {
-  annotationMac,
-  historyLimitMac,
-  historyMac,
-  rowMac,
-  slotMac,
-  xorInto,
-} from "../storage/macs.ts";
+import { readAccumulator } from "../storage/integrity.ts";
+import { Accumulator } from "../storage/accumulator.ts";
 import {
   NAME_CELL,
   openCell,
@@ -124,9 +116,9 @@ async function keptKeks(
 function reencryptEntries(
   vault: OpenedVault,
   next: SubKeys,
-  accumulators: { before: Uint8Array; after: Uint8Array },
+  accumulators: { before: Accumulator; after: Accumulator },
   onProgress: ProgressListener | undefined,
-): number {
+): void {
   const { table, keys } = vault;
   const { before, after } = accumulators;
   const hashes: string[] = [];
@@ -137,7 +129,7 @@ function reencryptEntries(
     if (row === undefined) {
       throw new IntegrityError("an entry vanished during rotation");
     }
-    xorInto(before, rowMac(keys.row, row));
+    before.addEntry(row);
     const name = openCell(keys, NAME_CELL, hash, row.name);
     const newHash = hmacText(next.index, decoder.decode(name));
     const sealed = {
@@ -147,17 +139,17 @@ function reencryptEntries(
     name.fill(0);
     table.remove(hash);
     table.put(sealed);
-    xorInto(after, rowMac(next.row, sealed));
+    after.addEntry(sealed);
     for (const version of table.history.versions(hash)) {
-      xorInto(before, historyMac(keys.row, version));
+      before.addHistory(version);
       const moved = reseal(vault, next, version, newHash);
       table.history.remove(hash, version.version);
       table.history.put(moved);
-      xorInto(after, historyMac(next.row, moved));
+      after.addHistory(moved);
     }
     const annotation = table.annotations.get(hash);
     if (annotation !== undefined) {
-      xorInto(before, annotationMac(keys.row, annotation));
+      before.addAnnotation(annotation);
       const moved = {
         name_hash: newHash,
         sealed: sealAnnotation(
@@ -168,11 +160,10 @@ function reencryptEntries(
       };
       table.annotations.remove(hash);
       table.annotations.put(moved);
-      xorInto(after, annotationMac(next.row, moved));
+      after.addAnnotation(moved);
     }
   }
   onProgress?.(hashes.length, hashes.length);
-  return hashes.length;
 }
 
 /** `row` with its value re-encrypted under `next` for the entry `hash`. */
@@ -216,26 +207,21 @@ async function rotateOnce(
   const keks = await keptKeks(vault, slots, keep);
   try {
     return store.transaction(() => {
-      const acc = readAccumulator(table, vault.keys);
+      const stored = readAccumulator(table, vault.keys);
       if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
-      const before = new Uint8Array(KEY_BYTES);
-      const after = new Uint8Array(KEY_BYTES);
-      const count = reencryptEntries(
-        vault,
-        next,
-        { before, after },
-        onProgress,
-      );
-      for (const slot of slots) {
-        xorInto(before, slotMac(vault.keys.row, slot.row));
-      }
+      // The rows as they were, under the old key, and as they are written,
+      // under the new one.
+      const before = Accumulator.empty(vault.keys);
+      const after = Accumulator.empty(next);
+      reencryptEntries(vault, next, { before, after }, onProgress);
+      for (const slot of slots) before.addSlot(slot.row);
       const limit = table.meta.historyLimit();
-      xorInto(before, historyLimitMac(vault.keys, limit));
-      xorInto(after, historyLimitMac(next, limit));
+      before.addHistoryLimit(limit);
+      after.addHistoryLimit(limit);
       // Rotation recomputes the accumulator from the rows: it must not
       // launder a row or slot changed outside the engine (a replayed
       // ciphertext, an edited timestamp) into a vault that verifies.
-      if (count !== acc.count || !equalBytes(before, acc.x)) {
+      if (!before.matches(stored)) {
         throw new IntegrityError(
           "the vault was changed outside the engine: nothing was rotated",
           { remedy: { kind: "recover" } },
@@ -251,11 +237,11 @@ async function rotateOnce(
         }
         const row = wrapSlot(slot, kek, dek);
         insertSlot(store, row);
-        xorInto(after, slotMac(next.row, row));
+        after.addSlot(row);
       }
       writeKeyCheck(store, keyCheck(next));
       markRewrite(store);
-      table.meta.writeIntegrity(encodeIntegrity(next.tag, { x: after, count }));
+      after.write(table.meta);
       return removed;
     });
   } finally {

@@ -1,0 +1,224 @@
+/**
+ * The integrity accumulator, and its one owner: X, the XOR of the MAC of
+ * every row the vault holds (entries, earlier versions, annotations, key
+ * slots and settings), the count of entries, and the record that stores
+ * them with tag = HMAC(k_tag, X || count). Every writer keeps it in step
+ * through an {@linkcode Accumulator}: no other module XORs a MAC into X,
+ * encodes the record or writes it, so a new write path cannot forget it.
+ *
+ * @module
+ */
+
+import { equalBytes, hmac, KEY_BYTES, type SubKeys } from "../crypto.ts";
+import { IntegrityError } from "../errors.ts";
+import type { AnnotationRow } from "./annotation_table.ts";
+import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
+import {
+  annotationMac,
+  historyLimitMac,
+  historyMac,
+  rowMac,
+  slotMac,
+  unversionedRowMac,
+  xorInto,
+} from "./macs.ts";
+import type { MetaTable } from "./meta_table.ts";
+import type { SlotRow } from "./schema.ts";
+
+const COUNT_BYTES = 8;
+const RECORD_BYTES = KEY_BYTES + COUNT_BYTES + KEY_BYTES;
+
+/** X and the entry count, as the integrity record holds them. */
+export interface AccumulatorState {
+  /** XOR of every row's MAC. */
+  x: Uint8Array;
+  /** How many entries there are. */
+  count: number;
+}
+
+/**
+ * The integrity record of `state`: X, the count (8 bytes, big-endian), and
+ * HMAC(`tagKey`, X || count). The encoding the known-answer tests pin.
+ *
+ * @example Calling encodeIntegrity
+ * ```ts
+ * import { decodeIntegrity, encodeIntegrity } from "./accumulator.ts";
+ * import assert from "node:assert/strict";
+ * const key = new Uint8Array(32);
+ * const record = encodeIntegrity(key, { x: new Uint8Array(32), count: 3 });
+ * assert.equal(decodeIntegrity(key, record).count, 3);
+ * ```
+ */
+export function encodeIntegrity(
+  tagKey: Uint8Array,
+  state: AccumulatorState,
+): Uint8Array {
+  const record = new Uint8Array(RECORD_BYTES);
+  record.set(state.x);
+  new DataView(record.buffer).setBigUint64(KEY_BYTES, BigInt(state.count));
+  const body = record.subarray(0, KEY_BYTES + COUNT_BYTES);
+  record.set(hmac(tagKey, body), KEY_BYTES + COUNT_BYTES);
+  return record;
+}
+
+/**
+ * The state an integrity record holds; a record that is malformed or
+ * fails its tag is {@linkcode IntegrityError}.
+ */
+export function decodeIntegrity(
+  tagKey: Uint8Array,
+  record: unknown,
+): AccumulatorState {
+  if (!(record instanceof Uint8Array) || record.length !== RECORD_BYTES) {
+    throw new IntegrityError("the integrity record is missing or malformed");
+  }
+  const body = record.subarray(0, KEY_BYTES + COUNT_BYTES);
+  const tag = record.subarray(KEY_BYTES + COUNT_BYTES);
+  if (!equalBytes(hmac(tagKey, body), tag)) {
+    throw new IntegrityError("the integrity tag does not verify");
+  }
+  const count = new DataView(record.buffer, record.byteOffset)
+    .getBigUint64(KEY_BYTES);
+  return { x: record.slice(0, KEY_BYTES), count: Number(count) };
+}
+
+/**
+ * X and the entry count of one vault under one data key's sub-keys, kept
+ * in step by the writer that changes rows: each method takes the row as it
+ * is added or removed (XOR makes both the same operation; the names say
+ * which the writer means).
+ *
+ * @example Calling Accumulator
+ * ```ts
+ * import { Accumulator } from "./accumulator.ts";
+ * import { deriveSubKeys } from "../crypto.ts";
+ * import assert from "node:assert/strict";
+ * const keys = deriveSubKeys(new Uint8Array(32));
+ * const a = Accumulator.empty(keys).addHistoryLimit(10);
+ * const b = Accumulator.decode(keys, a.encode());
+ * assert.ok(a.matches(b));
+ * ```
+ */
+export class Accumulator {
+  readonly #keys: SubKeys;
+  readonly #x: Uint8Array;
+  #count: number;
+
+  private constructor(keys: SubKeys, x: Uint8Array, count: number) {
+    this.#keys = keys;
+    this.#x = x;
+    this.#count = count;
+  }
+
+  /** An accumulator of no row, for a new vault or a recount. */
+  static empty(keys: SubKeys): Accumulator {
+    return new Accumulator(keys, new Uint8Array(KEY_BYTES), 0);
+  }
+
+  /**
+   * The accumulator an integrity record holds; a record that is malformed
+   * or fails its tag is {@linkcode IntegrityError}.
+   */
+  static decode(keys: SubKeys, record: unknown): Accumulator {
+    const { x, count } = decodeIntegrity(keys.tag, record);
+    return new Accumulator(keys, x, count);
+  }
+
+  /** The accumulator the vault's `meta` table records, checked. */
+  static read(
+    meta: Pick<MetaTable, "integrity">,
+    keys: SubKeys,
+  ): Accumulator {
+    return Accumulator.decode(keys, meta.integrity());
+  }
+
+  /** How many entries it counts. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** The record that stores it: X, the count, and their tag. */
+  encode(): Uint8Array {
+    return encodeIntegrity(this.#keys.tag, { x: this.#x, count: this.#count });
+  }
+
+  /** Writes its record into the vault's `meta` table, in the caller's transaction. */
+  write(meta: Pick<MetaTable, "writeIntegrity">): void {
+    meta.writeIntegrity(this.encode());
+  }
+
+  /** Whether it holds the same X and count as `other`. */
+  matches(other: Accumulator): boolean {
+    return this.#count === other.#count && equalBytes(this.#x, other.#x);
+  }
+
+  #xor(mac: Uint8Array): this {
+    xorInto(this.#x, mac);
+    return this;
+  }
+
+  /** A new entry (counted). */
+  addEntry(row: EntryRow): this {
+    this.#count++;
+    return this.#xor(rowMac(this.#keys.row, row));
+  }
+
+  /** An entry removed (uncounted). */
+  removeEntry(row: EntryRow): this {
+    this.#count--;
+    return this.#xor(rowMac(this.#keys.row, row));
+  }
+
+  /** An entry's row replaced by `after` (the count stays). */
+  replaceEntry(before: EntryRow, after: EntryRow): this {
+    this.#xor(rowMac(this.#keys.row, before));
+    return this.#xor(rowMac(this.#keys.row, after));
+  }
+
+  /** An entry of formats 1 to 3 (counted), as an upgrade reads it. */
+  addUnversionedEntry(row: UnversionedRow): this {
+    this.#count++;
+    return this.#xor(unversionedRowMac(this.#keys.row, row));
+  }
+
+  /** An earlier version added. */
+  addHistory(row: HistoryRow): this {
+    return this.#xor(historyMac(this.#keys.row, row));
+  }
+
+  /** An earlier version removed. */
+  removeHistory(row: HistoryRow): this {
+    return this.#xor(historyMac(this.#keys.row, row));
+  }
+
+  /** An annotation added. */
+  addAnnotation(row: AnnotationRow): this {
+    return this.#xor(annotationMac(this.#keys.row, row));
+  }
+
+  /** An annotation removed. */
+  removeAnnotation(row: AnnotationRow): this {
+    return this.#xor(annotationMac(this.#keys.row, row));
+  }
+
+  /** A key slot added. */
+  addSlot(row: SlotRow): this {
+    return this.#xor(slotMac(this.#keys.row, row));
+  }
+
+  /** A key slot removed. */
+  removeSlot(row: SlotRow): this {
+    return this.#xor(slotMac(this.#keys.row, row));
+  }
+
+  /** The history limit setting, as a new vault or an upgrade sets it. */
+  addHistoryLimit(limit: number): this {
+    return this.#xor(historyLimitMac(this.#keys, limit));
+  }
+
+  /** The history limit setting changed from `before` to `after`. */
+  replaceHistoryLimit(before: number, after: number): this {
+    this.#xor(historyLimitMac(this.#keys, before));
+    return this.#xor(historyLimitMac(this.#keys, after));
+  }
+}
