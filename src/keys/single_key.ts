@@ -12,16 +12,20 @@
 import { deriveSubKeys, keyCheck } from "../crypto.ts";
 import { KeyMismatchError } from "../errors.ts";
 import { Accumulator } from "../storage/accumulator.ts";
-import { metaTable } from "../storage/meta_table.ts";
+import {
+  deleteMetaValue,
+  insertMetaValue,
+  metaTable,
+  readFormat,
+  writeFormat,
+} from "../storage/meta_table.ts";
 import {
   KEY_CHECK_KEY,
   LAST_SINGLE_KEY_FORMAT,
   LAST_UNVERSIONED_FORMAT,
-  readFormat,
   SINGLE_KEY_FIELDS,
   type SingleKeyRecord,
   SLOTS_TABLE,
-  writeFormat,
 } from "../storage/schema.ts";
 import { insertSlot, readSlots } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
@@ -97,10 +101,8 @@ export function upgradeToSlots(
       const row = wrapSlot(slot, kek, dek);
       insertSlot(store, row);
       acc.addSlot(row);
-      const remove = store.prepare("DELETE FROM meta WHERE key = ?");
-      for (const key of SINGLE_KEY_FIELDS) remove.run(key);
-      store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
-        .run(KEY_CHECK_KEY, keyCheck(keys));
+      for (const key of SINGLE_KEY_FIELDS) deleteMetaValue(store, key);
+      insertMetaValue(store, KEY_CHECK_KEY, keyCheck(keys));
       acc.write(meta);
       writeFormat(store, LAST_UNVERSIONED_FORMAT);
       return parseSlot(row);

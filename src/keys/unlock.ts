@@ -18,12 +18,12 @@ import {
   KeyMismatchError,
   ValidationError,
 } from "../errors.ts";
+import { LAST_SINGLE_KEY_FORMAT } from "../storage/schema.ts";
 import {
-  LAST_SINGLE_KEY_FORMAT,
   readFormat,
   readKeyCheck,
   readSingleKey,
-} from "../storage/schema.ts";
+} from "../storage/meta_table.ts";
 import { readSlots } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
 import type { Owner } from "../storage/files.ts";

@@ -19,7 +19,12 @@ import {
   annotationTable,
   NO_ANNOTATIONS,
 } from "./annotation_table.ts";
-import { type MetaTable, metaTable } from "./meta_table.ts";
+import {
+  deleteMetaValue,
+  insertMetaValue,
+  type MetaTable,
+  metaTable,
+} from "./meta_table.ts";
 import { UNVERSIONED_VERSION } from "./rows.ts";
 import {
   DESTROYED_KEY,
@@ -280,9 +285,6 @@ export function markDestroyed(store: Store, marker: Uint8Array): void {
   if (table.get("annotations") !== undefined) {
     store.exec("DELETE FROM annotations");
   }
-  store.prepare("DELETE FROM meta WHERE key = ?").run(INTEGRITY_KEY);
-  store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
-    DESTROYED_KEY,
-    marker,
-  );
+  deleteMetaValue(store, INTEGRITY_KEY);
+  insertMetaValue(store, DESTROYED_KEY, marker);
 }

@@ -20,8 +20,8 @@ import {
   checkSchema,
   LAST_SINGLE_KEY_FORMAT,
   LAST_UNVERSIONED_FORMAT,
-  readFormat,
 } from "./schema.ts";
+import { readFormat } from "./meta_table.ts";
 import { destroyedMac } from "./macs.ts";
 import { readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";

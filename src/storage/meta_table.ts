@@ -1,21 +1,28 @@
 /**
- * The `meta` rows a vault's writes read and keep: the integrity record, the
- * history limit, the key check and the destroyed marker, as statements
- * prepared once per connection.
+ * The `meta` table's one reader and writer: the rows a vault's writes read
+ * and keep (the integrity record, the history limit, the key check and the
+ * destroyed marker) as statements prepared once per connection, the format
+ * and the key record of old formats, and the single rows other modules
+ * keep there (a pending rewrite, an upgrade's settings).
  *
  * @module
  */
 
 import { InitializationError, IntegrityError } from "../errors.ts";
 import { MAX_HISTORY_LIMIT } from "../limits.ts";
+import { readKdfParams } from "../crypto.ts";
 import {
   DESTROYED_KEY,
+  FORMAT_VERSION,
   HISTORY_LIMIT_KEY,
   INTEGRITY_KEY,
   KEY_CHECK_KEY,
-  SELECT_META,
+  type SingleKeyRecord,
 } from "./schema.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
+
+/** Reads one `meta` value by key. */
+const SELECT_META = "SELECT value FROM meta WHERE key = ?";
 
 const READ_ONLY =
   "a vault of an earlier format is read-only until a normal open upgrades it";
@@ -101,12 +108,12 @@ export function metaTable(store: Store, versioned: boolean): MetaTable {
       updateMeta.run(record, INTEGRITY_KEY);
     },
     destroyedMarker: () => readDestroyedMarker(selectMeta.get(DESTROYED_KEY)),
-    keyCheck: () => readKeyCheck(selectMeta.get(KEY_CHECK_KEY)),
+    keyCheck: () => keyCheckOf(selectMeta.get(KEY_CHECK_KEY)),
     closingState: () => {
       const rows = selectClosing.all(KEY_CHECK_KEY, DESTROYED_KEY);
       const row = (key: string) => rows.find((found) => found.key === key);
       return {
-        keyCheck: readKeyCheck(row(KEY_CHECK_KEY)),
+        keyCheck: keyCheckOf(row(KEY_CHECK_KEY)),
         marker: readDestroyedMarker(row(DESTROYED_KEY)),
       };
     },
@@ -121,7 +128,7 @@ export function metaTable(store: Store, versioned: boolean): MetaTable {
   };
 }
 
-function readKeyCheck(row: Row | undefined): Uint8Array | null {
+function keyCheckOf(row: Row | undefined): Uint8Array | null {
   return row?.value instanceof Uint8Array ? row.value : null;
 }
 
@@ -136,4 +143,191 @@ function readDestroyedMarker(row: Row | undefined): Uint8Array | null {
  */
 export function destroyedMarker(store: Store): Uint8Array | null {
   return readDestroyedMarker(store.prepare(SELECT_META).get(DESTROYED_KEY));
+}
+
+function bytes(row: Row | undefined, key: string): Uint8Array {
+  const value = row?.value;
+  if (!(value instanceof Uint8Array)) {
+    throw new IntegrityError(`the meta table lacks a valid ${key}`);
+  }
+  return value;
+}
+
+function json(row: Row | undefined, key: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes(row, key)));
+  } catch (error) {
+    if (error instanceof IntegrityError) throw error;
+    throw new IntegrityError(`the meta table lacks a valid ${key}`, {
+      cause: error,
+    });
+  }
+}
+
+function encodeJson(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+function isNameList(value: unknown): value is string[] {
+  return Array.isArray(value) &&
+    value.every((item) => typeof item === "string");
+}
+
+/**
+ * The vault's format, checked: a format newer than this version reads is
+ * {@linkcode InitializationError} naming both.
+ *
+ * @example Calling readFormat
+ * ```ts
+ * import { FORMAT_VERSION, SCHEMA } from "./schema.ts";
+import { readFormat, writeMeta } from "./meta_table.ts";
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SCHEMA.join(";"));
+ * writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
+ * assert.equal(readFormat(store), FORMAT_VERSION);
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function readFormat(store: Store): number {
+  const format = json(store.prepare(SELECT_META).get("format"), "format");
+  if (typeof format !== "number" || !Number.isInteger(format) || format < 1) {
+    throw new IntegrityError("the meta table lacks a valid format");
+  }
+  if (format > FORMAT_VERSION) {
+    throw new InitializationError(
+      `the vault has format ${format}; this version reads up to ${FORMAT_VERSION}: upgrade @scope/secrets`,
+    );
+  }
+  return format;
+}
+
+/**
+ * Reads and checks the key record of a format 1 or 2 vault.
+ *
+ * @example Calling readSingleKey
+ * ```ts
+ * import { SINGLE_KEY_SCHEMA } from "./schema.ts";
+import { readSingleKey } from "./meta_table.ts";
+ * import { openStore } from "./store.ts";
+ * import assert from "node:assert/strict";
+ * const dir = Deno.makeTempDirSync();
+ * const path = `${dir}/store.db`;
+ * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
+ * const store = openStore(path, { busyTimeoutMs: 100 });
+ * store.exec(SINGLE_KEY_SCHEMA.join(";"));
+ * const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+ * const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+ * insert.run("format", text(2));
+ * insert.run("kdf", text({ N: 1024, r: 8, p: 1 }));
+ * insert.run("salt", new Uint8Array(32));
+ * insert.run("factors", text([]));
+ * insert.run("key", new Uint8Array(60));
+ * assert.equal(readSingleKey(store).kdf.N, 1024);
+ * store.close();
+ * Deno.removeSync(dir, { recursive: true });
+ * ```
+ */
+export function readSingleKey(store: Store): SingleKeyRecord {
+  const select = store.prepare(SELECT_META);
+  const kdf = readKdfParams(json(select.get("kdf"), "kdf"));
+  if (kdf === null) {
+    throw new IntegrityError(
+      "the meta table's KDF parameters are malformed or above the maxima this version runs",
+    );
+  }
+  const factors = json(select.get("factors"), "factors");
+  if (!isNameList(factors)) {
+    throw new IntegrityError("the meta table lacks valid factors");
+  }
+  return {
+    format: readFormat(store),
+    kdf,
+    salt: bytes(select.get("salt"), "salt"),
+    factors,
+    wrappedKey: bytes(select.get("key"), "key"),
+  };
+}
+
+/**
+ * The key check, or `null` in a vault of a format before 3, or one being
+ * destroyed.
+ */
+export function readKeyCheck(store: Store): Uint8Array | null {
+  return keyCheckOf(store.prepare(SELECT_META).get(KEY_CHECK_KEY));
+}
+
+/**
+ * Writes a new vault's `meta` record: the format, the key check, the
+ * first integrity record and the history limit. Call inside the transaction that creates the
+ * schema.
+ */
+export function writeMeta(
+  store: Store,
+  check: Uint8Array,
+  integrity: Uint8Array,
+  historyLimit: number,
+): void {
+  const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+  const pairs: [string, SqlValue][] = [
+    ["format", encodeJson(FORMAT_VERSION)],
+    [KEY_CHECK_KEY, check],
+    [INTEGRITY_KEY, integrity],
+    [HISTORY_LIMIT_KEY, encodeJson(historyLimit)],
+  ];
+  for (const [key, value] of pairs) insert.run(key, value);
+}
+
+/** Records that the vault now has `format`; call inside a write transaction. */
+export function writeFormat(store: Store, format: number): void {
+  store.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(
+    encodeJson(format),
+  );
+}
+
+/** Replaces the key check; call inside a write transaction. */
+export function writeKeyCheck(store: Store, check: Uint8Array): void {
+  store.prepare("UPDATE meta SET value = ? WHERE key = ?").run(
+    check,
+    KEY_CHECK_KEY,
+  );
+}
+
+/** The value `meta` holds under `key`, or `undefined`. */
+export function readMetaValue(
+  store: Store,
+  key: string,
+): SqlValue | undefined {
+  return store.prepare(SELECT_META).get(key)?.value;
+}
+
+/**
+ * Adds the row `key`; one already there (planted: the engine never writes
+ * one twice) fails the write as a constraint, which the caller's error
+ * translation makes an {@linkcode IntegrityError}.
+ */
+export function insertMetaValue(
+  store: Store,
+  key: string,
+  value: SqlValue,
+): void {
+  store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(key, value);
+}
+
+/** Stores `value` under `key`, replacing what was there. */
+export function setMetaValue(store: Store, key: string, value: SqlValue): void {
+  store.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(
+    key,
+    value,
+  );
+}
+
+/** Removes the row `key`, if there is one. */
+export function deleteMetaValue(store: Store, key: string): void {
+  store.prepare("DELETE FROM meta WHERE key = ?").run(key);
 }

@@ -17,7 +17,8 @@
  */
 
 import { BusyError, StorageError } from "../errors.ts";
-import { REWRITE_KEY, SELECT_META } from "./schema.ts";
+import { REWRITE_KEY } from "./schema.ts";
+import { deleteMetaValue, readMetaValue, setMetaValue } from "./meta_table.ts";
 import { type Store, tryCheckpoint } from "./store.ts";
 
 const MARK = new Uint8Array([1]);
@@ -44,10 +45,7 @@ const MARK = new Uint8Array([1]);
  * ```
  */
 export function markRewrite(store: Store): void {
-  store.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(
-    REWRITE_KEY,
-    MARK,
-  );
+  setMetaValue(store, REWRITE_KEY, MARK);
 }
 
 /** The tables that hold secrets or wrapped keys, in the order rewritten. */
@@ -83,13 +81,13 @@ function rewriteTables(store: Store): void {
  * mark for the next call or open.
  */
 export function rewriteIfMarked(store: Store): boolean {
-  const marked = store.prepare(SELECT_META);
-  if (marked.get(REWRITE_KEY) === undefined) return false;
+  const marked = () => readMetaValue(store, REWRITE_KEY) !== undefined;
+  if (!marked()) return false;
   try {
     const done = store.transaction(() => {
-      if (marked.get(REWRITE_KEY) === undefined) return false;
+      if (!marked()) return false;
       rewriteTables(store);
-      store.prepare("DELETE FROM meta WHERE key = ?").run(REWRITE_KEY);
+      deleteMetaValue(store, REWRITE_KEY);
       return true;
     });
     if (done) tryCheckpoint(store);

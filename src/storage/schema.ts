@@ -1,14 +1,15 @@
 /**
- * The vault's tables and the `meta` record: the format version, the key
- * check and the integrity record (and, in formats 1 and 2, the single
- * wrapped data key with its KDF salt, parameters and binding factors).
+ * The vault's tables, of every format, and the keys of the `meta` record:
+ * the format version, the key check and the integrity record (and, in
+ * formats 1 and 2, the single wrapped data key with its KDF salt,
+ * parameters and binding factors). `meta_table.ts` reads and writes them.
  *
  * @module
  */
 
-import { type KdfParams, readKdfParams } from "../crypto.ts";
-import { InitializationError, IntegrityError } from "../errors.ts";
-import type { Row, SqlValue, Store } from "./store.ts";
+import type { KdfParams } from "../crypto.ts";
+import { IntegrityError } from "../errors.ts";
+import type { Store } from "./store.ts";
 
 /**
  * The on-disk format this version writes; it reads every format from 1 up.
@@ -171,9 +172,6 @@ export const DESTROYED_KEY = "destroyed";
  */
 export const REWRITE_KEY = "rewrite";
 
-/** Reads one `meta` value by key. */
-export const SELECT_META = "SELECT value FROM meta WHERE key = ?";
-
 /**
  * Whether the database holds nothing yet: a new file, or one whose creating
  * transaction never committed.
@@ -228,156 +226,4 @@ export function checkSchema(store: Store, format = FORMAT_VERSION): void {
       "the database schema is not the engine's: objects were added or changed",
     );
   }
-}
-
-function bytes(row: Row | undefined, key: string): Uint8Array {
-  const value = row?.value;
-  if (!(value instanceof Uint8Array)) {
-    throw new IntegrityError(`the meta table lacks a valid ${key}`);
-  }
-  return value;
-}
-
-function json(row: Row | undefined, key: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes(row, key)));
-  } catch (error) {
-    if (error instanceof IntegrityError) throw error;
-    throw new IntegrityError(`the meta table lacks a valid ${key}`, {
-      cause: error,
-    });
-  }
-}
-
-function encodeJson(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
-}
-
-function isNameList(value: unknown): value is string[] {
-  return Array.isArray(value) &&
-    value.every((item) => typeof item === "string");
-}
-
-/**
- * The vault's format, checked: a format newer than this version reads is
- * {@linkcode InitializationError} naming both.
- *
- * @example Calling readFormat
- * ```ts
- * import { FORMAT_VERSION, readFormat, SCHEMA, writeMeta } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
- * assert.equal(readFormat(store), FORMAT_VERSION);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
- */
-export function readFormat(store: Store): number {
-  const format = json(store.prepare(SELECT_META).get("format"), "format");
-  if (typeof format !== "number" || !Number.isInteger(format) || format < 1) {
-    throw new IntegrityError("the meta table lacks a valid format");
-  }
-  if (format > FORMAT_VERSION) {
-    throw new InitializationError(
-      `the vault has format ${format}; this version reads up to ${FORMAT_VERSION}: upgrade @scope/secrets`,
-    );
-  }
-  return format;
-}
-
-/**
- * Reads and checks the key record of a format 1 or 2 vault.
- *
- * @example Calling readSingleKey
- * ```ts
- * import { readSingleKey, SINGLE_KEY_SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SINGLE_KEY_SCHEMA.join(";"));
- * const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
- * const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
- * insert.run("format", text(2));
- * insert.run("kdf", text({ N: 1024, r: 8, p: 1 }));
- * insert.run("salt", new Uint8Array(32));
- * insert.run("factors", text([]));
- * insert.run("key", new Uint8Array(60));
- * assert.equal(readSingleKey(store).kdf.N, 1024);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
- */
-export function readSingleKey(store: Store): SingleKeyRecord {
-  const select = store.prepare(SELECT_META);
-  const kdf = readKdfParams(json(select.get("kdf"), "kdf"));
-  if (kdf === null) {
-    throw new IntegrityError(
-      "the meta table's KDF parameters are malformed or above the maxima this version runs",
-    );
-  }
-  const factors = json(select.get("factors"), "factors");
-  if (!isNameList(factors)) {
-    throw new IntegrityError("the meta table lacks valid factors");
-  }
-  return {
-    format: readFormat(store),
-    kdf,
-    salt: bytes(select.get("salt"), "salt"),
-    factors,
-    wrappedKey: bytes(select.get("key"), "key"),
-  };
-}
-
-/**
- * The key check, or `null` in a vault of a format before 3, or one being
- * destroyed.
- */
-export function readKeyCheck(store: Store): Uint8Array | null {
-  const value = store.prepare(SELECT_META).get(KEY_CHECK_KEY)?.value;
-  return value instanceof Uint8Array ? value : null;
-}
-
-/**
- * Writes a new vault's `meta` record: the format, the key check, the
- * first integrity record and the history limit. Call inside the transaction that creates the
- * schema.
- */
-export function writeMeta(
-  store: Store,
-  check: Uint8Array,
-  integrity: Uint8Array,
-  historyLimit: number,
-): void {
-  const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
-  const pairs: [string, SqlValue][] = [
-    ["format", encodeJson(FORMAT_VERSION)],
-    [KEY_CHECK_KEY, check],
-    [INTEGRITY_KEY, integrity],
-    [HISTORY_LIMIT_KEY, encodeJson(historyLimit)],
-  ];
-  for (const [key, value] of pairs) insert.run(key, value);
-}
-
-/** Records that the vault now has `format`; call inside a write transaction. */
-export function writeFormat(store: Store, format: number): void {
-  store.prepare("UPDATE meta SET value = ? WHERE key = 'format'").run(
-    encodeJson(format),
-  );
-}
-
-/** Replaces the key check; call inside a write transaction. */
-export function writeKeyCheck(store: Store, check: Uint8Array): void {
-  store.prepare("UPDATE meta SET value = ? WHERE key = ?").run(
-    check,
-    KEY_CHECK_KEY,
-  );
 }

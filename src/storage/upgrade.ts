@@ -13,9 +13,14 @@
 import type { SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import { batches, entryTable } from "./entry_table.ts";
-import { encodeHistoryLimit } from "./meta_table.ts";
+import {
+  encodeHistoryLimit,
+  insertMetaValue,
+  metaTable,
+  readFormat,
+  writeFormat,
+} from "./meta_table.ts";
 import { Accumulator } from "./accumulator.ts";
-import { metaTable } from "./meta_table.ts";
 import { type Cell, openCell, sealCell, UNVERSIONED_CELL } from "./rows.ts";
 import {
   ANNOTATIONS_TABLE,
@@ -25,8 +30,6 @@ import {
   HISTORY_TABLE,
   LAST_UNANNOTATED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
-  readFormat,
-  writeFormat,
 } from "./schema.ts";
 import type { UnversionedRow } from "./columns.ts";
 import { readSlots } from "./slot_table.ts";
@@ -92,10 +95,7 @@ export function upgradeToVersions(
       );
     }
     store.exec(`DROP TABLE ${OLD_TABLE}`);
-    store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(
-      HISTORY_LIMIT_KEY,
-      encodeHistoryLimit(historyLimit),
-    );
+    insertMetaValue(store, HISTORY_LIMIT_KEY, encodeHistoryLimit(historyLimit));
     upgradedAcc.addHistoryLimit(historyLimit).write(meta);
     writeFormat(store, LAST_UNANNOTATED_FORMAT);
   }

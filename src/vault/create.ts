@@ -16,12 +16,8 @@ import {
 } from "../keys/slot.ts";
 import type { Unlocked, VaultRequest } from "../keys/unlock.ts";
 import { Accumulator } from "../storage/accumulator.ts";
-import {
-  FORMAT_VERSION,
-  isEmpty,
-  SCHEMA,
-  writeMeta,
-} from "../storage/schema.ts";
+import { FORMAT_VERSION, isEmpty, SCHEMA } from "../storage/schema.ts";
+import { writeMeta } from "../storage/meta_table.ts";
 import { insertSlot } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
 

@@ -23,12 +23,8 @@ import { entryTable } from "../storage/entry_table.ts";
 import { destroyedMarker } from "../storage/meta_table.ts";
 import { translateOsError } from "../storage/failures.ts";
 import { surveyVault } from "./recover.ts";
-import {
-  checkSchema,
-  isEmpty,
-  readFormat,
-  readKeyCheck,
-} from "../storage/schema.ts";
+import { checkSchema, isEmpty } from "../storage/schema.ts";
+import { readFormat, readKeyCheck } from "../storage/meta_table.ts";
 import { verifyDestroyedMarker } from "../storage/integrity.ts";
 import {
   openImage,

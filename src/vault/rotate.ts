@@ -42,7 +42,7 @@ import {
   valueCell,
 } from "../storage/rows.ts";
 import type { VersionColumns } from "../storage/columns.ts";
-import { writeKeyCheck } from "../storage/schema.ts";
+import { writeKeyCheck } from "../storage/meta_table.ts";
 import { deleteSlot, insertSlot } from "../storage/slot_table.ts";
 import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
 import { openAnnotation, sealAnnotation } from "./annotations.ts";

@@ -4,13 +4,15 @@ import { InitializationError, IntegrityError } from "../../src/errors.ts";
 import {
   checkSchema,
   isEmpty,
+  SCHEMA,
+  SINGLE_KEY_SCHEMA,
+} from "../../src/storage/schema.ts";
+import {
   readFormat,
   readKeyCheck,
   readSingleKey,
-  SCHEMA,
-  SINGLE_KEY_SCHEMA,
   writeMeta,
-} from "../../src/storage/schema.ts";
+} from "../../src/storage/meta_table.ts";
 import type { Store } from "../../src/storage/store.ts";
 import { newStore, tempDir } from "../_helpers.ts";
 
