@@ -30,7 +30,7 @@ import {
 } from "../src/storage/macs.ts";
 import { NAME_CELL, openCell } from "../src/storage/rows.ts";
 import { decryptAge } from "../src/age/age.ts";
-import { openAnnotation } from "../src/vault/annotations.ts";
+import { openAnnotation } from "../src/storage/rows.ts";
 import type { ExportDocument } from "../src/types.ts";
 
 const hex = (bytes: Uint8Array | null) =>

@@ -7,7 +7,7 @@
  */
 
 import { equalBytes } from "../crypto.ts";
-import type { ProgressListener } from "../types.ts";
+import type { AnnotationChange, ProgressListener } from "../types.ts";
 import { type ClearValue, openVersion, type RowTimes } from "./rows.ts";
 import { type VaultStore, writeEntries, type WriteSession } from "./writes.ts";
 
@@ -15,8 +15,6 @@ import { type VaultStore, writeEntries, type WriteSession } from "./writes.ts";
 export interface PutOptions {
   /** Given the entries the vault already holds, throws. */
   refuseExisting?: (taken: Entry[]) => never;
-  /** More changes, made in the same transaction after the entries. */
-  alongside?: (session: WriteSession) => void;
   /** Told after each entry how many of them are written. */
   onProgress?: ProgressListener;
 }
@@ -49,6 +47,8 @@ export interface Entry {
   version?: number;
   /** Earlier versions to restore first, oldest first. */
   earlier?: readonly EarlierVersion[];
+  /** A change to its annotation, applied with the value. */
+  annotation?: AnnotationChange;
 }
 
 /**
@@ -141,15 +141,15 @@ function deepestHistory(entries: readonly Entry[]): number {
  * numbers they had, and the vault's history limit is raised to keep them
  * all. With `options.refuseExisting`, entries whose hash the vault holds
  * are handed to it (inside the transaction) before anything is written, to
- * throw; `options.alongside` then makes its own changes in the same
- * transaction. The clear bytes are zeroed however it ends.
+ * throw. An entry's annotation change, if it has one, is applied with it.
+ * The clear bytes are zeroed however it ends.
  */
 export function putEntries(
   vault: VaultStore,
   entries: readonly Entry[],
   options: PutOptions = {},
 ): void {
-  const { refuseExisting, alongside, onProgress } = options;
+  const { refuseExisting, onProgress } = options;
   const encoder = new TextEncoder();
   const writes = entries.map((entry) => ({
     ...entry,
@@ -163,15 +163,15 @@ export function putEntries(
         ? writes.filter(({ hash }) => session.row(hash) !== undefined)
         : [];
       if (refuseExisting && taken.length > 0) refuseExisting(taken);
-      writes.forEach(({ hash, clearName, steps }, at) => {
+      writes.forEach(({ hash, clearName, steps, annotation }, at) => {
         if (!unchanged(vault, session, hash, steps)) {
           for (const { clear, times } of steps) {
             session.put(hash, clearName, clear, times);
           }
         }
+        if (annotation !== undefined) session.annotate(hash, annotation);
         onProgress?.(at + 1, writes.length);
       });
-      alongside?.(session);
     }, deepest);
   } finally {
     for (const { clearName, steps } of writes) {

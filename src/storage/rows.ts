@@ -3,18 +3,26 @@
  * AES-256-GCM under a fresh IV, with the row's name hash and the field
  * (and for a value, its version number and kind) as additional data, so
  * that a ciphertext moved to another entry, column or version fails to
- * decrypt rather than returning another secret.
+ * decrypt rather than returning another secret; and an entry's annotation
+ * (note, tags, rotation policy), sealed like its name. Every cell of a row
+ * is sealed and opened here.
  *
  * @module
  */
 
 import { decrypt, encrypt, type SubKeys } from "../crypto.ts";
-import { DecryptionError, IntegrityError } from "../errors.ts";
+import {
+  DecryptionError,
+  IntegrityError,
+  SecretsEngineError,
+} from "../errors.ts";
+import { parseAnnotation } from "../rules/annotation.ts";
 import type { EntryRow, VersionColumns } from "./columns.ts";
-import type { ValueKind } from "../types.ts";
+import type { Annotation, ValueKind } from "../types.ts";
 
 const HASH_PREFIX = 8;
 const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * Where a ciphertext belongs: its entry's name, one version's value, or
@@ -236,4 +244,67 @@ export function valueCell(row: VersionColumns): Cell {
     );
   }
   return { field: "value", version, kind };
+}
+
+/** The additional data that binds an annotation to its entry. */
+function annotationAad(hash: string): Uint8Array {
+  return encoder.encode(`annotation\0${hash}`);
+}
+
+/**
+ * `annotation` sealed for the entry `hash`.
+ *
+ * @example Seal and open an annotation
+ * ```ts
+ * import { openAnnotation, sealAnnotation } from "./rows.ts";
+ * import { deriveSubKeys, randomBytes } from "../crypto.ts";
+ * import assert from "node:assert/strict";
+ * const keys = deriveSubKeys(randomBytes(32));
+ * const annotation = { note: "rotate in the dashboard", tags: ["prod"], rotateEvery: 86_400_000 };
+ * const sealed = sealAnnotation(keys, "h", annotation);
+ * assert.deepEqual(openAnnotation(keys, "h", sealed), annotation);
+ * assert.throws(() => openAnnotation(keys, "other", sealed));
+ * ```
+ */
+export function sealAnnotation(
+  keys: SubKeys,
+  hash: string,
+  annotation: Annotation,
+): Uint8Array {
+  const { note, tags, rotateEvery } = annotation;
+  const plain = encoder.encode(JSON.stringify({ note, tags, rotateEvery }));
+  try {
+    return encrypt(keys.value, plain, annotationAad(hash));
+  } finally {
+    plain.fill(0);
+  }
+}
+
+/**
+ * The annotation `sealed` holds for the entry `hash`; one that does not
+ * decrypt, or is not an annotation, is a {@linkcode DecryptionError}.
+ */
+export function openAnnotation(
+  keys: SubKeys,
+  hash: string,
+  sealed: Uint8Array,
+): Annotation {
+  const plain = decrypt(keys.value, sealed, annotationAad(hash));
+  const broken = () =>
+    new DecryptionError(
+      `the annotation of ${
+        entryRef(hash)
+      } does not decrypt: it was altered or moved`,
+    );
+  if (plain === null) throw broken();
+  try {
+    const annotation = parseAnnotation(JSON.parse(strictDecoder.decode(plain)));
+    if (annotation === null) throw broken();
+    return annotation;
+  } catch (error) {
+    if (error instanceof SecretsEngineError) throw error;
+    throw broken();
+  } finally {
+    plain.fill(0);
+  }
 }

@@ -14,10 +14,17 @@ import type { Accumulator } from "./accumulator.ts";
 import { readAccumulator } from "./integrity.ts";
 import {
   type ClearValue,
+  openAnnotation,
   type RowTimes,
   type RowWrite,
+  sealAnnotation,
   sealRow,
 } from "./rows.ts";
+import {
+  applyAnnotationChange,
+  changesAnnotation,
+} from "../rules/annotation.ts";
+import type { AnnotationChange } from "../types.ts";
 import type { SlotRow } from "./schema.ts";
 import type { EntryRow, HistoryRow } from "./columns.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
@@ -57,10 +64,11 @@ export interface WriteSession {
    * when there was none.
    */
   remove(hash: string): boolean;
-  /** The sealed annotation of the entry `hash`, as of this transaction. */
-  annotation(hash: string): Uint8Array | undefined;
-  /** Replaces the annotation of the entry `hash`; `null` removes it. */
-  annotate(hash: string, sealed: Uint8Array | null): void;
+  /**
+   * Applies `change` to the annotation of the entry `hash` (opened, changed
+   * and sealed again here); nothing is written when it changes nothing.
+   */
+  annotate(hash: string, change: AnnotationChange): void;
 }
 
 /**
@@ -96,9 +104,17 @@ export function writeEntries<T>(
         if (removed) discarded = true;
         return removed;
       },
-      annotation: (hash) => table.annotations.get(hash)?.sealed,
-      annotate: (hash, sealed) => {
-        if (annotate(table, acc, hash, sealed)) discarded = true;
+      annotate: (hash, change) => {
+        if (!changesAnnotation(change)) return;
+        const sealed = table.annotations.get(hash)?.sealed;
+        const current = sealed === undefined
+          ? null
+          : openAnnotation(keys, hash, sealed);
+        const next = applyAnnotationChange(current, change);
+        const resealed = next === null
+          ? null
+          : sealAnnotation(keys, hash, next);
+        if (annotate(table, acc, hash, resealed)) discarded = true;
       },
     });
     acc.write(table.meta);

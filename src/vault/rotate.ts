@@ -45,7 +45,7 @@ import type { VersionColumns } from "../storage/columns.ts";
 import { writeKeyCheck } from "../storage/meta_table.ts";
 import { deleteSlot, insertSlot } from "../storage/slot_table.ts";
 import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
-import { openAnnotation, sealAnnotation } from "./annotations.ts";
+import { openAnnotation, sealAnnotation } from "../storage/rows.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { ProgressListener, SlotInfo, Unlock } from "../types.ts";

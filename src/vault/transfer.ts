@@ -33,7 +33,7 @@ import {
 } from "../rules/document.ts";
 import type { OpenedVault } from "./opened.ts";
 import { matching } from "./read.ts";
-import { annotateInSession, openAnnotation } from "./annotations.ts";
+import { openAnnotation } from "../storage/rows.ts";
 import { refuseTaken } from "./write.ts";
 import { openVersion } from "../storage/rows.ts";
 import type { VersionColumns } from "../storage/columns.ts";
@@ -191,19 +191,17 @@ export function importRows(
       version: earlier.version,
       updated: Date.parse(earlier.updated),
     })),
+    // A document's annotation replaces the vault's; an entry without one
+    // keeps it.
+    annotation: entry.tags === undefined ? undefined : {
+      note: entry.note ?? null,
+      tags: entry.tags,
+      rotateEvery: entry.rotateEvery ?? null,
+    },
   }));
   putEntries(vault, entries, {
     refuseExisting: overwrite ? undefined : refuseTaken,
     onProgress,
-    alongside: (session) =>
-      doc.entries.forEach((entry, at) => {
-        if (entry.tags === undefined) return;
-        annotateInSession(vault.keys, session, entries[at].hash, {
-          note: entry.note ?? null,
-          tags: entry.tags,
-          rotateEvery: entry.rotateEvery ?? null,
-        });
-      }),
   });
   return entries;
 }

@@ -16,7 +16,6 @@ import {
   validateNames,
   validateProgress,
 } from "../rules/validate.ts";
-import { annotateInSession } from "./annotations.ts";
 import type { OpenedVault } from "./opened.ts";
 import { checkVersion, findRow, storedVersion } from "./read.ts";
 import { entryRef, openVersion } from "../storage/rows.ts";
@@ -78,17 +77,12 @@ export function putSecrets(
   const onProgress = validateProgress(options);
   const byHash = new Map(pairs.map(([name, value]) => {
     const hash = vault.names.hash(name);
-    return [hash, { hash, name, value, expires }];
+    return [hash, { hash, name, value, expires, annotation: change }];
   }));
   const writes = [...byHash.values()];
   putEntries(vault, writes, {
     refuseExisting: overwrite ? undefined : refuseTaken,
     onProgress,
-    alongside: (session) => {
-      for (const { hash } of writes) {
-        annotateInSession(vault.keys, session, hash, change);
-      }
-    },
   });
   for (const { hash, name } of writes) vault.names.add(hash, name, expires);
 }
