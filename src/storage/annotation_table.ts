@@ -1,7 +1,7 @@
 /**
  * The `annotations` table (format 5): at most one sealed annotation per
- * entry, keyed by its name hash. What an annotation holds is the vault
- * layer's (`storage/rows.ts`); here it is bytes.
+ * entry, keyed by its name hash. Its sealing is `rows.ts`'s; here it is
+ * bytes.
  *
  * @module
  */
