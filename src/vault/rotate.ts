@@ -11,7 +11,6 @@
 
 import {
   deriveSubKeys,
-  hmacText,
   KEY_BYTES,
   keyCheck,
   randomBytes,
@@ -34,18 +33,10 @@ import { findKeyfiles } from "../keys/keyfile.ts";
 import { machineSecret, type Slot, slotInfo, wrapSlot } from "../keys/slot.ts";
 import { readAccumulator } from "../storage/integrity.ts";
 import { Accumulator } from "../storage/accumulator.ts";
-import {
-  NAME_CELL,
-  openCell,
-  openVersion,
-  sealCell,
-  valueCell,
-} from "../storage/rows.ts";
-import type { VersionColumns } from "../storage/columns.ts";
+import { reencryptEntries } from "../storage/reencrypt.ts";
 import { writeKeyCheck } from "../storage/meta_table.ts";
 import { deleteSlot, insertSlot } from "../storage/slot_table.ts";
 import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
-import { openAnnotation, sealAnnotation } from "../storage/rows.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { ProgressListener, SlotInfo, Unlock } from "../types.ts";
@@ -56,7 +47,6 @@ export interface RotateResult {
   removed: SlotInfo[];
 }
 
-const decoder = new TextDecoder("utf-8", { fatal: true });
 const ROTATE_ATTEMPTS = 3;
 
 /** The first slot in `slots` that `secret` opens, with its KEK. */
@@ -106,83 +96,6 @@ async function keptKeks(
     keks.set(found[0].row.id, found[1]);
   }
   return keks;
-}
-
-/**
- * Re-encrypts every entry, earlier version and annotation under `next`, in the
- * caller's transaction, XORing each row's MAC under the before key into
- * `before` and each new row's into `after`.
- */
-function reencryptEntries(
-  vault: OpenedVault,
-  next: SubKeys,
-  accumulators: { before: Accumulator; after: Accumulator },
-  onProgress: ProgressListener | undefined,
-): void {
-  const { table, keys } = vault;
-  const { before, after } = accumulators;
-  const hashes: string[] = [];
-  table.eachHead((hash) => hashes.push(hash));
-  for (const [at, hash] of hashes.entries()) {
-    onProgress?.(at, hashes.length);
-    const row = table.row(hash);
-    if (row === undefined) {
-      throw new IntegrityError("an entry vanished during rotation");
-    }
-    before.addEntry(row);
-    const name = openCell(keys, NAME_CELL, hash, row.name);
-    const newHash = hmacText(next.index, decoder.decode(name));
-    const sealed = {
-      ...reseal(vault, next, row, newHash),
-      name: sealCell(next, NAME_CELL, newHash, name),
-    };
-    name.fill(0);
-    table.remove(hash);
-    table.put(sealed);
-    after.addEntry(sealed);
-    for (const version of table.history.versions(hash)) {
-      before.addHistory(version);
-      const moved = reseal(vault, next, version, newHash);
-      table.history.remove(hash, version.version);
-      table.history.put(moved);
-      after.addHistory(moved);
-    }
-    const annotation = table.annotations.get(hash);
-    if (annotation !== undefined) {
-      before.addAnnotation(annotation);
-      const moved = {
-        name_hash: newHash,
-        sealed: sealAnnotation(
-          next,
-          newHash,
-          openAnnotation(keys, hash, annotation.sealed),
-        ),
-      };
-      table.annotations.remove(hash);
-      table.annotations.put(moved);
-      after.addAnnotation(moved);
-    }
-  }
-  onProgress?.(hashes.length, hashes.length);
-}
-
-/** `row` with its value re-encrypted under `next` for the entry `hash`. */
-function reseal<T extends VersionColumns>(
-  vault: OpenedVault,
-  next: SubKeys,
-  row: T,
-  hash: string,
-): T {
-  const plain = openVersion(vault.keys, row);
-  try {
-    return {
-      ...row,
-      name_hash: hash,
-      value: sealCell(next, valueCell(row), hash, plain),
-    };
-  } finally {
-    plain.fill(0);
-  }
 }
 
 function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
