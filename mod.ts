@@ -83,6 +83,7 @@ export type { VaultInfo } from "./src/vault/info.ts";
 export type { OpenOptions } from "./src/vault/open_options.ts";
 export type {
   SecretEntry,
+  SecretMeta,
   SecretVersion,
   VersionInfo,
 } from "./src/vault/read.ts";

@@ -46,10 +46,12 @@ import {
   liveCount,
   readBytes,
   readEntry,
+  readMeta,
   readText,
   readTextOrThrow,
   readVersion,
   type SecretEntry,
+  type SecretMeta,
   type SecretVersion,
   type VersionInfo,
 } from "./vault/read.ts";
@@ -186,6 +188,30 @@ export class SecretsEngine implements AsyncDisposable {
     return this.#vault.dir;
   }
 
+  /**
+   * Whether this open created the vault (there was none at its path), so
+   * a caller can say so: a mistyped path should not make a vault silently.
+   *
+   * @example Tell a new vault from an existing one
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using first = await SecretsEngine.open({ path });
+   *   assert.equal(first.created, true);
+   * }
+   * {
+   *   await using again = await SecretsEngine.open({ path });
+   *   assert.equal(again.created, false);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  get created(): boolean {
+    return this.#vault.created;
+  }
+
   /** How many secrets the vault holds now, not counting expired ones. */
   get size(): number {
     return this.#guard.callSync(() => liveCount(this.#vault));
@@ -280,6 +306,31 @@ export class SecretsEngine implements AsyncDisposable {
    */
   getEntry(name: string): Promise<SecretEntry | null> {
     return this.#guard.call(() => readEntry(this.#vault, name));
+  }
+
+  /**
+   * What a secret is, without its value: its version, kind, times, expiry,
+   * note, tags and rotation due date, or `null` when there is no live
+   * secret under `name`. Nothing is decrypted but the annotation, so
+   * listing every secret this way keeps no value in memory.
+   *
+   * @example Read a secret's facts without its value
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("db.password", "pw", { tags: ["prod"] });
+   *   const meta = await engine.getMeta("db.password");
+   *   assert.deepEqual(meta?.tags, ["prod"]);
+   *   assert.equal(meta !== null && "value" in meta, false);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  getMeta(name: string): Promise<SecretMeta | null> {
+    return this.#guard.call(() => readMeta(this.#vault, validateName(name)));
   }
 
   /**

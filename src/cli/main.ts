@@ -21,9 +21,7 @@
  * @module
  */
 
-import { join } from "node:path";
-import { type LocationOptions, SecretsEngine } from "../../mod.ts";
-import { resolveVaultPath } from "../storage/location.ts";
+import { SecretsEngine } from "../../mod.ts";
 import config from "../../deno.json" with { type: "json" };
 import { SecretsEngineError } from "../errors.ts";
 import type { Command, Context, OptionName, Parsed } from "./command.ts";
@@ -179,16 +177,6 @@ function checkShape(name: string, command: Command, args: Parsed): void {
   }
 }
 
-/** Whether a vault is at `location` (a database there), before an open that may create one. */
-function vaultExists(location: LocationOptions): boolean {
-  try {
-    return Deno.lstatSync(join(resolveVaultPath(location), "store.db"))
-      .isFile;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Prints what went wrong, never a stack trace, and gives the exit code: a
  * failure's is `failureCode` (the command's own, where it has one).
@@ -302,7 +290,6 @@ export async function main(
           );
         }
         const create = unlock === undefined && options.create === true;
-        const existed = !create || vaultExists(location);
         const vault = await SecretsEngine.open({
           ...location,
           ...options,
@@ -310,7 +297,9 @@ export async function main(
           ...(unlock && { unlock }),
         });
         // A mistyped --path must not make a vault without a word.
-        if (!existed) io.warn(`created a new vault at ${vault.storagePath}`);
+        if (vault.created) {
+          io.warn(`created a new vault at ${vault.storagePath}`);
+        }
         return vault;
       },
     };

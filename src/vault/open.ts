@@ -80,7 +80,7 @@ function forget(unlocked: Unlocked): void {
 /** The part of an opened vault that does not depend on how it was settled. */
 type Unsettled = Omit<
   Settled,
-  "openedSealed" | "asSealed" | "recovery" | "readOnly"
+  "openedSealed" | "asSealed" | "recovery" | "readOnly" | "created"
 >;
 
 function opened(
@@ -141,6 +141,7 @@ async function openFromFiles(
         openedSealed: settleImage(vault, wal),
         asSealed: null,
         recovery: null,
+        created: false,
       };
     }
     return {
@@ -148,6 +149,7 @@ async function openFromFiles(
       openedSealed: false,
       asSealed: null,
       recovery: surveyVault(vault, wal),
+      created: false,
     };
   } catch (error) {
     store.close();
@@ -184,8 +186,8 @@ async function openOnce(
     const marker = empty ? null : markerToCheck(store);
     // A vault marked destroyed is only read: no upgrade, no keyfile moved.
     const request = marker === null ? checked : { ...checked, recover: true };
-    const unlocked = (empty ? await createVault(store, dir, checked) : null) ??
-      await unlockVault(store, dir, owner, request);
+    const made = empty ? await createVault(store, dir, checked) : null;
+    const unlocked = made ?? await unlockVault(store, dir, owner, request);
     if (marker !== null) {
       try {
         verifyDestroyedMarker(marker, unlocked.keys);
@@ -211,6 +213,7 @@ async function openOnce(
       openedSealed,
       asSealed,
       recovery: null,
+      created: made !== null,
     };
   } catch (error) {
     // The guard still holds its lock, so this close cannot checkpoint the

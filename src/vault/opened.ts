@@ -48,4 +48,6 @@ export interface OpenedVault {
   readOnly: boolean;
   /** Its names: their hashes, and the index of its entries. */
   names: Names;
+  /** Whether this open created the vault. */
+  created: boolean;
 }

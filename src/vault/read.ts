@@ -39,6 +39,22 @@ export interface SecretVersion extends VersionInfo {
   value: string | Uint8Array;
 }
 
+/**
+ * What {@linkcode SecretsEngine.getMeta} says of a secret: its facts and
+ * annotation, without its value (nothing is decrypted but the annotation).
+ */
+export interface SecretMeta extends VersionInfo, Annotation {
+  /** The secret's name. */
+  name: string;
+  /** When the secret was first stored. */
+  created: Date;
+  /**
+   * When the current value is due for rotation (`updated` plus
+   * `rotateEvery`), or `null` without a rotation policy.
+   */
+  rotationDue: Date | null;
+}
+
 /** A secret as {@linkcode SecretsEngine.getEntry} returns it. */
 export interface SecretEntry extends SecretVersion, Annotation {
   /** The secret's name. */
@@ -158,21 +174,20 @@ function info(row: VersionColumns): VersionInfo {
   };
 }
 
-/** The current entry `name` with its value and facts, or `null`. */
-export function readEntry(
-  vault: OpenedVault,
-  name: string,
-): SecretEntry | null {
+/** The live row of `name`, or `null` (the vault checked still open). */
+function liveRow(vault: OpenedVault, name: string): EntryRow | null {
   const row = findRow(vault.table, vault.names.lookup(name));
   if (row === undefined || !isLive(row.expires, Date.now())) {
     return checkedMiss(vault, null);
   }
+  return row;
+}
+
+function metaOf(vault: OpenedVault, name: string, row: EntryRow): SecretMeta {
   const annotation = readAnnotation(vault, row.name_hash);
-  const value = versionValue(vault, row);
   const { rotateEvery } = annotation;
   return {
     name,
-    value,
     ...info(row),
     created: new Date(row.created),
     ...annotation,
@@ -181,6 +196,25 @@ export function readEntry(
       ? null
       : new Date(row.updated + rotateEvery),
   };
+}
+
+/** The current entry `name` with its value and facts, or `null`. */
+export function readEntry(
+  vault: OpenedVault,
+  name: string,
+): SecretEntry | null {
+  const row = liveRow(vault, name);
+  if (row === null) return null;
+  return { ...metaOf(vault, name, row), value: versionValue(vault, row) };
+}
+
+/**
+ * The facts and annotation of the current entry `name`, or `null`; its
+ * value is not decrypted.
+ */
+export function readMeta(vault: OpenedVault, name: string): SecretMeta | null {
+  const row = liveRow(vault, name);
+  return row === null ? null : metaOf(vault, name, row);
 }
 
 /**

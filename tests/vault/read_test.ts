@@ -108,3 +108,25 @@ Deno.test("getVersion reads an expired version as absent, as get does; history l
 
 // Issue #20, item 8: setHistoryLimit(0) over a million versions blocked the
 // event loop for 24 s at 1.76 GiB.
+
+Deno.test("getMeta gives a secret's facts and annotation without its value, and null when it is missing or expired", async () => {
+  await using dir = await tempDir();
+  await using engine = await openEngine(dir.path);
+  await engine.set("a", "one", {
+    note: "n",
+    tags: ["t"],
+    rotateEvery: 86_400_000,
+  });
+  await engine.set("a", "two");
+  await engine.set("gone", "x", { ttlMs: 1 });
+  await sleep(5);
+  const meta = await engine.getMeta("a");
+  const entry = await engine.getEntry("a");
+  assert(meta !== null && entry !== null);
+  const { value: _, ...withoutValue } = entry;
+  assertEquals(meta, withoutValue);
+  assertEquals([await engine.getMeta("gone"), await engine.getMeta("none")], [
+    null,
+    null,
+  ]);
+});

@@ -209,8 +209,7 @@ async function longListing(
   const rows: string[][] = [];
   for (const name of names) {
     const versions = await vault.history(name);
-    const entry = await vault.getEntry(name);
-    if (entry !== null && typeof entry.value !== "string") entry.value.fill(0);
+    const entry = await vault.getMeta(name);
     const [current] = versions;
     if (current === undefined) continue;
     rows.push([

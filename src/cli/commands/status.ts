@@ -44,10 +44,8 @@ secrets status lists what is due.`,
   async run({ args, open, io }): Promise<number> {
     const [name] = args.operands;
     await using vault = await open();
-    const entry = await vault.getEntry(name);
+    const entry = await vault.getMeta(name);
     if (entry === null) throw new Failure("no secret with that name");
-    const { value } = entry;
-    if (typeof value !== "string") value.fill(0);
     const change = metaChange(args, entry);
     if (Object.keys(change).length === 0) {
       io.write(formatAnnotation(entry));
