@@ -73,7 +73,7 @@ Deno.test("values survive close and reopen, with the seal written", async () => 
   assertEquals(await engine.keys(), ["a.one", "a.two"]);
 });
 
-// Issue #12 (1): an empty string is a value, not an absence.
+// An empty string is a value, not an absence.
 Deno.test('an empty value is stored, read back as "" and is present', async () => {
   await using dir = await tempDir();
   {
@@ -522,7 +522,7 @@ Deno.test("a write blocked past busyTimeoutMs is a BusyError and changes nothing
   assertEquals(engine.size, 2);
 });
 
-// Issue #20, item 8: an iterable that threw inside setMany was reported as
+// An iterable that threw inside setMany was reported as
 // an OS I/O error.
 Deno.test("an iterable that throws is the caller's error, with its cause, and writes nothing", async () => {
   await using dir = await tempDir();

@@ -118,7 +118,7 @@ Deno.test({
       keygen.stdout.trim(),
     ]);
     assertEquals(made.code, 0, made.stderr);
-    // Issue #21, item 4: each of these asked for a flag an installed
+    // Each of these asked for a flag an installed
     // command cannot be given.
     const fromBackup = await secrets(
       [

@@ -414,7 +414,7 @@ Deno.test({
 
 if (!canSpawn) console.log(`cli_test: ${SPAWN_SKIP_REASON}`);
 
-// Issue #21, item 12: the messages a new user met on the first day.
+// The messages a new user met on the first day.
 cliTest(
   "typos get a suggestion, --version and help COMMAND answer, and library words become the CLI's",
   async () => {

@@ -47,7 +47,7 @@ Deno.test("parseFactors accepts hostname and user only, in canonical order", () 
   }
 });
 
-// Issue #9, item 7: the MAC of "the first interface by name" changed with
+// The MAC of "the first interface by name" changed with
 // every Docker bridge or VPN and locked the vault.
 Deno.test("mac factor: no longer offered for new vaults, still read for old ones", () => {
   assertStrict.throws(

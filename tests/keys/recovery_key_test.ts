@@ -67,7 +67,7 @@ Deno.test("a key of the wrong length or alphabet is a ValidationError that never
   }
 });
 
-// Issue #21: the sample key in the README failed its own check character.
+// The sample key in the README failed its own check character.
 Deno.test("every recovery key the README shows passes its check character", () => {
   const readme = Deno.readTextFileSync(
     new URL("../../README.md", import.meta.url),

@@ -110,7 +110,7 @@ Deno.test("huge keyfile: its size is checked before a byte is read", () =>
     assert(error.message.includes(`${2 ** 30} bytes`));
   }));
 
-// Issue #11: KDF parameters are capped before deriving, per slot.
+// KDF parameters are capped before deriving, per slot.
 Deno.test("unbounded KDF: slot parameters above the maxima are refused before deriving", () =>
   withVault(async ({ store, unlock }) => {
     setSlot(store, "kdf", '{"name":"scrypt","N":4194304,"r":32,"p":16}');

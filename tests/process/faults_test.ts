@@ -77,7 +77,7 @@ Deno.test({
   },
 });
 
-// Issue #9, item 16, a documented limit: the WAL holds the writes since the
+// The WAL holds the writes since the
 // last checkpoint, and nothing outside it records them, so losing it rolls
 // the vault back to its last intact commit in store.db, silently.
 Deno.test({
@@ -95,7 +95,7 @@ Deno.test({
   },
 });
 
-// Issue #9, item 3: a process writing while another destroyed the vault kept
+// A process writing while another destroyed the vault kept
 // acknowledging writes into the deleted files (46 lost, no error).
 Deno.test({
   name: "destroy while a process writes: its next write fails with ClosedError",
@@ -126,7 +126,7 @@ Deno.test({
   },
 });
 
-// Issue #9, item 10: a full disk gave a raw ERR_SQLITE_ERROR from set() and
+// A full disk gave a raw ERR_SQLITE_ERROR from set() and
 // from every later open(), so the vault could not even be read.
 Deno.test({
   name:
@@ -237,7 +237,7 @@ Deno.test("a database half-created by a crash is created anew", async () => {
   );
 });
 
-// Issue #9, item 6: with meta.json gone too, an empty store.db beside a
+// With meta.json gone too, an empty store.db beside a
 // keyfile made a new vault and overwrote the keyfile that a restored
 // store.db would need.
 Deno.test("empty store.db without meta.json: keyfile kept, InitializationError", async () => {

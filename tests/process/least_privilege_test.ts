@@ -100,7 +100,7 @@ Deno.test({
       assert(result.stderr.includes("--allow-env=HOME"), result.stderr);
       assert(result.stderr.includes("pass `path`"), result.stderr);
     });
-    // Issue #21: with XDG_CONFIG_HOME set, the example looked there, outside
+    // With XDG_CONFIG_HOME set, the example looked there, outside
     // the flags its own comment gives.
     await t.step(
       "with --allow-env=HOME, XDG_CONFIG_HOME set or not",
@@ -211,7 +211,7 @@ Deno.test({
 
 if (!canSpawn) console.log(`least_privilege_test: ${SPAWN_SKIP_REASON}`);
 
-// Issue #9, item 10: a --deny-read or --deny-write on one vault file inside
+// A --deny-read or --deny-write on one vault file inside
 // a granted directory reached the caller as a raw NotCapable.
 Deno.test({
   name: "deny flags: a denied vault file is a PermissionError naming it",
@@ -239,7 +239,7 @@ Deno.test({
   },
 });
 
-// Issue #9, item 7: under -A, 0.1 bound a new vault to every factor, so the
+// Under -A, 0.1 bound a new vault to every factor, so the
 // same vault opened differently from a scoped run.
 Deno.test({
   name:

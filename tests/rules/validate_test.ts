@@ -61,7 +61,7 @@ Deno.test("invalid input throws ValidationError without echoing it", () => {
   assertStrict.throws(() => validatePattern("a\nb"), ValidationError);
 });
 
-// Issue #9, item 15: look-alike names.
+// Look-alike names.
 Deno.test("names are NFC, without format characters; stored names are looked up as given", () => {
   assertEquals(validateName("cafe\u0301"), "caf\u00e9");
   for (const lookAlike of ["a\u202eb", "a\u200bb", "\ufeffa", "a\u2066b"]) {
@@ -71,7 +71,7 @@ Deno.test("names are NFC, without format characters; stored names are looked up 
   assertStrict.throws(() => validateStoredName("a\nb"), ValidationError);
 });
 
-// Issue #9, item 2: patterns are capped, so one match is bounded.
+// Patterns are capped, so one match is bounded.
 Deno.test("patterns longer than MAX_PATTERN_LENGTH are a ValidationError", () => {
   assertEquals(validatePattern("*".repeat(MAX_PATTERN_LENGTH)).length, 256);
   assertStrict.throws(

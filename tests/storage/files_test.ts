@@ -56,7 +56,7 @@ Deno.test({
   },
 });
 
-// Issue #9, item 13: a hard-linked store.db or .keyfile survived destroy()
+// A hard-linked store.db or .keyfile survived destroy()
 // under its other name.
 Deno.test({
   name: "hardlinks: a vault file with a second hard link is refused",
@@ -74,7 +74,7 @@ Deno.test({
   },
 });
 
-// Issue #9, item 1: only mode bits were checked, so a directory another user
+// Only mode bits were checked, so a directory another user
 // prepared received this user's secrets.
 Deno.test({
   name: "ownership: a vault directory or file owned by another user is refused",

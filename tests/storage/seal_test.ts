@@ -25,7 +25,7 @@ Deno.test("hashDatabase is keyed and covers every byte", async () => {
   assertFalse(equalBytes(hash(keys.seal), mac));
 });
 
-// Issue #9, item 12: the seal was hashed by path while SQLite reads its own
+// The seal was hashed by path while SQLite reads its own
 // descriptor, so a store.db swapped in between opened "sealed".
 Deno.test({
   name: "seal swap: a store.db swapped in after the check is never vouched for",
@@ -51,7 +51,7 @@ Deno.test("the seal round-trips through meta.json, and garbage reads as none", a
   assertEquals(readSeal(dir.path), null);
 });
 
-// Issue #9, item 13: a FIFO in place of meta.json blocked the open forever.
+// A FIFO in place of meta.json blocked the open forever.
 Deno.test({
   name:
     "FIFO meta.json: a named pipe in place of the seal reads as no seal, at once",

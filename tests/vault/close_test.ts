@@ -17,7 +17,7 @@ import { markDestroyed } from "../../src/storage/entry_table.ts";
 import { destroyedMac } from "../../src/storage/macs.ts";
 import { openEngine, rawSql, tempDir } from "../_helpers.ts";
 
-// Issue #9, item 3: another engine kept acknowledging writes into the
+// Another engine kept acknowledging writes into the
 // deleted files and reading destroyed data.
 Deno.test("destroy while open elsewhere: the other engine's next call fails, nothing is acknowledged", async () => {
   await using dir = await tempDir();
@@ -105,7 +105,7 @@ async function markOnly(path: string): Promise<void> {
   closeVault(vault);
 }
 
-// Issue #9, item 11: the keyfile went first and nothing marked the vault, so
+// The keyfile went first and nothing marked the vault, so
 // an interrupted destroy left a vault that neither opened nor destroyed.
 Deno.test("interrupted destroy: at every step, the next open or destroyVault finishes it", async (t) => {
   for (let removed = 0; removed <= REMOVAL_ORDER.length; removed++) {
@@ -140,7 +140,7 @@ Deno.test("interrupted destroy: at every step, the next open or destroyVault fin
   }
 });
 
-// Issue #20, item 5: one planted meta row made open() delete the vault.
+// One planted meta row made open() delete the vault.
 Deno.test("a planted destroyed marker deletes nothing: open refuses, recover reads everything", async () => {
   for (const value of [new Uint8Array([1]), new Uint8Array(32).fill(9)]) {
     await using dir = await tempDir();
@@ -195,7 +195,7 @@ Deno.test("a destroy by 0.2 that was interrupted is refused with the way to fini
   );
 });
 
-// Issue #20, item 8: a vault whose keyfile is lost, with no other slot,
+// A vault whose keyfile is lost, with no other slot,
 // could not be destroyed.
 Deno.test("destroyVault removes a vault that cannot be unlocked, wiping it, and only the engine's files", async () => {
   await using dir = await tempDir();
@@ -238,7 +238,7 @@ Deno.test("destroyVault refuses a vault file that is a symlink, and removes noth
   assert((await Deno.stat(elsewhere)).size > 0);
 });
 
-// Issue #9, item 14: the engine dropped its keys without zeroing them.
+// The engine dropped its keys without zeroing them.
 Deno.test("nothing wiped: closing zeroes every sub-key the engine held", async () => {
   await using dir = await tempDir();
   const vault = await openVault({ path: join(dir.path, "vault") });

@@ -11,7 +11,7 @@ function manySecrets(count: number): Record<string, string> {
   );
 }
 
-// Issue #9, item 5: node:sqlite's iterate() ended silently at a damaged page,
+// Node:sqlite's iterate() ended silently at a damaged page,
 // so size, keys() and has() missed secrets and close() sealed the damage.
 Deno.test("iterate short read: a damaged page is an IntegrityError, never a smaller vault, and is not sealed", async () => {
   await using dir = await tempDir();
@@ -39,7 +39,7 @@ Deno.test("iterate short read: a damaged page is an IntegrityError, never a smal
   await assertRejects(() => openEngine(dir.path), IntegrityError);
 });
 
-// Issue #9, item 4: an exception while iterating left the statement open,
+// An exception while iterating left the statement open,
 // freezing the engine's view and blocking every checkpoint (the WAL grew to
 // 50 MiB).
 Deno.test("exception in keys: after a DecryptionError the engine still sees writes and blocks no checkpoint", async () => {

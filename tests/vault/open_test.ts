@@ -102,7 +102,7 @@ Deno.test("format 3 fixture: an entry changed outside the engine stops the upgra
   assertEquals(await Deno.readFile(join(path, "store.db")), before);
 });
 
-// Issue #20, item 8: a planted meta row was an OS I/O error, and a refused
+// A planted meta row was an OS I/O error, and a refused
 // upgrade from format 1 left the vault at format 3.
 for (
   const [fixture, planted] of [
@@ -167,7 +167,7 @@ Deno.test("format 2 fixture: every bound meta field fails the unwrap when change
   }
 });
 
-// Issue #9, item 15: look-alike names. New names are NFC and free of format
+// Look-alike names. New names are NFC and free of format
 // characters; names 0.1.0 stored otherwise still read and delete.
 Deno.test("look-alike names: NFC spellings are one name, format characters refused, legacy names readable and deletable", async () => {
   await using dir = await tempDir();
@@ -194,7 +194,7 @@ Deno.test("look-alike names: NFC spellings are one name, format characters refus
   assertEquals(await engine.get("cafe\u0301"), "two");
 });
 
-// Issue #9, item 9: 2**31 aborted the process inside SQLite; 1e12 threw a
+// 2**31 aborted the process inside SQLite; 1e12 threw a
 // raw TypeError.
 Deno.test("busyTimeoutMs bound: values past 2^31 - 1 are a ValidationError", async () => {
   await using dir = await tempDir();
@@ -212,7 +212,7 @@ Deno.test("busyTimeoutMs bound: values past 2^31 - 1 are a ValidationError", asy
   assertEquals(engine.size, 0);
 });
 
-// Issue #9, item 10: each of these reached the caller as a raw Deno or
+// Each of these reached the caller as a raw Deno or
 // node:sqlite error.
 Deno.test("raw errors: NUL paths, a file as parent and out-of-range rows are engine errors", async (t) => {
   await using dir = await tempDir();
@@ -265,7 +265,7 @@ Deno.test("create: false finds no vault and creates nothing", async () => {
   assertEquals(engine.size, 0);
 });
 
-// Issue #21, item 11 and #20, item 4: on read-only storage even get failed,
+// On read-only storage even get failed,
 // on a probe file every open made in the vault.
 Deno.test({
   name:

@@ -106,7 +106,7 @@ Deno.test("getVersion reads an expired version as absent, as get does; history l
   assertEquals(await engine.getVersion("lapsed", 1), null);
 });
 
-// Issue #20, item 8: setHistoryLimit(0) over a million versions blocked the
+// SetHistoryLimit(0) over a million versions blocked the
 // event loop for 24 s at 1.76 GiB.
 
 Deno.test("getMeta gives a secret's facts and annotation without its value, and null when it is missing or expired", async () => {

@@ -261,7 +261,7 @@ Deno.test("close() while addPassphrase derives its key: a ClosedError, and no sl
   assertEquals((await again.slots()).length, 1);
 });
 
-// Issue #20, item 8: labels took bidi and zero-width characters.
+// Labels took bidi and zero-width characters.
 Deno.test("a slot label with a format character is refused; one is NFC-normalised", async () => {
   await using dir = await tempDir();
   await using engine = await openEngine(dir.path);

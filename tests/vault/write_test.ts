@@ -242,7 +242,7 @@ Deno.test("setMany with a name given twice writes one version, the last value", 
   assertEquals(historyRows(dir.path), 0);
 });
 
-// Issue #20, item 6: getVersion returned an expired value that get hid.
+// `getVersion` returned an expired value that get hid.
 
 Deno.test("setHistoryLimit prunes in batches that let the event loop run, and leaves the vault verified", async () => {
   await using dir = await tempDir();

@@ -216,7 +216,7 @@ test("run --from takes secrets from a backup, with no vault at all", async ({ ru
   assertFalse(await Deno.stat(nowhere).then(() => true, () => false));
 });
 
-// Issue #20, item 7: the CI recipe named the identity by an environment
+// The CI recipe named the identity by an environment
 // variable the program run starts could read from /proc/$PPID/environ.
 test("run --from --identity - takes the identity from stdin's first line, leaving the rest to the program", async ({ run, keygen, dir }) => {
   const { file, recipient } = await keygen("key.txt");
@@ -365,7 +365,7 @@ test("a backup keeps bytes and expiry; restore brings them back, run --from leav
   assert(env.stderr.includes('skipped "cert.der"'), env.stderr);
 });
 
-// Issue #22: only X25519 identities were accepted, though the age library
+// Only X25519 identities were accepted, though the age library
 // reads post-quantum hybrid ones, as age 1.3 and SOPS 3.12 do.
 test("keygen --pq makes a post-quantum identity that backup, restore and run --from take", async ({ run, dir }) => {
   const key = join(dir, "pq.txt");

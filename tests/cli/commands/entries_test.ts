@@ -10,7 +10,7 @@ import { assert, assertEquals, assertFalse } from "../../_assert.ts";
 import { tempDir } from "../../_helpers.ts";
 import { cli, cliTest } from "../_cli.ts";
 
-// Issue #10, item 4: on a mistyped --path, read commands created an empty
+// On a mistyped --path, read commands created an empty
 // vault and answered "no secret"; run ran the program with no secrets.
 cliTest(
   "read commands on a path with no vault say so and create nothing",
@@ -39,7 +39,7 @@ cliTest(
   },
 );
 
-// Issue #10, item 9: a file where a directory should be gave a NotADirectory
+// A file where a directory should be gave a NotADirectory
 // stack trace.
 cliTest("--path below a file is a plain error", async () => {
   await using dir = await tempDir();
@@ -51,7 +51,7 @@ cliTest("--path below a file is a plain error", async () => {
   assertFalse(/\n\s+at /.test(result.stderr), "a stack trace");
 });
 
-// Issue #10, item 11: a name starting with "-" could not be used, and the
+// A name starting with "-" could not be used, and the
 // form the error suggested was refused.
 cliTest(
   "a name starting with - works after --, as the error suggests",

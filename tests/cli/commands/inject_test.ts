@@ -156,7 +156,7 @@ Deno.test({
   },
 });
 
-// Issue #21, item 14: an interrupted write left OUT.<random>.tmp holding
+// An interrupted write left OUT.<random>.tmp holding
 // the secret in clear; the next write removes such leftovers.
 cliTest(
   "a write to -o removes the temporary files an interrupted one left",

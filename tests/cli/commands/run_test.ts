@@ -43,7 +43,7 @@ function runSh(
   });
 }
 
-// Issue #10, item 5: every signal but four gave 128; a program that is not
+// Every signal but four gave 128; a program that is not
 // executable gave a stack trace.
 test(
   "run exit codes: 128+N for each signal, 126 not executable, 127 missing",
@@ -77,7 +77,7 @@ test(
   },
 );
 
-// Issue #10, item 7: one name with no environment name broke run for the
+// One name with no environment name broke run for the
 // whole vault without saying which.
 test("a name with no environment name is skipped with a warning, or an error when --only asks for it", async (vault) => {
   await cli(vault, ["set", "パスワード"], { stdin: "hidden" });
@@ -89,7 +89,7 @@ test("a name with no environment name is skipped with a warning, or an error whe
   assert(asked.stderr.includes('"パスワード"'), asked.stderr);
 });
 
-// Issue #10, item 10: a repeated --only kept only the last pattern, and a
+// A repeated --only kept only the last pattern, and a
 // pattern matching nothing ran the program with no secrets.
 test("--only may repeat; a pattern that matches nothing is an error", async (vault) => {
   const both = await runSh(
@@ -108,7 +108,7 @@ test("--only may repeat; a pattern that matches nothing is an error", async (vau
   assert(none.stderr.includes("nothing.* matches no secret"), none.stderr);
 });
 
-// Issue #10, item 6: redacted output was held until the program exited.
+// Redacted output was held until the program exited.
 test(
   "run --redact passes output through while the program still runs",
   async (vault, dir) => {
@@ -138,7 +138,7 @@ test(
   },
 );
 
-// Issue #10, item 9: `run --redact | head` died with a BrokenPipe trace.
+// `run --redact | head` died with a BrokenPipe trace.
 test("run --redact into a closed pipe exits without a stack trace", async (vault) => {
   const command = [
     "deno run --no-prompt",
@@ -157,7 +157,7 @@ test("run --redact into a closed pipe exits without a stack trace", async (vault
   assertFalse(/\n\s+at |BrokenPipe/.test(errors), errors);
 });
 
-// Issue #10, item 5: Ctrl-C reached the child twice, from the terminal and
+// Ctrl-C reached the child twice, from the terminal and
 // again from the CLI.
 Deno.test({
   name:
@@ -189,7 +189,7 @@ Deno.test({
   },
 });
 
-// Issue #14: a committed .env.tpl names secrets instead of holding them.
+// A committed .env.tpl names secrets instead of holding them.
 test(
   "run --env-file: references resolved, plain values kept, only the file's variables",
   async (vault, dir) => {
@@ -292,7 +292,7 @@ test(
   },
 );
 
-// Issue #20, item 7: a program run started read the unlock key from
+// A program run started read the unlock key from
 // /proc/$PPID/environ after --key-env, then opened the whole vault.
 test(
   "a key piped to --key-file - is in no environment a program run starts can read, and the rest of stdin is its",
@@ -325,7 +325,7 @@ test(
   },
 );
 
-// Issue #21, item 2: one text value with a NUL, or over 128 KiB, made every
+// One text value with a NUL, or over 128 KiB, made every
 // run fail with "unexpected TypeError" or "Argument list too long".
 test(
   "a secret no environment variable can hold is skipped by name, and refused when asked for",
@@ -392,7 +392,7 @@ test(
   },
 );
 
-// Issue #21, item 8: a .env given to run --env-file that set PATH chose
+// A .env given to run --env-file that set PATH chose
 // which program ran, and one that set BASH_ENV ran code before it.
 test(
   "variables that choose what runs need --allow-exec-env, and the program is still found on the caller's PATH",

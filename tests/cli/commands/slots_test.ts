@@ -248,7 +248,7 @@ Deno.test({
   },
 });
 
-// Issue #20, item 8: secrets slots printed a stored label's bidi override
+// `secrets slots` printed a stored label's bidi override
 // raw, so the terminal showed another label.
 cliTest(
   "secrets slots escapes a control or format character an older label holds",
@@ -272,7 +272,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 3: rotate dropped the recovery key and the passphrase
+// `rotate` dropped the recovery key and the passphrase
 // without a word, and the CLI had no way to keep them.
 cliTest(
   "rotate off a terminal removes no slot without --yes, and keeps those --keep-key and --keep-passphrase open",
@@ -332,7 +332,7 @@ Deno.test({
   },
 });
 
-// Issue #21, item 4: init --factors without --allow-sys spoke of "this
+// `init --factors` without --allow-sys spoke of "this
 // vault is bound", named one flag per attempt and left a store.db behind.
 cliTest(
   "init --factors without --allow-sys names every kind at once and creates nothing",
@@ -350,7 +350,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 12: Ctrl-D at "New passphrase again:" said the two
+// Ctrl-D at "New passphrase again:" said the two
 // entries differ.
 Deno.test({
   name:

@@ -28,7 +28,7 @@ async function importAll(vault: string): Promise<void> {
   }
 }
 
-// Issue #10, item 2: double-quoted values turned `pa$$word` into
+// Double-quoted values turned `pa$$word` into
 // `pa16366word` and ran `$(...)` when sourced.
 for (const shell of ["sh", "bash"]) {
   Deno.test({
@@ -91,7 +91,7 @@ cliTest("export round-trips through import, byte for byte", async () => {
   assertEquals(JSON.parse(back.stdout), expected);
 });
 
-// Issue #10, item 3: 64 random bytes came back as ~110, silently.
+// 64 random bytes came back as ~110, silently.
 cliTest(
   "non-UTF-8 input is refused, from stdin and from a .env file",
   async () => {
@@ -120,7 +120,7 @@ async function assertNoVault(vault: string): Promise<void> {
   assertFalse(exists, `${vault} was created`);
 }
 
-// Issue #10, item 8: a key given twice was counted twice.
+// A key given twice was counted twice.
 cliTest(
   "import counts each name once, warns about duplicates, reads stdin with -",
   async () => {
@@ -136,7 +136,7 @@ cliTest(
   },
 );
 
-// Issue #10, item 9: a directory, or a file outside the grant, gave a stack
+// A directory, or a file outside the grant, gave a stack
 // trace (and at a terminal, a Deno permission prompt).
 cliTest(
   "import of a directory or of an ungranted file: a plain error naming the flag",
@@ -165,7 +165,7 @@ cliTest(
   },
 );
 
-// Issue #10, item 9: `export | head` died with a BrokenPipe stack trace.
+// `export | head` died with a BrokenPipe stack trace.
 Deno.test({
   name: "export into a closed pipe (| head) exits quietly",
   ignore: !canRun("deno") || !canRun("sh"),
@@ -194,7 +194,7 @@ Deno.test({
   },
 });
 
-// Issue #10, item 8, and issue #12 (1): `FOO=` is an empty value, common in
+// `FOO=` is an empty value, common in
 // .env files; it imports, exports and reads back as one.
 cliTest(
   "FOO= imports an empty value, and it round-trips through export and set",
@@ -216,7 +216,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 5: set, import and restore on a mistyped --path made a
+// `set`, `import` and `restore` on a mistyped --path made a
 // vault without a word.
 cliTest(
   "set, import and init on a path with no vault say once that they created one; on an existing vault they do not",
@@ -243,7 +243,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 6: backup with a pattern that matched nothing said
+// `backup` with a pattern that matched nothing said
 // "backed up 0 secrets" and exited 0.
 cliTest(
   "backup with a pattern that matches nothing fails as export does, and writes no file",
@@ -264,7 +264,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 7: a CRLF .env kept \r\n inside quoted values, and ${VAR}
+// A CRLF .env kept \r\n inside quoted values, and ${VAR}
 // stayed literal without a word.
 cliTest(
   "import of a CRLF .env gives LF values and says once that ${…} is kept as written",

@@ -10,7 +10,7 @@ import { assert, assertEquals, assertFalse } from "../../_assert.ts";
 import { canMount, canSpawn, rawSql, tempDir, tmpfs } from "../../_helpers.ts";
 import { cli, cliTest } from "../_cli.ts";
 
-// Issue #10, item 12: a vault directory made with plain mkdir was refused
+// A vault directory made with plain mkdir was refused
 // with no hint.
 cliTest(
   "a vault directory made with mkdir (0755) names the chmod that fixes it",
@@ -27,7 +27,7 @@ cliTest(
   },
 );
 
-// Issue #10, item 12: a read-only store.db left a read-only store.db-shm
+// A read-only store.db left a read-only store.db-shm
 // behind, so the vault stayed broken after the fix.
 cliTest(
   "a read-only store.db is explained, and leaves nothing behind to fix",
@@ -48,7 +48,7 @@ cliTest(
   },
 );
 
-// Issue #9: the recovery path, from the command line.
+// The recovery path, from the command line.
 cliTest(
   "recover reports the damaged entry and exports the intact ones",
   async () => {
@@ -76,7 +76,7 @@ cliTest(
   },
 );
 
-// Issue #20, item 6: recover --format json printed a map import could not
+// `recover --format json` printed a map import could not
 // read, and dropped bytes, expiry and history.
 cliTest(
   "recover --format json prints a lossless document that import reads back",
@@ -112,7 +112,7 @@ cliTest(
   },
 );
 
-// Issue #20, item 8: a vault whose keyfile was lost, with no other slot,
+// A vault whose keyfile was lost, with no other slot,
 // could not be destroyed.
 cliTest(
   "destroy --yes removes a vault that no longer unlocks, and only its own files",
@@ -134,7 +134,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 11: on a read-only vault directory even get failed with a
+// On a read-only vault directory even get failed with a
 // raw OS error about an internal .owner.*.tmp file.
 Deno.test({
   name:

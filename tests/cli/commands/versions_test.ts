@@ -313,7 +313,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 9: set --file stored a UTF-8 PEM as bytes, which inject,
+// `set --file` stored a UTF-8 PEM as bytes, which inject,
 // references, export and get at a terminal then refused.
 cliTest(
   "set --file stores UTF-8 text as text and other bytes as bytes; --bytes forces bytes",
@@ -351,7 +351,7 @@ cliTest(
   },
 );
 
-// Issue #21, item 10: set, import and set --file read /dev/zero whole
+// `set`, `import` and `set --file` read /dev/zero whole
 // before the size check (6 to 10 GB of memory in 20 s).
 cliTest(
   "every input is read only up to its limit: /dev/zero is refused at once",

@@ -66,7 +66,7 @@ Deno.test("formatDotenv round-trips any value", () => {
   assertEquals(pairs(formatDotenv(entries)), entries);
 });
 
-// Issue #21, item 7: a CRLF file kept \r\n inside quoted values, and a lone
+// A CRLF file kept \r\n inside quoted values, and a lone
 // CR joined two assignments into one value without a word.
 Deno.test("CRLF and lone-CR line ends end lines; a multi-line value keeps LF alone", () => {
   const crlf = parseDotenv('A="one\r\ntwo"\r\nB=plain\r\n');

@@ -39,7 +39,7 @@ Deno.test("longer values win, special characters are literal, no values pass thr
   assertEquals(await redact(["plain text"], []), "plain text");
 });
 
-// Issue #10, item 6: output was held back until exit (a server's
+// Output was held back until exit (a server's
 // "listening" line showed 4 s late).
 Deno.test("redact streaming: text that cannot start a value passes at once", async () => {
   const transform = redactStream(["x".repeat(2000), "sk-live-123"]);
@@ -59,7 +59,7 @@ Deno.test("redact streaming: a value reaching into a held tail is never split", 
   );
 });
 
-// Issue #10, item 6: a short value such as `true` masked inside `construe`.
+// A short value such as `true` masked inside `construe`.
 Deno.test("redact minimum: values shorter than the minimum are not masked", async () => {
   assertEquals(MIN_REDACTED_LENGTH, 6);
   assertEquals(await redact(["construe on"], ["true", "on"]), "construe on");
@@ -69,7 +69,7 @@ Deno.test("redact minimum: values shorter than the minimum are not masked", asyn
   });
 });
 
-// Issue #21, item 14: two secrets overlapping in the output left the tail
+// Two secrets overlapping in the output left the tail
 // of one in clear (<redacted>345678).
 Deno.test("overlapping secrets are masked as one span, whatever the chunking", async () => {
   const secrets = ["ab123456", "12345678"];

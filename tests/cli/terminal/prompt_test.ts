@@ -51,7 +51,7 @@ const test = (name: string, fn: (vault: string) => Promise<void>) =>
     },
   });
 
-// Issue #10, item 1: the first line was stored and the rest of the paste
+// The first line was stored and the rest of the paste
 // was echoed in clear and run by the shell after the CLI exited.
 test("multi-line paste: refused whole, nothing stored, nothing left for the shell", async (vault) => {
   const result = await setAtTerminal(vault, "line1\rline2\rrm -rf x\r");
@@ -76,7 +76,7 @@ test("bracketed paste: a pasted multi-line value is stored whole", async (vault)
   );
 });
 
-// Issue #21, item 12: Ctrl-C at a prompt said "nothing was stored" and
+// Ctrl-C at a prompt said "nothing was stored" and
 // exited 1; a shell user expects the 130 of an interrupted command.
 test("Ctrl-C at the prompt aborts without storing, as SIGINT would: 130, no message", async (vault) => {
   const result = await setAtTerminal(vault, "half-typed\x03");
@@ -97,7 +97,7 @@ test("Ctrl-D ends the input", async (vault) => {
   assertEquals(await stored(vault), "typed");
 });
 
-// Issue #10, item 9: at a terminal, Deno itself prompted for a permission the
+// At a terminal, Deno itself prompted for a permission the
 // CLI lacked. Here the CLI runs without --no-prompt, as a user may run it.
 test("no Deno permission prompt at a terminal: a missing flag is named instead", async (vault) => {
   const file = join(vault, "..", "outside.env");
@@ -111,7 +111,7 @@ test("no Deno permission prompt at a terminal: a missing flag is named instead",
   assertFalse(/Deno requests|Allow\?/.test(result.output), result.output);
 });
 
-// Issue #12 (1): an empty value can be stored, but not by a slip of Enter.
+// An empty value can be stored, but not by a slip of Enter.
 test("Enter alone at the prompt stores nothing and says how to store an empty value", async (vault) => {
   const result = await setAtTerminal(vault, "\r");
   assertEquals(result.code, 1, result.output);
