@@ -48,3 +48,39 @@ export async function assertRejects<E extends Error>(
     message: `expected ${type.name}, nothing was thrown`,
   });
 }
+
+/**
+ * Asserts `fn` throws: an instance of `expected` when it is a class, an
+ * error whose message matches it when it is a pattern, or one it accepts
+ * when it is a predicate. Returns nothing, as `node:assert/strict`'s
+ * `throws` does.
+ */
+export function assertThrows(
+  fn: () => unknown,
+  expected?:
+    | (new (...args: never[]) => Error)
+    | RegExp
+    | ((error: unknown) => boolean),
+  message?: string,
+): void {
+  if (expected === undefined) assertStrict.throws(fn, message);
+  else assertStrict.throws(fn, expected, message);
+}
+
+/** Asserts `text` matches `pattern`. */
+export function assertMatch(
+  text: string,
+  pattern: RegExp,
+  message?: string,
+): void {
+  assertStrict.match(text, pattern, message);
+}
+
+/** Asserts `actual` and `expected` differ, deeply. */
+export function assertNotEquals<T>(
+  actual: T,
+  expected: T,
+  message?: string,
+): void {
+  assertStrict.notDeepStrictEqual(actual, expected, message);
+}

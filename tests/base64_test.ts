@@ -1,5 +1,4 @@
-import assertStrict from "node:assert/strict";
-import { assertEquals } from "./_assert.ts";
+import { assertEquals, assertThrows } from "./_assert.ts";
 import { ValidationError } from "../mod.ts";
 import { decodeBase64, encodeBase64 } from "../src/base64.ts";
 
@@ -16,7 +15,7 @@ Deno.test("base64 round-trips every length, past one encoding chunk", () => {
 
 Deno.test("decodeBase64 refuses what is not padded standard base64, naming what", () => {
   for (const text of ["A", "AA", "AAE", "AA==A", "AA E=", "-_8=", "AAE=\n"]) {
-    assertStrict.throws(
+    assertThrows(
       () => decodeBase64(text, "the thing"),
       (error) =>
         error instanceof ValidationError && /the thing/.test(error.message),

@@ -1,5 +1,10 @@
-import { assert, assertEquals, assertFalse, assertRejects } from "./_assert.ts";
-import assertStrict from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertFalse,
+  assertRejects,
+  assertThrows,
+} from "./_assert.ts";
 import { join } from "node:path";
 import {
   BusyError,
@@ -164,7 +169,7 @@ Deno.test("close is idempotent and every other call then throws ClosedError", as
   await assertRejects(() => engine.keys(), ClosedError);
   await assertRejects(() => engine.delete("a"), ClosedError);
   await assertRejects(() => engine.destroy(), ClosedError);
-  assertStrict.throws(() => engine.size, ClosedError);
+  assertThrows(() => engine.size, ClosedError);
 });
 
 Deno.test("destroy removes only the engine's files", async (t) => {

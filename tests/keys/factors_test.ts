@@ -1,5 +1,4 @@
-import { assertEquals } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import { PermissionError, ValidationError } from "../../src/errors.ts";
 import {
   factorFlag,
@@ -22,13 +21,13 @@ Deno.test({
   name: "a factor without its permission is a PermissionError with the flag",
   ignore: sysGranted("hostname"),
   fn: () => {
-    assertStrict.throws(
+    assertThrows(
       () => requireFactors(["hostname"]),
       (error: unknown) =>
         error instanceof PermissionError &&
         error.flag === "--allow-sys=hostname",
     );
-    assertStrict.throws(() => readFactors(["hostname"]), PermissionError);
+    assertThrows(() => readFactors(["hostname"]), PermissionError);
   },
 });
 
@@ -43,14 +42,14 @@ Deno.test("parseFactors accepts hostname and user only, in canonical order", () 
   ]);
   assertEquals(parseFactors([]), []);
   for (const bad of [["serial"], "hostname", null]) {
-    assertStrict.throws(() => parseFactors(bad), ValidationError);
+    assertThrows(() => parseFactors(bad), ValidationError);
   }
 });
 
 // The MAC of "the first interface by name" changed with
 // every Docker bridge or VPN and locked the vault.
 Deno.test("mac factor: no longer offered for new vaults, still read for old ones", () => {
-  assertStrict.throws(
+  assertThrows(
     () => parseFactors(["mac"]),
     (error: unknown) =>
       error instanceof ValidationError &&

@@ -1,5 +1,10 @@
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "../_assert.ts";
 import { join } from "node:path";
 import {
   IntegrityError,
@@ -94,7 +99,7 @@ Deno.test("a stale .keyfile beside a pending keyfile that opens the slot: the pe
     const stale = crypto.getRandomValues(new Uint8Array(32));
     await Deno.writeFile(keyfile, stale, { mode: 0o400 });
     await unlock();
-    assertStrict.notDeepEqual(await Deno.readFile(keyfile), stale);
+    assertNotEquals(await Deno.readFile(keyfile), stale);
     await assertRejects(
       () => Deno.stat(join(dir, ".keyfile.pending")),
       Deno.errors.NotFound,
@@ -182,9 +187,9 @@ Deno.test("checkUnlock: one passphrase or one well-formed key, nothing else", ()
     { key: "not a key" },
   ];
   for (const unlock of bad) {
-    assertStrict.throws(() => checkUnlock(unlock), ValidationError);
+    assertThrows(() => checkUnlock(unlock), ValidationError);
   }
-  assertStrict.throws(
+  assertThrows(
     () => checkUnlock({ key: key.replace(/^0/, "1") }),
     /mistyped/,
   );

@@ -1,5 +1,4 @@
-import assertStrict from "node:assert/strict";
-import { assertEquals } from "../_assert.ts";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import { MAX_NOTE_BYTES, MAX_TAGS, ValidationError } from "../../mod.ts";
 import {
   applyAnnotationChange,
@@ -34,7 +33,7 @@ Deno.test("bad annotations are ValidationErrors: absurd periods, 10,000 tags, a 
     ["options", /object/],
   ];
   for (const [input, message] of bad) {
-    assertStrict.throws(
+    assertThrows(
       () => checkAnnotationChange(input),
       (error: unknown) =>
         error instanceof ValidationError && message.test(error.message),

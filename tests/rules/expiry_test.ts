@@ -1,5 +1,4 @@
-import assertStrict from "node:assert/strict";
-import { assertEquals } from "../_assert.ts";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import { ValidationError } from "../../mod.ts";
 import { hasExpiry, resolveExpiry } from "../../src/rules/expiry.ts";
 
@@ -23,7 +22,7 @@ Deno.test("resolveExpiry refuses the present, the past and what is not a time", 
     null,
   ];
   for (const options of bad) {
-    assertStrict.throws(() => resolveExpiry(options, NOW), ValidationError);
+    assertThrows(() => resolveExpiry(options, NOW), ValidationError);
   }
 });
 

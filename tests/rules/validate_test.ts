@@ -1,5 +1,4 @@
-import { assertEquals } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import { ValidationError } from "../../src/errors.ts";
 import {
   MAX_NAME_BYTES,
@@ -31,7 +30,7 @@ Deno.test("valid names, values and patterns pass through", () => {
 });
 
 Deno.test("limits are counted in UTF-8 bytes", () => {
-  assertStrict.throws(
+  assertThrows(
     () => validateName("ü".repeat(MAX_NAME_BYTES / 2 + 1)),
     ValidationError,
   );
@@ -51,30 +50,30 @@ Deno.test("invalid input throws ValidationError without echoing it", () => {
       "\udc00x",
     ]
   ) {
-    assertStrict.throws(() => validateName(input), (error: unknown) => {
+    assertThrows(() => validateName(input), (error: unknown) => {
       return error instanceof ValidationError &&
         !error.message.includes("here") &&
         error.code === "VALIDATION";
     });
   }
-  assertStrict.throws(() => validateValue("\ud800"), ValidationError);
-  assertStrict.throws(() => validatePattern("a\nb"), ValidationError);
+  assertThrows(() => validateValue("\ud800"), ValidationError);
+  assertThrows(() => validatePattern("a\nb"), ValidationError);
 });
 
 // Look-alike names.
 Deno.test("names are NFC, without format characters; stored names are looked up as given", () => {
   assertEquals(validateName("cafe\u0301"), "caf\u00e9");
   for (const lookAlike of ["a\u202eb", "a\u200bb", "\ufeffa", "a\u2066b"]) {
-    assertStrict.throws(() => validateName(lookAlike), ValidationError);
+    assertThrows(() => validateName(lookAlike), ValidationError);
     assertEquals(validateStoredName(lookAlike), lookAlike);
   }
-  assertStrict.throws(() => validateStoredName("a\nb"), ValidationError);
+  assertThrows(() => validateStoredName("a\nb"), ValidationError);
 });
 
 // Patterns are capped, so one match is bounded.
 Deno.test("patterns longer than MAX_PATTERN_LENGTH are a ValidationError", () => {
   assertEquals(validatePattern("*".repeat(MAX_PATTERN_LENGTH)).length, 256);
-  assertStrict.throws(
+  assertThrows(
     () => validatePattern("*".repeat(MAX_PATTERN_LENGTH + 1)),
     ValidationError,
   );

@@ -1,5 +1,4 @@
-import { assertEquals } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import { deriveSubKeys, randomBytes } from "../../src/crypto.ts";
 import { IntegrityError } from "../../src/errors.ts";
 import {
@@ -15,13 +14,13 @@ Deno.test("the integrity record rejects a changed X, count or tag", () => {
   for (const at of [0, 39, 71]) {
     const altered = record.slice();
     altered[at] ^= 1;
-    assertStrict.throws(() => decodeIntegrity(key, altered), IntegrityError);
+    assertThrows(() => decodeIntegrity(key, altered), IntegrityError);
   }
-  assertStrict.throws(
+  assertThrows(
     () => decodeIntegrity(randomBytes(32), record),
     IntegrityError,
   );
-  assertStrict.throws(() => decodeIntegrity(key, "text"), IntegrityError);
+  assertThrows(() => decodeIntegrity(key, "text"), IntegrityError);
 });
 
 Deno.test("the accumulator: a row added then removed leaves it as it was, and the count follows the entries", () => {
@@ -43,7 +42,7 @@ Deno.test("the accumulator: a row added then removed leaves it as it was, and th
   changed.replaceEntry(row, { ...row, version: 2 });
   changed.removeEntry({ ...row, version: 2 });
   assertEquals([changed.count, changed.matches(start)], [0, true]);
-  assertStrict.throws(
+  assertThrows(
     () => Accumulator.decode(deriveSubKeys(randomBytes(32)), start.encode()),
     IntegrityError,
   );

@@ -1,5 +1,4 @@
-import { assert, assertEquals } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { join } from "node:path";
 import { SecurityError } from "../../src/errors.ts";
 import {
@@ -23,7 +22,7 @@ Deno.test("prepareVaultDir creates a 0700 directory and returns its real path", 
   assertEquals([...Deno.readDirSync(vault)], [], "the owner probe is gone");
   if (isPosix) assertEquals((Deno.statSync(vault).mode ?? 0) & 0o777, 0o700);
   await Deno.writeTextFile(join(dir.path, "file"), "");
-  assertStrict.throws(
+  assertThrows(
     () => prepareVaultDir(join(dir.path, "file")),
     SecurityError,
   );
@@ -40,7 +39,7 @@ Deno.test({
     createExclusive(path, 0o600);
     assert(inspectVaultFile(path, owner));
     await Deno.chmod(path, 0o640);
-    assertStrict.throws(
+    assertThrows(
       () => inspectVaultFile(path, owner),
       (error: unknown) =>
         error instanceof SecurityError &&
@@ -49,10 +48,10 @@ Deno.test({
     await Deno.remove(path);
     await Deno.writeTextFile(join(dir.path, "elsewhere"), "", { mode: 0o600 });
     await Deno.symlink(join(dir.path, "elsewhere"), path);
-    assertStrict.throws(() => inspectVaultFile(path, owner), SecurityError);
+    assertThrows(() => inspectVaultFile(path, owner), SecurityError);
     await Deno.remove(path);
     await Deno.mkdir(path);
-    assertStrict.throws(() => inspectVaultFile(path, owner), SecurityError);
+    assertThrows(() => inspectVaultFile(path, owner), SecurityError);
   },
 });
 
@@ -66,7 +65,7 @@ Deno.test({
     const path = join(dir.path, ".keyfile");
     createExclusive(path, 0o400, new Uint8Array(32));
     await Deno.link(path, join(dir.path, "copy"));
-    assertStrict.throws(
+    assertThrows(
       () => inspectVaultFile(path, null),
       (error: unknown) =>
         error instanceof SecurityError && /2 hard links/.test(error.message),
@@ -86,14 +85,14 @@ Deno.test({
     const file = join(vault, "store.db");
     createExclusive(file, 0o600);
     await Deno.chown(file, OTHER_UID, null);
-    assertStrict.throws(
+    assertThrows(
       () => inspectVaultFile(file, owner),
       (error: unknown) =>
         error instanceof SecurityError && /owned by user/.test(error.message),
     );
     await Deno.remove(file);
     await Deno.chown(vault, OTHER_UID, null);
-    assertStrict.throws(() => vaultOwner(vault), SecurityError);
+    assertThrows(() => vaultOwner(vault), SecurityError);
   },
 });
 
@@ -110,7 +109,7 @@ Deno.test("createExclusive never replaces a file", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, ".keyfile");
   createExclusive(path, 0o400, new Uint8Array([1, 2, 3]));
-  assertStrict.throws(
+  assertThrows(
     () => createExclusive(path, 0o400),
     Deno.errors.AlreadyExists,
   );
@@ -157,5 +156,5 @@ Deno.test("removeVaultFiles removes the engine's files and leftovers only", asyn
   await Deno.remove(join(vault, "meta.json.bak"));
   await Deno.writeTextFile(join(vault, ".keyfile"), "");
   removeVaultFiles(vault);
-  assertStrict.throws(() => Deno.statSync(vault), Deno.errors.NotFound);
+  assertThrows(() => Deno.statSync(vault), Deno.errors.NotFound);
 });

@@ -1,5 +1,4 @@
-import { assertEquals } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import { resolve } from "node:path";
 import { PermissionError } from "../../src/errors.ts";
 import { resolveVaultPath } from "../../src/storage/location.ts";
@@ -20,13 +19,13 @@ Deno.test({
     "a default location without --allow-env is a PermissionError naming the variable",
   ignore: envGranted("HOME") || Deno.build.os === "windows",
   fn: () => {
-    assertStrict.throws(
+    assertThrows(
       () => resolveVaultPath({ location: "home" }),
       (error: unknown) =>
         error instanceof PermissionError && error.flag === "--allow-env=HOME" &&
         error.message.includes("path"),
     );
-    assertStrict.throws(
+    assertThrows(
       () => resolveVaultPath(),
       (error: unknown) =>
         error instanceof PermissionError &&

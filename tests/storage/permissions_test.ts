@@ -1,4 +1,4 @@
-import assertStrict from "node:assert/strict";
+import { assertThrows } from "../_assert.ts";
 import { PermissionError } from "../../src/errors.ts";
 import { requireVaultAccess } from "../../src/storage/permissions.ts";
 import { tempDir } from "../_helpers.ts";
@@ -19,7 +19,7 @@ Deno.test({
   ignore: granted("read") && granted("write"),
   fn: () => {
     const missing = granted("read") ? "write" : "read";
-    assertStrict.throws(
+    assertThrows(
       () => requireVaultAccess(outside),
       (error: unknown) =>
         error instanceof PermissionError &&

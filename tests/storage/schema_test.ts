@@ -1,5 +1,4 @@
-import { assertEquals } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import { assertEquals, assertThrows } from "../_assert.ts";
 import { InitializationError, IntegrityError } from "../../src/errors.ts";
 import {
   checkSchema,
@@ -53,23 +52,23 @@ Deno.test("objects beyond the engine's schema are an IntegrityError", () =>
   withStore((store) => {
     store.exec(SCHEMA.join(";"));
     store.exec("CREATE VIEW v AS SELECT * FROM meta");
-    assertStrict.throws(() => checkSchema(store), IntegrityError);
+    assertThrows(() => checkSchema(store), IntegrityError);
   }));
 
 Deno.test("a format 1 or 2 vault must have the schema before slots", () =>
   withStore((store) => {
     store.exec(SINGLE_KEY_SCHEMA.join(";"));
     checkSchema(store, 2);
-    assertStrict.throws(() => checkSchema(store, 3), IntegrityError);
-    assertStrict.throws(() => checkSchema(store, 4), IntegrityError);
-    assertStrict.throws(() => checkSchema(store, 5), IntegrityError);
+    assertThrows(() => checkSchema(store, 3), IntegrityError);
+    assertThrows(() => checkSchema(store, 4), IntegrityError);
+    assertThrows(() => checkSchema(store, 5), IntegrityError);
   }));
 
 Deno.test("a newer format is an InitializationError naming both, bad meta an IntegrityError", () =>
   withStore((store) => {
     store.exec(SINGLE_KEY_SCHEMA.join(";"));
     setMeta(store, "format", "6");
-    assertStrict.throws(
+    assertThrows(
       () => readFormat(store),
       (error) =>
         error instanceof InitializationError &&
@@ -82,11 +81,11 @@ Deno.test("a newer format is an InitializationError naming both, bad meta an Int
     setMeta(store, "key", new Uint8Array(60));
     assertEquals(readSingleKey(store).kdf.N, 1024);
     setMeta(store, "kdf", '{"N":1000,"r":8,"p":1}');
-    assertStrict.throws(() => readSingleKey(store), IntegrityError);
+    assertThrows(() => readSingleKey(store), IntegrityError);
     setMeta(store, "kdf", '{"N":1024,"r":8,"p":1}');
     setMeta(store, "factors", "[1]");
-    assertStrict.throws(() => readSingleKey(store), IntegrityError);
+    assertThrows(() => readSingleKey(store), IntegrityError);
     setMeta(store, "factors", "[]");
     store.exec("DELETE FROM meta WHERE key = 'salt'");
-    assertStrict.throws(() => readSingleKey(store), IntegrityError);
+    assertThrows(() => readSingleKey(store), IntegrityError);
   }));

@@ -1,5 +1,4 @@
-import { assert, assertEquals, assertFalse } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
+import { assert, assertEquals, assertFalse, assertThrows } from "../_assert.ts";
 import { join } from "node:path";
 import {
   BusyError,
@@ -25,7 +24,7 @@ Deno.test("transaction commits on return and rolls back on throw", async () => {
   store.exec("CREATE TABLE t (x)");
   const insert = store.prepare("INSERT INTO t VALUES (?)");
   store.transaction(() => insert.run(1));
-  assertStrict.throws(() =>
+  assertThrows(() =>
     store.transaction(() => {
       insert.run(2);
       throw new Error("stop");
@@ -43,7 +42,7 @@ Deno.test("a writer that waits past the timeout gets BusyError", async () => {
   const waiter = newStore(dir.path, 50);
   holder.exec("CREATE TABLE t (x)");
   holder.exec("BEGIN IMMEDIATE");
-  assertStrict.throws(() => waiter.transaction(() => 0), BusyError);
+  assertThrows(() => waiter.transaction(() => 0), BusyError);
   holder.exec("COMMIT");
   assertEquals(waiter.transaction(() => 1), 1);
   holder.close();
@@ -86,12 +85,12 @@ Deno.test("a file that is not a database is an IntegrityError", async () => {
   await Deno.writeTextFile(join(dir.path, "store.db"), "x".repeat(4096), {
     mode: 0o600,
   });
-  assertStrict.throws(() => newStore(dir.path), IntegrityError);
+  assertThrows(() => newStore(dir.path), IntegrityError);
 });
 
 Deno.test("a database SQLite cannot open for writing is an InitializationError", async () => {
   await using dir = await tempDir();
-  assertStrict.throws(
+  assertThrows(
     () =>
       openStore(join(dir.path, "missing", "store.db"), { busyTimeoutMs: 10 }),
     (error: unknown) =>

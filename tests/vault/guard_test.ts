@@ -3,8 +3,8 @@ import {
   assertEquals,
   assertFalse,
   assertRejects,
+  assertThrows,
 } from "../_assert.ts";
-import assertStrict from "node:assert/strict";
 import {
   ClosedError,
   IntegrityError,
@@ -26,18 +26,18 @@ Deno.test("the guard refuses every call once shut, and releases once", () => {
   const { g, released } = guard();
   assertEquals(g.callSync(() => 1), 1);
   g.shutdown();
-  assertStrict.throws(() => g.callSync(() => 1), ClosedError);
+  assertThrows(() => g.callSync(() => 1), ClosedError);
   assertEquals(released(), 1);
 });
 
 Deno.test("damage is noted; a ClosedError from the vault shuts the engine with its reason", () => {
   const { g, released } = guard();
-  assertStrict.throws(() =>
+  assertThrows(() =>
     g.callSync(() => {
       throw new IntegrityError("bad row");
     }), IntegrityError);
   assert(g.damaged);
-  assertStrict.throws(() =>
+  assertThrows(() =>
     g.callSync(() => {
       throw new ClosedError("destroyed elsewhere");
     }), ClosedError);
@@ -46,7 +46,7 @@ Deno.test("damage is noted; a ClosedError from the vault shuts the engine with i
 
 Deno.test("raw errors become SecretsEngineErrors; writes on a read-only engine are refused", async () => {
   const { g } = guard(true);
-  assertStrict.throws(() =>
+  assertThrows(() =>
     g.callSync(() => {
       throw new Deno.errors.BrokenPipe("pipe");
     }), SecretsEngineError);

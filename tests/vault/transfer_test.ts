@@ -1,6 +1,10 @@
-import assertStrict from "node:assert/strict";
 import { join } from "node:path";
-import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../_assert.ts";
 import { SecretsEngine, ValidationError } from "../../mod.ts";
 import { DOCUMENT_TYPE } from "../../src/rules/document.ts";
 import { checkDocument, parseDocument } from "../../src/rules/document.ts";
@@ -37,7 +41,7 @@ Deno.test("a bad document names the entry and why, never the value", () => {
     [doc([entry("d"), entry("d")]), /entry 2: repeats the name of entry 1/],
   ];
   for (const [input, message] of cases) {
-    assertStrict.throws(
+    assertThrows(
       () =>
         typeof input === "string" ? parseDocument(input) : checkDocument(input),
       (error: unknown) =>
@@ -207,7 +211,7 @@ Deno.test("a version 3 document with a malformed version list imports nothing", 
     [{ ...entry("v"), versions: [earlier(1)] }, /need the entry's own version/],
   ];
   for (const [input, message] of cases) {
-    assertStrict.throws(
+    assertThrows(
       () => checkDocument(doc([input], 3)),
       (error: unknown) =>
         error instanceof ValidationError && message.test(error.message) &&

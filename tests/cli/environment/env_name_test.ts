@@ -1,5 +1,4 @@
-import assertStrict from "node:assert/strict";
-import { assertEquals } from "../../_assert.ts";
+import { assertEquals, assertThrows } from "../../_assert.ts";
 import { ValidationError } from "../../../src/errors.ts";
 import {
   toEnvName,
@@ -22,11 +21,11 @@ Deno.test("names map to upper snake case by the documented rule", () => {
 });
 
 Deno.test("a name with nothing to keep is a ValidationError", () => {
-  assertStrict.throws(() => toEnvName("..."), ValidationError);
+  assertThrows(() => toEnvName("..."), ValidationError);
 });
 
 Deno.test("collisions name both secrets", () => {
-  assertStrict.throws(
+  assertThrows(
     () => toEnvNames(["openai.apiKey", "openai.api_key"]),
     (error: unknown) =>
       error instanceof ValidationError &&

@@ -1,5 +1,4 @@
-import assertStrict from "node:assert/strict";
-import { assertEquals } from "../../_assert.ts";
+import { assertEquals, assertThrows } from "../../_assert.ts";
 import { Failure } from "../../../src/cli/failures.ts";
 import {
   formatReference,
@@ -24,7 +23,7 @@ Deno.test("references round-trip names with spaces, braces, percent signs and ne
   assertEquals(parseReference("secrets://db.url"), "db.url");
   assertEquals(parseReference("https://example.com"), null);
   assertEquals(parseReference("plain"), null);
-  assertStrict.throws(() => parseReference("secrets://bad%zz"), Failure);
+  assertThrows(() => parseReference("secrets://bad%zz"), Failure);
 });
 
 Deno.test("a template replaces references, with or without spaces, and keeps the rest", () => {
@@ -55,7 +54,7 @@ Deno.test("a template replaces references, with or without spaces, and keeps the
 });
 
 Deno.test("an unclosed {{ is an error naming its line and column", () => {
-  assertStrict.throws(
+  assertThrows(
     () => readTemplate("ok {{ secrets://a }}\nx {{ secrets://b", "app.tpl"),
     (error: unknown) =>
       error instanceof Failure &&

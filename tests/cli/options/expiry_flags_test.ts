@@ -1,5 +1,4 @@
-import assertStrict from "node:assert/strict";
-import { assertEquals } from "../../_assert.ts";
+import { assertEquals, assertThrows } from "../../_assert.ts";
 import { UsageError } from "../../../src/cli/failures.ts";
 import {
   formatTime,
@@ -14,7 +13,7 @@ Deno.test("parseTtl reads a whole number and one unit", () => {
   assertEquals(parseTtl("30d"), 2_592_000_000);
   assertEquals(parseTtl("2w"), 1_209_600_000);
   for (const bad of ["0s", "30", "d", "1.5h", "-1d", "1d2h", " 1d", "1D"]) {
-    assertStrict.throws(() => parseTtl(bad), UsageError, bad);
+    assertThrows(() => parseTtl(bad), UsageError, bad);
   }
 });
 
@@ -41,7 +40,7 @@ Deno.test("parseExpires takes a UTC date or a time with its zone, in the future"
     "tomorrow",
   ];
   for (const text of bad) {
-    assertStrict.throws(() => parseExpires(text, now), UsageError, text);
+    assertThrows(() => parseExpires(text, now), UsageError, text);
   }
 });
 
