@@ -21,6 +21,19 @@ import {
 export const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+
+/**
+ * How many bytes {@linkcode encrypt} adds to a plaintext: its IV and tag.
+ *
+ * @example Calling SEAL_OVERHEAD
+ * ```ts
+ * import { encrypt, randomBytes, SEAL_OVERHEAD } from "./crypto.ts";
+ * import assert from "node:assert/strict";
+ * const sealed = encrypt(randomBytes(32), new Uint8Array(5), new Uint8Array());
+ * assert.equal(sealed.length, 5 + SEAL_OVERHEAD);
+ * ```
+ */
+export const SEAL_OVERHEAD: number = IV_BYTES + TAG_BYTES;
 const CIPHER = "aes-256-gcm";
 
 /** scrypt cost parameters, stored per vault so they can be raised later. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { equalBytes } from "../crypto.ts";
+import { equalBytes, SEAL_OVERHEAD } from "../crypto.ts";
 import type { AnnotationChange, ProgressListener } from "../types.ts";
 import { type ClearValue, openVersion, type RowTimes } from "./rows.ts";
 import { type VaultStore, writeEntries, type WriteSession } from "./writes.ts";
@@ -111,9 +111,11 @@ function unchanged(
     return false;
   }
   const row = session.row(hash);
+  // A different length, kind or expiry is a change without decrypting.
   if (
     row === undefined || row.kind !== step.clear.kind ||
-    row.expires !== step.clear.expires
+    row.expires !== step.clear.expires ||
+    row.value.length !== step.clear.bytes.length + SEAL_OVERHEAD
   ) {
     return false;
   }
