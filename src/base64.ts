@@ -17,7 +17,7 @@ const BASE64 =
 /**
  * `bytes` as padded standard base64.
  *
- * @example Calling encodeBase64
+ * @example Encode bytes as padded standard base64
  * ```ts
  * import { encodeBase64 } from "./base64.ts";
  * import assert from "node:assert/strict";
@@ -37,7 +37,7 @@ export function encodeBase64(bytes: Uint8Array): string {
  * the URL-safe alphabet, missing padding) is a {@linkcode ValidationError}
  * naming `what`.
  *
- * @example Calling decodeBase64
+ * @example Decode padded standard base64, refusing other forms
  * ```ts
  * import { decodeBase64 } from "./base64.ts";
  * import assert from "node:assert/strict";

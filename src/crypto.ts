@@ -25,7 +25,7 @@ const TAG_BYTES = 16;
 /**
  * How many bytes {@linkcode encrypt} adds to a plaintext: its IV and tag.
  *
- * @example Calling SEAL_OVERHEAD
+ * @example A sealed value is its plaintext plus the overhead
  * ```ts
  * import { encrypt, randomBytes, SEAL_OVERHEAD } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -64,7 +64,7 @@ function scryptMemory({ N, r }: KdfParams): number {
  * 2^10) and within the maxima: 256 MiB of memory (128·N·r) and four times
  * the default work (N·r·p).
  *
- * @example Calling isSafeKdf
+ * @example Accept sound scrypt parameters and refuse others
  * ```ts
  * import { DEFAULT_KDF, isSafeKdf } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -88,7 +88,7 @@ function within(value: unknown, min: number, max: number): value is number {
  * Reads stored scrypt parameters, which are not trusted: `null` unless
  * they are well-formed and within the maxima of {@linkcode isSafeKdf}.
  *
- * @example Calling readKdfParams
+ * @example Read stored scrypt parameters without trusting them
  * ```ts
  * import { readKdfParams } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -127,7 +127,7 @@ const RANDOM_CHUNK = 65536;
 /**
  * Returns `length` cryptographically random bytes.
  *
- * @example Calling randomBytes
+ * @example Draw random bytes
  * ```ts
  * import { randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -148,7 +148,7 @@ export function randomBytes(length: number): Uint8Array {
 /**
  * HMAC-SHA256 of `data` under `key`.
  *
- * @example Calling hmac
+ * @example MAC bytes with HMAC-SHA256
  * ```ts
  * import { hmac, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -163,7 +163,7 @@ export function hmac(key: Uint8Array, data: Uint8Array): Uint8Array {
  * HMAC-SHA256 of a UTF-8 string, as base64url text: the form a name hash is
  * stored and compared in.
  *
- * @example Calling hmacText
+ * @example Hash a name to base64url text
  * ```ts
  * import { hmacText, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -177,7 +177,7 @@ export function hmacText(key: Uint8Array, text: string): string {
 /**
  * Compares two byte strings in time independent of where they differ.
  *
- * @example Calling equalBytes
+ * @example Compare byte strings in constant time
  * ```ts
  * import { equalBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -192,7 +192,7 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Encrypts with AES-256-GCM under a fresh random IV, binding `aad`.
  * Returns `iv || ciphertext || tag`.
  *
- * @example Calling encrypt
+ * @example Seal bytes with AES-256-GCM
  * ```ts
  * import { decrypt, encrypt, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -224,7 +224,7 @@ export function encrypt(
  * when it does not authenticate (wrong key, altered bytes or another `aad`):
  * the caller knows which error that is.
  *
- * @example Calling decrypt
+ * @example Open sealed bytes, or get null when they were altered
  * ```ts
  * import { decrypt, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -259,7 +259,7 @@ export function decrypt(
  * Derives a key-encryption key with scrypt: for a passphrase, or a keyfile
  * mixed with guessable binding factors. Runs off the main thread.
  *
- * @example Calling deriveKek
+ * @example Derive a key-encryption key with scrypt
  * ```ts
  * import { deriveKek, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -295,7 +295,7 @@ function subKey(dek: Uint8Array, purpose: string): Uint8Array {
  * Derives the per-purpose sub-keys from the data key with HKDF-SHA256, so
  * that no key serves two jobs.
  *
- * @example Calling deriveSubKeys
+ * @example Derive one sub-key per purpose
  * ```ts
  * import { deriveSubKeys, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -319,7 +319,7 @@ export function deriveSubKeys(dek: Uint8Array): SubKeys {
  * a slot whose secret is already full-entropy (a keyfile, a generated key),
  * where stretching would add cost and no security.
  *
- * @example Calling hkdf
+ * @example Derive a key from full-entropy input
  * ```ts
  * import { hkdf, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";
@@ -345,7 +345,7 @@ const keyChecks = new WeakMap<SubKeys, Uint8Array>();
  * check sub-key. Stored once, it shows whether a slot unwrapped this
  * vault's data key or some other.
  *
- * @example Calling keyCheck
+ * @example Compute the vault's key check
  * ```ts
  * import { deriveSubKeys, keyCheck, randomBytes } from "./crypto.ts";
  * import assert from "node:assert/strict";

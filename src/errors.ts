@@ -62,7 +62,7 @@ export interface SecretsEngineErrorOptions extends ErrorOptions {
 /**
  * A remedy in the library's own terms, as its message ends with it.
  *
- * @example Calling libraryRemedy
+ * @example Word a remedy in the library's terms
  * ```ts
  * import { libraryRemedy } from "@scope/secrets";
  * import assert from "node:assert/strict";

@@ -237,7 +237,7 @@ const OS_FAILURES: Record<string, string> = {
  * output to a full disk, say) as a {@linkcode Failure} in the words every
  * other storage failure has, or `null` when `error` is not one.
  *
- * @example Calling osFailure
+ * @example Word a full disk as the CLI does
  * ```ts
  * import { osFailure } from "./io.ts";
  * import assert from "node:assert/strict";

@@ -48,7 +48,7 @@ function vaultDir(location: LocationOptions): string | null {
  * this process was not given, in the order a user adds them; none when it
  * has them all.
  *
- * @example Calling missingVaultFlags
+ * @example Name no flag when the vault is readable and writable
  * ```ts
  * import { missingVaultFlags } from "./permissions.ts";
  * import assert from "node:assert/strict";

@@ -12,7 +12,7 @@ import type { Remedy, SecretsEngineError } from "../../mod.ts";
 /**
  * A remedy as the CLI says it.
  *
- * @example Calling cliRemedy
+ * @example Word a remedy in the CLI's terms
  * ```ts
  * import { cliRemedy } from "./wording.ts";
  * import assert from "node:assert/strict";
@@ -44,7 +44,7 @@ export function cliRemedy(remedy: Remedy): string {
  * `error`'s message in the CLI's words: its problem, then its remedy as
  * the CLI says it.
  *
- * @example Calling cliMessage
+ * @example Print an error with its remedy in the CLI's terms
  * ```ts
  * import { cliMessage } from "./wording.ts";
  * import { ValidationError } from "@scope/secrets";

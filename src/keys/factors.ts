@@ -43,7 +43,7 @@ function granted(kind: string): boolean {
 /**
  * The exact flag that grants what `factor` needs.
  *
- * @example Calling factorFlag
+ * @example Name the flag a binding factor needs
  * ```ts
  * import { factorFlag } from "./factors.ts";
  * import assert from "node:assert/strict";
@@ -59,7 +59,7 @@ export function factorFlag(factor: BindingFactor): string {
  * `--allow-sys` kind `factors` need that is not granted: for a vault bound
  * to them, or (`making`) for a new vault about to be.
  *
- * @example Calling requireFactors
+ * @example Require the permissions of binding factors
  * ```ts
  * import { requireFactors } from "./factors.ts";
  * import assert from "node:assert/strict";
@@ -108,7 +108,7 @@ function readFactor(factor: BindingFactor): string {
  * Reads the values of `factors` (whose permissions must be granted) into an
  * unambiguous byte string for the key derivation.
  *
- * @example Calling readFactors
+ * @example Read binding factors into key material
  * ```ts
  * import { readFactors } from "./factors.ts";
  * import assert from "node:assert/strict";
@@ -128,7 +128,7 @@ export const NEW_VAULT_FACTORS: readonly BindingFactor[] = ["hostname", "user"];
  * Checks the factors asked for a new vault, returning them without
  * duplicates in canonical order, or a reason they are refused.
  *
- * @example Calling parseFactors
+ * @example Check and order the factors asked for
  * ```ts
  * import { parseFactors } from "./factors.ts";
  * import assert from "node:assert/strict";
@@ -158,7 +158,7 @@ export function parseFactors(input: unknown): BindingFactor[] {
  * The factors a vault recorded at creation, `mac` included for vaults 0.1
  * made, or `null` when the record names something unknown.
  *
- * @example Calling recordedFactors
+ * @example Read the factors a vault recorded
  * ```ts
  * import { recordedFactors } from "./factors.ts";
  * import assert from "node:assert/strict";

@@ -87,7 +87,7 @@ function toBytes(symbols: readonly number[]): Uint8Array {
  * Formats a 20-byte key for people: groups of five symbols, the last one
  * ending in the check symbol.
  *
- * @example Calling formatRecoveryKey
+ * @example Print a recovery key in groups with a check symbol
  * ```ts
  * import { formatRecoveryKey } from "./recovery_key.ts";
  * import assert from "node:assert/strict";
@@ -110,7 +110,7 @@ export function formatRecoveryKey(bytes: Uint8Array): string {
  * check symbol does not match (a typo), is a {@linkcode ValidationError}
  * that never repeats the key.
  *
- * @example Calling parseRecoveryKey
+ * @example Read a recovery key as a person typed it
  * ```ts
  * import { formatRecoveryKey, parseRecoveryKey } from "./recovery_key.ts";
  * import assert from "node:assert/strict";

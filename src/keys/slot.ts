@@ -114,7 +114,7 @@ export function parseSlot(row: SlotRow, aad = slotAad(row)): Slot {
 /**
  * How a slot is described to users.
  *
- * @example Calling slotInfo
+ * @example Describe a slot to users
  * ```ts
  * import { draftSlot, slotInfo } from "./slot.ts";
  * import assert from "node:assert/strict";

@@ -70,7 +70,7 @@ export interface Unlocked {
  * Checks an `unlock` option: one of `{ passphrase }` (non-empty) or
  * `{ key }` (a well-formed key: a typo is reported as one here).
  *
- * @example Calling checkUnlock
+ * @example Check an unlock option
  * ```ts
  * import { checkUnlock } from "./unlock.ts";
  * import assert from "node:assert/strict";

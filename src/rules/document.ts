@@ -164,7 +164,7 @@ function checkEntry(input: unknown, at: number): ExportedEntry {
  * written: a bad document is a {@linkcode ValidationError} saying which
  * entry and why (secret values never appear in it).
  *
- * @example Calling checkDocument
+ * @example Check a parsed export document
  * ```ts
  * import { checkDocument } from "./document.ts";
  * import assert from "node:assert/strict";
@@ -220,7 +220,7 @@ export function checkDocument(input: unknown): ExportDocument {
  * Reads a document from its JSON text; text that is not JSON, or JSON that
  * is not a document, is a {@linkcode ValidationError}.
  *
- * @example Calling parseDocument
+ * @example Read an export document from JSON
  * ```ts
  * import { parseDocument } from "./document.ts";
  * import assert from "node:assert/strict";
@@ -244,7 +244,7 @@ export function parseDocument(text: string): ExportDocument {
  * Checks export options: an object whose `history` and `expired` are
  * booleans when given.
  *
- * @example Calling validateExportOptions
+ * @example Check export options
  * ```ts
  * import { validateExportOptions } from "./document.ts";
  * import assert from "node:assert/strict";

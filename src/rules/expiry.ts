@@ -68,7 +68,7 @@ function ttl(input: unknown, now: number): number {
  * The expiry `options` asks for, in milliseconds since the epoch, or `null`
  * for none; bad options are a {@linkcode ValidationError}.
  *
- * @example Calling resolveExpiry
+ * @example Turn a TTL into an expiry time
  * ```ts
  * import { resolveExpiry } from "./expiry.ts";
  * import assert from "node:assert/strict";
@@ -94,7 +94,7 @@ export function resolveExpiry(options: unknown, now: number): number | null {
  * Whether `options` names an expiry at all, so that a revert keeps the
  * version's own when it does not.
  *
- * @example Calling hasExpiry
+ * @example Tell whether options name an expiry
  * ```ts
  * import { hasExpiry } from "./expiry.ts";
  * import assert from "node:assert/strict";

@@ -89,7 +89,7 @@ function step(
  * Compiles a glob to a matcher. `a.**.z` matches `a.z` and `a.b.c.z`; `**`
  * alone matches every name.
  *
- * @example Calling compileGlob
+ * @example Match names with a glob
  * ```ts
  * import { compileGlob } from "./glob.ts";
  * import assert from "node:assert/strict";

@@ -78,7 +78,7 @@ function checkLabel(what: string, input: unknown): string {
  * control or format characters. Two spellings of one name ("café" composed
  * or decomposed) are one name.
  *
- * @example Calling validateName
+ * @example Normalise a valid name and refuse a bad one
  * ```ts
  * import { validateName } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -100,7 +100,7 @@ export function validateName(name: unknown): string {
  * characters allowed): lookups accept such a name, so that an entry stored
  * under it can still be read and deleted.
  *
- * @example Calling validateStoredName
+ * @example Accept a name stored before 0.2
  * ```ts
  * import { validateStoredName } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -117,7 +117,7 @@ export function validateStoredName(name: unknown): string {
  * in a dotenv file is a value). Newlines and other control characters are
  * allowed (PEM keys have them).
  *
- * @example Calling validateValue
+ * @example Accept a text value, empty included
  * ```ts
  * import { validateValue } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -133,7 +133,7 @@ export function validateValue(value: unknown): string {
  * name's rules (it is matched against names) and at most
  * {@linkcode MAX_PATTERN_LENGTH} characters.
  *
- * @example Calling validatePattern
+ * @example Check a glob pattern
  * ```ts
  * import { validatePattern } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -157,7 +157,7 @@ export function validatePattern(pattern: unknown): string {
  * (an `ArrayBuffer`, a `DataView`, another typed array) is a
  * {@linkcode ValidationError}: it would be stored as something else.
  *
- * @example Calling validateSecretValue
+ * @example Accept text or bytes and refuse anything else
  * ```ts
  * import { validateSecretValue } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -184,7 +184,7 @@ export function validateSecretValue(value: unknown): SecretValue {
  * Checks every entry of `entries` before anything is written, returning
  * `[name, value]` pairs with names in normal form C.
  *
- * @example Calling validateEntries
+ * @example Check every entry before anything is written
  * ```ts
  * import { validateEntries } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -241,7 +241,7 @@ function collect<T, U>(
  * Checks an iterable of names to look up or delete (names stored before 0.2
  * included).
  *
- * @example Calling validateNames
+ * @example Check names to look up or delete
  * ```ts
  * import { validateNames } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -261,7 +261,7 @@ export function validateNames(names: Iterable<string>): string[] {
  * Returns `limit` when it is a whole number of earlier versions from 0 to
  * {@linkcode MAX_HISTORY_LIMIT}; otherwise throws {@linkcode ValidationError}.
  *
- * @example Calling validateHistoryLimit
+ * @example Check a history limit
  * ```ts
  * import { validateHistoryLimit } from "./validate.ts";
  * import assert from "node:assert/strict";
@@ -284,7 +284,7 @@ export function validateHistoryLimit(limit: unknown): number {
  * The progress listener of `options`, checked: a function or absent;
  * anything else is a {@linkcode ValidationError}.
  *
- * @example Calling validateProgress
+ * @example Accept a progress listener or none
  * ```ts
  * import { validateProgress } from "./validate.ts";
  * import assert from "node:assert/strict";

@@ -40,7 +40,7 @@ export interface AccumulatorState {
  * The integrity record of `state`: X, the count (8 bytes, big-endian), and
  * HMAC(`tagKey`, X || count). The encoding the known-answer tests pin.
  *
- * @example Calling encodeIntegrity
+ * @example Encode and decode an integrity record
  * ```ts
  * import { decodeIntegrity, encodeIntegrity } from "./accumulator.ts";
  * import assert from "node:assert/strict";
@@ -88,7 +88,7 @@ export function decodeIntegrity(
  * is added or removed (XOR makes both the same operation; the names say
  * which the writer means).
  *
- * @example Calling Accumulator
+ * @example Keep an accumulator and read it back from its record
  * ```ts
  * import { Accumulator } from "./accumulator.ts";
  * import { deriveSubKeys } from "../crypto.ts";

@@ -36,7 +36,7 @@ export const VERSION_COLUMNS =
  * A version's columns as statement parameters, in the order of
  * {@linkcode VERSION_COLUMNS}.
  *
- * @example Calling versionParams
+ * @example Turn a version's columns into statement parameters
  * ```ts
  * import { versionParams } from "./columns.ts";
  * import assert from "node:assert/strict";

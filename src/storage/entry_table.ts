@@ -110,7 +110,7 @@ export interface EntryTable {
 /**
  * Prepares the statements of the entries table on `store`.
  *
- * @example Calling entryTable
+ * @example Prepare the entries table's statements
  * ```ts
  * import { entryTable } from "./entry_table.ts";
  * import { SCHEMA } from "./schema.ts";
@@ -183,7 +183,7 @@ export function entryTable(
  * few hundred rows at a time in name-hash order: memory stays flat, and a
  * damaged page throws (a lazy `iterate()` would end silently).
  *
- * @example Calling batches
+ * @example Read a table in batches
  * ```ts
  * import { batches } from "./entry_table.ts";
  * import { SCHEMA } from "./schema.ts";
@@ -223,7 +223,7 @@ export function batches(
 /**
  * Calls `visit` with every entry row, in batches (see `batches`).
  *
- * @example Calling scanEntries
+ * @example Visit every entry row
  * ```ts
  * import { scanEntries } from "./entry_table.ts";
  * import { SCHEMA } from "./schema.ts";
@@ -259,7 +259,7 @@ export function scanEntries(
  * finds the marker. The key slots and the key check stay until the file
  * goes, so that an open which finds the marker can check it.
  *
- * @example Calling markDestroyed
+ * @example Empty a vault and mark it destroyed
  * ```ts
  * import { markDestroyed } from "./entry_table.ts";
  * import { destroyedMarker } from "./meta_table.ts";

@@ -57,7 +57,7 @@ function sqliteCode(error: Error): number | null {
  * one there) to {@linkcode IntegrityError}. Anything else goes through
  * {@linkcode translateOsError}.
  *
- * @example Calling translateSqliteError
+ * @example Turn a SQLite error into the engine's
  * ```ts
  * import { translateSqliteError } from "./failures.ts";
  * import assert from "node:assert/strict";
@@ -111,7 +111,7 @@ export function translateSqliteError(
  * Maps an error from Deno's filesystem API (or anything else) to the
  * engine's. A denied Deno permission names its flag when `path` is known.
  *
- * @example Calling translateOsError
+ * @example Turn a filesystem error into the engine's
  * ```ts
  * import { translateOsError } from "./failures.ts";
  * import assert from "node:assert/strict";

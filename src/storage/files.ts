@@ -69,7 +69,7 @@ export function lstatOrNull(path: string): Deno.FileInfo | null {
 /**
  * Whether anything is at `path` (a dangling symlink counts).
  *
- * @example Calling pathExists
+ * @example Tell whether anything is at a path
  * ```ts
  * import { pathExists } from "./files.ts";
  * import assert from "node:assert/strict";
@@ -111,7 +111,7 @@ function probeOwner(dir: string): Owner {
  * mode, and returns its real path. A vault path may pass through symlinks;
  * the files inside may not.
  *
- * @example Calling prepareVaultDir
+ * @example Create the vault directory with mode 0700
  * ```ts
  * import { prepareVaultDir } from "./files.ts";
  * import assert from "node:assert/strict";
@@ -157,7 +157,7 @@ export interface VaultOwnership {
  * media, no write permission), the directory's own owner, and `writable`
  * is `false`.
  *
- * @example Calling vaultOwner
+ * @example Learn which user owns a vault directory
  * ```ts
  * import { vaultOwner } from "./files.ts";
  * import assert from "node:assert/strict";
@@ -185,7 +185,7 @@ export function vaultOwner(dir: string): VaultOwnership {
  * engine only reads it (a recovery): the directory's own owner, learnt
  * without writing anything.
  *
- * @example Calling directoryOwner
+ * @example Learn a read-only vault's owner without writing
  * ```ts
  * import { directoryOwner } from "./files.ts";
  * import assert from "node:assert/strict";
@@ -218,7 +218,7 @@ export function readVaultFile(path: string): Uint8Array {
  * than one hard link (it would survive `destroy()` elsewhere), another
  * owner, or group/other access is a {@linkcode SecurityError}.
  *
- * @example Calling inspectVaultFile
+ * @example Find no vault file where there is none
  * ```ts
  * import { inspectVaultFile } from "./files.ts";
  * import assert from "node:assert/strict";
@@ -253,7 +253,7 @@ export function inspectVaultFile(
  * regular file of at most `maxBytes` at the moment it is opened: a FIFO
  * swapped in would block the read forever, a huge file would be read whole.
  *
- * @example Calling readSmallFile
+ * @example Read a small regular file
  * ```ts
  * import { readSmallFile } from "./files.ts";
  * import assert from "node:assert/strict";
@@ -287,7 +287,7 @@ export function readSmallFile(
  * Creates `path` with `mode` from the first byte on, failing if it exists,
  * so no other process ever sees it with looser permissions.
  *
- * @example Calling createExclusive
+ * @example Create a file that must not exist yet
  * ```ts
  * import { createExclusive } from "./files.ts";
  * import assert from "node:assert/strict";
@@ -334,7 +334,7 @@ export function syncDir(dir: string): void {
  * directory, fsync, rename, fsync of the directory. A crash leaves the old
  * file or the new one, never a mix.
  *
- * @example Calling writeAtomic
+ * @example Replace a file atomically
  * ```ts
  * import { writeAtomic } from "./files.ts";
  * import assert from "node:assert/strict";

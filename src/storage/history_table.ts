@@ -45,7 +45,7 @@ export interface HistoryTable {
 /**
  * Prepares the statements of the history table on `store`.
  *
- * @example Calling historyTable
+ * @example Prepare the history table's statements
  * ```ts
  * import { historyTable } from "./history_table.ts";
  * import { SCHEMA } from "./schema.ts";
@@ -129,7 +129,7 @@ function noHistory(): never {
  * Calls `visit` with every kept version, a few hundred rows at a time in
  * key order: memory stays flat, and a damaged page throws.
  *
- * @example Calling scanHistory
+ * @example Visit every earlier version
  * ```ts
  * import { scanHistory } from "./history_table.ts";
  * import { SCHEMA } from "./schema.ts";

@@ -81,7 +81,7 @@ export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
  * Reads and checks the integrity record, in the caller's transaction. A
  * vault destroyed, or rotated, by another engine is {@linkcode ClosedError}.
  *
- * @example Calling readAccumulator
+ * @example Refuse a vault whose integrity record is missing
  * ```ts
  * import { readAccumulator } from "./integrity.ts";
  * import { deriveSubKeys } from "../crypto.ts";

@@ -53,7 +53,7 @@ function configDir(): string {
  * `location` of `"home"` or `"xdg"`; anything else is a
  * {@linkcode ValidationError}.
  *
- * @example Calling checkLocation
+ * @example Refuse an empty path
  * ```ts
  * import { checkLocation } from "./location.ts";
  * import assert from "node:assert/strict";
@@ -76,7 +76,7 @@ export function checkLocation(options: LocationOptions): void {
 /**
  * Resolves the absolute vault directory the options name.
  *
- * @example Calling resolveVaultPath
+ * @example Resolve a relative vault path
  * ```ts
  * import { resolveVaultPath } from "./location.ts";
  * import assert from "node:assert/strict";

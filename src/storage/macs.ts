@@ -52,7 +52,7 @@ function expiryNumbers(expires: number | null): number[] {
 /**
  * The MAC of one entry row over its canonical bytes.
  *
- * @example Calling rowMac
+ * @example MAC an entry row
  * ```ts
  * import { rowMac } from "./macs.ts";
  * import assert from "node:assert/strict";
@@ -77,7 +77,7 @@ export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
  * The MAC of one earlier version, domain-separated from entry rows (whose
  * encoding starts with a length, never with this prefix).
  *
- * @example Calling historyMac
+ * @example MAC an earlier version apart from entries
  * ```ts
  * import { historyMac } from "./macs.ts";
  * import assert from "node:assert/strict";
@@ -126,7 +126,7 @@ export function annotationMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
  * The MAC of an entry row of formats 1 to 3, which had no kind, expiry or
  * version: what their accumulators hold.
  *
- * @example Calling unversionedRowMac
+ * @example MAC an entry row of formats 1 to 3
  * ```ts
  * import { unversionedRowMac } from "./macs.ts";
  * import assert from "node:assert/strict";
@@ -151,7 +151,7 @@ export function unversionedRowMac(
  * The MAC of one vault setting kept in `meta`, such as the history limit:
  * raw SQL that changes it breaks the accumulator like a changed row.
  *
- * @example Calling settingMac
+ * @example MAC a vault setting
  * ```ts
  * import { settingMac } from "./macs.ts";
  * import assert from "node:assert/strict";
@@ -174,7 +174,7 @@ export function settingMac(
  * The MAC of one key slot over every column, domain-separated from entry
  * rows (whose encoding starts with a length, never with this prefix).
  *
- * @example Calling slotMac
+ * @example MAC a key slot
  * ```ts
  * import { slotMac } from "./macs.ts";
  * import assert from "node:assert/strict";
@@ -202,7 +202,7 @@ export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
 /**
  * The setting MAC of a history limit, as the accumulator holds it.
  *
- * @example Calling historyLimitMac
+ * @example MAC the history limit setting
  * ```ts
  * import { historyLimitMac } from "./macs.ts";
  * import { deriveSubKeys } from "../crypto.ts";
@@ -219,7 +219,7 @@ export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
  * empties the vault. Only a holder of the data key can make it, so a
  * marker planted with raw SQL never leads an open to delete a vault.
  *
- * @example Calling destroyedMac
+ * @example Make the destroyed marker
  * ```ts
  * import { destroyedMac } from "./macs.ts";
  * import { deriveSubKeys } from "../crypto.ts";
@@ -235,7 +235,7 @@ export function destroyedMac(keys: SubKeys): Uint8Array {
  * XORs `mac` into `x` in place: adding a row's MAC and removing it are the
  * same step.
  *
- * @example Calling xorInto
+ * @example Add and remove a MAC with the same XOR
  * ```ts
  * import { xorInto } from "./macs.ts";
  * import assert from "node:assert/strict";

@@ -55,7 +55,7 @@ export interface MetaTable {
  * The stored form of a history limit: what the `meta` row holds and its
  * setting MAC covers.
  *
- * @example Calling encodeHistoryLimit
+ * @example Encode a history limit for the meta table
  * ```ts
  * import { encodeHistoryLimit } from "./meta_table.ts";
  * import assert from "node:assert/strict";
@@ -177,7 +177,7 @@ function isNameList(value: unknown): value is string[] {
  * The vault's format, checked: a format newer than this version reads is
  * {@linkcode InitializationError} naming both.
  *
- * @example Calling readFormat
+ * @example Read a new vault's format
  * ```ts
  * import { FORMAT_VERSION, SCHEMA } from "./schema.ts";
 import { readFormat, writeMeta } from "./meta_table.ts";
@@ -210,7 +210,7 @@ export function readFormat(store: Store): number {
 /**
  * Reads and checks the key record of a format 1 or 2 vault.
  *
- * @example Calling readSingleKey
+ * @example Read the key record of a format 2 vault
  * ```ts
  * import { SINGLE_KEY_SCHEMA } from "./schema.ts";
 import { readSingleKey } from "./meta_table.ts";

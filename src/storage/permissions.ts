@@ -29,7 +29,7 @@ export const READ_ONLY: VaultAccess = ["read"];
  * Throws {@linkcode PermissionError} unless Deno grants `access` (default
  * read and write) on `path`.
  *
- * @example Calling requireVaultAccess
+ * @example Require read and write on a vault directory
  * ```ts
  * import { requireVaultAccess } from "./permissions.ts";
  * const dir = Deno.makeTempDirSync();
@@ -49,7 +49,7 @@ export function requireVaultAccess(
  * read and write) on every vault file in `dir`: a `--deny-read` or `--deny-write` on one file
  * inside a granted directory is named up front, not met halfway through.
  *
- * @example Calling requireVaultFileAccess
+ * @example Require access to every vault file
  * ```ts
  * import { requireVaultFileAccess } from "./permissions.ts";
  * const dir = Deno.makeTempDirSync();

@@ -54,7 +54,7 @@ export interface Entry {
 /**
  * The clear bytes of `value` with its kind: a copy, which the caller zeroes.
  *
- * @example Calling clearValue
+ * @example Turn text or bytes into clear bytes with their kind
  * ```ts
  * import { clearValue } from "./put_entries.ts";
  * import assert from "node:assert/strict";

@@ -82,7 +82,7 @@ export interface RemoveOptions {
  * the directory holding it. A file already gone is fine: this finishes an
  * interrupted run.
  *
- * @example Calling removeVaultFiles
+ * @example Remove a vault's own files
  * ```ts
  * import { removeVaultFiles } from "./removal.ts";
  * import assert from "node:assert/strict";

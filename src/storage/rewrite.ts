@@ -27,7 +27,7 @@ const MARK = new Uint8Array([1]);
  * Marks the database as needing a rewrite; call inside the write
  * transaction whose removals need it.
  *
- * @example Calling markRewrite
+ * @example Mark a vault for a rewrite and carry it out
  * ```ts
  * import { markRewrite, rewriteIfMarked } from "./rewrite.ts";
  * import { SCHEMA } from "./schema.ts";

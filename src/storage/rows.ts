@@ -63,7 +63,7 @@ function cellAad(cell: Cell, hash: string): Uint8Array {
  * How errors and reports name an entry: a short prefix of its name hash,
  * never the name.
  *
- * @example Calling entryRef
+ * @example Name an entry by its hash prefix
  * ```ts
  * import { entryRef } from "./rows.ts";
  * import assert from "node:assert/strict";
@@ -101,7 +101,7 @@ export interface ClearValue {
  * Encrypts `plain` for the cell `cell` of the entry `hash` under a fresh
  * IV.
  *
- * @example Calling sealCell
+ * @example Seal a cell of an entry
  * ```ts
  * import { NAME_CELL, openCell, sealCell } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
@@ -141,7 +141,7 @@ export interface RowWrite {
  * encrypted name and creation time of the `current` row are kept when
  * there is one, unless `times` (a restore) says otherwise.
  *
- * @example Calling sealRow
+ * @example Seal the next version of an entry
  * ```ts
  * import { sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
@@ -173,7 +173,7 @@ export function sealRow(keys: SubKeys, write: RowWrite): EntryRow {
  * authenticate (or is not a byte string at all) is
  * {@linkcode DecryptionError}.
  *
- * @example Calling openCell
+ * @example Open a sealed cell, refusing one moved elsewhere
  * ```ts
  * import { openCell, sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
@@ -208,7 +208,7 @@ export function openCell(
 /**
  * Decrypts a stored version (current or earlier) of the entry `hash`.
  *
- * @example Calling openVersion
+ * @example Open a stored version's value
  * ```ts
  * import { openVersion, sealRow } from "./rows.ts";
  * import { deriveSubKeys, randomBytes } from "../crypto.ts";
@@ -227,7 +227,7 @@ export function openVersion(keys: SubKeys, row: VersionColumns): Uint8Array {
  * The cell a version's value is sealed for; a kind this version does not
  * know is {@linkcode IntegrityError}.
  *
- * @example Calling valueCell
+ * @example Find the cell a version's value is sealed for
  * ```ts
  * import { valueCell } from "./rows.ts";
  * import assert from "node:assert/strict";

@@ -176,7 +176,7 @@ export const REWRITE_KEY = "rewrite";
  * Whether the database holds nothing yet: a new file, or one whose creating
  * transaction never committed.
  *
- * @example Calling isEmpty
+ * @example Tell a new database from a vault
  * ```ts
  * import { isEmpty } from "./schema.ts";
  * import { openStore } from "./store.ts";
@@ -200,7 +200,7 @@ export function isEmpty(store: Store): boolean {
  * of `format` ({@linkcode SCHEMA} for the current one): no table, index,
  * trigger or view beyond the engine's.
  *
- * @example Calling checkSchema
+ * @example Accept the engine's own schema
  * ```ts
  * import { checkSchema, SCHEMA } from "./schema.ts";
  * import { openStore } from "./store.ts";

@@ -30,7 +30,7 @@ function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
  * stays flat; `null` when the file there is not `expected` (the file the
  * engine checked and SQLite opened) or changed size while being read.
  *
- * @example Calling hashDatabase
+ * @example Hash a database file in chunks
  * ```ts
  * import { hashDatabase } from "./seal.ts";
  * import assert from "node:assert/strict";
@@ -67,7 +67,7 @@ export function hashDatabase(
  * unreadable, not a regular file or malformed: either way the open path
  * verifies in full and writes it anew.
  *
- * @example Calling readSeal
+ * @example Read no seal where there is none
  * ```ts
  * import { readSeal } from "./seal.ts";
  * import assert from "node:assert/strict";
@@ -92,7 +92,7 @@ export function readSeal(dir: string): Uint8Array | null {
 /**
  * Writes the seal to `meta.json` atomically.
  *
- * @example Calling writeSeal
+ * @example Write a seal and read it back
  * ```ts
  * import { readSeal, writeSeal } from "./seal.ts";
  * import assert from "node:assert/strict";

@@ -24,7 +24,7 @@ function isSlotRow(row: Record<string, unknown>): boolean {
  * Every slot, in id order; more than {@linkcode MAX_SLOTS} of them, or a
  * row of the wrong shape, is {@linkcode IntegrityError}.
  *
- * @example Calling readSlots
+ * @example Read every key slot
  * ```ts
  * import { readSlots } from "./slot_table.ts";
  * import { SCHEMA } from "./schema.ts";

@@ -131,7 +131,7 @@ const READ_ONLY_PRAGMAS = [
  * Opens the SQLite database at `path` (which must exist, so its mode is the
  * engine's, not SQLite's default) in WAL mode with durable commits.
  *
- * @example Calling openStore
+ * @example Open a vault database in WAL mode
  * ```ts
  * import { openStore } from "./store.ts";
  * import assert from "node:assert/strict";
@@ -162,7 +162,7 @@ export function openStore(path: string, options: StoreOptions): Store {
  * one until the vault has verified, so a failed open leaves the WAL as it
  * found it.
  *
- * @example Calling openWalGuard
+ * @example Hold a WAL open while a vault verifies
  * ```ts
  * import { openStore, openWalGuard } from "./store.ts";
  * import assert from "node:assert/strict";
@@ -198,7 +198,7 @@ const ROLLBACK_JOURNAL = 1;
  * as a rollback-journal database: a database in memory has no WAL, and
  * SQLite will not open one whose header asks for it.
  *
- * @example Calling openImage
+ * @example Open a database image from memory
  * ```ts
  * import { openImage, openStore } from "./store.ts";
  * import assert from "node:assert/strict";
@@ -283,7 +283,7 @@ function wrapDatabase(
  * or a full disk kept it from completing; the next checkpoint (every close
  * and every open runs one) finishes it.
  *
- * @example Calling tryCheckpoint
+ * @example Checkpoint and truncate the WAL
  * ```ts
  * import { openStore, tryCheckpoint } from "./store.ts";
  * import assert from "node:assert/strict";

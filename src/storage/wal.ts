@@ -227,7 +227,7 @@ function scanOf(contents: WalContents): WalScan {
  * Scans a WAL (its bytes, or its file read frame by frame): its committed
  * transactions, any damaged frame, and any frame that cannot be true.
  *
- * @example Calling scanWal
+ * @example Scan an empty WAL
  * ```ts
  * import { scanWal } from "./wal.ts";
  * import assert from "node:assert/strict";
@@ -248,7 +248,7 @@ export function scanWal(wal: WalInput): WalScan {
  * frame adds nothing: the image is the database file's. Returns it with
  * what the scan of the WAL found.
  *
- * @example Calling databaseImage
+ * @example Build a database image from its file and WAL
  * ```ts
  * import { databaseImage } from "./wal.ts";
  * import assert from "node:assert/strict";

@@ -98,7 +98,7 @@ export function writeRefusal(
 /**
  * Makes the call guard of one engine.
  *
- * @example Calling callGuard
+ * @example Guard an engine's calls
  * ```ts
  * import { callGuard } from "./guard.ts";
  * import assert from "node:assert/strict";

@@ -106,7 +106,7 @@ function readQuoted(
  * Parses a dotenv file. Malformed lines are reported with their numbers;
  * a caller importing should import nothing when there are any.
  *
- * @example Calling parseDotenv
+ * @example Parse dotenv lines into entries
  * ```ts
  * import { parseDotenv } from "./dotenv.ts";
  * import assert from "node:assert/strict";
@@ -175,7 +175,7 @@ export function parseDotenv(text: string): DotenvResult {
  * The warning for values that hold `${`, once per file, or `null`: users
  * of other tools expect expansion, which this dialect does not do.
  *
- * @example Calling literalWarning
+ * @example Warn once about values that hold ${
  * ```ts
  * import { literalWarning } from "./dotenv.ts";
  * import assert from "node:assert/strict";
@@ -200,7 +200,7 @@ export function literalWarning(
  * byte for byte (`$`, backquotes and newlines included), and
  * {@linkcode parseDotenv} reads the file back the same.
  *
- * @example Calling formatDotenv
+ * @example Quote entries for a POSIX shell
  * ```ts
  * import { formatDotenv } from "./dotenv.ts";
  * import assert from "node:assert/strict";

@@ -20,7 +20,7 @@ import { ValidationError } from "../../errors.ts";
  * The environment variable name for a secret name, by the rule above.
  * Throws {@linkcode ValidationError} when nothing of the name survives it.
  *
- * @example Calling toEnvName
+ * @example Turn a secret name into a variable name
  * ```ts
  * import { toEnvName } from "./env_name.ts";
  * import assert from "node:assert/strict";
@@ -46,7 +46,7 @@ export function toEnvName(name: string): string {
  * Maps each secret name to its environment name, refusing two secrets that
  * would land on the same variable: the error names both.
  *
- * @example Calling toEnvNames
+ * @example Map several names, refusing two that collide
  * ```ts
  * import { toEnvNames } from "./env_name.ts";
  * import assert from "node:assert/strict";
@@ -76,7 +76,7 @@ export function toEnvNames(names: readonly string[]): Map<string, string> {
  * aside (rather than failing on) names with nothing to keep, such as a name
  * written only in another script.
  *
- * @example Calling splitEnvNames
+ * @example Set aside names that make no variable
  * ```ts
  * import { splitEnvNames } from "./env_name.ts";
  * import assert from "node:assert/strict";

@@ -95,7 +95,7 @@ function inFamily(name: string, family: string): boolean {
  * The family `name` belongs to, or `undefined` when setting it cannot
  * choose what runs.
  *
- * @example Calling execEnvFamily
+ * @example Find the family a variable belongs to
  * ```ts
  * import { execEnvFamily } from "./exec_env.ts";
  * import assert from "node:assert/strict";

@@ -25,7 +25,7 @@ const NEEDS_ESCAPE = /[%\s{}]/gu;
  * The secret name a reference names, or `null` when `text` is not a
  * reference. A malformed escape is a {@linkcode Failure}.
  *
- * @example Calling parseReference
+ * @example Read the name a reference names
  * ```ts
  * import { parseReference } from "./references.ts";
  * import assert from "node:assert/strict";
@@ -46,7 +46,7 @@ export function parseReference(text: string): string | null {
 /**
  * The reference to a secret name.
  *
- * @example Calling formatReference
+ * @example Write a reference, escaping what needs it
  * ```ts
  * import { formatReference } from "./references.ts";
  * import assert from "node:assert/strict";
@@ -107,7 +107,7 @@ export interface Template {
  * templates often carry another tool's placeholders; an unclosed `{{` is a
  * {@linkcode Failure} naming its line and column in `file`.
  *
- * @example Calling readTemplate
+ * @example Find the references of a template and render it
  * ```ts
  * import { readTemplate } from "./references.ts";
  * import assert from "node:assert/strict";

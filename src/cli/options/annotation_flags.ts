@@ -86,7 +86,7 @@ const UNITS: readonly [string, number][] = [
  * A period as `--rotate-every` takes it back: the largest unit that
  * divides it (`90d`, `2w`), or `-` for none.
  *
- * @example Calling formatPeriod
+ * @example Print a period in its largest whole unit
  * ```ts
  * import { formatPeriod } from "./annotation_flags.ts";
  * import assert from "node:assert/strict";

@@ -26,7 +26,7 @@ const EXPIRES =
  * A duration such as `90s`, `15m`, `12h`, `30d` or `2w`, in milliseconds;
  * `flag` names the option in the error.
  *
- * @example Calling parseTtl
+ * @example Read a duration flag
  * ```ts
  * import { parseTtl } from "./expiry_flags.ts";
  * import assert from "node:assert/strict";
@@ -48,7 +48,7 @@ export function parseTtl(text: string, flag = "--ttl"): number {
  * time with a zone (`2027-01-31T18:00:00+01:00`), in milliseconds since
  * the epoch; it must be in the future.
  *
- * @example Calling parseExpires
+ * @example Read a date flag as midnight UTC
  * ```ts
  * import { parseExpires } from "./expiry_flags.ts";
  * import assert from "node:assert/strict";
@@ -91,7 +91,7 @@ export function expiryOptions(args: Parsed): SetOptions | undefined {
  * A time as the CLI prints it: ISO 8601 in UTC to the second, or `-` for
  * none.
  *
- * @example Calling formatTime
+ * @example Print a time as the CLI does
  * ```ts
  * import { formatTime } from "./expiry_flags.ts";
  * import assert from "node:assert/strict";

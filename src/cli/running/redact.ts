@@ -50,7 +50,7 @@ function pendingStart(text: string, values: readonly string[]): number {
  * back only a tail that could be the start of a value, so output that
  * cannot be a secret passes through at once. Longer values win.
  *
- * @example Calling redactStream
+ * @example Mask values across chunks of a stream
  * ```ts
  * import { redactStream } from "./redact.ts";
  * import assert from "node:assert/strict";
@@ -124,7 +124,7 @@ function maskedSpans(text: string, secrets: readonly string[]): Span[] {
  * `text` with every span of `secrets` (merged where they overlap) replaced
  * by {@linkcode MASK}.
  *
- * @example Calling maskText
+ * @example Mask every value in a text
  * ```ts
  * import { MASK, maskText } from "./redact.ts";
  * import assert from "node:assert/strict";

@@ -59,7 +59,7 @@ const DARWIN: Partial<Record<Deno.Signal, number>> = {
 /**
  * The number of `signal` on this operating system.
  *
- * @example Calling signalNumber
+ * @example Look up a signal's number
  * ```ts
  * import { signalNumber } from "./signals.ts";
  * import assert from "node:assert/strict";
@@ -82,7 +82,7 @@ const OTHER_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGHUP"];
  * from the terminal, so only `SIGTERM` and `SIGHUP` are passed on; with no
  * terminal (a service manager, `timeout`), `SIGINT` and `SIGQUIT` are too.
  *
- * @example Calling isForwarded
+ * @example Tell which signals the CLI passes on
  * ```ts
  * import { isForwarded } from "./signals.ts";
  * import assert from "node:assert/strict";

@@ -37,7 +37,7 @@ function tolerance(word: string): number {
  * The candidate nearest to `word`, case ignored, or `null` when none is
  * within a third of its length (or when `word` is one of them).
  *
- * @example Calling nearest
+ * @example Suggest the nearest candidate, case ignored
  * ```ts
  * import { nearest } from "./suggest.ts";
  * import assert from "node:assert/strict";

@@ -30,7 +30,7 @@ export function shownText(text: string): string {
  * `rows` under `header`, each line's columns padded to line up, with no
  * trailing spaces.
  *
- * @example Calling formatTable
+ * @example Pad a table's columns
  * ```ts
  * import { formatTable } from "./table.ts";
  * import assert from "node:assert/strict";
