@@ -17,6 +17,10 @@ await engine.setMany(
 );
 let i = 0;
 const next = () => name((i++ * 7919) % SIZE);
+// Each write stores a value the entry does not hold yet: an unchanged value
+// writes nothing, which the last write bench measures on its own.
+let written = 0;
+const fresh = () => `new value ${written++}`;
 
 Deno.bench("get (present)", { group: "read", baseline: true }, async () => {
   await engine.get(next());
@@ -31,12 +35,18 @@ Deno.bench("keys (glob, warm)", async () => {
   await engine.keys("svc1.*");
 });
 Deno.bench("set (durable)", { group: "write", baseline: true }, async () => {
-  await engine.set(next(), "new value");
+  await engine.set(next(), fresh());
 });
 Deno.bench("setMany (100 entries)", { group: "write" }, async () => {
   await engine.setMany(
-    Array.from({ length: 100 }, () => [next(), "batch value"] as const),
+    Array.from({ length: 100 }, () => [next(), fresh()] as const),
   );
+});
+await engine.set("same.value", "unchanged");
+Deno.bench("set of the value already stored (writes nothing)", {
+  group: "write",
+}, async () => {
+  await engine.set("same.value", "unchanged");
 });
 
 globalThis.addEventListener("unload", () => {

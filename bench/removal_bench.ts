@@ -71,12 +71,12 @@ Deno.bench("set, keeping the old value as history", {
   group: "checkpoint",
   baseline: true,
 }, async () => {
-  await kept.set(`svc${n++ % SIZE}`, VALUE);
+  await kept.set(`svc${n % SIZE}`, `${VALUE}${n++}`);
 });
 Deno.bench("set, discarding the old value (history limit 0: checkpoint)", {
   group: "checkpoint",
 }, async () => {
-  await unkept.set(`svc${n++ % SIZE}`, VALUE);
+  await unkept.set(`svc${n % SIZE}`, `${VALUE}${n++}`);
 });
 Deno.bench("add and remove a key slot (two rewrites)", {
   group: "rewrite",
