@@ -9,6 +9,7 @@
 import { parseArgs } from "node:util";
 import { COMMAND_OPTIONS, type OptionName, type Parsed } from "./command.ts";
 import { didYouMean } from "./terminal/suggest.ts";
+import { UsageError } from "./failures.ts";
 import { ALLOW_ALL } from "./environment/exec_env.ts";
 
 /** The options whose value may be left out, and the value they then take. */
@@ -79,9 +80,15 @@ function withOptionalValues(argv: readonly string[]): string[] {
   });
 }
 
+/**
+ * Reads the command line `argv`; a wrong option is a
+ * {@linkcode UsageError} in the CLI's words.
+ */
 export function parse(argv: string[]): CommandLine {
+  const args = withOptionalValues(argv);
+  checkOptions(args, argv);
   const { values, positionals, tokens } = parseArgs({
-    args: withOptionalValues(argv),
+    args,
     options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS },
     allowPositionals: true,
     strict: true,
@@ -115,37 +122,65 @@ export function parse(argv: string[]): CommandLine {
   };
 }
 
-export function isParseError(
-  error: unknown,
-): error is TypeError & { code: unknown } {
-  return error instanceof TypeError && "code" in error &&
-    String(error.code).startsWith("ERR_PARSE_ARGS");
-}
+/** Every option the command line takes, by name, with its type. */
+const ALL_OPTIONS: Record<string, { type: "string" | "boolean" }> = {
+  ...GLOBAL_OPTIONS,
+  ...COMMAND_OPTIONS,
+};
 
-/** A parse error of `node:util` in the CLI's words, with a suggestion. */
-export function parseErrorMessage(
-  error: TypeError & { code: unknown },
-): string {
-  const option = /'(-{1,2}[^' <]+)/.exec(error.message)?.[1] ?? "";
-  if (error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const known = [
-      ...Object.keys(GLOBAL_OPTIONS),
-      ...Object.keys(COMMAND_OPTIONS),
-    ]
-      .map((name) => `--${name}`);
-    const suggestion = didYouMean(option, known);
+/** What is wrong with one option as `node:util` read it, or `null`. */
+function optionProblem(
+  token: {
+    name: string;
+    rawName: string;
+    value?: string;
+    inlineValue?: boolean;
+  },
+): string | null {
+  const { name, rawName, value, inlineValue } = token;
+  const spec = Object.hasOwn(ALL_OPTIONS, name) ? ALL_OPTIONS[name] : null;
+  if (spec === null) {
+    const known = Object.keys(ALL_OPTIONS).map((option) => `--${option}`);
     // With no option near it, it may be a name that starts with "-".
-    return `unknown option ${option}${
-      suggestion ||
-      `; a name that starts with "-" goes after --: -- "${option}"`
+    return `unknown option ${rawName}${
+      didYouMean(rawName, known) ||
+      `; a name that starts with "-" goes after --: -- "${rawName}"`
     }`;
   }
-  if (/argument missing/.test(error.message)) return `${option} needs a value`;
-  if (/argument is ambiguous/.test(error.message)) {
-    return `${option} needs a value; one that starts with - is written ${option}=-…`;
+  if (spec.type === "boolean") {
+    return value === undefined ? null : `${rawName} takes no value`;
   }
-  if (/does not take an argument/.test(error.message)) {
-    return `${option} takes no value`;
+  if (value === undefined) return `${rawName} needs a value`;
+  // As node:util decides: "-" alone is a value (stdin), "-x" looks like
+  // an option.
+  if (!inlineValue && value.length > 1 && value.startsWith("-")) {
+    return `${rawName} needs a value; one that starts with - is written ${rawName}=-…`;
   }
-  return error.message;
+  return null;
+}
+
+/**
+ * Checks the options of `argv` as `node:util` tokenizes them, and throws a
+ * {@linkcode UsageError} in the CLI's words for the first that is wrong:
+ * unknown (with a suggestion), missing its value, given one it does not
+ * take, or given a value that looks like an option. The CLI reads no
+ * error message of `node:util`'s. `run` without `--` before its program is
+ * told where `--` goes.
+ */
+function checkOptions(args: string[], argv: readonly string[]): void {
+  const { tokens } = parseArgs({
+    args,
+    options: { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS },
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const problem = optionProblem(token);
+    if (problem === null) continue;
+    throw new UsageError(
+      programWithoutDashes(argv) ? RUN_NEEDS_DASHES : problem,
+    );
+  }
 }

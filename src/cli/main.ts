@@ -39,14 +39,7 @@ import {
 } from "./streams.ts";
 import { signalNumber } from "./running/signals.ts";
 import { didYouMean } from "./terminal/suggest.ts";
-import {
-  asksVersion,
-  isParseError,
-  parse,
-  parseErrorMessage,
-  programWithoutDashes,
-  RUN_NEEDS_DASHES,
-} from "./command_line.ts";
+import { asksVersion, parse } from "./command_line.ts";
 import { cliMessage } from "./wording.ts";
 import { run } from "./commands/run.ts";
 import { init, rebind, rotate, slots } from "./commands/slots.ts";
@@ -184,16 +177,8 @@ function checkShape(name: string, command: Command, args: Parsed): void {
 function report(
   io: Io,
   error: unknown,
-  argv: readonly string[],
   failureCode: number = EXIT.failed,
 ): number {
-  if (isParseError(error)) {
-    const message = programWithoutDashes(argv)
-      ? RUN_NEEDS_DASHES
-      : parseErrorMessage(error);
-    io.warn(`${message} (see secrets --help)`);
-    return EXIT.usage;
-  }
   if (error instanceof UsageError) {
     io.warn(`${error.message} (see secrets --help)`);
     return EXIT.usage;
@@ -305,7 +290,7 @@ export async function main(
     };
     return await command.run(context);
   } catch (error) {
-    return report(io, error, argv, failureCode);
+    return report(io, error, failureCode);
   }
 }
 

@@ -154,3 +154,43 @@ Deno.test({
     assertFalse(/unexpected|os error/.test(result.stderr), result.stderr);
   },
 });
+
+Deno.test("a wrong option is told in the CLI's words, read from the options themselves, not node's messages", async () => {
+  await using dir = await tempDir();
+  const vault = await vaultWith(dir.path, "A=1\n");
+  const cases: [string[], string][] = [
+    [["get", "A", "--forse"], "unknown option --forse; did you mean --force?"],
+    [["get", "--", "-A"], ""],
+    [["set", "B", "--value"], "--value needs a value"],
+    [
+      ["set", "B", "--value", "-x"],
+      "--value needs a value; one that starts with - is written --value=-…",
+    ],
+    [["list", "--long=yes"], "--long takes no value"],
+  ];
+  for (const [args, said] of cases) {
+    const result = await cli(vault, args);
+    if (said === "") {
+      assertEquals(result.code, 1, result.stderr);
+      continue;
+    }
+    assertEquals(result.code, 2, result.stderr);
+    assertEquals(result.stderr, `secrets: ${said} (see secrets --help)\n`);
+  }
+  const stdin = await cli(vault, ["set", "C", "--file", "-"], { stdin: "c" });
+  assertEquals(stdin.code, 0, stdin.stderr);
+});
+
+Deno.test("no regular expression reads an error message in src/cli", async () => {
+  const files = new Deno.Command("git", {
+    args: [
+      "grep",
+      "-nE",
+      "\\.(test|exec|match)\\([^)]*\\.message",
+      "--",
+      "src/cli",
+    ],
+    stdout: "piped",
+  }).outputSync();
+  assertEquals(new TextDecoder().decode(files.stdout), "");
+});
