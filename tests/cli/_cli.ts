@@ -7,7 +7,7 @@
  * @module
  */
 
-import { canSpawn, type ChildResult, runDeno } from "../_helpers.ts";
+import { canSpawn, type ChildResult, runDeno, until } from "../_helpers.ts";
 import { main } from "../../src/cli/main.ts";
 import type { Streams } from "../../src/cli/streams.ts";
 
@@ -202,4 +202,16 @@ export async function installSecrets(bin: string): Promise<void> {
 /** A PATH holding `bin` and the system's tools, without reading this process's PATH. */
 export function pathWith(bin: string): string {
   return `${bin}:/usr/local/bin:/usr/bin:/bin`;
+}
+
+/**
+ * Waits until the secret `name` of `vault` has expired (`has` says it is
+ * absent), polling: a wait for the clock that no load can cut short or
+ * make flaky. Throws when it has not expired in 8 seconds.
+ */
+export async function untilExpired(vault: string, name: string): Promise<void> {
+  const gone = await until(async () =>
+    (await cli(vault, ["has", name])).code === 1
+  );
+  if (!gone) throw new Error(`${name} did not expire`);
 }

@@ -15,7 +15,7 @@ import {
   tempDir,
 } from "../_helpers.ts";
 import { parseDotenv } from "../../src/cli/environment/dotenv.ts";
-import { CLI, cli, cliSpawned, cliTest } from "./_cli.ts";
+import { CLI, cli, cliSpawned, cliTest, untilExpired } from "./_cli.ts";
 
 const test = cliTest;
 
@@ -483,7 +483,7 @@ cliTest(
     const quiet = await cli(vault, ["run", "--quiet", "--", "true"], { flags });
     assertEquals([quiet.code, quiet.stderr], [0, ""]);
     await cli(vault, ["set", "old.token", "--ttl", "1s"], { stdin: "t" });
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await untilExpired(vault, "old.token");
     const expired = await cli(vault, [
       "run",
       "--env-file",

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../_assert.ts";
 import { canMount, runCommand, runDeno, tempDir, tmpfs } from "../_helpers.ts";
-import { atTerminal, CLI, cli, cliArgs } from "./_cli.ts";
+import { atTerminal, CLI, cli, cliArgs, untilExpired } from "./_cli.ts";
 
 async function vaultWith(dir: string, dotenv: string): Promise<string> {
   const vault = join(dir, "vault");
@@ -55,8 +55,7 @@ Deno.test("run --only NAME of an expired secret says it expired, and when", asyn
   await using dir = await tempDir();
   const vault = await vaultWith(dir.path, "A=1\n");
   await cli(vault, ["set", "old.token", "--ttl", "1s"], { stdin: "t" });
-  // Waits for the clock, which no load can make shorter.
-  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await untilExpired(vault, "old.token");
   const result = await cli(
     vault,
     ["run", "--only", "old.token", "--", "true"],

@@ -8,10 +8,16 @@
 import { join } from "node:path";
 import { assert, assertEquals, assertFalse } from "../../_assert.ts";
 import { canRun, canSpawn, runCommand, tempDir } from "../../_helpers.ts";
-import { atTerminal, cli, cliArgs, cliSpawned, cliTest } from "../_cli.ts";
+import {
+  atTerminal,
+  cli,
+  cliArgs,
+  cliSpawned,
+  cliTest,
+  untilExpired,
+} from "../_cli.ts";
 
 const STACK = /\n\s+at /;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 cliTest(
   "history lists versions, get --version reads one, revert restores one",
@@ -194,7 +200,7 @@ cliTest(
     assert(later.stderr.includes("expires 2999-01-31T00:00:00Z"), later.stderr);
     await cli(vault, ["set", "soon", "--ttl", "1s"], { stdin: "s" });
     await cli(vault, ["set", "forever"], { stdin: "f" });
-    await sleep(1100);
+    await untilExpired(vault, "soon");
     assertEquals((await cli(vault, ["list"])).stdout, "forever\nlater\n");
     assertEquals((await cli(vault, ["list", "--expired"])).stdout, "soon\n");
     const expired = await cli(vault, ["get", "soon"]);
@@ -257,7 +263,7 @@ cliTest(
       stdin: new Uint8Array([0, 1, 2]),
     });
     await cli(vault, ["set", "old.value", "--ttl", "1s"], { stdin: "o" });
-    await sleep(1100);
+    await untilExpired(vault, "old.value");
     const flags = ["--allow-run=sh"];
     const all = await cli(vault, ["run", "--", "sh", "-c", "env"], { flags });
     assertEquals(all.code, 0, all.stderr);
