@@ -11,10 +11,13 @@ import { ValidationError } from "../errors.ts";
 import { decodeBase64 } from "../base64.ts";
 import {
   validateName,
+  validatePattern,
   validateSecretValue,
   validateValue,
 } from "./validate.ts";
 import { applyAnnotationChange, checkAnnotationChange } from "./annotation.ts";
+import { isLive } from "./expiry.ts";
+import { compileGlob } from "./glob.ts";
 import type {
   ExportDocument,
   ExportedEntry,
@@ -270,4 +273,44 @@ export function validateExportOptions(
     );
   }
   return { history: history === true, expired: expired === true };
+}
+
+/**
+ * Whether a document's entry is live at `now` (ms since the epoch), by the
+ * rule the vault reads its own entries with: an expired one reads as
+ * absent.
+ *
+ * @example Tell a live entry from an expired one
+ * ```ts
+ * import { isLiveEntry } from "./document.ts";
+ * import assert from "node:assert/strict";
+ * assert.equal(isLiveEntry({ expires: null }, Date.now()), true);
+ * assert.equal(isLiveEntry({ expires: "2000-01-01T00:00:00Z" }, Date.now()), false);
+ * ```
+ */
+export function isLiveEntry(
+  entry: Pick<ExportedEntry, "expires">,
+  now: number,
+): boolean {
+  return isLive(entry.expires ? Date.parse(entry.expires) : null, now);
+}
+
+/**
+ * The entries of a document that `pattern` matches, by the globs `keys()`
+ * takes (checked first: a bad pattern is a {@linkcode ValidationError}).
+ *
+ * @example Select a document's entries by a glob
+ * ```ts
+ * import { selectEntries } from "./document.ts";
+ * import assert from "node:assert/strict";
+ * const entries = [{ name: "db.url" }, { name: "db.password" }, { name: "api" }];
+ * assert.equal(selectEntries(entries, "db.*").length, 2);
+ * ```
+ */
+export function selectEntries<T extends Pick<ExportedEntry, "name">>(
+  entries: readonly T[],
+  pattern: string,
+): T[] {
+  const matches = compileGlob(validatePattern(pattern));
+  return entries.filter(({ name }) => matches(name));
 }

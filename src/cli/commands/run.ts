@@ -7,8 +7,7 @@
 import type { Command, Context, Parsed } from "../command.ts";
 import { Failure, UsageError } from "../failures.ts";
 import type { SecretsEngine } from "../../../mod.ts";
-import { compileGlob } from "../../rules/glob.ts";
-import { validatePattern } from "../../rules/validate.ts";
+import { isLiveEntry, selectEntries } from "../../rules/document.ts";
 import { decryptionKey, loadAge } from "../options/age_keys.ts";
 import { readEnvFiles, referencedNames } from "../environment/env_files.ts";
 import {
@@ -155,12 +154,9 @@ async function backupEnvironment(
   );
   const only = args.values.only ?? [];
   const now = Date.now();
-  const live = doc.entries.filter(({ expires }) =>
-    !expires || Date.parse(expires) > now
-  );
+  const live = doc.entries.filter((entry) => isLiveEntry(entry, now));
   const selected = only.length === 0 ? live : only.flatMap((pattern) => {
-    const matches = compileGlob(validatePattern(pattern));
-    const found = live.filter(({ name }) => matches(name));
+    const found = selectEntries(live, pattern);
     if (found.length === 0) {
       throw new Failure(`the pattern ${pattern} matches no secret`);
     }

@@ -11,6 +11,7 @@
 
 import type { ExportDocument, SecretsEngine } from "../../../mod.ts";
 import { decodeBase64 } from "../../base64.ts";
+import { isLiveEntry } from "../../rules/document.ts";
 import type { Command, Context } from "../command.ts";
 import { EXIT, Failure, UsageError } from "../failures.ts";
 import { encodings } from "../leaks/encodings.ts";
@@ -98,10 +99,9 @@ function valueOf(kind: string, value: string): string | Uint8Array {
 /** Every value of `doc` to look for: current, expired and earlier ones. */
 function soughtValues(doc: ExportDocument, now: number): Sought[] {
   return doc.entries.flatMap((entry) => {
-    const expired = entry.expires ? Date.parse(entry.expires) <= now : false;
     const current: Sought = {
       name: entry.name,
-      version: expired ? "expired" : "current",
+      version: isLiveEntry(entry, now) ? "current" : "expired",
       value: valueOf(entry.kind, entry.value),
     };
     const earlier = (entry.versions ?? []).map((version): Sought => ({
