@@ -63,16 +63,8 @@ function scryptMemory({ N, r }: KdfParams): number {
  * Whether scrypt parameters are well-formed (N a power of two of at least
  * 2^10) and within the maxima: 256 MiB of memory (128·N·r) and four times
  * the default work (N·r·p).
- *
- * @example Accept sound scrypt parameters and refuse others
- * ```ts
- * import { DEFAULT_KDF, isSafeKdf } from "./crypto.ts";
- * import assert from "node:assert/strict";
- * assert.ok(isSafeKdf(DEFAULT_KDF));
- * assert.ok(!isSafeKdf({ N: 2 ** 22, r: 32, p: 16 }));
- * ```
  */
-export function isSafeKdf(params: KdfParams): boolean {
+function isSafeKdf(params: KdfParams): boolean {
   const { N, r, p } = params;
   return [N, r, p].every((n) => Number.isSafeInteger(n) && n >= 1) &&
     N >= MIN_KDF_N && (N & (N - 1)) === 0 &&

@@ -19,7 +19,7 @@ const OPTIONAL_VALUES: Record<string, string> = {
 };
 
 /** The options every command takes. */
-export const GLOBAL_OPTIONS = {
+const GLOBAL_OPTIONS = {
   path: { type: "string" },
   xdg: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -45,7 +45,7 @@ export const RUN_NEEDS_DASHES =
  * Whether `argv` is `run` with words after it but no `--`: the program's
  * own options (`python3 -c …`) would be read as the CLI's.
  */
-export function programWithoutDashes(argv: readonly string[]): boolean {
+function programWithoutDashes(argv: readonly string[]): boolean {
   const words = argv.filter((arg, i) =>
     !arg.startsWith("-") && argv[i - 1] !== "--path"
   );

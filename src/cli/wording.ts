@@ -11,15 +11,8 @@ import type { Remedy, SecretsEngineError } from "../../mod.ts";
 
 /**
  * A remedy as the CLI says it.
- *
- * @example Word a remedy in the CLI's terms
- * ```ts
- * import { cliRemedy } from "./wording.ts";
- * import assert from "node:assert/strict";
- * assert.equal(cliRemedy({ kind: "recover" }), "run secrets recover");
- * ```
  */
-export function cliRemedy(remedy: Remedy): string {
+function cliRemedy(remedy: Remedy): string {
   switch (remedy.kind) {
     case "recover":
       return "run secrets recover";

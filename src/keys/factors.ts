@@ -17,7 +17,7 @@ import { PermissionError, ValidationError } from "../errors.ts";
 import type { BindingFactor } from "../types.ts";
 
 /** Every binding factor, in the canonical order they are combined in. */
-export const BINDING_FACTORS: readonly BindingFactor[] = [
+const BINDING_FACTORS: readonly BindingFactor[] = [
   "hostname",
   "mac",
   "user",
@@ -122,7 +122,7 @@ export function readFactors(factors: readonly BindingFactor[]): Uint8Array {
 }
 
 /** The factors a new vault may be bound to. */
-export const NEW_VAULT_FACTORS: readonly BindingFactor[] = ["hostname", "user"];
+const NEW_VAULT_FACTORS: readonly BindingFactor[] = ["hostname", "user"];
 
 /**
  * Checks the factors asked for a new vault, returning them without

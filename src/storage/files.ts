@@ -21,7 +21,7 @@ export const VAULT_FILES = {
 } as const;
 
 /** Mode of the vault directory. */
-export const DIR_MODE = 0o700;
+const DIR_MODE = 0o700;
 /** Mode of the keyfile: read-only for its owner. */
 export const KEYFILE_MODE = 0o400;
 /** Mode of the database, its WAL and SHM files, and the seal. */

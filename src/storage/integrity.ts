@@ -30,21 +30,21 @@ import type { Store } from "./store.ts";
  * What another engine's next call says once `destroy()` has emptied and
  * marked the vault.
  */
-export const DESTROYED_MESSAGE =
+const DESTROYED_MESSAGE =
   "the vault was destroyed by another engine or process";
 
 /**
  * What another engine's next call says once another engine or process has
  * rotated the data key.
  */
-export const ROTATED_MESSAGE =
+const ROTATED_MESSAGE =
   "the vault's data key was rotated by another engine or process: open it again";
 
 /**
  * What an open, or any call, says of a destroyed marker that the vault's
  * data key did not make.
  */
-export const PLANTED_MARKER_MESSAGE =
+const PLANTED_MARKER_MESSAGE =
   "store.db carries a destroyed marker that this vault's key did not make: it was added outside the engine, and nothing was deleted";
 
 /**

@@ -48,16 +48,8 @@ export function requireVaultAccess(
  * Throws {@linkcode PermissionError} unless Deno grants `access` (default
  * read and write) on every vault file in `dir`: a `--deny-read` or `--deny-write` on one file
  * inside a granted directory is named up front, not met halfway through.
- *
- * @example Require access to every vault file
- * ```ts
- * import { requireVaultFileAccess } from "./permissions.ts";
- * const dir = Deno.makeTempDirSync();
- * requireVaultFileAccess(dir);
- * Deno.removeSync(dir);
- * ```
  */
-export function requireVaultFileAccess(
+function requireVaultFileAccess(
   dir: string,
   access: VaultAccess = READ_WRITE,
 ): void {

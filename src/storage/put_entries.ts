@@ -53,16 +53,8 @@ export interface Entry {
 
 /**
  * The clear bytes of `value` with its kind: a copy, which the caller zeroes.
- *
- * @example Turn text or bytes into clear bytes with their kind
- * ```ts
- * import { clearValue } from "./put_entries.ts";
- * import assert from "node:assert/strict";
- * assert.equal(clearValue("a", null).kind, "text");
- * assert.equal(clearValue(new Uint8Array([1]), null).kind, "bytes");
- * ```
  */
-export function clearValue(
+function clearValue(
   value: string | Uint8Array,
   expires: number | null,
 ): ClearValue {

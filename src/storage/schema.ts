@@ -33,7 +33,7 @@ export const LAST_UNANNOTATED_FORMAT = 4;
 const META_TABLE =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
 /** The statement that creates the entries table of formats 1 to 3. */
-export const UNVERSIONED_ENTRIES_TABLE =
+const UNVERSIONED_ENTRIES_TABLE =
   "CREATE TABLE entries (name_hash TEXT PRIMARY KEY, name BLOB NOT NULL, " +
   "value BLOB NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL) " +
   "WITHOUT ROWID";
@@ -80,7 +80,7 @@ export const SCHEMA: readonly string[] = [
 ];
 
 /** The schema of format 4: versioned entries, no annotations. */
-export const UNANNOTATED_SCHEMA: readonly string[] = SCHEMA.filter((sql) =>
+const UNANNOTATED_SCHEMA: readonly string[] = SCHEMA.filter((sql) =>
   sql !== ANNOTATIONS_TABLE
 );
 
@@ -91,13 +91,13 @@ export const SINGLE_KEY_SCHEMA: readonly string[] = [
 ];
 
 /** The schema of format 3: key slots, entries without versions. */
-export const UNVERSIONED_SCHEMA: readonly string[] = [
+const UNVERSIONED_SCHEMA: readonly string[] = [
   ...SINGLE_KEY_SCHEMA,
   SLOTS_TABLE,
 ];
 
 /** The schema of `format`. */
-export function schemaOf(format: number): readonly string[] {
+function schemaOf(format: number): readonly string[] {
   if (format <= LAST_SINGLE_KEY_FORMAT) return SINGLE_KEY_SCHEMA;
   if (format <= LAST_UNVERSIONED_FORMAT) return UNVERSIONED_SCHEMA;
   return format <= LAST_UNANNOTATED_FORMAT ? UNANNOTATED_SCHEMA : SCHEMA;

@@ -76,7 +76,7 @@ function optionalTime(ms: number | null): string | null {
  * one unless `options.expired`. With `skip`, a row or version that does not
  * decrypt is handed to it and left out (a recovery); otherwise it throws.
  */
-export function exportRows(
+function exportRows(
   vault: VaultStore,
   named: readonly { hash: string; name: string }[],
   options: ExportOptions = {},
@@ -168,7 +168,7 @@ function expiryOf(expires: string | null | undefined): number | null {
  * holds are a `ValidationError` listing them all. Returns the
  * entries written.
  */
-export function importRows(
+function importRows(
   vault: VaultStore,
   doc: ExportDocument,
   hashOf: (name: string) => string,

@@ -27,7 +27,7 @@ export type Destination = "environment" | "dotenv" | "file";
  * Linux's limit on one environment string, `NAME=value` and its NUL
  * (`MAX_ARG_STRLEN`): a longer one makes every program start fail.
  */
-export const MAX_ENV_STRING_BYTES = 128 * 1024;
+const MAX_ENV_STRING_BYTES = 128 * 1024;
 
 const encoder = new TextEncoder();
 
@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
  * Why `value` cannot go to `destination` under `name`, or `null` when it
  * can. Says how to get the value another way, never what it holds.
  */
-export function unfit(
+function unfit(
   name: string,
   value: string,
   destination: Destination,
@@ -198,7 +198,7 @@ export function toEnvironment(
  * A name the vault gave no value for, as a user needs it said: expired
  * (and when, as `get` says), or missing, with the nearest name it holds.
  */
-export async function describeMissing(
+async function describeMissing(
   vault: SecretsEngine,
   name: string,
 ): Promise<string> {

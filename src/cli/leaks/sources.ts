@@ -60,7 +60,7 @@ export function excluder(globs: readonly string[]): (path: string) => boolean {
 }
 
 /** Throws the flag to add when reading `path` is not granted. */
-export function requireRead(path: string): void {
+function requireRead(path: string): void {
   if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
     throw new Failure(`scanning ${path} needs --allow-read=${path}`);
   }

@@ -85,16 +85,8 @@ const UNITS: readonly [string, number][] = [
 /**
  * A period as `--rotate-every` takes it back: the largest unit that
  * divides it (`90d`, `2w`), or `-` for none.
- *
- * @example Print a period in its largest whole unit
- * ```ts
- * import { formatPeriod } from "./annotation_flags.ts";
- * import assert from "node:assert/strict";
- * assert.equal(formatPeriod(90 * 86_400_000), "90d");
- * assert.equal(formatPeriod(null), "-");
- * ```
  */
-export function formatPeriod(ms: number | null): string {
+function formatPeriod(ms: number | null): string {
   if (ms === null) return "-";
   const [unit, size] = UNITS.find(([, size]) => ms % size === 0) ??
     ["ms", 1];

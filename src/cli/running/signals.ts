@@ -81,15 +81,8 @@ const OTHER_SIGNALS: readonly Deno.Signal[] = ["SIGTERM", "SIGHUP"];
  * the CLI alone. At a terminal, Ctrl-C and Ctrl-\ already reach the child
  * from the terminal, so only `SIGTERM` and `SIGHUP` are passed on; with no
  * terminal (a service manager, `timeout`), `SIGINT` and `SIGQUIT` are too.
- *
- * @example Tell which signals the CLI passes on
- * ```ts
- * import { isForwarded } from "./signals.ts";
- * import assert from "node:assert/strict";
- * assert.ok(!isForwarded("SIGINT", true) && isForwarded("SIGTERM", true));
- * ```
  */
-export function isForwarded(signal: Deno.Signal, atTerminal: boolean): boolean {
+function isForwarded(signal: Deno.Signal, atTerminal: boolean): boolean {
   return !atTerminal || !TERMINAL_SIGNALS.includes(signal);
 }
 
