@@ -39,15 +39,6 @@ export interface AccumulatorState {
 /**
  * The integrity record of `state`: X, the count (8 bytes, big-endian), and
  * HMAC(`tagKey`, X || count). The encoding the known-answer tests pin.
- *
- * @example Encode and decode an integrity record
- * ```ts
- * import { decodeIntegrity, encodeIntegrity } from "./accumulator.ts";
- * import assert from "node:assert/strict";
- * const key = new Uint8Array(32);
- * const record = encodeIntegrity(key, { x: new Uint8Array(32), count: 3 });
- * assert.equal(decodeIntegrity(key, record).count, 3);
- * ```
  */
 export function encodeIntegrity(
   tagKey: Uint8Array,
@@ -87,17 +78,6 @@ export function decodeIntegrity(
  * in step by the writer that changes rows: each method takes the row as it
  * is added or removed (XOR makes both the same operation; the names say
  * which the writer means).
- *
- * @example Keep an accumulator and read it back from its record
- * ```ts
- * import { Accumulator } from "./accumulator.ts";
- * import { deriveSubKeys } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * const keys = deriveSubKeys(new Uint8Array(32));
- * const a = Accumulator.empty(keys).addHistoryLimit(10);
- * const b = Accumulator.decode(keys, a.encode());
- * assert.ok(a.matches(b));
- * ```
  */
 export class Accumulator {
   readonly #keys: SubKeys;

@@ -40,24 +40,6 @@ export const NO_ANNOTATIONS: AnnotationTable = {
 
 /**
  * Prepares the statements of the annotations table on `store`.
- *
- * @example Store and read an annotation
- * ```ts
- * import { annotationTable } from "./annotation_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * const table = annotationTable(store);
- * table.put({ name_hash: "h", sealed: new Uint8Array([1]) });
- * assert.deepEqual(table.get("h")?.sealed, new Uint8Array([1]));
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function annotationTable(store: Store): AnnotationTable {
   const select = store.prepare(

@@ -35,14 +35,6 @@ export const VERSION_COLUMNS =
 /**
  * A version's columns as statement parameters, in the order of
  * {@linkcode VERSION_COLUMNS}.
- *
- * @example Turn a version's columns into statement parameters
- * ```ts
- * import { versionParams } from "./columns.ts";
- * import assert from "node:assert/strict";
- * const row = { name_hash: "h", version: 1, value: new Uint8Array(), kind: "text" as const, expires: null, updated: 5 };
- * assert.equal(versionParams(row).length, 6);
- * ```
  */
 export function versionParams(row: VersionColumns): SqlValue[] {
   return [

@@ -109,24 +109,6 @@ export interface EntryTable {
 
 /**
  * Prepares the statements of the entries table on `store`.
- *
- * @example Prepare the entries table's statements
- * ```ts
- * import { entryTable } from "./entry_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * let hashes = 0;
- * entryTable(store).eachHead(() => hashes++);
- * assert.equal(hashes, 0);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function entryTable(
   store: Store,
@@ -182,24 +164,6 @@ export function entryTable(
  * A reader of `columns` of every row of `table` (keyed by `name_hash`), a
  * few hundred rows at a time in name-hash order: memory stays flat, and a
  * damaged page throws (a lazy `iterate()` would end silently).
- *
- * @example Read a table in batches
- * ```ts
- * import { batches } from "./entry_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * let rows = 0;
- * batches(store, "entries", "name_hash")(() => rows++);
- * assert.equal(rows, 0);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function batches(
   store: Store,
@@ -222,24 +186,6 @@ export function batches(
 
 /**
  * Calls `visit` with every entry row, in batches (see `batches`).
- *
- * @example Visit every entry row
- * ```ts
- * import { scanEntries } from "./entry_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * let rows = 0;
- * scanEntries(store, () => rows++);
- * assert.equal(rows, 0);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function scanEntries(
   store: Store,
@@ -258,23 +204,6 @@ export function scanEntries(
  * integrity record, so every other connection's next write fails and
  * finds the marker. The key slots and the key check stay until the file
  * goes, so that an open which finds the marker can check it.
- *
- * @example Empty a vault and mark it destroyed
- * ```ts
- * import { markDestroyed } from "./entry_table.ts";
- * import { destroyedMarker } from "./meta_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * store.transaction(() => markDestroyed(store, new Uint8Array([7])));
- * assert.deepEqual(destroyedMarker(store), new Uint8Array([7]));
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function markDestroyed(store: Store, marker: Uint8Array): void {
   store.exec("DELETE FROM entries");

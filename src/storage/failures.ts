@@ -56,14 +56,6 @@ function sqliteCode(error: Error): number | null {
  * number or a row in the way of one the engine writes (only raw SQL puts
  * one there) to {@linkcode IntegrityError}. Anything else goes through
  * {@linkcode translateOsError}.
- *
- * @example Turn a SQLite error into the engine's
- * ```ts
- * import { translateSqliteError } from "./failures.ts";
- * import assert from "node:assert/strict";
- * const full = Object.assign(new Error("database or disk is full"), { errcode: 13 });
- * assert.equal(translateSqliteError(full, 5000).code, "STORAGE");
- * ```
  */
 export function translateSqliteError(
   error: unknown,
@@ -110,14 +102,6 @@ export function translateSqliteError(
 /**
  * Maps an error from Deno's filesystem API (or anything else) to the
  * engine's. A denied Deno permission names its flag when `path` is known.
- *
- * @example Turn a filesystem error into the engine's
- * ```ts
- * import { translateOsError } from "./failures.ts";
- * import assert from "node:assert/strict";
- * const error = translateOsError(new Deno.errors.NotADirectory("file/sub"));
- * assert.equal(error.code, "INITIALIZATION");
- * ```
  */
 export function translateOsError(
   error: unknown,

@@ -68,15 +68,6 @@ export function lstatOrNull(path: string): Deno.FileInfo | null {
 
 /**
  * Whether anything is at `path` (a dangling symlink counts).
- *
- * @example Tell whether anything is at a path
- * ```ts
- * import { pathExists } from "./files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * assert.ok(!pathExists(`${dir}/absent`));
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function pathExists(path: string): boolean {
   return lstatOrNull(path) !== null;
@@ -110,16 +101,6 @@ function probeOwner(dir: string): Owner {
  * Creates the vault directory (mode 0700) if it is missing, checks its
  * mode, and returns its real path. A vault path may pass through symlinks;
  * the files inside may not.
- *
- * @example Create the vault directory with mode 0700
- * ```ts
- * import { prepareVaultDir } from "./files.ts";
- * import assert from "node:assert/strict";
- * const parent = Deno.makeTempDirSync();
- * const dir = prepareVaultDir(`${parent}/vault`);
- * Deno.removeSync(parent, { recursive: true });
- * assert.ok(dir.endsWith("vault"));
- * ```
  */
 export function prepareVaultDir(path: string): string {
   if (lstatOrNull(path) === null) {
@@ -156,15 +137,6 @@ export interface VaultOwnership {
  * else is a {@linkcode SecurityError}. Where no file can be made (read-only
  * media, no write permission), the directory's own owner, and `writable`
  * is `false`.
- *
- * @example Learn which user owns a vault directory
- * ```ts
- * import { vaultOwner } from "./files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * assert.equal(vaultOwner(dir).writable, true);
- * Deno.removeSync(dir);
- * ```
  */
 export function vaultOwner(dir: string): VaultOwnership {
   let owner: Owner;
@@ -184,15 +156,6 @@ export function vaultOwner(dir: string): VaultOwnership {
  * The user every file of the vault directory `dir` must belong to when the
  * engine only reads it (a recovery): the directory's own owner, learnt
  * without writing anything.
- *
- * @example Learn a read-only vault's owner without writing
- * ```ts
- * import { directoryOwner } from "./files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * assert.equal(directoryOwner(dir), Deno.build.os === "windows" ? null : Deno.statSync(dir).uid);
- * Deno.removeSync(dir);
- * ```
  */
 export function directoryOwner(dir: string): Owner {
   return isPosix ? Deno.lstatSync(dir).uid : null;
@@ -217,15 +180,6 @@ export function readVaultFile(path: string): Uint8Array {
  * it is missing. A symlink, anything but a regular file, a file with more
  * than one hard link (it would survive `destroy()` elsewhere), another
  * owner, or group/other access is a {@linkcode SecurityError}.
- *
- * @example Find no vault file where there is none
- * ```ts
- * import { inspectVaultFile } from "./files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * assert.equal(inspectVaultFile(`${dir}/meta.json`, null), null);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function inspectVaultFile(
   path: string,
@@ -252,16 +206,6 @@ export function inspectVaultFile(
  * Reads a small vault file, refusing (with `null`) anything that is not a
  * regular file of at most `maxBytes` at the moment it is opened: a FIFO
  * swapped in would block the read forever, a huge file would be read whole.
- *
- * @example Read a small regular file
- * ```ts
- * import { readSmallFile } from "./files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeTextFileSync(`${dir}/meta.json`, "{}");
- * assert.equal(readSmallFile(`${dir}/meta.json`, 64)?.length, 2);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function readSmallFile(
   path: string,
@@ -286,17 +230,6 @@ export function readSmallFile(
 /**
  * Creates `path` with `mode` from the first byte on, failing if it exists,
  * so no other process ever sees it with looser permissions.
- *
- * @example Create a file that must not exist yet
- * ```ts
- * import { createExclusive } from "./files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * createExclusive(path, 0o600);
- * assert.equal(Deno.statSync(path).size, 0);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function createExclusive(
   path: string,
@@ -333,16 +266,6 @@ export function syncDir(dir: string): void {
  * Replaces `dir/name` with `data` atomically: a temporary file in the same
  * directory, fsync, rename, fsync of the directory. A crash leaves the old
  * file or the new one, never a mix.
- *
- * @example Replace a file atomically
- * ```ts
- * import { writeAtomic } from "./files.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * writeAtomic(dir, "meta.json", new TextEncoder().encode("{}"), 0o600);
- * assert.equal(Deno.readTextFileSync(`${dir}/meta.json`), "{}");
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function writeAtomic(
   dir: string,

@@ -44,22 +44,6 @@ export interface HistoryTable {
 
 /**
  * Prepares the statements of the history table on `store`.
- *
- * @example Prepare the history table's statements
- * ```ts
- * import { historyTable } from "./history_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * assert.equal(historyTable(store).versions("h").length, 0);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function historyTable(store: Store): HistoryTable {
   const select = `SELECT ${HISTORY_COLUMNS} FROM history`;
@@ -128,24 +112,6 @@ function noHistory(): never {
 /**
  * Calls `visit` with every kept version, a few hundred rows at a time in
  * key order: memory stays flat, and a damaged page throws.
- *
- * @example Visit every earlier version
- * ```ts
- * import { scanHistory } from "./history_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * let rows = 0;
- * scanHistory(store, () => rows++);
- * assert.equal(rows, 0);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function scanHistory(
   store: Store,

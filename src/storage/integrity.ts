@@ -80,28 +80,6 @@ export function checkStillOpen(table: EntryTable, keys: SubKeys): void {
 /**
  * Reads and checks the integrity record, in the caller's transaction. A
  * vault destroyed, or rotated, by another engine is {@linkcode ClosedError}.
- *
- * @example Refuse a vault whose integrity record is missing
- * ```ts
- * import { readAccumulator } from "./integrity.ts";
- * import { deriveSubKeys } from "../crypto.ts";
- * import { entryTable } from "./entry_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * try {
- *   readAccumulator(entryTable(store), deriveSubKeys(new Uint8Array(32)));
- * } catch (error) {
- *   assert.ok(error instanceof Error && error.name === "IntegrityError");
- * }
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function readAccumulator(
   table: EntryTable,

@@ -52,13 +52,6 @@ function configDir(): string {
  * Checks the location options: a non-empty `path` without NUL, and a
  * `location` of `"home"` or `"xdg"`; anything else is a
  * {@linkcode ValidationError}.
- *
- * @example Refuse an empty path
- * ```ts
- * import { checkLocation } from "./location.ts";
- * import assert from "node:assert/strict";
- * assert.throws(() => checkLocation({ path: "" }), /non-empty/);
- * ```
  */
 export function checkLocation(options: LocationOptions): void {
   const { path, location } = options;
@@ -75,13 +68,6 @@ export function checkLocation(options: LocationOptions): void {
 
 /**
  * Resolves the absolute vault directory the options name.
- *
- * @example Resolve a relative vault path
- * ```ts
- * import { resolveVaultPath } from "./location.ts";
- * import assert from "node:assert/strict";
- * assert.ok(resolveVaultPath({ path: "./.secrets" }).endsWith(".secrets"));
- * ```
  */
 export function resolveVaultPath(options: LocationOptions = {}): string {
   if (options.path !== undefined) return resolve(options.path);

@@ -51,14 +51,6 @@ function expiryNumbers(expires: number | null): number[] {
 
 /**
  * The MAC of one entry row over its canonical bytes.
- *
- * @example MAC an entry row
- * ```ts
- * import { rowMac } from "./macs.ts";
- * import assert from "node:assert/strict";
- * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, created: 1, updated: 2 };
- * assert.equal(rowMac(new Uint8Array(32), row).length, 32);
- * ```
  */
 export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
   const fields = [row.name_hash, row.kind].map((text) => encoder.encode(text));
@@ -76,14 +68,6 @@ export function rowMac(key: Uint8Array, row: EntryRow): Uint8Array {
 /**
  * The MAC of one earlier version, domain-separated from entry rows (whose
  * encoding starts with a length, never with this prefix).
- *
- * @example MAC an earlier version apart from entries
- * ```ts
- * import { historyMac } from "./macs.ts";
- * import assert from "node:assert/strict";
- * const row = { name_hash: "h", value: new Uint8Array(1), kind: "text" as const, expires: null, version: 1, updated: 2 };
- * assert.equal(historyMac(new Uint8Array(32), row).length, 32);
- * ```
  */
 export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
   const prefix = encoder.encode(HISTORY_DOMAIN);
@@ -101,17 +85,6 @@ export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
  * The MAC of one annotation (format 5), domain-separated like a version's:
  * it binds the sealed annotation to its entry, so one moved to another
  * entry, dropped or replayed changes the accumulator.
- *
- * @example An annotation's MAC depends on its entry
- * ```ts
- * import { annotationMac } from "./macs.ts";
- * import assert from "node:assert/strict";
- * const key = new Uint8Array(32);
- * const sealed = new Uint8Array([1, 2]);
- * const a = annotationMac(key, { name_hash: "a", sealed });
- * const b = annotationMac(key, { name_hash: "b", sealed });
- * assert.notDeepEqual(a, b);
- * ```
  */
 export function annotationMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
   const prefix = encoder.encode(ANNOTATION_DOMAIN);
@@ -125,14 +98,6 @@ export function annotationMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
 /**
  * The MAC of an entry row of formats 1 to 3, which had no kind, expiry or
  * version: what their accumulators hold.
- *
- * @example MAC an entry row of formats 1 to 3
- * ```ts
- * import { unversionedRowMac } from "./macs.ts";
- * import assert from "node:assert/strict";
- * const row = { name_hash: "h", name: new Uint8Array(1), value: new Uint8Array(1), created: 1, updated: 2 };
- * assert.equal(unversionedRowMac(new Uint8Array(32), row).length, 32);
- * ```
  */
 export function unversionedRowMac(
   key: Uint8Array,
@@ -150,13 +115,6 @@ export function unversionedRowMac(
 /**
  * The MAC of one vault setting kept in `meta`, such as the history limit:
  * raw SQL that changes it breaks the accumulator like a changed row.
- *
- * @example MAC a vault setting
- * ```ts
- * import { settingMac } from "./macs.ts";
- * import assert from "node:assert/strict";
- * assert.equal(settingMac(new Uint8Array(32), "history_limit", new Uint8Array([49])).length, 32);
- * ```
  */
 export function settingMac(
   key: Uint8Array,
@@ -173,14 +131,6 @@ export function settingMac(
 /**
  * The MAC of one key slot over every column, domain-separated from entry
  * rows (whose encoding starts with a length, never with this prefix).
- *
- * @example MAC a key slot
- * ```ts
- * import { slotMac } from "./macs.ts";
- * import assert from "node:assert/strict";
- * const slot = { id: "a1", kind: "key", label: "", created: 1, kdf: "{}", salt: new Uint8Array(32), factors: "[]", wrapped: new Uint8Array(60) };
- * assert.equal(slotMac(new Uint8Array(32), slot).length, 32);
- * ```
  */
 export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
   const fields = [
@@ -201,14 +151,6 @@ export function slotMac(key: Uint8Array, slot: SlotRow): Uint8Array {
 
 /**
  * The setting MAC of a history limit, as the accumulator holds it.
- *
- * @example MAC the history limit setting
- * ```ts
- * import { historyLimitMac } from "./macs.ts";
- * import { deriveSubKeys } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * assert.equal(historyLimitMac(deriveSubKeys(new Uint8Array(32)), 10).length, 32);
- * ```
  */
 export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
   return settingMac(keys.row, HISTORY_LIMIT_KEY, encodeHistoryLimit(limit));
@@ -218,14 +160,6 @@ export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
  * The destroyed marker: what `destroy()` writes in the transaction that
  * empties the vault. Only a holder of the data key can make it, so a
  * marker planted with raw SQL never leads an open to delete a vault.
- *
- * @example Make the destroyed marker
- * ```ts
- * import { destroyedMac } from "./macs.ts";
- * import { deriveSubKeys } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * assert.equal(destroyedMac(deriveSubKeys(new Uint8Array(32))).length, 32);
- * ```
  */
 export function destroyedMac(keys: SubKeys): Uint8Array {
   return settingMac(keys.row, DESTROYED_KEY, new Uint8Array());
@@ -234,15 +168,6 @@ export function destroyedMac(keys: SubKeys): Uint8Array {
 /**
  * XORs `mac` into `x` in place: adding a row's MAC and removing it are the
  * same step.
- *
- * @example Add and remove a MAC with the same XOR
- * ```ts
- * import { xorInto } from "./macs.ts";
- * import assert from "node:assert/strict";
- * const x = new Uint8Array([1, 2]);
- * xorInto(x, new Uint8Array([1, 2]));
- * assert.ok(x.every((b) => b === 0));
- * ```
  */
 export function xorInto(x: Uint8Array, mac: Uint8Array): void {
   for (let i = 0; i < x.length; i++) x[i] ^= mac[i];

@@ -54,13 +54,6 @@ export interface MetaTable {
 /**
  * The stored form of a history limit: what the `meta` row holds and its
  * setting MAC covers.
- *
- * @example Encode a history limit for the meta table
- * ```ts
- * import { encodeHistoryLimit } from "./meta_table.ts";
- * import assert from "node:assert/strict";
- * assert.equal(new TextDecoder().decode(encodeHistoryLimit(10)), "10");
- * ```
  */
 export function encodeHistoryLimit(limit: number): Uint8Array {
   return encoder.encode(JSON.stringify(limit));
@@ -79,22 +72,6 @@ function decodeHistoryLimit(value: SqlValue | undefined): number {
 /**
  * Prepares the statements of the `meta` table on `store`; `versioned` is
  * whether the vault has a history limit (format 4 and later).
- *
- * @example Read the history limit of a new vault
- * ```ts
- * import { metaTable } from "./meta_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * assert.equal(metaTable(store, true).destroyedMarker(), null);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function metaTable(store: Store, versioned: boolean): MetaTable {
   const selectMeta = store.prepare(SELECT_META);
@@ -176,23 +153,6 @@ function isNameList(value: unknown): value is string[] {
 /**
  * The vault's format, checked: a format newer than this version reads is
  * {@linkcode InitializationError} naming both.
- *
- * @example Read a new vault's format
- * ```ts
- * import { FORMAT_VERSION, SCHEMA } from "./schema.ts";
-import { readFormat, writeMeta } from "./meta_table.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
- * assert.equal(readFormat(store), FORMAT_VERSION);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function readFormat(store: Store): number {
   const format = json(store.prepare(SELECT_META).get("format"), "format");
@@ -209,29 +169,6 @@ export function readFormat(store: Store): number {
 
 /**
  * Reads and checks the key record of a format 1 or 2 vault.
- *
- * @example Read the key record of a format 2 vault
- * ```ts
- * import { SINGLE_KEY_SCHEMA } from "./schema.ts";
-import { readSingleKey } from "./meta_table.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SINGLE_KEY_SCHEMA.join(";"));
- * const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
- * const text = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
- * insert.run("format", text(2));
- * insert.run("kdf", text({ N: 1024, r: 8, p: 1 }));
- * insert.run("salt", new Uint8Array(32));
- * insert.run("factors", text([]));
- * insert.run("key", new Uint8Array(60));
- * assert.equal(readSingleKey(store).kdf.N, 1024);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function readSingleKey(store: Store): SingleKeyRecord {
   const select = store.prepare(SELECT_META);

@@ -28,14 +28,6 @@ export const READ_ONLY: VaultAccess = ["read"];
 /**
  * Throws {@linkcode PermissionError} unless Deno grants `access` (default
  * read and write) on `path`.
- *
- * @example Require read and write on a vault directory
- * ```ts
- * import { requireVaultAccess } from "./permissions.ts";
- * const dir = Deno.makeTempDirSync();
- * requireVaultAccess(dir);
- * Deno.removeSync(dir);
- * ```
  */
 export function requireVaultAccess(
   path: string,
@@ -87,15 +79,6 @@ export interface CheckedVaultDir extends VaultOwnership {
  * Checks the vault directory at `path` (made if missing, mode 0700): the
  * permissions `access` needs on it, on its real path and on every vault
  * file, and who owns it, learnt without writing when `access` only reads.
- *
- * @example Check a new vault directory
- * ```ts
- * import { checkVaultDir, READ_WRITE } from "./permissions.ts";
- * import assert from "node:assert/strict";
- * const parent = Deno.makeTempDirSync();
- * assert.equal(checkVaultDir(`${parent}/vault`, READ_WRITE).writable, true);
- * Deno.removeSync(parent, { recursive: true });
- * ```
  */
 export function checkVaultDir(
   path: string,

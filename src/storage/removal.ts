@@ -81,18 +81,6 @@ export interface RemoveOptions {
  * left it empty. A file the engine did not create survives, and so does
  * the directory holding it. A file already gone is fine: this finishes an
  * interrupted run.
- *
- * @example Remove a vault's own files
- * ```ts
- * import { removeVaultFiles } from "./removal.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeTextFileSync(`${dir}/notes.txt`, "mine");
- * Deno.writeTextFileSync(`${dir}/store.db`, "engine's");
- * removeVaultFiles(dir, { wipe: true });
- * assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["notes.txt"]);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function removeVaultFiles(
   dir: string,

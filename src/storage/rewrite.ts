@@ -26,23 +26,6 @@ const MARK = new Uint8Array([1]);
 /**
  * Marks the database as needing a rewrite; call inside the write
  * transaction whose removals need it.
- *
- * @example Mark a vault for a rewrite and carry it out
- * ```ts
- * import { markRewrite, rewriteIfMarked } from "./rewrite.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * store.transaction(() => markRewrite(store));
- * assert.equal(rewriteIfMarked(store), true);
- * assert.equal(rewriteIfMarked(store), false);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function markRewrite(store: Store): void {
   setMetaValue(store, REWRITE_KEY, MARK);

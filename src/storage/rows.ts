@@ -62,13 +62,6 @@ function cellAad(cell: Cell, hash: string): Uint8Array {
 /**
  * How errors and reports name an entry: a short prefix of its name hash,
  * never the name.
- *
- * @example Name an entry by its hash prefix
- * ```ts
- * import { entryRef } from "./rows.ts";
- * import assert from "node:assert/strict";
- * assert.equal(entryRef("abcdefghijklmnop"), "entry abcdefgh");
- * ```
  */
 export function entryRef(hash: string): string {
   return `entry ${hash.slice(0, HASH_PREFIX)}`;
@@ -100,16 +93,6 @@ export interface ClearValue {
 /**
  * Encrypts `plain` for the cell `cell` of the entry `hash` under a fresh
  * IV.
- *
- * @example Seal a cell of an entry
- * ```ts
- * import { NAME_CELL, openCell, sealCell } from "./rows.ts";
- * import { deriveSubKeys, randomBytes } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * const keys = deriveSubKeys(randomBytes(32));
- * const sealed = sealCell(keys, NAME_CELL, "h", new Uint8Array([110]));
- * assert.equal(openCell(keys, NAME_CELL, "h", sealed)[0], 110);
- * ```
  */
 export function sealCell(
   keys: SubKeys,
@@ -140,17 +123,6 @@ export interface RowWrite {
  * The row that makes `value` the next version of the entry `hash`: the
  * encrypted name and creation time of the `current` row are kept when
  * there is one, unless `times` (a restore) says otherwise.
- *
- * @example Seal the next version of an entry
- * ```ts
- * import { sealRow } from "./rows.ts";
- * import { deriveSubKeys, randomBytes } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * const keys = deriveSubKeys(randomBytes(32));
- * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
- * const row = sealRow(keys, { hash: "h", name: new Uint8Array([110]), value, now: 5 });
- * assert.ok(row.created === 5 && row.version === 1);
- * ```
  */
 export function sealRow(keys: SubKeys, write: RowWrite): EntryRow {
   const { hash, name, value, current, now, times } = write;
@@ -172,18 +144,6 @@ export function sealRow(keys: SubKeys, write: RowWrite): EntryRow {
  * Decrypts the cell `cell` of the entry `hash`; one that does not
  * authenticate (or is not a byte string at all) is
  * {@linkcode DecryptionError}.
- *
- * @example Open a sealed cell, refusing one moved elsewhere
- * ```ts
- * import { openCell, sealRow } from "./rows.ts";
- * import { deriveSubKeys, randomBytes } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * const keys = deriveSubKeys(randomBytes(32));
- * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
- * const row = sealRow(keys, { hash: "h", name: new Uint8Array([110]), value, now: 5 });
- * const cell = { field: "value" as const, version: 1, kind: "bytes" as const };
- * assert.equal(openCell(keys, cell, "h", row.value)[0], 1);
- * ```
  */
 export function openCell(
   keys: SubKeys,
@@ -207,17 +167,6 @@ export function openCell(
 
 /**
  * Decrypts a stored version (current or earlier) of the entry `hash`.
- *
- * @example Open a stored version's value
- * ```ts
- * import { openVersion, sealRow } from "./rows.ts";
- * import { deriveSubKeys, randomBytes } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * const keys = deriveSubKeys(randomBytes(32));
- * const value = { bytes: new Uint8Array([1]), kind: "bytes" as const, expires: null };
- * const row = sealRow(keys, { hash: "h", name: new Uint8Array([110]), value, now: 5 });
- * assert.equal(openVersion(keys, row)[0], 1);
- * ```
  */
 export function openVersion(keys: SubKeys, row: VersionColumns): Uint8Array {
   return openCell(keys, valueCell(row), row.name_hash, row.value);
@@ -226,14 +175,6 @@ export function openVersion(keys: SubKeys, row: VersionColumns): Uint8Array {
 /**
  * The cell a version's value is sealed for; a kind this version does not
  * know is {@linkcode IntegrityError}.
- *
- * @example Find the cell a version's value is sealed for
- * ```ts
- * import { valueCell } from "./rows.ts";
- * import assert from "node:assert/strict";
- * const row = { name_hash: "h", version: 2, value: new Uint8Array(), kind: "text" as const, expires: null, updated: 0 };
- * assert.equal(valueCell(row).field, "value");
- * ```
  */
 export function valueCell(row: VersionColumns): Cell {
   const { version, kind } = row;
@@ -253,18 +194,6 @@ function annotationAad(hash: string): Uint8Array {
 
 /**
  * `annotation` sealed for the entry `hash`.
- *
- * @example Seal and open an annotation
- * ```ts
- * import { openAnnotation, sealAnnotation } from "./rows.ts";
- * import { deriveSubKeys, randomBytes } from "../crypto.ts";
- * import assert from "node:assert/strict";
- * const keys = deriveSubKeys(randomBytes(32));
- * const annotation = { note: "rotate in the dashboard", tags: ["prod"], rotateEvery: 86_400_000 };
- * const sealed = sealAnnotation(keys, "h", annotation);
- * assert.deepEqual(openAnnotation(keys, "h", sealed), annotation);
- * assert.throws(() => openAnnotation(keys, "other", sealed));
- * ```
  */
 export function sealAnnotation(
   keys: SubKeys,

@@ -175,20 +175,6 @@ export const REWRITE_KEY = "rewrite";
 /**
  * Whether the database holds nothing yet: a new file, or one whose creating
  * transaction never committed.
- *
- * @example Tell a new database from a vault
- * ```ts
- * import { isEmpty } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * assert.ok(isEmpty(store));
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function isEmpty(store: Store): boolean {
   return store.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get() ===
@@ -199,20 +185,6 @@ export function isEmpty(store: Store): boolean {
  * Throws {@linkcode IntegrityError} unless the schema is exactly the one
  * of `format` ({@linkcode SCHEMA} for the current one): no table, index,
  * trigger or view beyond the engine's.
- *
- * @example Accept the engine's own schema
- * ```ts
- * import { checkSchema, SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * checkSchema(store);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function checkSchema(store: Store, format = FORMAT_VERSION): void {
   const found = store.prepare("SELECT sql FROM sqlite_master").all()

@@ -29,18 +29,6 @@ function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
  * HMAC of the bytes of the database at `path`, read in chunks so memory
  * stays flat; `null` when the file there is not `expected` (the file the
  * engine checked and SQLite opened) or changed size while being read.
- *
- * @example Hash a database file in chunks
- * ```ts
- * import { hashDatabase } from "./seal.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(10));
- * const seal = hashDatabase(new Uint8Array(32), path, Deno.lstatSync(path));
- * assert.equal(seal?.length, 32);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function hashDatabase(
   sealKey: Uint8Array,
@@ -66,15 +54,6 @@ export function hashDatabase(
  * The seal stored in `meta.json`, or `null` when the file is missing,
  * unreadable, not a regular file or malformed: either way the open path
  * verifies in full and writes it anew.
- *
- * @example Read no seal where there is none
- * ```ts
- * import { readSeal } from "./seal.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * assert.equal(readSeal(dir), null);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function readSeal(dir: string): Uint8Array | null {
   try {
@@ -91,16 +70,6 @@ export function readSeal(dir: string): Uint8Array | null {
 
 /**
  * Writes the seal to `meta.json` atomically.
- *
- * @example Write a seal and read it back
- * ```ts
- * import { readSeal, writeSeal } from "./seal.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * writeSeal(dir, new Uint8Array(32), 1);
- * assert.equal(readSeal(dir)?.length, 32);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function writeSeal(dir: string, seal: Uint8Array, format: number): void {
   const text = JSON.stringify({

@@ -23,22 +23,6 @@ function isSlotRow(row: Record<string, unknown>): boolean {
 /**
  * Every slot, in id order; more than {@linkcode MAX_SLOTS} of them, or a
  * row of the wrong shape, is {@linkcode IntegrityError}.
- *
- * @example Read every key slot
- * ```ts
- * import { readSlots } from "./slot_table.ts";
- * import { SCHEMA } from "./schema.ts";
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * const path = `${dir}/store.db`;
- * Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(path, { busyTimeoutMs: 100 });
- * store.exec(SCHEMA.join(";"));
- * assert.equal(readSlots(store).length, 0);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function readSlots(store: Store): SlotRow[] {
   // Checked before a row is read, and so before any slot's KDF runs: rows

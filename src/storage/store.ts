@@ -130,20 +130,6 @@ const READ_ONLY_PRAGMAS = [
 /**
  * Opens the SQLite database at `path` (which must exist, so its mode is the
  * engine's, not SQLite's default) in WAL mode with durable commits.
- *
- * @example Open a vault database in WAL mode
- * ```ts
- * import { openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 1000 });
- * store.exec("CREATE TABLE t (x)");
- * store.transaction(() => store.prepare("INSERT INTO t VALUES (?)").run(1));
- * assert.equal(store.prepare("SELECT x FROM t").get()?.x, 1);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function openStore(path: string, options: StoreOptions): Store {
   const { busyTimeoutMs } = options;
@@ -161,21 +147,6 @@ export function openStore(path: string, options: StoreOptions): Store {
  * database or delete it, and it never does either itself. An open holds
  * one until the vault has verified, so a failed open leaves the WAL as it
  * found it.
- *
- * @example Hold a WAL open while a vault verifies
- * ```ts
- * import { openStore, openWalGuard } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
- * store.exec("CREATE TABLE t (x); INSERT INTO t VALUES (1)");
- * const guard = openWalGuard(`${dir}/store.db`, { busyTimeoutMs: 100 });
- * store.close();
- * guard.close();
- * assert.ok(Deno.statSync(`${dir}/store.db-wal`).size > 0);
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function openWalGuard(path: string, options: StoreOptions): Store {
   const { busyTimeoutMs } = options;
@@ -197,21 +168,6 @@ const ROLLBACK_JOURNAL = 1;
  * so that no byte of any vault file changes. The image is marked in place
  * as a rollback-journal database: a database in memory has no WAL, and
  * SQLite will not open one whose header asks for it.
- *
- * @example Open a database image from memory
- * ```ts
- * import { openImage, openStore } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
- * store.exec("CREATE TABLE t (x); INSERT INTO t VALUES (7)");
- * store.close();
- * const image = openImage(Deno.readFileSync(`${dir}/store.db`));
- * assert.equal(image.prepare("SELECT x FROM t").get()?.x, 7);
- * image.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function openImage(image: Uint8Array): Store {
   if (image.length > WRITE_VERSION_OFFSET + 1) {
@@ -282,20 +238,6 @@ function wrapDatabase(
  * a copy of the files. `false` when another connection's read transaction
  * or a full disk kept it from completing; the next checkpoint (every close
  * and every open runs one) finishes it.
- *
- * @example Checkpoint and truncate the WAL
- * ```ts
- * import { openStore, tryCheckpoint } from "./store.ts";
- * import assert from "node:assert/strict";
- * const dir = Deno.makeTempDirSync();
- * Deno.writeFileSync(`${dir}/store.db`, new Uint8Array(), { mode: 0o600 });
- * const store = openStore(`${dir}/store.db`, { busyTimeoutMs: 100 });
- * store.exec("CREATE TABLE t (x)");
- * assert.equal(tryCheckpoint(store), true);
- * assert.equal(Deno.statSync(`${dir}/store.db-wal`).size, 0);
- * store.close();
- * Deno.removeSync(dir, { recursive: true });
- * ```
  */
 export function tryCheckpoint(store: Store): boolean {
   try {

@@ -226,13 +226,6 @@ function scanOf(contents: WalContents): WalScan {
 /**
  * Scans a WAL (its bytes, or its file read frame by frame): its committed
  * transactions, any damaged frame, and any frame that cannot be true.
- *
- * @example Scan an empty WAL
- * ```ts
- * import { scanWal } from "./wal.ts";
- * import assert from "node:assert/strict";
- * assert.equal(scanWal(new Uint8Array()).commits, 0);
- * ```
  */
 export function scanWal(wal: WalInput): WalScan {
   using reader = readerOf(wal);
@@ -247,15 +240,6 @@ export function scanWal(wal: WalInput): WalScan {
  * MAC, and the rest of it reads). A WAL that cannot be true from its first
  * frame adds nothing: the image is the database file's. Returns it with
  * what the scan of the WAL found.
- *
- * @example Build a database image from its file and WAL
- * ```ts
- * import { databaseImage } from "./wal.ts";
- * import assert from "node:assert/strict";
- * const { image, wal } = databaseImage(new Uint8Array(4096), new Uint8Array());
- * assert.equal(image.length, 4096);
- * assert.equal(wal.commits, 0);
- * ```
  */
 export function databaseImage(
   database: Uint8Array,

@@ -180,7 +180,7 @@ Deno.test("a wrong option is told in the CLI's words, read from the options them
   assertEquals(stdin.code, 0, stdin.stderr);
 });
 
-Deno.test("no regular expression reads an error message in src/cli", async () => {
+Deno.test("no regular expression reads an error message in src/cli", () => {
   const files = new Deno.Command("git", {
     args: [
       "grep",
