@@ -9,6 +9,7 @@
  * @module
  */
 
+import { encodeBase64 } from "../base64.ts";
 import { deriveSubKeys, keyCheck } from "../crypto.ts";
 import { KeyMismatchError } from "../errors.ts";
 import { Accumulator } from "../storage/accumulator.ts";
@@ -40,7 +41,7 @@ function singleKeyAad(record: SingleKeyRecord): Uint8Array {
     return encoder.encode(`@scope/secrets data key v${FORMAT_1}`);
   }
   const { N, r, p } = record.kdf;
-  const salt = btoa(String.fromCharCode(...record.salt));
+  const salt = encodeBase64(record.salt);
   const fields = [record.format, "scrypt", N, r, p, salt, record.factors];
   return encoder.encode(`@scope/secrets data key\0${JSON.stringify(fields)}`);
 }

@@ -14,6 +14,7 @@
 
 import { join } from "node:path";
 import { createHmac } from "node:crypto";
+import { encodeBase64 } from "../base64.ts";
 import { FILE_MODE, readSmallFile, VAULT_FILES, writeAtomic } from "./files.ts";
 
 const READ_CHUNK = 1 << 20;
@@ -74,7 +75,7 @@ export function readSeal(dir: string): Uint8Array | null {
 export function writeSeal(dir: string, seal: Uint8Array, format: number): void {
   const text = JSON.stringify({
     format,
-    seal: btoa(String.fromCharCode(...seal)),
+    seal: encodeBase64(seal),
   });
   writeAtomic(dir, VAULT_FILES.seal, encoder.encode(`${text}\n`), FILE_MODE);
 }
