@@ -12,6 +12,7 @@ import {
   assertNotEquals,
   assertThrows,
 } from "../_assert.ts";
+import { newStore } from "../_helpers.ts";
 import { deriveSubKeys, randomBytes } from "../../src/crypto.ts";
 import {
   Accumulator,
@@ -112,9 +113,7 @@ Deno.test("accumulator: keep an accumulator and read it back from its record", (
 
 Deno.test("annotation_table: store and read an annotation", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   const table = annotationTable(store);
   table.put({ name_hash: "h", sealed: new Uint8Array([1]) });
@@ -137,9 +136,7 @@ Deno.test("columns: turn a version's columns into statement parameters", () => {
 
 Deno.test("entry_table: prepare the entries table's statements", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   let hashes = 0;
   entryTable(store).eachHead(() => hashes++);
@@ -150,9 +147,7 @@ Deno.test("entry_table: prepare the entries table's statements", () => {
 
 Deno.test("entry_table: read a table in batches", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   let rows = 0;
   batches(store, "entries", "name_hash")(() => rows++);
@@ -163,9 +158,7 @@ Deno.test("entry_table: read a table in batches", () => {
 
 Deno.test("entry_table: visit every entry row", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   let rows = 0;
   scanEntries(store, () => rows++);
@@ -255,9 +248,7 @@ Deno.test("files: replace a file atomically", () => {
 
 Deno.test("history_table: prepare the history table's statements", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   assertEquals(historyTable(store).versions("h").length, 0);
   store.close();
@@ -266,9 +257,7 @@ Deno.test("history_table: prepare the history table's statements", () => {
 
 Deno.test("history_table: visit every earlier version", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   let rows = 0;
   scanHistory(store, () => rows++);
@@ -279,9 +268,7 @@ Deno.test("history_table: visit every earlier version", () => {
 
 Deno.test("integrity: refuse a vault whose integrity record is missing", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   try {
     readAccumulator(entryTable(store), deriveSubKeys(new Uint8Array(32)));
@@ -390,9 +377,7 @@ Deno.test("meta_table: encode a history limit for the meta table", () => {
 
 Deno.test("meta_table: read the history limit of a new vault", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   assertEquals(metaTable(store, true).destroyedMarker(), null);
   store.close();
@@ -517,9 +502,7 @@ Deno.test("rows: seal and open an annotation", () => {
 
 Deno.test("schema: tell a new database from a vault", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   assert(isEmpty(store));
   store.close();
   Deno.removeSync(dir, { recursive: true });
@@ -527,9 +510,7 @@ Deno.test("schema: tell a new database from a vault", () => {
 
 Deno.test("schema: accept the engine's own schema", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   checkSchema(store);
   store.close();
@@ -560,9 +541,7 @@ Deno.test("seal: write a seal and read it back", () => {
 
 Deno.test("slot_table: read every key slot", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   assertEquals(readSlots(store).length, 0);
   store.close();
@@ -627,9 +606,7 @@ Deno.test("wal: build a database image from its file and WAL", () => {
 
 Deno.test("meta_table: read a new vault's format", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SCHEMA.join(";"));
   writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
   assertEquals(readFormat(store), FORMAT_VERSION);
@@ -639,9 +616,7 @@ Deno.test("meta_table: read a new vault's format", () => {
 
 Deno.test("meta_table: read the key record of a format 2 vault", () => {
   const dir = Deno.makeTempDirSync();
-  const path = `${dir}/store.db`;
-  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o600 });
-  const store = openStore(path, { busyTimeoutMs: 100 });
+  const store = newStore(dir);
   store.exec(SINGLE_KEY_SCHEMA.join(";"));
   const insert = store.prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
   const text = (value: unknown) =>
