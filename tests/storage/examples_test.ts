@@ -94,9 +94,28 @@ import {
   openImage,
   openStore,
   openWalGuard,
+  type Store,
   tryCheckpoint,
 } from "../../src/storage/store.ts";
 import { databaseImage, scanWal } from "../../src/storage/wal.ts";
+
+/**
+ * Runs `fn` on a new database holding the current schema, in a directory
+ * of its own that is removed after.
+ */
+async function withSchema(
+  fn: (store: Store, dir: string) => void | Promise<void>,
+): Promise<void> {
+  const dir = Deno.makeTempDirSync();
+  const store = newStore(dir);
+  store.exec(SCHEMA.join(";"));
+  try {
+    await fn(store, dir);
+  } finally {
+    store.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
 
 Deno.test("accumulator: encode and decode an integrity record", () => {
   const key = new Uint8Array(32);
@@ -111,16 +130,12 @@ Deno.test("accumulator: keep an accumulator and read it back from its record", (
   assert(a.matches(b));
 });
 
-Deno.test("annotation_table: store and read an annotation", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  const table = annotationTable(store);
-  table.put({ name_hash: "h", sealed: new Uint8Array([1]) });
-  assertEquals(table.get("h")?.sealed, new Uint8Array([1]));
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("annotation_table: store and read an annotation", () =>
+  withSchema((store) => {
+    const table = annotationTable(store);
+    table.put({ name_hash: "h", sealed: new Uint8Array([1]) });
+    assertEquals(table.get("h")?.sealed, new Uint8Array([1]));
+  }));
 
 Deno.test("columns: turn a version's columns into statement parameters", () => {
   const row = {
@@ -134,38 +149,26 @@ Deno.test("columns: turn a version's columns into statement parameters", () => {
   assertEquals(versionParams(row).length, 6);
 });
 
-Deno.test("entry_table: prepare the entries table's statements", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  let hashes = 0;
-  entryTable(store).eachHead(() => hashes++);
-  assertEquals(hashes, 0);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("entry_table: prepare the entries table's statements", () =>
+  withSchema((store) => {
+    let hashes = 0;
+    entryTable(store).eachHead(() => hashes++);
+    assertEquals(hashes, 0);
+  }));
 
-Deno.test("entry_table: read a table in batches", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  let rows = 0;
-  batches(store, "entries", "name_hash")(() => rows++);
-  assertEquals(rows, 0);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("entry_table: read a table in batches", () =>
+  withSchema((store) => {
+    let rows = 0;
+    batches(store, "entries", "name_hash")(() => rows++);
+    assertEquals(rows, 0);
+  }));
 
-Deno.test("entry_table: visit every entry row", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  let rows = 0;
-  scanEntries(store, () => rows++);
-  assertEquals(rows, 0);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("entry_table: visit every entry row", () =>
+  withSchema((store) => {
+    let rows = 0;
+    scanEntries(store, () => rows++);
+    assertEquals(rows, 0);
+  }));
 
 Deno.test("entry_table: empty a vault and mark it destroyed", () => {
   const dir = Deno.makeTempDirSync();
@@ -246,38 +249,26 @@ Deno.test("files: replace a file atomically", () => {
   Deno.removeSync(dir, { recursive: true });
 });
 
-Deno.test("history_table: prepare the history table's statements", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  assertEquals(historyTable(store).versions("h").length, 0);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("history_table: prepare the history table's statements", () =>
+  withSchema((store) => {
+    assertEquals(historyTable(store).versions("h").length, 0);
+  }));
 
-Deno.test("history_table: visit every earlier version", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  let rows = 0;
-  scanHistory(store, () => rows++);
-  assertEquals(rows, 0);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("history_table: visit every earlier version", () =>
+  withSchema((store) => {
+    let rows = 0;
+    scanHistory(store, () => rows++);
+    assertEquals(rows, 0);
+  }));
 
-Deno.test("integrity: refuse a vault whose integrity record is missing", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  try {
-    readAccumulator(entryTable(store), deriveSubKeys(new Uint8Array(32)));
-  } catch (error) {
-    assert(error instanceof Error && error.name === "IntegrityError");
-  }
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("integrity: refuse a vault whose integrity record is missing", () =>
+  withSchema((store) => {
+    try {
+      readAccumulator(entryTable(store), deriveSubKeys(new Uint8Array(32)));
+    } catch (error) {
+      assert(error instanceof Error && error.name === "IntegrityError");
+    }
+  }));
 
 Deno.test("location: refuse an empty path", () => {
   assertThrows(() => checkLocation({ path: "" }), /non-empty/);
@@ -375,14 +366,10 @@ Deno.test("meta_table: encode a history limit for the meta table", () => {
   assertEquals(new TextDecoder().decode(encodeHistoryLimit(10)), "10");
 });
 
-Deno.test("meta_table: read the history limit of a new vault", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  assertEquals(metaTable(store, true).destroyedMarker(), null);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("meta_table: read the history limit of a new vault", () =>
+  withSchema((store) => {
+    assertEquals(metaTable(store, true).destroyedMarker(), null);
+  }));
 
 Deno.test("permissions: require read and write on a vault directory", () => {
   const dir = Deno.makeTempDirSync();
@@ -508,14 +495,10 @@ Deno.test("schema: tell a new database from a vault", () => {
   Deno.removeSync(dir, { recursive: true });
 });
 
-Deno.test("schema: accept the engine's own schema", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  checkSchema(store);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("schema: accept the engine's own schema", () =>
+  withSchema((store) => {
+    checkSchema(store);
+  }));
 
 Deno.test("seal: hash a database file in chunks", () => {
   const dir = Deno.makeTempDirSync();
@@ -539,14 +522,10 @@ Deno.test("seal: write a seal and read it back", () => {
   Deno.removeSync(dir, { recursive: true });
 });
 
-Deno.test("slot_table: read every key slot", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  assertEquals(readSlots(store).length, 0);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("slot_table: read every key slot", () =>
+  withSchema((store) => {
+    assertEquals(readSlots(store).length, 0);
+  }));
 
 Deno.test("store: open a vault database in WAL mode", () => {
   const dir = Deno.makeTempDirSync();
@@ -604,15 +583,11 @@ Deno.test("wal: build a database image from its file and WAL", () => {
   assertEquals(wal.commits, 0);
 });
 
-Deno.test("meta_table: read a new vault's format", () => {
-  const dir = Deno.makeTempDirSync();
-  const store = newStore(dir);
-  store.exec(SCHEMA.join(";"));
-  writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
-  assertEquals(readFormat(store), FORMAT_VERSION);
-  store.close();
-  Deno.removeSync(dir, { recursive: true });
-});
+Deno.test("meta_table: read a new vault's format", () =>
+  withSchema((store) => {
+    writeMeta(store, new Uint8Array(32), new Uint8Array(72), 10);
+    assertEquals(readFormat(store), FORMAT_VERSION);
+  }));
 
 Deno.test("meta_table: read the key record of a format 2 vault", () => {
   const dir = Deno.makeTempDirSync();
