@@ -16,21 +16,10 @@ import {
   randomBytes,
   type SubKeys,
 } from "../crypto.ts";
-import {
-  BusyError,
-  IntegrityError,
-  KeyMismatchError,
-  ValidationError,
-} from "../errors.ts";
-import {
-  checkUnlock,
-  firstOpening,
-  unlockKind,
-  unlockSecret,
-  vaultSlots,
-} from "../keys/unlock.ts";
-import { findKeyfiles } from "../keys/keyfile.ts";
-import { machineSecret, type Slot, slotInfo, wrapSlot } from "../keys/slot.ts";
+import { BusyError, IntegrityError, ValidationError } from "../errors.ts";
+import { checkUnlock, vaultSlots } from "../keys/unlock.ts";
+import { keptKeks, sameSlots } from "../keys/kept_slots.ts";
+import { slotInfo, wrapSlot } from "../keys/slot.ts";
 import { readAccumulator } from "../storage/integrity.ts";
 import { Accumulator } from "../storage/accumulator.ts";
 import { reencryptEntries } from "../storage/reencrypt.ts";
@@ -49,61 +38,6 @@ export interface RotateResult {
 
 const ROTATE_ATTEMPTS = 3;
 
-/** The first slot in `slots` that `secret` opens, with its KEK. */
-async function opening(
-  slots: readonly Slot[],
-  secret: Uint8Array,
-): Promise<[Slot, Uint8Array] | null> {
-  const opened = await firstOpening(slots, secret);
-  opened?.dek.fill(0);
-  return opened && [opened.slot, opened.kek];
-}
-
-/**
- * The key-encryption key of every slot to keep, by slot id: the slot that
- * unlocked this engine, the machine slot when a keyfile still opens it, and
- * each slot a secret in `keep` opens. A secret that opens no slot is
- * {@linkcode KeyMismatchError}, before anything changes.
- */
-async function keptKeks(
-  vault: OpenedVault,
-  slots: readonly Slot[],
-  keep: readonly Unlock[],
-): Promise<Map<string, Uint8Array>> {
-  const keks = new Map<string, Uint8Array>();
-  keks.set(vault.unlocked.slot.row.id, vault.unlocked.kek.slice());
-  const machine = slots.find((slot) => slot.kind === "machine");
-  if (machine !== undefined && !keks.has(machine.row.id)) {
-    for (const keyfile of findKeyfiles(vault.dir, null)) {
-      const secret = machineSecret(keyfile.bytes, machine.factors);
-      keyfile.bytes.fill(0);
-      const found = await opening([machine], secret);
-      if (found !== null && !keks.has(machine.row.id)) {
-        keks.set(machine.row.id, found[1]);
-      }
-    }
-  }
-  for (const unlock of keep) {
-    const kind = unlockKind(unlock);
-    const candidates = slots.filter((slot) => slot.kind === kind);
-    const found = await opening(candidates, unlockSecret(unlock));
-    if (found === null) {
-      for (const kek of keks.values()) kek.fill(0);
-      throw new KeyMismatchError(
-        `a ${kind} in keep opens no slot of this vault`,
-      );
-    }
-    keks.set(found[0].row.id, found[1]);
-  }
-  return keks;
-}
-
-function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
-  const key = (slots: readonly Slot[]) =>
-    JSON.stringify(slots.map(({ row }) => [row.id, [...row.wrapped]]));
-  return key(a) === key(b);
-}
-
 /**
  * One attempt at rotation: `null` when another process changed the slots
  * between reading them and taking the write lock.
@@ -117,7 +51,7 @@ async function rotateOnce(
 ): Promise<SlotInfo[] | null> {
   const { store, table } = vault;
   const slots = vaultSlots(store, vault.format);
-  const keks = await keptKeks(vault, slots, keep);
+  const keks = await keptKeks(vault.dir, vault.unlocked, slots, keep);
   try {
     return store.transaction(() => {
       const stored = readAccumulator(table, vault.keys);
