@@ -13,7 +13,8 @@ import {
   assertThrows,
 } from "../_assert.ts";
 import { newStore } from "../_helpers.ts";
-import { deriveSubKeys, randomBytes } from "../../src/crypto.ts";
+import { deriveSubKeys, randomBytes, type SubKeys } from "../../src/crypto.ts";
+import type { EntryRow } from "../../src/storage/columns.ts";
 import {
   Accumulator,
   decodeIntegrity,
@@ -115,6 +116,21 @@ async function withSchema(
     store.close();
     Deno.removeSync(dir, { recursive: true });
   }
+}
+
+/** Version 1 of the entry "h": name byte 110, the bytes value [1], at 5 ms. */
+function firstBytesRow(keys: SubKeys): EntryRow {
+  const value = {
+    bytes: new Uint8Array([1]),
+    kind: "bytes" as const,
+    expires: null,
+  };
+  return sealRow(keys, {
+    hash: "h",
+    name: new Uint8Array([110]),
+    value,
+    now: 5,
+  });
 }
 
 Deno.test("accumulator: encode and decode an integrity record", () => {
@@ -416,50 +432,20 @@ Deno.test("rows: seal a cell of an entry", () => {
 
 Deno.test("rows: seal the next version of an entry", () => {
   const keys = deriveSubKeys(randomBytes(32));
-  const value = {
-    bytes: new Uint8Array([1]),
-    kind: "bytes" as const,
-    expires: null,
-  };
-  const row = sealRow(keys, {
-    hash: "h",
-    name: new Uint8Array([110]),
-    value,
-    now: 5,
-  });
+  const row = firstBytesRow(keys);
   assert(row.created === 5 && row.version === 1);
 });
 
 Deno.test("rows: open a sealed cell, refusing one moved elsewhere", () => {
   const keys = deriveSubKeys(randomBytes(32));
-  const value = {
-    bytes: new Uint8Array([1]),
-    kind: "bytes" as const,
-    expires: null,
-  };
-  const row = sealRow(keys, {
-    hash: "h",
-    name: new Uint8Array([110]),
-    value,
-    now: 5,
-  });
+  const row = firstBytesRow(keys);
   const cell = { field: "value" as const, version: 1, kind: "bytes" as const };
   assertEquals(openCell(keys, cell, "h", row.value)[0], 1);
 });
 
 Deno.test("rows: open a stored version's value", () => {
   const keys = deriveSubKeys(randomBytes(32));
-  const value = {
-    bytes: new Uint8Array([1]),
-    kind: "bytes" as const,
-    expires: null,
-  };
-  const row = sealRow(keys, {
-    hash: "h",
-    name: new Uint8Array([110]),
-    value,
-    now: 5,
-  });
+  const row = firstBytesRow(keys);
   assertEquals(openVersion(keys, row)[0], 1);
 });
 
