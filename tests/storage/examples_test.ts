@@ -14,14 +14,13 @@ import {
 } from "../_assert.ts";
 import { newStore } from "../_helpers.ts";
 import { deriveSubKeys, randomBytes, type SubKeys } from "../../src/crypto.ts";
-import type { EntryRow } from "../../src/storage/columns.ts";
 import {
   Accumulator,
   decodeIntegrity,
   encodeIntegrity,
 } from "../../src/storage/accumulator.ts";
 import { annotationTable } from "../../src/storage/annotation_table.ts";
-import { versionParams } from "../../src/storage/columns.ts";
+import { type EntryRow, versionParams } from "../../src/storage/columns.ts";
 import {
   batches,
   entryTable,
