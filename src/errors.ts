@@ -152,8 +152,10 @@ export class SecurityError extends SecretsEngineError {
 }
 
 /**
- * The vault's data was changed outside the engine: a row, the schema or the
- * integrity record does not verify.
+ * The vault's data was changed outside the engine, or is damaged: a row,
+ * a version, an annotation, a slot, a setting, the schema or the integrity
+ * record does not verify. Open it with `recover: true` to read what still
+ * decrypts.
  */
 export class IntegrityError extends SecretsEngineError {
   /**
@@ -168,8 +170,8 @@ export class IntegrityError extends SecretsEngineError {
 }
 
 /**
- * The data key could not be unwrapped: the machine identity changed, or the
- * keyfile was replaced, damaged or removed.
+ * No slot opens the vault: the keyfile was replaced, damaged or removed,
+ * or the passphrase, recovery key or identity given is wrong.
  */
 export class KeyMismatchError extends SecretsEngineError {
   /**
@@ -184,7 +186,8 @@ export class KeyMismatchError extends SecretsEngineError {
 }
 
 /**
- * `getOrThrow` found no secret under the name.
+ * `getOrThrow` found no secret under the name, or `revert` asked for a
+ * version that is not kept.
  */
 export class KeyNotFoundError extends SecretsEngineError {
   /**
@@ -215,8 +218,9 @@ export class DecryptionError extends SecretsEngineError {
 }
 
 /**
- * The vault cannot be opened or created: a file is missing or unreadable,
- * or the format is newer than this version understands.
+ * The vault cannot be opened or created: it is incomplete, a file is
+ * missing or unreadable, the format is newer than this version understands,
+ * or the storage under it cannot be written by this process.
  */
 export class InitializationError extends SecretsEngineError {
   /**
@@ -267,7 +271,8 @@ export class PermissionError extends SecretsEngineError {
 }
 
 /**
- * A name, value or pattern is not acceptable; nothing was written.
+ * A name, value, pattern or option is not acceptable (including `get` of
+ * a bytes value, and removing the last slot); nothing was written.
  */
 export class ValidationError extends SecretsEngineError {
   /**
@@ -282,7 +287,8 @@ export class ValidationError extends SecretsEngineError {
 }
 
 /**
- * The engine was closed, or destroyed, before this call.
+ * The engine was closed or destroyed before this call, or another process
+ * destroyed or rotated the vault under it.
  */
 export class ClosedError extends SecretsEngineError {
   /**

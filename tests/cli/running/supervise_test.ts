@@ -24,6 +24,19 @@ async function lines(path: string): Promise<string[]> {
   }
 }
 
+/** Whether any process's command line holds `marker`, read from /proc. */
+async function running(marker: string): Promise<boolean> {
+  const { stdout } = await new Deno.Command("sh", {
+    args: [
+      "-c",
+      'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < "$f"; echo; done 2>/dev/null',
+    ],
+    stdout: "piped",
+  }).output();
+  return new TextDecoder().decode(stdout).split("\n")
+    .some((line) => line.includes(marker) && !line.includes("/proc/"));
+}
+
 /** Spawns `secrets run --watch [flags] -- sh -c script` on `vault`. */
 function runWatch(
   vault: string,
@@ -132,6 +145,7 @@ cliTest(
       `echo start >> '${starts}'; trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done`,
     );
     assert(await until(async () => (await lines(starts)).length === 1));
+    assert(await running(starts));
     await setToken(vault, "t-2");
     // The program takes a second to stop: interrupt the restart meanwhile.
     const stderr = child.stderr.pipeThrough(new TextDecoderStream())
@@ -147,7 +161,9 @@ cliTest(
     const { code } = await child.status;
     await child.stderr.cancel().catch(() => {});
     assertEquals(code, 130);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A program started by a late restart would still be running, or
+    // would have written a second line before it stopped.
+    assert(await until(async () => !(await running(starts))));
     assertEquals(await lines(starts), ["start"]);
   },
 );
