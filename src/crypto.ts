@@ -285,7 +285,9 @@ function subKey(dek: Uint8Array, purpose: string): Uint8Array {
 
 /**
  * Derives the per-purpose sub-keys from the data key with HKDF-SHA256, so
- * that no key serves two jobs.
+ * that no key serves two jobs. From format 6 the name index key is the
+ * vault's name key, made once and kept through rotations; before, it was
+ * derived from the data key, and an upgrade keeps that one as the name key.
  *
  * @example Derive one sub-key per purpose
  * ```ts
@@ -295,10 +297,13 @@ function subKey(dek: Uint8Array, purpose: string): Uint8Array {
  * assert.equal(keys.value.length, 32);
  * ```
  */
-export function deriveSubKeys(dek: Uint8Array): SubKeys {
+export function deriveSubKeys(
+  dek: Uint8Array,
+  nameKey: Uint8Array = subKey(dek, "name index"),
+): SubKeys {
   return {
     value: subKey(dek, "value encryption"),
-    index: subKey(dek, "name index"),
+    index: nameKey.slice(),
     row: subKey(dek, "row mac"),
     tag: subKey(dek, "integrity tag"),
     seal: subKey(dek, "file seal"),

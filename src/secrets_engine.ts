@@ -8,7 +8,12 @@
  */
 
 import { exportSecrets, importSecrets } from "./vault/transfer.ts";
-import { type CallGuard, callGuard, writeRefusal } from "./vault/guard.ts";
+import {
+  type CallGuard,
+  callGuard,
+  stillOpenCheck,
+  writeRefusal,
+} from "./vault/guard.ts";
 import {
   type AddedKey,
   addKeySlot,
@@ -115,6 +120,7 @@ export class SecretsEngine implements AsyncDisposable {
     this.#guard = callGuard({
       readOnly: writeRefusal(vault),
       release: () => closeVault(vault),
+      stillOpen: stillOpenCheck(vault),
     });
   }
 

@@ -24,8 +24,19 @@ export interface LocationOptions {
 /** A fact about the machine that a vault can be bound to. */
 export type BindingFactor = "hostname" | "mac" | "user";
 
-/** What a key slot's secret is. */
-export type SlotKind = "machine" | "passphrase" | "key";
+/**
+ * What a key slot's secret is: the keyfile, a passphrase or a generated
+ * key (slots of this copy of the vault), or a member's own age or SSH key
+ * (slots the team shares).
+ */
+export type SlotKind = "machine" | "passphrase" | "key" | "member";
+
+/** The kind of key a member opens the vault with. */
+export type MemberKind =
+  | "x25519"
+  | "mlkem768x25519"
+  | "ssh-ed25519"
+  | "ssh-rsa";
 
 /** A key slot, as {@linkcode SecretsEngine.slots} describes it. */
 export interface SlotInfo {
@@ -39,13 +50,38 @@ export interface SlotInfo {
   created: Date;
   /** For a machine slot, the binding factors besides the keyfile. */
   factors?: BindingFactor[];
+  /** For a member slot, its key's fingerprint. */
+  fingerprint?: string;
+}
+
+/** A member of a vault, as {@linkcode SecretsEngine.members} lists it. */
+export interface MemberInfo {
+  /** The member slot's id. */
+  id: string;
+  /** Who or what it is: what {@linkcode SecretsEngine.removeMember} takes. */
+  label: string;
+  /** The kind of key. */
+  kind: MemberKind;
+  /** The public key: an age recipient, or an SSH key line without comment. */
+  recipient: string;
+  /** The key's fingerprint, `SHA256:…` (`ssh-keygen -l`'s for SSH keys). */
+  fingerprint: string;
+  /** When it was added. */
+  added: Date;
+  /** The id of the slot that opened the vault when it was added. */
+  addedBy: string;
 }
 
 /**
- * A secret that opens a passphrase or key slot, for
- * {@linkcode SecretsEngine.open}'s `unlock`.
+ * A secret that opens a passphrase or key slot, or a member's identity
+ * (the text of an age identity file or of an unencrypted OpenSSH private
+ * key) that opens its member slot, for {@linkcode SecretsEngine.open}'s
+ * `unlock`.
  */
-export type Unlock = { passphrase: string } | { key: string };
+export type Unlock =
+  | { passphrase: string }
+  | { key: string }
+  | { identity: string };
 
 /** What a value is: text (UTF-8) or arbitrary bytes. */
 export type ValueKind = "text" | "bytes";

@@ -8,11 +8,11 @@
  */
 
 import { KeyMismatchError } from "../errors.ts";
-import type { Unlock } from "../types.ts";
 import { findKeyfiles } from "./keyfile.ts";
 import { machineSecret, type Slot } from "./slot.ts";
 import {
   firstOpening,
+  type SecretUnlock,
   type Unlocked,
   unlockKind,
   unlockSecret,
@@ -38,10 +38,12 @@ export async function keptKeks(
   dir: string,
   unlocked: Pick<Unlocked, "slot" | "kek">,
   slots: readonly Slot[],
-  keep: readonly Unlock[],
+  keep: readonly SecretUnlock[],
 ): Promise<Map<string, Uint8Array>> {
   const keks = new Map<string, Uint8Array>();
-  keks.set(unlocked.slot.row.id, unlocked.kek.slice());
+  if (unlocked.slot.kind !== "member") {
+    keks.set(unlocked.slot.row.id, unlocked.kek.slice());
+  }
   const machine = slots.find((slot) => slot.kind === "machine");
   if (machine !== undefined && !keks.has(machine.row.id)) {
     for (const keyfile of findKeyfiles(dir, null)) {

@@ -31,10 +31,36 @@ import {
 import { IntegrityError, ValidationError } from "../errors.ts";
 import type { SlotRow } from "../storage/schema.ts";
 import { readFactors, recordedFactors } from "./factors.ts";
-import type { BindingFactor, SlotInfo, SlotKind } from "../types.ts";
+import type {
+  BindingFactor,
+  MemberKind,
+  SlotInfo,
+  SlotKind,
+} from "../types.ts";
 
-/** How a slot's key-encryption key is derived. */
-export type SlotKdf = { name: "hkdf" } | ({ name: "scrypt" } & KdfParams);
+/**
+ * How a slot's key-encryption key is derived; for a member slot, the age
+ * recipient its keys are wrapped to, with its fingerprint and the slot
+ * that added it.
+ */
+export type SlotKdf =
+  | { name: "hkdf" }
+  | ({ name: "scrypt" } & KdfParams)
+  | MemberKdf;
+
+/** A member slot's recipient, as its row records it. */
+export interface MemberKdf {
+  /** Always `age`: the slot holds an age file. */
+  name: "age";
+  /** The recipient's kind. */
+  type: MemberKind;
+  /** The recipient, canonical. */
+  recipient: string;
+  /** The recipient's fingerprint. */
+  fingerprint: string;
+  /** The id of the slot that added it. */
+  by: string;
+}
 
 /** A key slot read and checked, with the additional data its wrap binds. */
 export interface Slot {
@@ -50,7 +76,18 @@ export interface Slot {
   aad: Uint8Array;
 }
 
-const SLOT_KINDS: readonly SlotKind[] = ["machine", "passphrase", "key"];
+const SLOT_KINDS: readonly SlotKind[] = [
+  "machine",
+  "passphrase",
+  "key",
+  "member",
+];
+const MEMBER_KINDS: readonly MemberKind[] = [
+  "x25519",
+  "mlkem768x25519",
+  "ssh-ed25519",
+  "ssh-rsa",
+];
 const ID_BYTES = 4;
 const MAX_LABEL_LENGTH = 64;
 const HKDF: SlotKdf = { name: "hkdf" };
@@ -81,11 +118,24 @@ function parseJson(text: string): unknown {
   }
 }
 
+function readMemberKdf(kdf: Record<string, unknown>): MemberKdf | null {
+  const { type, recipient, fingerprint, by } = kdf;
+  const kind = MEMBER_KINDS.find((known) => known === type);
+  if (
+    kind === undefined || typeof recipient !== "string" ||
+    typeof fingerprint !== "string" || typeof by !== "string"
+  ) {
+    return null;
+  }
+  return { name: "age", type: kind, recipient, fingerprint, by };
+}
+
 function readSlotKdf(text: string): SlotKdf | null {
   const kdf = parseJson(text);
   if (typeof kdf !== "object" || kdf === null) return null;
   const { name } = kdf as Record<string, unknown>;
   if (name === "hkdf") return HKDF;
+  if (name === "age") return readMemberKdf(kdf as Record<string, unknown>);
   const params = name === "scrypt" ? readKdfParams(kdf) : null;
   return params && { name: "scrypt", ...params };
 }
@@ -103,7 +153,10 @@ export function parseSlot(row: SlotRow, aad = slotAad(row)): Slot {
       names.every((name) => typeof name === "string")
     ? recordedFactors(names)
     : null;
-  if (kind === undefined || kdf === null || factors === null) {
+  if (
+    kind === undefined || kdf === null || factors === null ||
+    (kind === "member") !== (kdf.name === "age")
+  ) {
     throw new IntegrityError(
       `key slot ${row.id} is malformed or asks for KDF work above the maxima`,
     );
@@ -129,6 +182,9 @@ export function slotInfo(slot: Slot): SlotInfo {
     label,
     created: new Date(created),
   };
+  if (slot.kdf.name === "age") {
+    return { ...info, fingerprint: slot.kdf.fingerprint };
+  }
   return slot.kind === "machine" ? { ...info, factors: slot.factors } : info;
 }
 
@@ -154,16 +210,18 @@ export function checkLabel(label: unknown): string {
 /**
  * A new slot of `kind`, not yet wrapping anything: its id, salt and KDF.
  * Full-entropy secrets get HKDF; a passphrase, or a keyfile mixed with
- * guessable factors, gets scrypt.
+ * guessable factors, gets scrypt; a member slot, its recipient.
  */
 export function draftSlot(
   kind: SlotKind,
   label: string,
   factors: readonly BindingFactor[],
+  member?: MemberKdf,
 ): Slot {
-  const kdf: SlotKdf = kind === "passphrase" || factors.length > 0
-    ? { name: "scrypt", ...DEFAULT_KDF }
-    : HKDF;
+  const kdf: SlotKdf = member ??
+    (kind === "passphrase" || factors.length > 0
+      ? { name: "scrypt", ...DEFAULT_KDF }
+      : HKDF);
   const row: SlotRow = {
     id: Array.from(
       randomBytes(ID_BYTES),
@@ -210,6 +268,9 @@ export async function deriveSlotKek(
   secret: Uint8Array,
 ): Promise<Uint8Array> {
   try {
+    if (slot.kdf.name === "age") {
+      throw new TypeError("a member slot has no key-encryption key");
+    }
     return slot.kdf.name === "hkdf"
       ? hkdf(secret, slot.row.salt, `@scope/secrets slot ${slot.kind}`)
       : await deriveKek(secret, slot.row.salt, slot.kdf);

@@ -1,8 +1,11 @@
 /**
  * Unlocking a vault through one of its slots: the machine slot by default,
- * or a passphrase or key slot when the caller passes `unlock`. A vault of
- * format 1 or 2 reads as having one machine slot (the vault layer upgrades
- * it to slots on its first writable open).
+ * a passphrase or key slot, or a member slot (an age or SSH identity) when
+ * the caller passes `unlock`. From format 6 a local slot opens the copy
+ * secret, which opens this copy's wrap of the data key and name key
+ * (`copy_key.ts`); a member slot holds them itself. A vault of format 1 or
+ * 2 reads as having one machine slot (the vault layer upgrades it to slots
+ * on its first writable open).
  *
  * @module
  */
@@ -18,8 +21,12 @@ import {
   KeyMismatchError,
   ValidationError,
 } from "../errors.ts";
-import { LAST_SINGLE_KEY_FORMAT } from "../storage/schema.ts";
 import {
+  LAST_SINGLE_KEY_FORMAT,
+  LAST_UNSHARED_FORMAT,
+} from "../storage/schema.ts";
+import {
+  readCopyRecord,
   readFormat,
   readKeyCheck,
   readSingleKey,
@@ -30,6 +37,7 @@ import type { Owner } from "../storage/files.ts";
 import { findKeyfiles, promoteKeyfile } from "./keyfile.ts";
 import { parseRecoveryKey } from "./recovery_key.ts";
 import { singleKeySlot } from "./single_key.ts";
+import { unwrapCopy, type VaultKeys } from "./copy_key.ts";
 import {
   deriveSlotKek,
   machineSecret,
@@ -56,19 +64,29 @@ export interface VaultRequest {
 export interface Unlocked {
   /** The format, as stored (before any upgrade). */
   format: number;
-  /** The data key, kept for slot changes; zeroed when the engine closes. */
+  /** The data key; zeroed when the engine closes. */
   dek: Uint8Array;
-  /** The data key's sub-keys. */
+  /** The data key's sub-keys, and the name key as `index`. */
   keys: SubKeys;
   /** The slot that unlocked the vault. */
   slot: Slot;
-  /** That slot's key-encryption key, kept to rewrap it on rotation. */
+  /**
+   * That slot's key-encryption key, kept to rewrap it on rotation (empty
+   * for a member slot).
+   */
   kek: Uint8Array;
+  /**
+   * What this copy's local slots wrap, kept for slot changes: the copy
+   * secret (format 6; before, the data key itself), or `null` when a
+   * member slot opened the vault.
+   */
+  copySecret: Uint8Array | null;
 }
 
 /**
- * Checks an `unlock` option: one of `{ passphrase }` (non-empty) or
- * `{ key }` (a well-formed key: a typo is reported as one here).
+ * Checks an `unlock` option: one of `{ passphrase }` (non-empty), `{ key }`
+ * (a well-formed key: a typo is reported as one here) or `{ identity }`
+ * (non-empty text, read when the vault opens).
  *
  * @example Check an unlock option
  * ```ts
@@ -93,8 +111,15 @@ export function checkUnlock(unlock: unknown): Unlock | undefined {
     parseRecoveryKey(key).fill(0);
     return { key };
   }
+  const { identity } = record;
+  if (fields.length === 1 && typeof identity === "string") {
+    if (identity.trim() === "") {
+      throw new ValidationError("the identity must not be empty");
+    }
+    return { identity };
+  }
   throw new ValidationError(
-    "unlock must be { passphrase: string } or { key: string }",
+    "unlock must be { passphrase: string }, { key: string } or { identity: string }",
   );
 }
 
@@ -177,15 +202,18 @@ async function openMachineSlot(
   }
 }
 
+/** A passphrase or a key: an `unlock` that opens a slot of this copy. */
+export type SecretUnlock = Exclude<Unlock, { identity: string }>;
+
 /** The secret an `unlock` holds, as the bytes its slots derive from. */
-export function unlockSecret(unlock: Unlock): Uint8Array {
+export function unlockSecret(unlock: SecretUnlock): Uint8Array {
   return "passphrase" in unlock
     ? passphraseSecret(unlock.passphrase)
     : parseRecoveryKey(unlock.key);
 }
 
 /** The kind of slot an `unlock` opens. */
-export function unlockKind(unlock: Unlock): "passphrase" | "key" {
+export function unlockKind(unlock: SecretUnlock): "passphrase" | "key" {
   return "passphrase" in unlock ? "passphrase" : "key";
 }
 
@@ -210,7 +238,7 @@ export async function firstOpening(
 
 async function openWithSecret(
   slots: readonly Slot[],
-  unlock: Unlock,
+  unlock: SecretUnlock,
 ): Promise<Opened> {
   const kind = unlockKind(unlock);
   const candidates = slots.filter((slot) => slot.kind === kind);
@@ -264,17 +292,73 @@ export async function unlockVault(
 ): Promise<Unlocked> {
   const format = readFormat(store);
   const slots = vaultSlots(store, format);
+  if (unlock !== undefined && "identity" in unlock) {
+    return await unlockAsMember(store, format, slots, unlock.identity);
+  }
   const opened = unlock === undefined
     ? await openMachineSlot(store, dir, owner, slots, readOnly)
     : await openWithSecret(slots, unlock);
-  const keys = deriveSubKeys(opened.dek);
+  // Before format 6 the slots wrapped the data key, and the name key was
+  // derived from it.
+  const vaultKeys = format > LAST_UNSHARED_FORMAT
+    ? copyKeys(store, opened)
+    : { dek: opened.dek.slice(), nameKey: undefined };
+  return checked(store, format, opened.slot, vaultKeys, {
+    kek: opened.kek,
+    copySecret: opened.dek,
+  });
+}
+
+/** The keys this copy's wrap holds, opened with the copy secret. */
+function copyKeys(store: Store, opened: Opened): VaultKeys {
+  const copy = readCopyRecord(store);
   try {
-    if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, opened.slot, keys);
+    return unwrapCopy(opened.dek, copy.vaultId, copy.wrap);
   } catch (error) {
-    for (const key of [opened.dek, opened.kek, ...Object.values(keys)]) {
-      key.fill(0);
-    }
+    opened.dek.fill(0);
+    opened.kek.fill(0);
     throw error;
   }
-  return { format, dek: opened.dek, keys, slot: opened.slot, kek: opened.kek };
+}
+
+async function unlockAsMember(
+  store: Store,
+  format: number,
+  slots: readonly Slot[],
+  identity: string,
+): Promise<Unlocked> {
+  if (!slots.some((slot) => slot.kind === "member")) {
+    throw new KeyMismatchError(
+      "this vault has no member slot: it opens with its keyfile, a passphrase or a key",
+    );
+  }
+  const { openMemberSlot } = await import("./member_slot.ts");
+  const { parseIdentities } = await import("../recipients/recipients.ts");
+  const identities = await parseIdentities(identity);
+  const { vaultId } = readCopyRecord(store);
+  const opened = await openMemberSlot(slots, identities, vaultId);
+  return checked(store, format, opened.slot, opened.keys, {
+    kek: new Uint8Array(),
+    copySecret: null,
+  });
+}
+
+/** The unlocked vault, once its key check accepts the keys. */
+function checked(
+  store: Store,
+  format: number,
+  slot: Slot,
+  vaultKeys: { dek: Uint8Array; nameKey: Uint8Array | undefined },
+  local: Pick<Unlocked, "kek" | "copySecret">,
+): Unlocked {
+  const keys = deriveSubKeys(vaultKeys.dek, vaultKeys.nameKey);
+  vaultKeys.nameKey?.fill(0);
+  try {
+    if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, slot, keys);
+  } catch (error) {
+    const secrets = [vaultKeys.dek, local.kek, ...Object.values(keys)];
+    for (const key of [...secrets, local.copySecret]) key?.fill(0);
+    throw error;
+  }
+  return { format, dek: vaultKeys.dek, keys, slot, ...local };
 }

@@ -15,6 +15,8 @@ import type { AnnotationRow } from "./annotation_table.ts";
 import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
 import {
   annotationMac,
+  copyMac,
+  exposureMac,
   historyLimitMac,
   historyMac,
   rowMac,
@@ -179,6 +181,21 @@ export class Accumulator {
   /** An annotation removed. */
   removeAnnotation(row: AnnotationRow): this {
     return this.#xor(annotationMac(this.#keys.row, row));
+  }
+
+  /** An exposure mark added (format 6). */
+  addExposure(row: AnnotationRow): this {
+    return this.#xor(exposureMac(this.#keys.row, row));
+  }
+
+  /** An exposure mark removed. */
+  removeExposure(row: AnnotationRow): this {
+    return this.#xor(exposureMac(this.#keys.row, row));
+  }
+
+  /** The copy's settings, the vault id and public key (format 6). */
+  addCopy(record: { vaultId: Uint8Array; recipient: Uint8Array }): this {
+    return this.#xor(copyMac(this.#keys, record));
   }
 
   /** A key slot added. */

@@ -1,7 +1,7 @@
 /**
- * The `annotations` table (format 5): at most one sealed annotation per
- * entry, keyed by its name hash. Its sealing is `rows.ts`'s; here it is
- * bytes.
+ * The `annotations` table (format 5) and the `exposures` table (format
+ * 6), which share one shape: at most one sealed cell per entry, keyed by
+ * its name hash. Their sealing is `rows.ts`'s; here they are bytes.
  *
  * @module
  */
@@ -42,16 +42,31 @@ export const NO_ANNOTATIONS: AnnotationTable = {
  * Prepares the statements of the annotations table on `store`.
  */
 export function annotationTable(store: Store): AnnotationTable {
+  return sealedTable(store, "annotations");
+}
+
+/**
+ * Prepares the statements of the exposures table (format 6) on `store`:
+ * rows of the same shape, holding exposure marks.
+ */
+export function exposureTable(store: Store): AnnotationTable {
+  return sealedTable(store, "exposures");
+}
+
+function sealedTable(
+  store: Store,
+  name: "annotations" | "exposures",
+): AnnotationTable {
   const select = store.prepare(
-    "SELECT name_hash, sealed FROM annotations WHERE name_hash = ?",
+    `SELECT name_hash, sealed FROM ${name} WHERE name_hash = ?`,
   );
   const selectAll = store.prepare(
-    "SELECT name_hash, sealed FROM annotations ORDER BY name_hash",
+    `SELECT name_hash, sealed FROM ${name} ORDER BY name_hash`,
   );
   const upsert = store.prepare(
-    "INSERT OR REPLACE INTO annotations (name_hash, sealed) VALUES (?, ?)",
+    `INSERT OR REPLACE INTO ${name} (name_hash, sealed) VALUES (?, ?)`,
   );
-  const remove = store.prepare("DELETE FROM annotations WHERE name_hash = ?");
+  const remove = store.prepare(`DELETE FROM ${name} WHERE name_hash = ?`);
   return {
     get: (hash) => select.get(hash) as AnnotationRow | undefined,
     all: () => selectAll.all() as unknown as AnnotationRow[],

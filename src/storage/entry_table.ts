@@ -17,6 +17,7 @@ import {
 import {
   type AnnotationTable,
   annotationTable,
+  exposureTable,
   NO_ANNOTATIONS,
 } from "./annotation_table.ts";
 import {
@@ -31,6 +32,7 @@ import {
   FORMAT_VERSION,
   INTEGRITY_KEY,
   LAST_UNANNOTATED_FORMAT,
+  LAST_UNSHARED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
 } from "./schema.ts";
 import {
@@ -103,6 +105,8 @@ export interface EntryTable {
   history: HistoryTable;
   /** The entries' annotations. */
   annotations: AnnotationTable;
+  /** The entries' exposure marks (format 6). */
+  exposures: AnnotationTable;
   /** The settings and records of `meta`. */
   meta: MetaTable;
 }
@@ -155,6 +159,9 @@ export function entryTable(
     history: versioned ? historyTable(store) : NO_HISTORY,
     annotations: format > LAST_UNANNOTATED_FORMAT
       ? annotationTable(store)
+      : NO_ANNOTATIONS,
+    exposures: format > LAST_UNSHARED_FORMAT
+      ? exposureTable(store)
       : NO_ANNOTATIONS,
     meta: metaTable(store, versioned),
   };
@@ -211,8 +218,8 @@ export function markDestroyed(store: Store, marker: Uint8Array): void {
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
   );
   if (table.get("history") !== undefined) store.exec("DELETE FROM history");
-  if (table.get("annotations") !== undefined) {
-    store.exec("DELETE FROM annotations");
+  for (const sealed of ["annotations", "exposures"]) {
+    if (table.get(sealed) !== undefined) store.exec(`DELETE FROM ${sealed}`);
   }
   deleteMetaValue(store, INTEGRITY_KEY);
   insertMetaValue(store, DESTROYED_KEY, marker);

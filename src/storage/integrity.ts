@@ -19,9 +19,10 @@ import { scanHistory } from "./history_table.ts";
 import {
   checkSchema,
   LAST_SINGLE_KEY_FORMAT,
+  LAST_UNSHARED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
 } from "./schema.ts";
-import { readFormat } from "./meta_table.ts";
+import { readCopyRecord, readFormat } from "./meta_table.ts";
 import { destroyedMac } from "./macs.ts";
 import { readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
@@ -128,6 +129,10 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
     found.addHistoryLimit(table.meta.historyLimit());
     for (const row of table.annotations.all()) found.addAnnotation(row);
   }
+  if (format > LAST_UNSHARED_FORMAT) {
+    for (const row of table.exposures.all()) found.addExposure(row);
+    found.addCopy(readCopyRecord(store));
+  }
   if (format > LAST_SINGLE_KEY_FORMAT) {
     for (const slot of readSlots(store)) found.addSlot(slot);
   }
@@ -138,7 +143,7 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
   }
   if (!found.matches(stored)) {
     throw new IntegrityError(
-      "an entry, an earlier version, an annotation, a key slot or a setting was changed outside the engine",
+      "an entry, an earlier version, an annotation, an exposure mark, a key slot or a setting was changed outside the engine",
     );
   }
 }

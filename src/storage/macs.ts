@@ -10,7 +10,13 @@
 import { encodeBase64 } from "../base64.ts";
 import { hmac, type SubKeys } from "../crypto.ts";
 import { encodeHistoryLimit } from "./meta_table.ts";
-import { DESTROYED_KEY, HISTORY_LIMIT_KEY, type SlotRow } from "./schema.ts";
+import {
+  COPY_RECIPIENT_KEY,
+  DESTROYED_KEY,
+  HISTORY_LIMIT_KEY,
+  type SlotRow,
+  VAULT_ID_KEY,
+} from "./schema.ts";
 import type { AnnotationRow } from "./annotation_table.ts";
 import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
 
@@ -18,6 +24,7 @@ const encoder = new TextEncoder();
 const HISTORY_DOMAIN = "@scope/secrets history\0";
 const SETTING_DOMAIN = "@scope/secrets setting\0";
 const ANNOTATION_DOMAIN = "@scope/secrets annotation\0";
+const EXPOSURE_DOMAIN = "@scope/secrets exposure\0";
 
 /**
  * The canonical bytes of a row: each variable field length-prefixed, then
@@ -87,7 +94,23 @@ export function historyMac(key: Uint8Array, row: HistoryRow): Uint8Array {
  * entry, dropped or replayed changes the accumulator.
  */
 export function annotationMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
-  const prefix = encoder.encode(ANNOTATION_DOMAIN);
+  return sealedRowMac(key, ANNOTATION_DOMAIN, row);
+}
+
+/**
+ * The MAC of an exposure mark row (format 6): domain-separated from an
+ * annotation, whose shape it shares.
+ */
+export function exposureMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
+  return sealedRowMac(key, EXPOSURE_DOMAIN, row);
+}
+
+function sealedRowMac(
+  key: Uint8Array,
+  domain: string,
+  row: AnnotationRow,
+): Uint8Array {
+  const prefix = encoder.encode(domain);
   const body = encodeRow([encoder.encode(row.name_hash), row.sealed], []);
   const bytes = new Uint8Array(prefix.length + body.length);
   bytes.set(prefix);
@@ -161,6 +184,20 @@ export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
  * empties the vault. Only a holder of the data key can make it, so a
  * marker planted with raw SQL never leads an open to delete a vault.
  */
+/**
+ * The MAC of a copy's settings (format 6): the vault id and the copy's
+ * public key, which a rotation wraps the new data key to, so one swapped
+ * for an attacker's is caught. The wrap itself opens or does not.
+ */
+export function copyMac(
+  keys: SubKeys,
+  record: { vaultId: Uint8Array; recipient: Uint8Array },
+): Uint8Array {
+  const mac = settingMac(keys.row, VAULT_ID_KEY, record.vaultId);
+  xorInto(mac, settingMac(keys.row, COPY_RECIPIENT_KEY, record.recipient));
+  return mac;
+}
+
 export function destroyedMac(keys: SubKeys): Uint8Array {
   return settingMac(keys.row, DESTROYED_KEY, new Uint8Array());
 }

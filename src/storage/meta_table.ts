@@ -12,12 +12,15 @@ import { InitializationError, IntegrityError } from "../errors.ts";
 import { MAX_HISTORY_LIMIT } from "../limits.ts";
 import { readKdfParams } from "../crypto.ts";
 import {
+  COPY_RECIPIENT_KEY,
+  COPY_WRAP_KEY,
   DESTROYED_KEY,
   FORMAT_VERSION,
   HISTORY_LIMIT_KEY,
   INTEGRITY_KEY,
   KEY_CHECK_KEY,
   type SingleKeyRecord,
+  VAULT_ID_KEY,
 } from "./schema.ts";
 import type { Row, SqlValue, Store } from "./store.ts";
 
@@ -267,4 +270,34 @@ export function setMetaValue(store: Store, key: string, value: SqlValue): void {
 /** Removes the row `key`, if there is one. */
 export function deleteMetaValue(store: Store, key: string): void {
   store.prepare("DELETE FROM meta WHERE key = ?").run(key);
+}
+
+/**
+ * A copy's record (format 6): the vault's id, this copy's public key and
+ * the data key and name key wrapped to it.
+ */
+export interface CopyRecord {
+  /** The vault's random id, the same in every copy. */
+  vaultId: Uint8Array;
+  /** This copy's X25519 public key. */
+  recipient: Uint8Array;
+  /** The keys, wrapped to it. */
+  wrap: Uint8Array;
+}
+
+/** The copy record; a missing or malformed one is {@linkcode IntegrityError}. */
+export function readCopyRecord(store: Store): CopyRecord {
+  const select = store.prepare(SELECT_META);
+  return {
+    vaultId: bytes(select.get(VAULT_ID_KEY), VAULT_ID_KEY),
+    recipient: bytes(select.get(COPY_RECIPIENT_KEY), COPY_RECIPIENT_KEY),
+    wrap: bytes(select.get(COPY_WRAP_KEY), COPY_WRAP_KEY),
+  };
+}
+
+/** Stores the copy record; call inside a write transaction. */
+export function writeCopyRecord(store: Store, record: CopyRecord): void {
+  setMetaValue(store, VAULT_ID_KEY, record.vaultId);
+  setMetaValue(store, COPY_RECIPIENT_KEY, record.recipient);
+  setMetaValue(store, COPY_WRAP_KEY, record.wrap);
 }

@@ -17,6 +17,7 @@ import {
   SecretsEngineError,
 } from "../errors.ts";
 import { parseAnnotation } from "../rules/annotation.ts";
+import { type ExposureMark, parseMarks } from "../rules/exposure.ts";
 import type { EntryRow, VersionColumns } from "./columns.ts";
 import type { Annotation, ValueKind } from "../types.ts";
 
@@ -192,6 +193,40 @@ function annotationAad(hash: string): Uint8Array {
   return encoder.encode(`annotation\0${hash}`);
 }
 
+function exposureAad(hash: string): Uint8Array {
+  return encoder.encode(`exposure\0${hash}`);
+}
+
+function sealJson(keys: SubKeys, value: unknown, aad: Uint8Array): Uint8Array {
+  const plain = encoder.encode(JSON.stringify(value));
+  try {
+    return encrypt(keys.value, plain, aad);
+  } finally {
+    plain.fill(0);
+  }
+}
+
+function openJson<T>(
+  keys: SubKeys,
+  sealed: Uint8Array,
+  aad: Uint8Array,
+  read: (value: unknown) => T | null,
+  broken: () => DecryptionError,
+): T {
+  const plain = decrypt(keys.value, sealed, aad);
+  if (plain === null) throw broken();
+  try {
+    const value = read(JSON.parse(strictDecoder.decode(plain)));
+    if (value === null) throw broken();
+    return value;
+  } catch (error) {
+    if (error instanceof SecretsEngineError) throw error;
+    throw broken();
+  } finally {
+    plain.fill(0);
+  }
+}
+
 /**
  * `annotation` sealed for the entry `hash`.
  */
@@ -201,12 +236,7 @@ export function sealAnnotation(
   annotation: Annotation,
 ): Uint8Array {
   const { note, tags, rotateEvery } = annotation;
-  const plain = encoder.encode(JSON.stringify({ note, tags, rotateEvery }));
-  try {
-    return encrypt(keys.value, plain, annotationAad(hash));
-  } finally {
-    plain.fill(0);
-  }
+  return sealJson(keys, { note, tags, rotateEvery }, annotationAad(hash));
 }
 
 /**
@@ -218,22 +248,48 @@ export function openAnnotation(
   hash: string,
   sealed: Uint8Array,
 ): Annotation {
-  const plain = decrypt(keys.value, sealed, annotationAad(hash));
-  const broken = () =>
-    new DecryptionError(
-      `the annotation of ${
-        entryRef(hash)
-      } does not decrypt: it was altered or moved`,
-    );
-  if (plain === null) throw broken();
-  try {
-    const annotation = parseAnnotation(JSON.parse(strictDecoder.decode(plain)));
-    if (annotation === null) throw broken();
-    return annotation;
-  } catch (error) {
-    if (error instanceof SecretsEngineError) throw error;
-    throw broken();
-  } finally {
-    plain.fill(0);
-  }
+  return openJson(
+    keys,
+    sealed,
+    annotationAad(hash),
+    parseAnnotation,
+    () =>
+      new DecryptionError(
+        `the annotation of ${
+          entryRef(hash)
+        } does not decrypt: it was altered or moved`,
+      ),
+  );
+}
+
+/** The exposure marks of the entry `hash`, sealed (format 6). */
+export function sealExposure(
+  keys: SubKeys,
+  hash: string,
+  marks: readonly ExposureMark[],
+): Uint8Array {
+  return sealJson(keys, marks, exposureAad(hash));
+}
+
+/**
+ * The exposure marks `sealed` holds for the entry `hash`; marks that do
+ * not decrypt are a {@linkcode DecryptionError}.
+ */
+export function openExposure(
+  keys: SubKeys,
+  hash: string,
+  sealed: Uint8Array,
+): ExposureMark[] {
+  return openJson(
+    keys,
+    sealed,
+    exposureAad(hash),
+    parseMarks,
+    () =>
+      new DecryptionError(
+        `the exposure marks of ${
+          entryRef(hash)
+        } do not decrypt: they were altered or moved`,
+      ),
+  );
 }

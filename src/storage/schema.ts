@@ -17,9 +17,11 @@ import type { Store } from "./store.ts";
  * data; format 3 keeps the data key in key slots, any one of which opens
  * the vault; format 4 gives entries a kind, an expiry and a version, and
  * keeps their earlier versions as history; format 5 lets an entry carry an
- * annotation (a note, tags and a rotation policy).
+ * annotation (a note, tags and a rotation policy); format 6 adds member
+ * slots, the copy key the local slots wrap, a name key kept through
+ * rotations, and the exposure marks a member's removal leaves.
  */
-export const FORMAT_VERSION = 5;
+export const FORMAT_VERSION = 6;
 
 /** The last format that kept a single wrapped key in `meta`. */
 export const LAST_SINGLE_KEY_FORMAT = 2;
@@ -29,6 +31,9 @@ export const LAST_UNVERSIONED_FORMAT = 3;
 
 /** The last format whose entries carried no annotation. */
 export const LAST_UNANNOTATED_FORMAT = 4;
+
+/** The last format without members: local slots wrapped the data key. */
+export const LAST_UNSHARED_FORMAT = 5;
 
 const META_TABLE =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
@@ -59,6 +64,15 @@ export const ANNOTATIONS_TABLE =
   "CREATE TABLE annotations (name_hash TEXT PRIMARY KEY, " +
   "sealed BLOB NOT NULL) WITHOUT ROWID";
 
+/**
+ * The statement that creates the table of exposure marks (format 6): at
+ * most one per entry, sealed under the value key, listing the members
+ * removed while it held a value they could read.
+ */
+export const EXPOSURES_TABLE =
+  "CREATE TABLE exposures (name_hash TEXT PRIMARY KEY, " +
+  "sealed BLOB NOT NULL) WITHOUT ROWID";
+
 /** The statement that creates the key slots table (format 3). */
 export const SLOTS_TABLE =
   "CREATE TABLE slots (id TEXT PRIMARY KEY, kind TEXT NOT NULL, " +
@@ -77,10 +91,16 @@ export const SCHEMA: readonly string[] = [
   SLOTS_TABLE,
   HISTORY_TABLE,
   ANNOTATIONS_TABLE,
+  EXPOSURES_TABLE,
 ];
 
+/** The schema of format 5: annotations, no exposure marks. */
+const UNSHARED_SCHEMA: readonly string[] = SCHEMA.filter((sql) =>
+  sql !== EXPOSURES_TABLE
+);
+
 /** The schema of format 4: versioned entries, no annotations. */
-const UNANNOTATED_SCHEMA: readonly string[] = SCHEMA.filter((sql) =>
+const UNANNOTATED_SCHEMA: readonly string[] = UNSHARED_SCHEMA.filter((sql) =>
   sql !== ANNOTATIONS_TABLE
 );
 
@@ -100,7 +120,8 @@ const UNVERSIONED_SCHEMA: readonly string[] = [
 function schemaOf(format: number): readonly string[] {
   if (format <= LAST_SINGLE_KEY_FORMAT) return SINGLE_KEY_SCHEMA;
   if (format <= LAST_UNVERSIONED_FORMAT) return UNVERSIONED_SCHEMA;
-  return format <= LAST_UNANNOTATED_FORMAT ? UNANNOTATED_SCHEMA : SCHEMA;
+  if (format <= LAST_UNANNOTATED_FORMAT) return UNANNOTATED_SCHEMA;
+  return format <= LAST_UNSHARED_FORMAT ? UNSHARED_SCHEMA : SCHEMA;
 }
 
 /**
@@ -153,6 +174,15 @@ export const INTEGRITY_KEY = "integrity";
 
 /** The `meta` key of the key check (format 3). */
 export const KEY_CHECK_KEY = "key_check";
+
+/** The `meta` key of the vault's random id (format 6), bound into slots. */
+export const VAULT_ID_KEY = "vault_id";
+
+/** The `meta` key of this copy's public key (format 6). */
+export const COPY_RECIPIENT_KEY = "copy_recipient";
+
+/** The `meta` key of the keys wrapped to this copy's key (format 6). */
+export const COPY_WRAP_KEY = "copy_wrap";
 
 /** The `meta` key of how many earlier versions an entry keeps (format 4). */
 export const HISTORY_LIMIT_KEY = "history_limit";

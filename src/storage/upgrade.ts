@@ -5,12 +5,13 @@
  * history limit; the old row MACs are checked against the accumulator as
  * the rows are read, so an upgrade never launders a row changed outside the
  * engine into a vault that verifies. From format 4 to 5, an empty
- * `annotations` table.
+ * `annotations` table. From format 5 to 6, the copy key and a new data
+ * key, every row re-encrypted under it.
  *
  * @module
  */
 
-import type { SubKeys } from "../crypto.ts";
+import { keyCheck, type SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import { batches, entryTable } from "./entry_table.ts";
 import {
@@ -18,17 +19,24 @@ import {
   insertMetaValue,
   metaTable,
   readFormat,
+  writeCopyRecord,
   writeFormat,
+  writeKeyCheck,
 } from "./meta_table.ts";
+import type { CopyRecord } from "./meta_table.ts";
+import { markRewrite } from "./rewrite.ts";
+import { reencryptEntries } from "./reencrypt.ts";
 import { Accumulator } from "./accumulator.ts";
 import { type Cell, openCell, sealCell, UNVERSIONED_CELL } from "./rows.ts";
 import {
   ANNOTATIONS_TABLE,
   ENTRIES_TABLE,
+  EXPOSURES_TABLE,
   FORMAT_VERSION,
   HISTORY_LIMIT_KEY,
   HISTORY_TABLE,
   LAST_UNANNOTATED_FORMAT,
+  LAST_UNSHARED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
 } from "./schema.ts";
 import type { UnversionedRow } from "./columns.ts";
@@ -66,7 +74,7 @@ export function upgradeToVersions(
     store.exec(`ALTER TABLE entries RENAME TO ${OLD_TABLE}`);
     store.exec(ENTRIES_TABLE);
     store.exec(HISTORY_TABLE);
-    const table = entryTable(store);
+    const table = entryTable(store, LAST_UNANNOTATED_FORMAT);
     batches(store, OLD_TABLE, "name_hash, name, value, created, updated")(
       (read) => {
         const row = read as unknown as UnversionedRow;
@@ -110,5 +118,46 @@ export function upgradeToVersions(
 export function upgradeToAnnotations(store: Store): void {
   if (readFormat(store) > LAST_UNANNOTATED_FORMAT) return;
   store.exec(ANNOTATIONS_TABLE);
+  writeFormat(store, LAST_UNSHARED_FORMAT);
+}
+
+/**
+ * Upgrades a format 5 vault to format 6, in the caller's write
+ * transaction: an empty `exposures` table, the copy record `copy`, and
+ * every row re-encrypted under `next` (a new data key: the old one is now
+ * the copy secret the local slots wrap, which no member may ever learn).
+ * The name key is the old index key, so no name hash changes. Returns
+ * `false`, changing nothing, when another process upgraded it first.
+ */
+export function upgradeToShared(
+  store: Store,
+  keys: SubKeys,
+  next: SubKeys,
+  copy: CopyRecord,
+): boolean {
+  if (readFormat(store) > LAST_UNSHARED_FORMAT) return false;
+  store.exec(EXPOSURES_TABLE);
+  const table = entryTable(store, FORMAT_VERSION);
+  const stored = Accumulator.read(table.meta, keys);
+  const before = Accumulator.empty(keys);
+  const after = Accumulator.empty(next);
+  reencryptEntries({ table, keys }, next, { before, after });
+  for (const slot of readSlots(store)) {
+    before.addSlot(slot);
+    after.addSlot(slot);
+  }
+  const limit = table.meta.historyLimit();
+  before.addHistoryLimit(limit);
+  after.addHistoryLimit(limit).addCopy(copy);
+  if (!before.matches(stored)) {
+    throw new IntegrityError(
+      `the vault was changed outside the engine, so it was not upgraded to format ${FORMAT_VERSION}; nothing was changed`,
+    );
+  }
+  writeCopyRecord(store, copy);
+  writeKeyCheck(store, keyCheck(next));
+  markRewrite(store);
+  after.write(table.meta);
   writeFormat(store, FORMAT_VERSION);
+  return true;
 }

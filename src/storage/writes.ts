@@ -28,6 +28,11 @@ import type { AnnotationChange } from "../types.ts";
 import type { SlotRow } from "./schema.ts";
 import type { EntryRow, HistoryRow } from "./columns.ts";
 import { deleteSlot, insertSlot, readSlots } from "./slot_table.ts";
+import {
+  type CopyRecord,
+  readCopyRecord,
+  writeCopyRecord,
+} from "./meta_table.ts";
 import { markRewrite, rewriteIfMarked } from "./rewrite.ts";
 import { type Store, tryCheckpoint } from "./store.ts";
 
@@ -181,6 +186,13 @@ function remove(
   table.remove(hash);
   dropHistory(table, acc, table.history.versions(hash));
   annotate(table, acc, hash, null);
+  // An entry's exposure marks go with it: a name set again later is a new
+  // secret (docs/security.md says so).
+  const marks = table.exposures.get(hash);
+  if (marks !== undefined) {
+    acc.removeExposure(marks);
+    table.exposures.remove(hash);
+  }
   return true;
 }
 
@@ -281,6 +293,8 @@ export interface SlotSession {
   add(slot: SlotRow): void;
   /** Removes a slot by id. */
   remove(slot: SlotRow): void;
+  /** Replaces the copy record (format 6): this copy's key changed. */
+  replaceCopy(record: CopyRecord): void;
 }
 
 /**
@@ -306,6 +320,11 @@ export function writeSlots<T>(
       remove(slot): void {
         deleteSlot(store, slot.id);
         acc.removeSlot(slot);
+      },
+      replaceCopy(record): void {
+        // The MAC of a setting toggles in and out of the accumulator.
+        acc.addCopy(readCopyRecord(store)).addCopy(record);
+        writeCopyRecord(store, record);
       },
     });
     acc.write(table.meta);

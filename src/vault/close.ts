@@ -165,8 +165,10 @@ export function sealBeforeClose(vault: OpenedVault, damaged: boolean): void {
 export function closeVault(vault: OpenedVault): void {
   vault.store.close();
   vault.names.clear();
-  const { dek, kek } = vault.unlocked;
-  for (const key of [dek, kek, ...Object.values(vault.keys)]) key.fill(0);
+  const { dek, kek, copySecret } = vault.unlocked;
+  for (const key of [dek, kek, copySecret, ...Object.values(vault.keys)]) {
+    key?.fill(0);
+  }
 }
 
 /**

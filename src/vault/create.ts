@@ -1,6 +1,7 @@
 /**
- * Creating a vault: its keyfile, data key, schema and first machine slot,
- * in one transaction on an empty database.
+ * Creating a vault: its keyfile, its keys (the data key, the name key,
+ * the copy secret its machine slot wraps and the vault's id), its schema
+ * and first machine slot, in one transaction on an empty database.
  *
  * @module
  */
@@ -17,7 +18,8 @@ import {
 import type { Unlocked, VaultRequest } from "../keys/unlock.ts";
 import { Accumulator } from "../storage/accumulator.ts";
 import { FORMAT_VERSION, isEmpty, SCHEMA } from "../storage/schema.ts";
-import { writeMeta } from "../storage/meta_table.ts";
+import { writeCopyRecord, writeMeta } from "../storage/meta_table.ts";
+import { copyRecordFor, VAULT_ID_BYTES } from "../keys/copy_key.ts";
 import { insertSlot } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
 
@@ -34,12 +36,19 @@ export async function createVault(
   { factors, historyLimit }: Pick<VaultRequest, "factors" | "historyLimit">,
 ): Promise<Unlocked | null> {
   const keyfile = randomBytes(KEY_BYTES);
+  const copySecret = randomBytes(KEY_BYTES);
   const dek = randomBytes(KEY_BYTES);
+  const nameKey = randomBytes(KEY_BYTES);
+  const copy = copyRecordFor(copySecret, randomBytes(VAULT_ID_BYTES), {
+    dek,
+    nameKey,
+  });
   const draft = draftSlot("machine", "", factors);
   const kek = await deriveSlotKek(draft, machineSecret(keyfile, factors));
-  const row = wrapSlot(draft, kek, dek);
-  const keys = deriveSubKeys(dek);
-  const integrity = Accumulator.empty(keys).addSlot(row)
+  const row = wrapSlot(draft, kek, copySecret);
+  const keys = deriveSubKeys(dek, nameKey);
+  nameKey.fill(0);
+  const integrity = Accumulator.empty(keys).addSlot(row).addCopy(copy)
     .addHistoryLimit(historyLimit).encode();
   try {
     const created = store.transaction(() => {
@@ -47,16 +56,26 @@ export async function createVault(
       writePendingKeyfile(dir, keyfile);
       store.exec(SCHEMA.join(";"));
       writeMeta(store, keyCheck(keys), integrity, historyLimit);
+      writeCopyRecord(store, copy);
       insertSlot(store, row);
       return true;
     });
     if (!created) {
-      for (const key of [dek, kek, ...Object.values(keys)]) key.fill(0);
+      for (const key of [dek, kek, copySecret, ...Object.values(keys)]) {
+        key.fill(0);
+      }
       return null;
     }
     promoteKeyfile(store, dir, keyfile);
   } finally {
     keyfile.fill(0);
   }
-  return { format: FORMAT_VERSION, dek, keys, slot: parseSlot(row), kek };
+  return {
+    format: FORMAT_VERSION,
+    dek,
+    keys,
+    slot: parseSlot(row),
+    kek,
+    copySecret,
+  };
 }

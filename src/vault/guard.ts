@@ -17,6 +17,7 @@ import {
   ValidationError,
 } from "../errors.ts";
 import { translateOsError } from "../storage/failures.ts";
+import { checkStillOpen } from "../storage/integrity.ts";
 import type { OpenedVault } from "./opened.ts";
 
 /** One engine's call guard. */
@@ -45,6 +46,13 @@ export interface GuardOptions {
   readOnly: (() => SecretsEngineError) | null;
   /** Closes the vault and forgets what the engine held. */
   release(): void;
+  /**
+   * Throws {@linkcode ClosedError} when another engine or process rotated
+   * or destroyed the vault: asked when a row does not decrypt, since a
+   * rotation keeps every name hash and a stale engine finds rows it can no
+   * longer open.
+   */
+  stillOpen(): void;
 }
 
 const CLOSED = "the secrets engine is closed";
@@ -102,7 +110,11 @@ export function writeRefusal(
  * ```ts
  * import { callGuard } from "./guard.ts";
  * import assert from "node:assert/strict";
- * const guard = callGuard({ readOnly: null, release: () => {} });
+ * const guard = callGuard({
+ *   readOnly: null,
+ *   release: () => {},
+ *   stillOpen: () => {},
+ * });
  * assert.equal(guard.callSync(() => 1), 1);
  * guard.shutdown();
  * assert.ok(guard.closed !== null);
@@ -125,11 +137,27 @@ export function callGuard(options: GuardOptions): CallGuard {
     const error = thrown instanceof SecretsEngineError
       ? thrown
       : translateOsError(thrown);
+    if (error instanceof DecryptionError) {
+      const closedUnder = closedMeanwhile();
+      if (closedUnder !== null) {
+        shutdown(closedUnder.message);
+        return closedUnder;
+      }
+    }
     if (error instanceof IntegrityError || error instanceof DecryptionError) {
       damaged = true;
     }
     if (error instanceof ClosedError) shutdown(error.message);
     return withWayOut(error);
+  }
+
+  function closedMeanwhile(): ClosedError | null {
+    try {
+      options.stillOpen();
+      return null;
+    } catch (error) {
+      return error instanceof ClosedError ? error : null;
+    }
   }
 
   function callSync<T>(fn: () => T): T {
@@ -170,4 +198,12 @@ export function callGuard(options: GuardOptions): CallGuard {
     },
     shutdown,
   };
+}
+
+/**
+ * The check a guard asks when a row does not decrypt: whether `vault` was
+ * rotated or destroyed by another engine or process.
+ */
+export function stillOpenCheck(vault: OpenedVault): () => void {
+  return () => checkStillOpen(vault.table, vault.keys);
 }

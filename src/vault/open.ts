@@ -70,10 +70,9 @@ function markerToCheck(store: Store): Uint8Array | null {
 }
 
 function forget(unlocked: Unlocked): void {
-  for (
-    const key of [unlocked.dek, unlocked.kek, ...Object.values(unlocked.keys)]
-  ) {
-    key.fill(0);
+  const { dek, kek, copySecret, keys } = unlocked;
+  for (const key of [dek, kek, copySecret, ...Object.values(keys)]) {
+    key?.fill(0);
   }
 }
 

@@ -31,6 +31,8 @@ import {
   wrapSlot,
 } from "../keys/slot.ts";
 import { MAX_SLOTS } from "../limits.ts";
+import { copyRecordFor } from "../keys/copy_key.ts";
+import { type CopyRecord, readCopyRecord } from "../storage/meta_table.ts";
 import { writeSlots } from "../storage/writes.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { BindingFactor, SlotInfo } from "../types.ts";
@@ -55,8 +57,22 @@ export function listSlots(vault: OpenedVault): SlotInfo[] {
   return vaultSlots(vault.store, vault.format).map(slotInfo);
 }
 
+/**
+ * The copy secret this copy's local slots wrap; an engine opened through a
+ * member slot does not hold it, and is refused with what to do.
+ */
+function copySecret(vault: OpenedVault): Uint8Array {
+  const secret = vault.unlocked.copySecret;
+  if (secret === null) {
+    throw new ValidationError(
+      "this engine was opened through a member slot, which does not hold the key of this copy's own slots: run rebind first to give this copy a keyfile, then add slots",
+    );
+  }
+  return secret;
+}
+
 function addSlot(vault: OpenedVault, draft: Slot, kek: Uint8Array): SlotInfo {
-  const row = wrapSlot(draft, kek, vault.unlocked.dek);
+  const row = wrapSlot(draft, kek, copySecret(vault));
   kek.fill(0);
   writeSlots(vault, (session) => {
     if (session.slots.length >= MAX_SLOTS) {
@@ -78,6 +94,7 @@ export async function addPassphraseSlot(
   if (typeof passphrase !== "string" || passphrase === "") {
     throw new ValidationError("the passphrase must be a non-empty string");
   }
+  copySecret(vault);
   const draft = draftSlot("passphrase", checkLabel(label), []);
   const kek = await deriveSlotKek(draft, passphraseSecret(passphrase));
   return addSlot(vault, draft, kek);
@@ -88,6 +105,7 @@ export async function addKeySlot(
   vault: OpenedVault,
   label: unknown,
 ): Promise<AddedKey> {
+  copySecret(vault);
   const draft = draftSlot("key", checkLabel(label), []);
   const secret = randomBytes(RECOVERY_KEY_BYTES);
   const key = formatRecoveryKey(secret);
@@ -110,6 +128,11 @@ export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
       throw new ValidationError(
         `the vault has no key slot ${JSON.stringify(id)}`,
         { remedy: { kind: "list-slots" } },
+      );
+    }
+    if (slot.kind === "member") {
+      throw new ValidationError(
+        "a member's slot is removed with removeMember (secrets members remove), which also rotates the data key it could read",
       );
     }
     if (session.slots.length === 1) {
@@ -137,6 +160,11 @@ export function removeSlot(vault: OpenedVault, id: unknown): SlotInfo {
  * keyfile is written as pending inside the transaction and promoted after
  * it commits; a pending keyfile a crashed rebind left, which opens the
  * current machine slot, is promoted first rather than overwritten.
+ *
+ * An engine opened through a member slot (a copy of the files taken to
+ * another machine) makes this copy its own: a new copy secret, which the
+ * new machine slot wraps, replaces the copied one, and the local slots of
+ * the copy it came from, which this machine cannot open, are removed.
  */
 export async function rebindSlot(
   vault: OpenedVault,
@@ -144,9 +172,12 @@ export async function rebindSlot(
 ): Promise<SlotInfo> {
   const bound: BindingFactor[] = parseFactors(factors ?? []);
   const keyfile = randomBytes(KEY_BYTES);
+  const rehome = vault.unlocked.copySecret === null;
+  const secret = vault.unlocked.copySecret ?? randomBytes(KEY_BYTES);
+  const copy = rehome ? newCopy(vault, secret) : null;
   const draft = draftSlot("machine", "", bound);
   const kek = await deriveSlotKek(draft, machineSecret(keyfile, bound));
-  const row = wrapSlot(draft, kek, vault.unlocked.dek);
+  const row = wrapSlot(draft, kek, secret);
   try {
     for (let attempt = 0; attempt < REBIND_ATTEMPTS; attempt++) {
       const check = await checkPending(vault.store, vault.format, vault.dir);
@@ -156,18 +187,22 @@ export async function rebindSlot(
           promotePending(vault.dir, check.pending);
         }
         writePendingKeyfile(vault.dir, keyfile);
-        const old = session.slots.find((slot) => slot.kind === "machine");
-        if (old !== undefined) session.remove(old);
+        for (const old of session.slots) {
+          if (old.kind === "machine" || (rehome && old.kind !== "member")) {
+            session.remove(old);
+          }
+        }
         session.add(row);
+        if (copy !== null) session.replaceCopy(copy);
         return true;
       });
       check.pending?.fill(0);
       if (!done) continue;
       promoteKeyfile(vault.store, vault.dir, keyfile);
       const slot = parseSlot(row);
-      if (vault.unlocked.slot.kind === "machine") {
+      if (vault.unlocked.slot.kind === "machine" || rehome) {
         vault.unlocked.kek.fill(0);
-        vault.unlocked = { ...vault.unlocked, slot, kek };
+        vault.unlocked = { ...vault.unlocked, slot, kek, copySecret: secret };
       } else kek.fill(0);
       return slotInfo(slot);
     }
@@ -176,4 +211,13 @@ export async function rebindSlot(
   }
   kek.fill(0);
   throw new BusyError(vault.busyTimeoutMs);
+}
+
+/** A copy record for a new copy secret, wrapping the keys held now. */
+function newCopy(vault: OpenedVault, secret: Uint8Array): CopyRecord {
+  const { vaultId } = readCopyRecord(vault.store);
+  return copyRecordFor(secret, vaultId, {
+    dek: vault.unlocked.dek,
+    nameKey: vault.keys.index,
+  });
 }

@@ -42,7 +42,7 @@ Deno.test({
     );
     for (const { code, stdout, stderr } of results) {
       assertEquals(code, 0, stderr);
-      assertEquals(JSON.parse(stdout), { format: 5, values: secrets });
+      assertEquals(JSON.parse(stdout), { format: 6, values: secrets });
     }
     await Deno.remove(join(path, "meta.json"));
     await using engine = await SecretsEngine.open({ path });

@@ -18,6 +18,7 @@ function guard(readOnly = false): { g: CallGuard; released: () => number } {
   const g = callGuard({
     readOnly: readOnly ? () => new ValidationError("read-only") : null,
     release: () => released++,
+    stillOpen: () => {},
   });
   return { g, released: () => released };
 }
