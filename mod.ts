@@ -69,6 +69,8 @@ export type {
   ExportOptions,
   Location,
   LocationOptions,
+  MemberInfo,
+  MemberKind,
   ProgressListener,
   ProgressOptions,
   SecretEntries,
@@ -100,6 +102,7 @@ export {
   type StatusState,
 } from "./src/vault/status.ts";
 export type { RotateResult } from "./src/vault/rotate.ts";
+export type { RemovedMembers } from "./src/vault/members.ts";
 export type { AddedKey } from "./src/vault/slots.ts";
 export {
   BusyError,

@@ -44,7 +44,9 @@ export type Remedy =
   | { kind: "overwrite" }
   /** `slots()` lists the key slots. */
   | { kind: "list-slots" }
-  /** Open the vault with `unlock` (a passphrase or key slot). */
+  /** `members()` lists the members. */
+  | { kind: "list-members" }
+  /** Open the vault with `unlock` (a passphrase, key or identity). */
   | { kind: "unlock" }
   /** Finish an interrupted destroy with `SecretsEngine.destroyVault`. */
   | { kind: "destroy-vault" }
@@ -77,6 +79,8 @@ export function libraryRemedy(remedy: Remedy): string {
       return "pass overwrite to replace them";
     case "list-slots":
       return "slots() lists them";
+    case "list-members":
+      return "members() lists them";
     case "unlock":
       return "open it with unlock";
     case "destroy-vault":

@@ -24,6 +24,12 @@ import {
 } from "./vault/slots.ts";
 import { rotateKey, type RotateResult } from "./vault/rotate.ts";
 import {
+  addMember,
+  listMembers,
+  type RemovedMembers,
+  removeMember,
+} from "./vault/members.ts";
+import {
   closeVault,
   destroyVault,
   removeVault,
@@ -81,6 +87,7 @@ import type {
   ExportDocument,
   ExportOptions,
   LocationOptions,
+  MemberInfo,
   ProgressOptions,
   SecretEntries,
   SecretValue,
@@ -974,10 +981,106 @@ export class SecretsEngine implements AsyncDisposable {
   }
 
   /**
-   * Replaces the data key: every entry re-encrypted and re-indexed, in one
-   * transaction with the new wrapped keys. The machine slot and the slot
-   * that unlocked this engine are kept, and so is each slot a secret in
-   * `keep` opens; every other slot is removed and returned. Other engines
+   * Adds a member: a person or machine that opens the vault with its own
+   * key, `recipient` (an age recipient `age1…` or `age1pq1…`, or an SSH
+   * public key line, `ssh-ed25519` or `ssh-rsa` of 2048 bits or more).
+   * `open({ path, unlock: { identity } })` then opens any copy of the
+   * vault with the matching identity (the text of its age identity file or
+   * unencrypted OpenSSH private key). A recipient that is already a member
+   * is a {@linkcode ValidationError}.
+   *
+   * @example Add a teammate's age key, and open a copy with their identity
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import { generateIdentity } from "@scope/secrets/age";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   const { identity, recipient } = await generateIdentity();
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("token", "t-1");
+   *   const member = await engine.addMember(recipient, { label: "alice" });
+   *   assert.match(member.fingerprint, /^SHA256:/);
+   *   await using alice = await SecretsEngine.open({ path, unlock: { identity } });
+   *   assert.equal(await alice.get("token"), "t-1");
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  addMember(
+    recipient: string,
+    options: { label: string },
+  ): Promise<MemberInfo> {
+    return this.#guard.write(() =>
+      addMember(this.#vault, recipient, options?.label)
+    );
+  }
+
+  /**
+   * The vault's members: label, kind of key, recipient, fingerprint, and
+   * when and by which slot each was added.
+   *
+   * @example List the members
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.deepEqual(await engine.members(), []);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  members(): Promise<MemberInfo[]> {
+    return this.#guard.call(() => listMembers(this.#vault));
+  }
+
+  /**
+   * Removes the member `label` (every key it holds, and its machines,
+   * labelled `LABEL/HOST`), and makes the removal real: the data key
+   * rotates, every other slot is rewrapped (no passphrase asked), and
+   * every secret the member could read is marked exposed, listed by
+   * {@linkcode SecretsEngine.status} until its value changes to one the
+   * member never saw. An unknown label is a {@linkcode ValidationError};
+   * so is removing the member that opened this engine when no slot of this
+   * copy opens it.
+   *
+   * @example Remove a member, and see what it exposed
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import { generateIdentity } from "@scope/secrets/age";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("token", "t-1");
+   *   const { recipient } = await generateIdentity();
+   *   await engine.addMember(recipient, { label: "bob" });
+   *   const { exposed } = await engine.removeMember("bob");
+   *   assert.equal(exposed, 1);
+   *   assert.equal((await engine.status())[0].state, "exposed");
+   *   await engine.set("token", "t-2");
+   *   assert.deepEqual(await engine.status(), []);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  removeMember(
+    label: string,
+    options: ProgressOptions = {},
+  ): Promise<RemovedMembers> {
+    return this.#guard.write(() =>
+      removeMember(this.#vault, label, validateProgress(options))
+    );
+  }
+
+  /**
+   * Replaces the data key and this copy's key: every entry re-encrypted
+   * (names keep their hashes: the name key is kept), in one transaction
+   * with the new wrapped keys. The machine slot and the slot that unlocked
+   * this engine are kept, and so is each slot a secret in `keep` opens, and
+   * every member; every other slot is removed and returned. Other engines
    * on the vault are closed by it ({@linkcode ClosedError}). `onProgress`
    * is told how many entries are re-encrypted, for a progress display.
    *

@@ -65,9 +65,14 @@ Deno.test("an error carries its remedy as data: the library words it in the mess
     ],
     [{ kind: "list-slots" }, "slots() lists them", "secrets slots lists them"],
     [
+      { kind: "list-members" },
+      "members() lists them",
+      "secrets members lists them",
+    ],
+    [
       { kind: "unlock" },
       "open it with unlock",
-      "pass --passphrase, --key-file or --key-env",
+      "pass --passphrase, --key-file, --key-env or --identity",
     ],
     [
       { kind: "destroy-vault" },

@@ -51,6 +51,13 @@ import {
 import type { ExportDocument, SecretsEngine } from "../../mod.ts";
 import { parseDocument } from "../rules/document.ts";
 import { checkStanzas } from "./header.ts";
+import { parseRecipient } from "../recipients/recipients.ts";
+import {
+  isSshPrivateKey,
+  parseSshPrivateKey,
+  sshKeyFields,
+} from "../recipients/ssh_keys.ts";
+import { SshIdentity } from "../recipients/ssh_stanzas.ts";
 
 export { MAX_AGE_STANZAS } from "./header.ts";
 import {
@@ -118,7 +125,7 @@ function checkPassphrase(passphrase: unknown): string {
 function addEach(
   list: unknown,
   what: string,
-  form: RegExp,
+  form: (key: string) => boolean,
   add: (key: string) => void,
   shown: (key: unknown) => string,
 ): void {
@@ -127,11 +134,14 @@ function addEach(
   }
   for (const key of list) {
     const bad = new ValidationError(`not an ${what}${shown(key)}`);
-    if (typeof key !== "string" || !form.test(key)) throw bad;
+    if (typeof key !== "string" || !form(key)) throw bad;
     try {
       add(key);
-    } catch {
-      throw bad;
+    } catch (error) {
+      // An SSH key of a refused kind or size says which, in its own words.
+      throw error instanceof ValidationError && !IDENTITY.test(key)
+        ? error
+        : bad;
     }
   }
 }
@@ -145,9 +155,10 @@ function encrypter(key: AgeKey): Encrypter {
   } else {
     addEach(
       key.recipients,
-      "age recipient (age1… or age1pq1…)",
-      RECIPIENT,
-      (recipient) => age.addRecipient(recipient),
+      "age recipient (age1… or age1pq1…) or SSH public key (ssh-ed25519, ssh-rsa)",
+      (recipient) =>
+        RECIPIENT.test(recipient) || sshKeyFields(recipient) !== null,
+      (recipient) => age.addRecipient(parseRecipient(recipient).age),
       (recipient) => `: ${JSON.stringify(recipient)}`,
     );
   }
@@ -163,9 +174,14 @@ function decrypter(unlock: AgeUnlock): Decrypter {
     // Never echoed: an identity is a private key.
     addEach(
       unlock.identities,
-      "age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…)",
-      IDENTITY,
-      (identity) => age.addIdentity(identity),
+      "age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…) or unencrypted OpenSSH private key",
+      (identity) => IDENTITY.test(identity) || isSshPrivateKey(identity),
+      (identity) =>
+        age.addIdentity(
+          isSshPrivateKey(identity)
+            ? new SshIdentity(parseSshPrivateKey(identity))
+            : identity,
+        ),
       () => "",
     );
   }

@@ -20,8 +20,10 @@ function cliRemedy(remedy: Remedy): string {
       return "pass --overwrite to replace them";
     case "list-slots":
       return "secrets slots lists them";
+    case "list-members":
+      return "secrets members lists them";
     case "unlock":
-      return "pass --passphrase, --key-file or --key-env";
+      return "pass --passphrase, --key-file, --key-env or --identity";
     case "destroy-vault":
       return "finish with secrets destroy --yes";
     case "path":

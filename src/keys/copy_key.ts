@@ -81,7 +81,11 @@ function wrapAad(vaultId: Uint8Array): Uint8Array {
   return aad;
 }
 
-function wrapKey(shared: Uint8Array, share: Uint8Array, to: Uint8Array) {
+function wrapKey(
+  shared: Uint8Array,
+  share: Uint8Array,
+  to: Uint8Array,
+): Uint8Array {
   const salt = new Uint8Array(2 * X25519_BYTES);
   salt.set(share);
   salt.set(to, X25519_BYTES);

@@ -37,7 +37,11 @@ export const MEMBER_PAYLOAD_LABEL = "@scope/secrets member slot";
 const SLOT_ID_CHARS = 8;
 const encoder = new TextEncoder();
 
-function payload(vaultId: Uint8Array, slotId: string, keys: VaultKeys) {
+function payload(
+  vaultId: Uint8Array,
+  slotId: string,
+  keys: VaultKeys,
+): Uint8Array {
   const head = encoder.encode(`${MEMBER_PAYLOAD_LABEL}\0`);
   const id = encoder.encode(slotId);
   const packed = packKeys(keys);

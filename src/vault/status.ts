@@ -1,6 +1,7 @@
 /**
- * Which secrets need attention: expired, expiring within a window, or due
- * for rotation (their current value older than their `rotateEvery`), each
+ * Which secrets need attention: expired, expiring within a window, due
+ * for rotation (their current value older than their `rotateEvery`), or
+ * exposed (their current value is one a removed member could read), each
  * with its date, soonest first. Names only, unless notes are asked for.
  *
  * @module
@@ -9,10 +10,16 @@
 import { ValidationError } from "../errors.ts";
 import { MAX_PERIOD_MS } from "../limits.ts";
 import { allAnnotations } from "./annotations.ts";
+import { stillExposed } from "./exposures.ts";
 import type { OpenedVault } from "./opened.ts";
 
 /** Why a secret is listed by {@linkcode SecretsEngine.status}. */
-export type StatusState = "expired" | "expiring" | "overdue" | "due";
+export type StatusState =
+  | "expired"
+  | "expiring"
+  | "overdue"
+  | "due"
+  | "exposed";
 
 /** One secret that needs attention, and why. */
 export interface SecretStatus {
@@ -20,12 +27,18 @@ export interface SecretStatus {
   name: string;
   /**
    * `expired` (its expiry has passed), `expiring` (it passes within the
-   * window), `overdue` (its rotation date has passed) or `due` (it passes
-   * within the window).
+   * window), `overdue` (its rotation date has passed), `due` (it passes
+   * within the window) or `exposed` (its value is one a removed member
+   * could read: change it).
    */
   state: StatusState;
-  /** When it expires or expired, or when it is or was due for rotation. */
+  /**
+   * When it expires or expired, when it is or was due for rotation, or
+   * when the member that exposes it was removed.
+   */
   date: Date;
+  /** For `exposed`, the removed member's label. */
+  member?: string;
   /** When its current value was set. */
   rotatedAt: Date;
   /** Its note, when `notes` was asked for (`null` when it has none). */
@@ -79,21 +92,28 @@ export function secretStatus(
   const now = Date.now();
   const horizon = now + within;
   const annotations = allAnnotations(vault);
+  const exposed = stillExposed(vault);
   const listed: SecretStatus[] = [];
   for (const { hash, name, expires } of vault.names.named()) {
     const annotation = annotations.get(hash);
     const due = annotation?.rotateEvery ?? null;
-    if ((expires === null || expires > horizon) && due === null) continue;
+    const marks = exposed.get(hash) ?? [];
+    if (
+      (expires === null || expires > horizon) && due === null &&
+      marks.length === 0
+    ) continue;
     const row = vault.table.current(hash);
     if (row === undefined) continue;
-    const list = (state: StatusState, date: number) =>
+    const list = (state: StatusState, date: number, member?: string) =>
       listed.push({
         name,
         state,
         date: new Date(date),
         rotatedAt: new Date(row.updated),
+        ...(member === undefined ? {} : { member }),
         ...(notes ? { note: annotation?.note ?? null } : {}),
       });
+    for (const mark of marks) list("exposed", mark.removed, mark.member);
     if (expires !== null && expires <= horizon) {
       list(expires <= now ? "expired" : "expiring", expires);
     }
