@@ -67,6 +67,24 @@ export function assertThrows(
   else assertStrict.throws(fn, expected, message);
 }
 
+/** Asserts `fn` throws an instance of `type`, and returns it. */
+export function thrownBy<E extends Error>(
+  fn: () => unknown,
+  type: new (...args: never[]) => E,
+): E {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof type) return error;
+    throw new assertStrict.AssertionError({
+      message: `expected ${type.name}, got ${String(error)}`,
+    });
+  }
+  throw new assertStrict.AssertionError({
+    message: `expected ${type.name}, nothing was thrown`,
+  });
+}
+
 /** Asserts `text` matches `pattern`. */
 export function assertMatch(
   text: string,
