@@ -51,7 +51,12 @@ import {
 import type { ExportDocument, SecretsEngine } from "../../mod.ts";
 import { parseDocument } from "../rules/document.ts";
 import { checkStanzas } from "./header.ts";
-import { parseRecipient } from "../recipients/recipients.ts";
+import {
+  parseIdentities,
+  parseRecipient,
+  parseRecipients,
+  type RecipientInfo,
+} from "../recipients/recipients.ts";
 import {
   isSshPrivateKey,
   parseSshPrivateKey,
@@ -60,6 +65,7 @@ import {
 import { SshIdentity } from "../recipients/ssh_stanzas.ts";
 
 export { MAX_AGE_STANZAS } from "./header.ts";
+export type { RecipientInfo } from "../recipients/recipients.ts";
 import {
   IntegrityError,
   KeyMismatchError,
@@ -388,4 +394,55 @@ export async function generateIdentity(
     ? await generateHybridIdentity()
     : await generateX25519Identity();
   return { identity, recipient: await identityToRecipient(identity) };
+}
+
+/** What people compare of a recipient: its kind, canonical text and fingerprint. */
+function info({ kind, recipient, fingerprint }: RecipientInfo): RecipientInfo {
+  return { kind, recipient, fingerprint };
+}
+
+/**
+ * The recipients `text` holds, with their fingerprints: one recipient (an
+ * age recipient, or an SSH public key line), or a recipients file, one a
+ * line (`.age-recipients`, `authorized_keys`: blank lines, `#` comments and
+ * key options skipped). A line that is neither is a `ValidationError`
+ * naming it; so is `ssh-rsa` under 2048 bits or another SSH key type.
+ *
+ * @example Check a teammate's key before adding it
+ * ```ts
+ * import { readRecipients } from "@scope/secrets/age";
+ * import assert from "node:assert/strict";
+ * const [key] = readRecipients(
+ *   "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+ * );
+ * assert.equal(key.kind, "x25519");
+ * assert.match(key.fingerprint, /^SHA256:/);
+ * ```
+ */
+export function readRecipients(text: string): RecipientInfo[] {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  return lines.length === 1
+    ? [info(parseRecipient(lines[0]))]
+    : parseRecipients(text).map(info);
+}
+
+/**
+ * The recipients an identity file answers to, with their fingerprints: an
+ * age identity file (one identity a line) or an unencrypted OpenSSH
+ * private key. What `secrets members whoami` prints; no key material is
+ * returned.
+ *
+ * @example Find the fingerprint of your own identity
+ * ```ts
+ * import { generateIdentity, identityRecipients } from "@scope/secrets/age";
+ * import assert from "node:assert/strict";
+ * const { identity, recipient } = await generateIdentity();
+ * const [mine] = await identityRecipients(identity);
+ * assert.equal(mine.recipient, recipient);
+ * ```
+ */
+export async function identityRecipients(
+  text: string,
+): Promise<RecipientInfo[]> {
+  return (await parseIdentities(text)).map((parsed) => info(parsed.recipient));
 }

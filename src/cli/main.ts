@@ -21,7 +21,11 @@
  * @module
  */
 
-import { SecretsEngine } from "../../mod.ts";
+import {
+  KeyMismatchError,
+  type OpenOptions,
+  SecretsEngine,
+} from "../../mod.ts";
 import config from "../../deno.json" with { type: "json" };
 import { SecretsEngineError } from "../errors.ts";
 import type { Command, Context, OptionName, Parsed } from "./command.ts";
@@ -43,7 +47,12 @@ import { asksVersion, parse } from "./command_line.ts";
 import { cliMessage } from "./wording.ts";
 import { run } from "./commands/run.ts";
 import { init, rebind, rotate, slots } from "./commands/slots.ts";
-import { readUnlock, UNLOCK_OPTIONS } from "./options/unlock.ts";
+import {
+  defaultIdentity,
+  readUnlock,
+  UNLOCK_OPTIONS,
+} from "./options/unlock.ts";
+import { members } from "./commands/members.ts";
 import { missingVaultFlags } from "./permissions.ts";
 import { exportSecrets, importFile } from "./commands/transfer.ts";
 import { destroy, info, recover } from "./commands/vault.ts";
@@ -88,6 +97,7 @@ const COMMANDS: Record<string, Command> = {
   restore,
   keygen,
   slots,
+  members,
   rebind,
   rotate,
 };
@@ -262,9 +272,11 @@ export async function main(
       location,
       io,
       open: async (options = {}) => {
-        const unlock = command.noUnlock
-          ? undefined
-          : await readUnlock(io, args.values);
+        const unlock = command.noUnlock ? undefined : await readUnlock(
+          io,
+          args.values,
+          command.options.includes("identity"),
+        );
         const access = options.recover ? ["read" as const] : READ_WRITE;
         const missing = missingVaultFlags(location, access);
         if (missing.length > 0) {
@@ -275,7 +287,7 @@ export async function main(
           );
         }
         const create = unlock === undefined && options.create === true;
-        const vault = await SecretsEngine.open({
+        const vault = await openWithFallback(io, {
           ...location,
           ...options,
           create,
@@ -291,6 +303,25 @@ export async function main(
     return await command.run(context);
   } catch (error) {
     return report(io, error, failureCode);
+  }
+}
+
+/**
+ * Opens the vault; where no unlock option was given and no slot of this
+ * copy opens it, through the member identity `SECRETS_IDENTITY_FILE`
+ * names, when it is set.
+ */
+async function openWithFallback(
+  io: Io,
+  options: OpenOptions,
+): Promise<SecretsEngine> {
+  try {
+    return await SecretsEngine.open(options);
+  } catch (error) {
+    if (!(error instanceof KeyMismatchError) || options.unlock) throw error;
+    const identity = await defaultIdentity(io);
+    if (identity === undefined) throw error;
+    return await SecretsEngine.open({ ...options, unlock: { identity } });
   }
 }
 

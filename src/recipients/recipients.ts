@@ -22,6 +22,7 @@ import {
   type Recipient,
 } from "age-encryption";
 import { ValidationError } from "../errors.ts";
+import type { MemberKind } from "../types.ts";
 import {
   isSshPrivateKey,
   parseSshPrivateKey,
@@ -32,21 +33,18 @@ import {
 } from "./ssh_keys.ts";
 import { SshIdentity, SshRecipient } from "./ssh_stanzas.ts";
 
-/** The kinds of recipient: the age stanza each is wrapped in. */
-export type RecipientKind =
-  | "x25519"
-  | "mlkem768x25519"
-  | "ssh-ed25519"
-  | "ssh-rsa";
-
-/** A recipient read and checked. */
-export interface ParsedRecipient {
-  /** Its kind. */
-  kind: RecipientKind;
+/** A recipient as people compare it. */
+export interface RecipientInfo {
+  /** Its kind: the age stanza its keys are wrapped in. */
+  kind: MemberKind;
   /** Its canonical text: the age string, or `TYPE BASE64` without comment. */
   recipient: string;
-  /** Its fingerprint, `SHA256:…`. */
+  /** Its fingerprint, `SHA256:…` (`ssh-keygen -l`'s, for an SSH key). */
   fingerprint: string;
+}
+
+/** A recipient read and checked. */
+export interface ParsedRecipient extends RecipientInfo {
   /** What the age library encrypts to. */
   age: string | Recipient;
 }
@@ -58,9 +56,6 @@ export interface ParsedIdentity {
   /** The recipient it answers to. */
   recipient: ParsedRecipient;
 }
-
-/** The kinds that resist a quantum computer. */
-export const POST_QUANTUM_KINDS: readonly RecipientKind[] = ["mlkem768x25519"];
 
 // An identity file larger than this is not one: a bounded read.
 const MAX_KEY_FILE_BYTES = 64 * 1024;

@@ -66,7 +66,9 @@ function statusTable(listed: readonly SecretStatus[]): string {
     ["NAME", "STATE", "DATE", "NOTE"],
     listed.map((entry) => [
       entry.name,
-      entry.state,
+      entry.state === "exposed"
+        ? `exposed: member ${shownText(entry.member ?? "")} removed`
+        : entry.state,
       formatTime(entry.date),
       firstLine(entry.note),
     ]),
@@ -77,12 +79,14 @@ function statusTable(listed: readonly SecretStatus[]): string {
 export const status: Command = {
   usage: "status [--within 14d] [--json]",
   summary:
-    "list secrets expired, expiring or due for rotation; exit 1 when any is (for CI and cron)",
+    "list secrets expired, expiring, due for rotation or exposed by a removed member; exit 1 when any is (for CI and cron)",
   details: `
   --within D   how far ahead to look (default 14d): a secret that expires
                or falls due within D is listed, and fails the run
-  --json       one JSON document: name, state, date, rotatedAt, note
-States: expired, expiring, overdue (rotation date passed), due.
+  --json       one JSON document: name, state, date, rotatedAt, member, note
+States: expired, expiring, overdue (rotation date passed), due, exposed
+(the value is one a removed member could read: DATE is the removal; give it
+a new value). A value deleted or pruned before the removal is not listed.
 Exit codes: 0 nothing listed, 1 something is, 2 usage error, 3 the vault
 could not be read (none there, or it failed to open): CI can tell a due
 secret from a broken check.`,
@@ -100,7 +104,7 @@ secret from a broken check.`,
     } else if (listed.length > 0) {
       io.write(statusTable(listed));
     } else {
-      io.warn("nothing is expired, expiring or due");
+      io.warn("nothing is expired, expiring, due or exposed");
     }
     return listed.length > 0 ? EXIT.failed : EXIT.ok;
   },

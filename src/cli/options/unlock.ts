@@ -2,8 +2,10 @@
  * How the CLI opens a vault through a slot other than the machine's: the
  * global options `--passphrase` (a no-echo prompt), `--passphrase-file F`,
  * `--key-env NAME` and `--key-file F` (`-` for stdin's first line only, so
- * a program `run` starts keeps the rest). A secret is never read from
- * argv. The variable `--key-env` names is removed from the environment
+ * a program `run` starts keeps the rest), and `--identity F` (a member's
+ * age identity file or OpenSSH private key; `-` for stdin, at most 64 KiB;
+ * a command whose own `--identity` opens a backup takes the vault's from
+ * `SECRETS_IDENTITY_FILE` only). A secret is never read from argv. The variable `--key-env` names is removed from the environment
  * once read, so no program `run` starts inherits it; but this process's
  * initial environment, which `/proc/PID/environ` shows to every process of
  * the same user, cannot be changed: `--key-file -` keeps the key out of
@@ -25,7 +27,31 @@ export const UNLOCK_OPTIONS: readonly OptionName[] = [
   "passphrase-file",
   "key-env",
   "key-file",
+  "identity",
 ];
+
+/** The variable that names a member's identity file, the default `--identity`. */
+export const IDENTITY_FILE_ENV = "SECRETS_IDENTITY_FILE";
+
+/** The text of the identity file `path` (`-`: stdin), bounded. */
+export async function readIdentity(io: Io, path: string): Promise<string> {
+  return await io.readText(path, MAX_KEY_FILE_BYTES);
+}
+
+/**
+ * The identity file `SECRETS_IDENTITY_FILE` names, when it is set and may
+ * be read: the member identity a vault falls back to when no slot of this
+ * copy opens it.
+ */
+export async function defaultIdentity(io: Io): Promise<string | undefined> {
+  const access = Deno.permissions.querySync({
+    name: "env",
+    variable: IDENTITY_FILE_ENV,
+  });
+  if (access.state !== "granted") return undefined;
+  const path = Deno.env.get(IDENTITY_FILE_ENV);
+  return path ? await readIdentity(io, path) : undefined;
+}
 
 /** The first line of the file `path`, or of stdin for `-` (only that line is read). */
 export async function readFirstLine(io: Io, path: string): Promise<string> {
@@ -43,8 +69,11 @@ export async function readFirstLine(io: Io, path: string): Promise<string> {
 export async function readUnlock(
   io: Io,
   values: Parsed["values"],
+  ownsIdentity = false,
 ): Promise<Unlock | undefined> {
-  const given = UNLOCK_OPTIONS.filter((option) => values[option] !== undefined);
+  const given = UNLOCK_OPTIONS.filter((option) =>
+    values[option] !== undefined && !(option === "identity" && ownsIdentity)
+  );
   if (given.length > 1) {
     throw new UsageError(
       `${
@@ -70,6 +99,13 @@ export async function readUnlock(
   }
   if (keyEnv !== undefined) {
     return { key: takeEnvSecret("--key-env", keyEnv).trim() };
+  }
+  const identity = ownsIdentity ? undefined : values.identity;
+  if (identity !== undefined) {
+    if (identity.length > 1) {
+      throw new UsageError("give one --identity FILE to open the vault");
+    }
+    return { identity: await readIdentity(io, identity[0]) };
   }
   return undefined;
 }
