@@ -1,9 +1,11 @@
 /**
  * Where the CLI gets age keys from: a passphrase (a no-echo prompt, typed
  * twice when encrypting, or the first line of stdin off a terminal),
- * recipients (`--recipient`, `--recipients-file`) and identities
- * (`--identity FILE`, `-` for stdin's first line, `--identity-env NAME`). Never from argv, except
- * recipients, which are public.
+ * recipients (`--recipient`, `--recipients-file`: age recipients or SSH
+ * public keys, `ssh-ed25519` and `ssh-rsa`) and identities (`--identity
+ * FILE`: age identities or an unencrypted OpenSSH private key; `-` for
+ * stdin's first line, an age identity; `--identity-env NAME`). Never from
+ * argv, except recipients, which are public.
  *
  * @module
  */
@@ -30,6 +32,18 @@ function keyLines(text: string): string[] {
     .filter((line) => line !== "" && !line.startsWith("#"));
 }
 
+/**
+ * The identities a file holds: an OpenSSH private key whole, or age
+ * identities one a line.
+ */
+function identityKeys(text: string): string[] {
+  return text.trimStart().startsWith(OPENSSH_PRIVATE_KEY)
+    ? [text]
+    : keyLines(text);
+}
+
+const OPENSSH_PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----";
+
 /** What to encrypt to: `--age-passphrase`, or recipients; exactly one. */
 export async function encryptionKey(io: Io, args: Parsed): Promise<AgeKey> {
   const { "age-passphrase": passphrase, recipient = [] } = args.values;
@@ -50,7 +64,7 @@ export async function encryptionKey(io: Io, args: Parsed): Promise<AgeKey> {
   }
   if (recipients.length === 0) {
     throw new UsageError(
-      "a backup is always encrypted: pass --age-passphrase, --recipient age1… or --recipients-file F",
+      "a backup is always encrypted: pass --age-passphrase, --recipient age1…|'ssh-ed25519 …' or --recipients-file F",
     );
   }
   return { recipients };
@@ -67,10 +81,10 @@ export async function decryptionKey(io: Io, args: Parsed): Promise<AgeUnlock> {
     const text = file === "-"
       ? await io.readStdinLine()
       : await io.readText(file, MAX_KEY_FILE_BYTES);
-    for (const line of keyLines(text)) identities.push(line);
+    identities.push(...identityKeys(text));
   }
   if (env !== undefined) {
-    const lines = keyLines(takeEnvSecret("--identity-env", env));
+    const lines = identityKeys(takeEnvSecret("--identity-env", env));
     for (const line of lines) identities.push(line);
   }
   if (passphrase === true && (identity.length > 0 || env !== undefined)) {
