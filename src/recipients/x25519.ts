@@ -69,7 +69,7 @@ function privateKey(scalar: Uint8Array): KeyObject {
 export function x25519Public(scalar: Uint8Array): Uint8Array {
   const spki = createPublicKey(privateKey(scalar))
     .export({ format: "der", type: "spki" });
-  return new Uint8Array(spki.subarray(PUBLIC_PREFIX.length));
+  return Uint8Array.from(spki.subarray(PUBLIC_PREFIX.length));
 }
 
 /**
