@@ -26,6 +26,7 @@ import {
   LAST_UNSHARED_FORMAT,
 } from "../storage/schema.ts";
 import {
+  type CopyRecord,
   readCopyRecord,
   readFormat,
   readKeyCheck,
@@ -266,9 +267,34 @@ export function vaultSlots(store: Store, format: number): Slot[] {
     : [singleKeySlot(readSingleKey(store))];
 }
 
+/**
+ * What an unlock reads of the vault, read in one snapshot: a process that
+ * upgrades or rotates the vault meanwhile changes the key check and the
+ * copy record together, so an unlock never pairs one state's slots with
+ * another's key check.
+ */
+interface VaultView {
+  format: number;
+  slots: Slot[];
+  keyCheck: Uint8Array | null;
+  copy: CopyRecord | null;
+}
+
+function readView(store: Store): VaultView {
+  return store.snapshot(() => {
+    const format = readFormat(store);
+    return {
+      format,
+      slots: vaultSlots(store, format),
+      keyCheck: readKeyCheck(store),
+      copy: format > LAST_UNSHARED_FORMAT ? readCopyRecord(store) : null,
+    };
+  });
+}
+
 /** Refuses a data key other than the one the key check was made with. */
-function checkKey(store: Store, slot: Slot, keys: SubKeys): void {
-  const stored = readKeyCheck(store);
+function checkKey(view: VaultView, slot: Slot, keys: SubKeys): void {
+  const stored = view.keyCheck;
   if (stored === null || !equalBytes(stored, keyCheck(keys))) {
     throw new IntegrityError(
       `key slot ${slot.row.id} unwraps to a key that is not this vault's: the slot was substituted, or the key check altered`,
@@ -290,28 +316,26 @@ export async function unlockVault(
   owner: Owner,
   { unlock, recover: readOnly }: Pick<VaultRequest, "unlock" | "recover">,
 ): Promise<Unlocked> {
-  const format = readFormat(store);
-  const slots = vaultSlots(store, format);
+  const view = readView(store);
   if (unlock !== undefined && "identity" in unlock) {
-    return await unlockAsMember(store, format, slots, unlock.identity);
+    return await unlockAsMember(view, unlock.identity);
   }
   const opened = unlock === undefined
-    ? await openMachineSlot(store, dir, owner, slots, readOnly)
-    : await openWithSecret(slots, unlock);
+    ? await openMachineSlot(store, dir, owner, view.slots, readOnly)
+    : await openWithSecret(view.slots, unlock);
   // Before format 6 the slots wrapped the data key, and the name key was
   // derived from it.
-  const vaultKeys = format > LAST_UNSHARED_FORMAT
-    ? copyKeys(store, opened)
+  const vaultKeys = view.copy !== null
+    ? copyKeys(view.copy, opened)
     : { dek: opened.dek.slice(), nameKey: undefined };
-  return checked(store, format, opened.slot, vaultKeys, {
+  return checked(view, opened.slot, vaultKeys, {
     kek: opened.kek,
     copySecret: opened.dek,
   });
 }
 
 /** The keys this copy's wrap holds, opened with the copy secret. */
-function copyKeys(store: Store, opened: Opened): VaultKeys {
-  const copy = readCopyRecord(store);
+function copyKeys(copy: CopyRecord, opened: Opened): VaultKeys {
   try {
     return unwrapCopy(opened.dek, copy.vaultId, copy.wrap);
   } catch (error) {
@@ -322,12 +346,10 @@ function copyKeys(store: Store, opened: Opened): VaultKeys {
 }
 
 async function unlockAsMember(
-  store: Store,
-  format: number,
-  slots: readonly Slot[],
+  view: VaultView,
   identity: string,
 ): Promise<Unlocked> {
-  if (!slots.some((slot) => slot.kind === "member")) {
+  if (view.copy === null || !view.slots.some((s) => s.kind === "member")) {
     throw new KeyMismatchError(
       "this vault has no member slot: it opens with its keyfile, a passphrase or a key",
     );
@@ -335,9 +357,12 @@ async function unlockAsMember(
   const { openMemberSlot } = await import("./member_slot.ts");
   const { parseIdentities } = await import("../recipients/recipients.ts");
   const identities = await parseIdentities(identity);
-  const { vaultId } = readCopyRecord(store);
-  const opened = await openMemberSlot(slots, identities, vaultId);
-  return checked(store, format, opened.slot, opened.keys, {
+  const opened = await openMemberSlot(
+    view.slots,
+    identities,
+    view.copy.vaultId,
+  );
+  return checked(view, opened.slot, opened.keys, {
     kek: new Uint8Array(),
     copySecret: null,
   });
@@ -345,8 +370,7 @@ async function unlockAsMember(
 
 /** The unlocked vault, once its key check accepts the keys. */
 function checked(
-  store: Store,
-  format: number,
+  view: VaultView,
   slot: Slot,
   vaultKeys: { dek: Uint8Array; nameKey: Uint8Array | undefined },
   local: Pick<Unlocked, "kek" | "copySecret">,
@@ -354,11 +378,11 @@ function checked(
   const keys = deriveSubKeys(vaultKeys.dek, vaultKeys.nameKey);
   vaultKeys.nameKey?.fill(0);
   try {
-    if (format > LAST_SINGLE_KEY_FORMAT) checkKey(store, slot, keys);
+    if (view.format > LAST_SINGLE_KEY_FORMAT) checkKey(view, slot, keys);
   } catch (error) {
     const secrets = [vaultKeys.dek, local.kek, ...Object.values(keys)];
     for (const key of [...secrets, local.copySecret]) key?.fill(0);
     throw error;
   }
-  return { format, dek: vaultKeys.dek, keys, slot, ...local };
+  return { format: view.format, dek: vaultKeys.dek, keys, slot, ...local };
 }

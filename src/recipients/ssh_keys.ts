@@ -11,6 +11,7 @@
 
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
+import { encodeBase64 } from "../base64.ts";
 import { ValidationError } from "../errors.ts";
 
 /** The SSH key types age defines recipients for. */
@@ -82,10 +83,11 @@ class WireReader {
   }
 }
 
+/** An SSH mpint as JWK wants it: base64url, no padding, no leading zero. */
 function base64Url(bytes: Uint8Array): string {
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  return btoa(String.fromCharCode(...bytes.subarray(start)))
+  return encodeBase64(bytes.subarray(start))
     .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
@@ -182,7 +184,7 @@ export function sshFingerprint(key: SshPublicKey): string {
 
 /** The canonical public key line of `key`: `TYPE BASE64`. */
 export function sshPublicLine(key: SshPublicKey): string {
-  return `${key.type} ${btoa(String.fromCharCode(...key.wire))}`;
+  return `${key.type} ${encodeBase64(key.wire)}`;
 }
 
 /** Whether `text` is an OpenSSH private key file. */

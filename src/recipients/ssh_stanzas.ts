@@ -28,6 +28,7 @@ import {
 } from "node:crypto";
 import { Stanza } from "age-encryption";
 import type { Identity, Recipient } from "age-encryption";
+import { encodeBase64 } from "../base64.ts";
 import { IntegrityError } from "../errors.ts";
 import { randomBytes } from "../crypto.ts";
 import type { SshPrivateKey, SshPublicKey } from "./ssh_keys.ts";
@@ -45,7 +46,7 @@ const encoder = new TextEncoder();
 const P = 2n ** 255n - 19n;
 
 function base64NoPad(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/=+$/, "");
+  return encodeBase64(bytes).replace(/=+$/, "");
 }
 
 function fromBase64NoPad(text: string): Uint8Array | null {

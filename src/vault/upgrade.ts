@@ -21,7 +21,7 @@ import {
   LAST_UNVERSIONED_FORMAT,
 } from "../storage/schema.ts";
 import { verifyVault } from "../storage/integrity.ts";
-import { readCopyRecord } from "../storage/meta_table.ts";
+import { readCopyRecord, readFormat } from "../storage/meta_table.ts";
 import { rewriteIfMarked } from "../storage/rewrite.ts";
 import type { Store } from "../storage/store.ts";
 import {
@@ -50,7 +50,12 @@ export function upgradeVault(
   const nextKeys = deriveSubKeys(vaultKeys.dek, keys.index);
   const copy = copyRecordFor(secret, randomBytes(VAULT_ID_BYTES), vaultKeys);
   try {
-    if (unlocked.format > LAST_UNVERSIONED_FORMAT) verifyVault(store, keys);
+    // Another process may have upgraded it since this one unlocked it:
+    // then its rows are under the keys that upgrade made, read below.
+    const behind = readFormat(store) < FORMAT_VERSION;
+    if (behind && unlocked.format > LAST_UNVERSIONED_FORMAT) {
+      verifyVault(store, keys);
+    }
     const upgraded = store.transaction(() => {
       const slot = unlocked.format > LAST_SINGLE_KEY_FORMAT
         ? unlocked.slot

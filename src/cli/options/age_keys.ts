@@ -81,7 +81,7 @@ export async function decryptionKey(io: Io, args: Parsed): Promise<AgeUnlock> {
     const text = file === "-"
       ? await io.readStdinLine()
       : await io.readText(file, MAX_KEY_FILE_BYTES);
-    identities.push(...identityKeys(text));
+    for (const key of identityKeys(text)) identities.push(key);
   }
   if (env !== undefined) {
     const lines = identityKeys(takeEnvSecret("--identity-env", env));
