@@ -20,7 +20,9 @@ globalThis.addEventListener("unload", () => {
   Deno.removeSync(dir, { recursive: true });
 });
 
-async function sshKey(type: "ed25519" | "rsa") {
+async function sshKey(
+  type: "ed25519" | "rsa",
+): Promise<{ identity: string; recipient: string }> {
   const file = join(dir, type);
   const { success } = await new Deno.Command("ssh-keygen", {
     args: ["-q", "-t", type, "-N", "", "-f", file],

@@ -74,14 +74,14 @@ export interface MemberInfo {
 
 /**
  * A secret that opens a passphrase or key slot, or a member's identity
- * (the text of an age identity file or of an unencrypted OpenSSH private
- * key) that opens its member slot, for {@linkcode SecretsEngine.open}'s
- * `unlock`.
+ * (the text of an age identity file or of an OpenSSH private key, with the
+ * key's passphrase when it has one) that opens its member slot, for
+ * {@linkcode SecretsEngine.open}'s `unlock`.
  */
 export type Unlock =
   | { passphrase: string }
   | { key: string }
-  | { identity: string };
+  | { identity: string; passphrase?: string };
 
 /** What a value is: text (UTF-8) or arbitrary bytes. */
 export type ValueKind = "text" | "bytes";

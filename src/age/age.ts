@@ -58,9 +58,12 @@ import {
   type RecipientInfo,
 } from "../recipients/recipients.ts";
 import {
+  isEncryptedSshKey,
   isSshPrivateKey,
+  openSshPrivateKey,
   parseSshPrivateKey,
   sshKeyFields,
+  type SshPrivateKey,
 } from "../recipients/ssh_keys.ts";
 import { SshIdentity } from "../recipients/ssh_stanzas.ts";
 
@@ -76,8 +79,15 @@ import {
 /** How a file is encrypted: to a passphrase, or to age recipients. */
 export type AgeKey = { passphrase: string } | { recipients: string[] };
 
-/** How a file is decrypted: with its passphrase, or with age identities. */
-export type AgeUnlock = { passphrase: string } | { identities: string[] };
+/**
+ * How a file is decrypted: with its passphrase, or with identities (age
+ * identities, or OpenSSH private keys; `keyPassphrase` opens the encrypted
+ * ones).
+ */
+export type AgeUnlock = { passphrase: string } | {
+  identities: string[];
+  keyPassphrase?: string;
+};
 
 /** Options for {@linkcode exportAge}. */
 export interface ExportAgeOptions {
@@ -171,26 +181,44 @@ function encrypter(key: AgeKey): Encrypter {
   return age;
 }
 
-function decrypter(unlock: AgeUnlock): Decrypter {
+/** The SSH private keys among `identities`, read (and decrypted) first. */
+async function sshKeys(
+  identities: unknown,
+  passphrase: string | undefined,
+): Promise<Map<string, SshPrivateKey>> {
+  const keys = new Map<string, SshPrivateKey>();
+  if (!Array.isArray(identities)) return keys;
+  for (const identity of identities) {
+    if (typeof identity !== "string" || !isSshPrivateKey(identity)) continue;
+    keys.set(
+      identity,
+      passphrase === undefined
+        ? parseSshPrivateKey(identity)
+        : await openSshPrivateKey(identity, passphrase),
+    );
+  }
+  return keys;
+}
+
+async function decrypter(unlock: AgeUnlock): Promise<Decrypter> {
   oneOf(unlock, ["passphrase", "identities"]);
   const age = new Decrypter();
   if ("passphrase" in unlock) {
     age.addPassphrase(checkPassphrase(unlock.passphrase));
-  } else {
-    // Never echoed: an identity is a private key.
-    addEach(
-      unlock.identities,
-      "age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…) or unencrypted OpenSSH private key",
-      (identity) => IDENTITY.test(identity) || isSshPrivateKey(identity),
-      (identity) =>
-        age.addIdentity(
-          isSshPrivateKey(identity)
-            ? new SshIdentity(parseSshPrivateKey(identity))
-            : identity,
-        ),
-      () => "",
-    );
+    return age;
   }
+  const ssh = await sshKeys(unlock.identities, unlock.keyPassphrase);
+  // Never echoed: an identity is a private key.
+  addEach(
+    unlock.identities,
+    "age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…) or OpenSSH private key",
+    (identity) => IDENTITY.test(identity) || ssh.has(identity),
+    (identity) => {
+      const key = ssh.get(identity);
+      age.addIdentity(key === undefined ? identity : new SshIdentity(key));
+    },
+    () => "",
+  );
   return age;
 }
 
@@ -243,7 +271,7 @@ export async function decryptAge(
   file: Uint8Array | string,
   unlock: AgeUnlock,
 ): Promise<ExportDocument> {
-  const age = decrypter(unlock);
+  const age = await decrypter(unlock);
   let plain: Uint8Array;
   try {
     const bytes = binary(file);
@@ -428,8 +456,8 @@ export function readRecipients(text: string): RecipientInfo[] {
 
 /**
  * The recipients an identity file answers to, with their fingerprints: an
- * age identity file (one identity a line) or an unencrypted OpenSSH
- * private key. What `secrets members whoami` prints; no key material is
+ * age identity file (one identity a line) or an OpenSSH private key
+ * (`passphrase` opens an encrypted one). What `secrets members whoami` prints; no key material is
  * returned.
  *
  * @example Find the fingerprint of your own identity
@@ -443,6 +471,25 @@ export function readRecipients(text: string): RecipientInfo[] {
  */
 export async function identityRecipients(
   text: string,
+  passphrase?: string,
 ): Promise<RecipientInfo[]> {
-  return (await parseIdentities(text)).map((parsed) => info(parsed.recipient));
+  return (await parseIdentities(text, passphrase))
+    .map((parsed) => info(parsed.recipient));
+}
+
+/**
+ * Whether an identity file's text is an OpenSSH private key encrypted with
+ * a passphrase, which `open({ unlock: { identity, passphrase } })` then
+ * needs (the CLI asks for it at a terminal).
+ *
+ * @example Tell whether an identity needs a passphrase
+ * ```ts
+ * import { generateIdentity, isEncryptedIdentity } from "@scope/secrets/age";
+ * import assert from "node:assert/strict";
+ * const { identity } = await generateIdentity();
+ * assert.equal(isEncryptedIdentity(identity), false);
+ * ```
+ */
+export function isEncryptedIdentity(text: string): boolean {
+  return isEncryptedSshKey(text);
 }

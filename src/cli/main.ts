@@ -48,7 +48,9 @@ import { cliMessage } from "./wording.ts";
 import { run } from "./commands/run.ts";
 import { init, rebind, rotate, slots } from "./commands/slots.ts";
 import {
-  defaultIdentity,
+  defaultIdentityFile,
+  identityUnlock,
+  readIdentity,
   readUnlock,
   UNLOCK_OPTIONS,
 } from "./options/unlock.ts";
@@ -319,9 +321,10 @@ async function openWithFallback(
     return await SecretsEngine.open(options);
   } catch (error) {
     if (!(error instanceof KeyMismatchError) || options.unlock) throw error;
-    const identity = await defaultIdentity(io);
-    if (identity === undefined) throw error;
-    return await SecretsEngine.open({ ...options, unlock: { identity } });
+    const path = defaultIdentityFile();
+    if (path === undefined) throw error;
+    const unlock = await identityUnlock(io, await readIdentity(io, path), path);
+    return await SecretsEngine.open({ ...options, unlock });
   }
 }
 

@@ -84,6 +84,26 @@ export interface Unlocked {
   copySecret: Uint8Array | null;
 }
 
+const UNLOCK_SHAPES =
+  "unlock must be { passphrase: string }, { key: string } or { identity: string, passphrase?: string }";
+
+/** Checks `{ identity, passphrase? }`: non-empty text, a string passphrase. */
+function checkIdentity(record: Record<string, unknown>): Unlock {
+  const { identity, passphrase } = record;
+  const extra = Object.keys(record)
+    .some((field) => field !== "identity" && field !== "passphrase");
+  if (
+    typeof identity !== "string" || extra ||
+    (passphrase !== undefined && typeof passphrase !== "string")
+  ) {
+    throw new ValidationError(UNLOCK_SHAPES);
+  }
+  if (identity.trim() === "") {
+    throw new ValidationError("the identity must not be empty");
+  }
+  return passphrase === undefined ? { identity } : { identity, passphrase };
+}
+
 /**
  * Checks an `unlock` option: one of `{ passphrase }` (non-empty), `{ key }`
  * (a well-formed key: a typo is reported as one here) or `{ identity }`
@@ -101,7 +121,8 @@ export function checkUnlock(unlock: unknown): Unlock | undefined {
   const record: Record<string, unknown> =
     typeof unlock === "object" && unlock !== null ? { ...unlock } : {};
   const fields = Object.keys(record);
-  const { passphrase, key } = record;
+  const { passphrase, key, identity } = record;
+  if (typeof identity === "string") return checkIdentity(record);
   if (fields.length === 1 && typeof passphrase === "string") {
     if (passphrase === "") {
       throw new ValidationError("the passphrase must not be empty");
@@ -112,16 +133,7 @@ export function checkUnlock(unlock: unknown): Unlock | undefined {
     parseRecoveryKey(key).fill(0);
     return { key };
   }
-  const { identity } = record;
-  if (fields.length === 1 && typeof identity === "string") {
-    if (identity.trim() === "") {
-      throw new ValidationError("the identity must not be empty");
-    }
-    return { identity };
-  }
-  throw new ValidationError(
-    "unlock must be { passphrase: string }, { key: string } or { identity: string }",
-  );
+  throw new ValidationError(UNLOCK_SHAPES);
 }
 
 /**
@@ -318,7 +330,7 @@ export async function unlockVault(
 ): Promise<Unlocked> {
   const view = readView(store);
   if (unlock !== undefined && "identity" in unlock) {
-    return await unlockAsMember(view, unlock.identity);
+    return await unlockAsMember(view, unlock.identity, unlock.passphrase);
   }
   const opened = unlock === undefined
     ? await openMachineSlot(store, dir, owner, view.slots, readOnly)
@@ -348,6 +360,7 @@ function copyKeys(copy: CopyRecord, opened: Opened): VaultKeys {
 async function unlockAsMember(
   view: VaultView,
   identity: string,
+  passphrase: string | undefined,
 ): Promise<Unlocked> {
   if (view.copy === null || !view.slots.some((s) => s.kind === "member")) {
     throw new KeyMismatchError(
@@ -356,7 +369,7 @@ async function unlockAsMember(
   }
   const { openMemberSlot } = await import("./member_slot.ts");
   const { parseIdentities } = await import("../recipients/recipients.ts");
-  const identities = await parseIdentities(identity);
+  const identities = await parseIdentities(identity, passphrase);
   const opened = await openMemberSlot(
     view.slots,
     identities,

@@ -25,6 +25,7 @@ import { ValidationError } from "../errors.ts";
 import type { MemberKind } from "../types.ts";
 import {
   isSshPrivateKey,
+  openSshPrivateKey,
   parseSshPrivateKey,
   parseSshPublicKey,
   sshFingerprint,
@@ -154,13 +155,15 @@ async function ageIdentity(line: string): Promise<ParsedIdentity> {
 }
 
 /**
- * Reads an identity file: an unencrypted OpenSSH private key, or age
- * identities, one a line (blank lines and `#` comments skipped). Anything
+ * Reads an identity file: an OpenSSH private key (decrypted with
+ * `passphrase` when it is encrypted), or age identities, one a line (blank
+ * lines and `#` comments skipped). Anything
  * else, or more than 64 KiB, is a {@linkcode ValidationError}; no message
  * holds a byte of the key.
  */
 export async function parseIdentities(
   text: string,
+  passphrase?: string,
 ): Promise<ParsedIdentity[]> {
   if (text.length > MAX_KEY_FILE_BYTES) {
     throw new ValidationError(
@@ -168,7 +171,9 @@ export async function parseIdentities(
     );
   }
   if (isSshPrivateKey(text)) {
-    const key = parseSshPrivateKey(text);
+    const key = passphrase === undefined
+      ? parseSshPrivateKey(text)
+      : await openSshPrivateKey(text, passphrase);
     const line = sshPublicLine(key.publicKey);
     return [{ age: new SshIdentity(key), recipient: parseRecipient(line) }];
   }

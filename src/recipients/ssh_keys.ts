@@ -1,8 +1,8 @@
 /**
  * OpenSSH keys as age's SSH recipient types use them: a public key line
  * (`ssh-ed25519 AAAA… comment`, as in `authorized_keys`, options allowed)
- * and an unencrypted private key (`-----BEGIN OPENSSH PRIVATE KEY-----`),
- * read into what the stanzas need. Only Ed25519 and RSA of at least 2048
+ * and a private key (`-----BEGIN OPENSSH PRIVATE KEY-----`, decrypted with
+ * its passphrase when it has one), read into what the stanzas need. Only Ed25519 and RSA of at least 2048
  * bits are accepted; anything else is a {@linkcode ValidationError} that
  * says what is accepted. Key bytes never appear in a message.
  *
@@ -12,7 +12,8 @@
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { encodeBase64 } from "../base64.ts";
-import { ValidationError } from "../errors.ts";
+import { KeyMismatchError, ValidationError } from "../errors.ts";
+import { decryptPrivateBlock } from "./ssh_cipher.ts";
 
 /** The SSH key types age defines recipients for. */
 export type SshKeyType = "ssh-ed25519" | "ssh-rsa";
@@ -76,6 +77,11 @@ class WireReader {
 
   get done(): boolean {
     return this.#at === this.bytes.length;
+  }
+
+  /** What is left after the fields read so far. */
+  rest(): Uint8Array {
+    return this.bytes.subarray(this.#at);
   }
 
   #malformed(): ValidationError {
@@ -229,12 +235,18 @@ function rsaPrivate(reader: WireReader): KeyObject {
   });
 }
 
-/**
- * Reads an unencrypted OpenSSH private key. An encrypted one (which
- * `ssh-keygen -p` can decrypt into a copy) is a {@linkcode ValidationError}
- * saying so; so is a type other than Ed25519 or RSA of 2048 bits or more.
- */
-export function parseSshPrivateKey(text: string): SshPrivateKey {
+/** An OpenSSH private key file, read but its private block not yet opened. */
+interface KeyFile {
+  cipher: string;
+  kdf: string;
+  kdfOptions: Uint8Array;
+  publicKey: SshPublicKey;
+  block: Uint8Array;
+  /** What follows the block: an AEAD cipher's tag. */
+  trailer: Uint8Array;
+}
+
+function readKeyFile(text: string): KeyFile {
   const reader = new WireReader(privateBody(text), "the OpenSSH private key");
   const magic = reader.bytes.subarray(0, PRIVATE_MAGIC.length);
   if (decoder.decode(magic) !== PRIVATE_MAGIC) {
@@ -245,20 +257,21 @@ export function parseSshPrivateKey(text: string): SshPrivateKey {
     "the OpenSSH private key",
   );
   const cipher = body.text();
-  body.text();
-  body.string();
-  if (cipher !== "none") {
-    throw new ValidationError(
-      "this SSH private key is encrypted with a passphrase, which this version cannot read: use an unencrypted copy kept as safe as the key (ssh-keygen -p -N '' -f COPY), or an age identity",
-    );
-  }
+  const kdf = body.text();
+  const kdfOptions = body.string();
   if (body.uint32() !== 1) {
     throw new ValidationError("the OpenSSH private key file must hold one key");
   }
   const publicKey = parseSshWire(body.string().slice());
-  const block = new WireReader(body.string(), "the OpenSSH private key");
+  const block = body.string();
+  return { cipher, kdf, kdfOptions, publicKey, block, trailer: body.rest() };
+}
+
+/** The key a decrypted (or plain) private block holds. */
+function fromBlock(publicKey: SshPublicKey, bytes: Uint8Array): SshPrivateKey {
+  const block = new WireReader(bytes, "the OpenSSH private key");
   if (block.uint32() !== block.uint32()) {
-    throw new ValidationError("the OpenSSH private key is malformed");
+    throw new KeyMismatchError("the passphrase does not open this SSH key");
   }
   const type = block.text();
   if (type !== publicKey.type) {
@@ -273,4 +286,59 @@ export function parseSshPrivateKey(text: string): SshPrivateKey {
     return { publicKey, seed: secret.slice(0, ED25519_BYTES) };
   }
   return { publicKey, rsa: rsaPrivate(block) };
+}
+
+/** Whether `text` is an OpenSSH private key encrypted with a passphrase. */
+export function isEncryptedSshKey(text: string): boolean {
+  return isSshPrivateKey(text) && readKeyFile(text).cipher !== "none";
+}
+
+/**
+ * Reads an unencrypted OpenSSH private key. An encrypted one is a
+ * {@linkcode ValidationError} saying to give its passphrase (see
+ * {@linkcode openSshPrivateKey}); so is a type other than Ed25519 or RSA of
+ * 2048 bits or more.
+ */
+export function parseSshPrivateKey(text: string): SshPrivateKey {
+  const file = readKeyFile(text);
+  if (file.cipher !== "none") {
+    throw new ValidationError(
+      "this SSH private key is encrypted with a passphrase: give the passphrase with it, or use an unencrypted copy kept as safe as the key (ssh-keygen -p -N '' -f COPY), or an age identity",
+    );
+  }
+  return fromBlock(file.publicKey, file.block);
+}
+
+/**
+ * Reads an OpenSSH private key, decrypting it with `passphrase` when it is
+ * encrypted (`bcrypt` KDF, AES: what `ssh-keygen` writes). A wrong
+ * passphrase is a {@linkcode KeyMismatchError}.
+ */
+export async function openSshPrivateKey(
+  text: string,
+  passphrase: string,
+): Promise<SshPrivateKey> {
+  const file = readKeyFile(text);
+  if (file.cipher === "none") return fromBlock(file.publicKey, file.block);
+  if (file.kdf !== "bcrypt") {
+    throw new ValidationError(
+      `this SSH key's passphrase is stretched with ${
+        JSON.stringify(file.kdf.slice(0, 40))
+      }, which this version does not read`,
+    );
+  }
+  const options = new WireReader(file.kdfOptions, "the SSH key's KDF options");
+  const salt = options.string().slice();
+  const rounds = options.uint32();
+  const plain = await decryptPrivateBlock(
+    file.cipher,
+    { salt, rounds },
+    passphrase,
+    file,
+  );
+  try {
+    return fromBlock(file.publicKey, plain);
+  } finally {
+    plain.fill(0);
+  }
 }

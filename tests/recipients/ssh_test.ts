@@ -7,11 +7,19 @@
  * @module
  */
 
+import { join } from "node:path";
 import { Decrypter, Encrypter } from "age-encryption";
-import { assert, assertEquals, assertMatch, thrownBy } from "../_assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertRejects,
+  thrownBy,
+} from "../_assert.ts";
 import { runCommand, tempDir } from "../_helpers.ts";
 import { sshKey } from "../_keys.ts";
 import {
+  openSshPrivateKey,
   parseSshPrivateKey,
   parseSshPublicKey,
   sshFingerprint,
@@ -23,7 +31,7 @@ import {
   sshTag,
 } from "../../src/recipients/ssh_stanzas.ts";
 import { parseRecipients } from "../../src/recipients/recipients.ts";
-import { ValidationError } from "../../mod.ts";
+import { KeyMismatchError, ValidationError } from "../../mod.ts";
 
 const hex = (text: string) =>
   Uint8Array.from(text.match(/../g) ?? [], (byte) => parseInt(byte, 16));
@@ -155,4 +163,43 @@ Deno.test("known answers: the Ed25519-to-X25519 map, the fingerprint and the sta
     "SHA256:bbXpuKG6zhzdmnxq256TlqzFBzRl2f6OOg722cYNbU8",
   );
   assertEquals(sshTag(key), "bbXpuA");
+});
+
+Deno.test("an encrypted OpenSSH key opens with its passphrase, for each cipher ssh-keygen writes, and a wrong one is a KeyMismatchError", async () => {
+  await using dir = await tempDir();
+  for (const cipher of ["aes256-ctr", "aes128-ctr", "aes256-gcm@openssh.com"]) {
+    const path = join(dir.path, cipher.replace("@", "-"));
+    const made = await runCommand("ssh-keygen", [
+      "-q",
+      "-t",
+      "ed25519",
+      "-N",
+      "pass phrase",
+      "-Z",
+      cipher,
+      "-f",
+      path,
+    ]);
+    assertEquals(made.code, 0, made.stderr);
+    const text = await Deno.readTextFile(path);
+    const opened = await openSshPrivateKey(text, "pass phrase");
+    const plain = parseSshPublicKey(await Deno.readTextFile(`${path}.pub`));
+    assertEquals(
+      sshFingerprint(opened.publicKey),
+      sshFingerprint(plain),
+      cipher,
+    );
+    const encrypter = new Encrypter();
+    encrypter.addRecipient(new SshRecipient(plain));
+    const decrypter = new Decrypter();
+    decrypter.addIdentity(new SshIdentity(opened));
+    assertEquals(
+      await decrypter.decrypt(await encrypter.encrypt("sealed"), "text"),
+      "sealed",
+    );
+    await assertRejects(
+      () => openSshPrivateKey(text, "wrong"),
+      KeyMismatchError,
+    );
+  }
 });

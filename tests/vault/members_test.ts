@@ -327,3 +327,34 @@ Deno.test("a vault with no member refuses an identity, saying how it opens", asy
   assertMatch(error.message, /no member slot/);
   assertFalse(error.message.includes(key.identity.trim().slice(-20)));
 });
+
+Deno.test("a member whose SSH key is encrypted opens with the key's passphrase, and not without it", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "vault");
+  const key = await sshKey(dir.path, "locked", "rsa", {
+    passphrase: "rsa passphrase",
+  });
+  {
+    await using engine = await openEngine(dir.path);
+    await engine.set("a", "1");
+    await engine.addMember(key.recipient, { label: "ivy" });
+  }
+  await using engine = await SecretsEngine.open({
+    path,
+    unlock: { identity: key.identity, passphrase: "rsa passphrase" },
+  });
+  assertEquals(await engine.get("a"), "1");
+  const bare = await assertRejects(
+    () => SecretsEngine.open({ path, unlock: { identity: key.identity } }),
+    ValidationError,
+  );
+  assertMatch(bare.message, /encrypted with a passphrase/);
+  await assertRejects(
+    () =>
+      SecretsEngine.open({
+        path,
+        unlock: { identity: key.identity, passphrase: "wrong" },
+      }),
+    KeyMismatchError,
+  );
+});

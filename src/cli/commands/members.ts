@@ -15,8 +15,9 @@ import { confirmAtTerminal } from "../terminal/prompt.ts";
 import { progress } from "../terminal/progress.ts";
 import { formatTable, shownText } from "../terminal/table.ts";
 import {
-  defaultIdentity,
+  defaultIdentityFile,
   IDENTITY_FILE_ENV,
+  identityUnlock,
   readIdentity,
 } from "../options/unlock.ts";
 import { MAX_KEY_FILE_BYTES } from "../io.ts";
@@ -123,19 +124,18 @@ async function remove(
 }
 
 async function whoami({ args, io }: Context): Promise<number> {
-  const [path] = args.values.identity ?? [];
-  const text = path !== undefined
-    ? await readIdentity(io, path)
-    : await defaultIdentity(io);
-  if (text === undefined) {
+  const [path = defaultIdentityFile()] = args.values.identity ?? [];
+  if (path === undefined) {
     throw new UsageError(
       `members whoami reads your identity: pass --identity FILE, or set ${IDENTITY_FILE_ENV}`,
     );
   }
+  const unlock = await identityUnlock(io, await readIdentity(io, path), path);
   const { identityRecipients } = await loadAge();
-  for (
-    const { kind, fingerprint, recipient } of await identityRecipients(text)
-  ) {
+  const found = "identity" in unlock
+    ? await identityRecipients(unlock.identity, unlock.passphrase)
+    : [];
+  for (const { kind, fingerprint, recipient } of found) {
     io.write(`${fingerprint} ${kind} ${recipient}\n`);
   }
   return EXIT.ok;
@@ -153,8 +153,8 @@ A member opens any copy of the vault with its own key: an age recipient
 ssh-rsa of 2048 bits or more). "add" takes one recipient, or a file of them
 one a line (.age-recipients, authorized_keys); it shows each fingerprint and
 asks at a terminal (--yes off one). A member opens the vault with
---identity FILE (its age identity file or unencrypted OpenSSH private key;
-- for stdin), or SECRETS_IDENTITY_FILE when no slot of this copy opens it.
+--identity FILE (its age identity file or OpenSSH private key, whose
+passphrase is asked at a terminal; - for stdin), or SECRETS_IDENTITY_FILE when no slot of this copy opens it.
 "remove" removes the member and its machines (LABEL/HOST), rotates the data
 key and marks every secret it could read as exposed, which secrets status
 lists until each has a new value. "whoami" prints your identity's

@@ -3,7 +3,8 @@
  * twice when encrypting, or the first line of stdin off a terminal),
  * recipients (`--recipient`, `--recipients-file`: age recipients or SSH
  * public keys, `ssh-ed25519` and `ssh-rsa`) and identities (`--identity
- * FILE`: age identities or an unencrypted OpenSSH private key; `-` for
+ * FILE`: age identities or an OpenSSH private key, whose passphrase is
+ * asked at a terminal when it has one; `-` for
  * stdin's first line, an age identity; `--identity-env NAME`). Never from
  * argv, except recipients, which are public.
  *
@@ -14,7 +15,7 @@ import type { AgeKey, AgeUnlock } from "../../age/age.ts";
 import type { Parsed } from "../command.ts";
 import { UsageError } from "../failures.ts";
 import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "../io.ts";
-import { readSecretLine } from "../terminal/prompt.ts";
+import { promptHidden, readSecretLine } from "../terminal/prompt.ts";
 import type { Io } from "../streams.ts";
 
 /**
@@ -98,5 +99,14 @@ export async function decryptionKey(io: Io, args: Parsed): Promise<AgeUnlock> {
       "pass --age-passphrase, --identity FILE or --identity-env NAME",
     );
   }
-  return { identities };
+  const { isEncryptedIdentity } = await loadAge();
+  const encrypted = identities.find(isEncryptedIdentity);
+  if (encrypted === undefined) return { identities };
+  if (!io.streams.stdin.isTerminal()) {
+    throw new UsageError(
+      "an SSH key given to --identity is encrypted: its passphrase is asked at a terminal; off one, use an unencrypted copy kept as safe as the key (ssh-keygen -p -N '' -f COPY), or an age identity",
+    );
+  }
+  const keyPassphrase = await promptHidden(io, "SSH key passphrase: ");
+  return { identities, keyPassphrase };
 }

@@ -19,6 +19,7 @@ import type { OptionName, Parsed } from "../command.ts";
 import { UsageError } from "../failures.ts";
 import { MAX_KEY_FILE_BYTES, takeEnvSecret } from "../io.ts";
 import { promptHidden } from "../terminal/prompt.ts";
+import { loadAge } from "./age_keys.ts";
 import type { Io } from "../streams.ts";
 
 /** The unlock options, which every command that opens a vault takes. */
@@ -39,18 +40,37 @@ export async function readIdentity(io: Io, path: string): Promise<string> {
 }
 
 /**
+ * The unlock of a member identity: an encrypted SSH key's passphrase is
+ * asked at a terminal, and off one the key is refused with what to do.
+ */
+export async function identityUnlock(
+  io: Io,
+  identity: string,
+  where: string,
+): Promise<Unlock> {
+  const { isEncryptedIdentity } = await loadAge();
+  if (!isEncryptedIdentity(identity)) return { identity };
+  if (!io.streams.stdin.isTerminal()) {
+    throw new UsageError(
+      `the SSH key ${where} is encrypted: its passphrase is asked at a terminal; off one, use an unencrypted copy kept as safe as the key (ssh-keygen -p -N '' -f COPY), or an age identity`,
+    );
+  }
+  const passphrase = await promptHidden(io, `Passphrase for ${where}: `);
+  return { identity, passphrase };
+}
+
+/**
  * The identity file `SECRETS_IDENTITY_FILE` names, when it is set and may
  * be read: the member identity a vault falls back to when no slot of this
- * copy opens it.
+ * copy opens it, and what `members whoami` reads by default.
  */
-export async function defaultIdentity(io: Io): Promise<string | undefined> {
+export function defaultIdentityFile(): string | undefined {
   const access = Deno.permissions.querySync({
     name: "env",
     variable: IDENTITY_FILE_ENV,
   });
   if (access.state !== "granted") return undefined;
-  const path = Deno.env.get(IDENTITY_FILE_ENV);
-  return path ? await readIdentity(io, path) : undefined;
+  return Deno.env.get(IDENTITY_FILE_ENV) || undefined;
 }
 
 /** The first line of the file `path`, or of stdin for `-` (only that line is read). */
@@ -105,7 +125,8 @@ export async function readUnlock(
     if (identity.length > 1) {
       throw new UsageError("give one --identity FILE to open the vault");
     }
-    return { identity: await readIdentity(io, identity[0]) };
+    const [path] = identity;
+    return await identityUnlock(io, await readIdentity(io, path), path);
   }
   return undefined;
 }

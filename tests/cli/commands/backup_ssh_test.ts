@@ -11,9 +11,18 @@ import { join } from "node:path";
 import { assertEquals, assertMatch } from "../../_assert.ts";
 import { runCommand, tempDir } from "../../_helpers.ts";
 import { sshKey } from "../../_keys.ts";
-import { cli, cliTest } from "../_cli.ts";
+import { SecretsEngine } from "../../../mod.ts";
+import { atTerminal, cli, cliArgs, cliTest } from "../_cli.ts";
 
 const DOCUMENT = "DB_URL=postgres://a\nAPI_TOKEN=t-1\n";
+
+/** The export document of a vault holding `secrets`. */
+async function exportOf(secrets: Record<string, string>): Promise<unknown> {
+  await using dir = await tempDir();
+  await using engine = await SecretsEngine.open({ path: dir.path });
+  await engine.setMany(secrets);
+  return await engine.exportEntries();
+}
 
 cliTest(
   "a backup to SSH recipients opens with age -d -i, and age -R files restore and run with --identity KEY",
@@ -81,5 +90,50 @@ cliTest(
       );
       assertEquals([ran.code, ran.stdout], [0, "postgres://a"], ran.stderr);
     }
+  },
+);
+
+cliTest(
+  "restore with an encrypted SSH key asks its passphrase at a terminal, and off one says how to go on",
+  async () => {
+    await using dir = await tempDir();
+    const flags = [`--allow-read=${dir.path}`, `--allow-write=${dir.path}`];
+    const key = await sshKey(dir.path, "locked", "ed25519", {
+      passphrase: "key passphrase",
+    });
+    const file = join(dir.path, "from-age.age");
+    const made = await runCommand(
+      "age",
+      ["-R", `${key.path}.pub`, "-o", file],
+      {
+        stdin: JSON.stringify(await exportOf({ "api.token": "t-9" })),
+      },
+    );
+    assertEquals(made.code, 0, made.stderr);
+    const target = join(dir.path, "restored");
+    const refused = await cli(
+      target,
+      ["restore", file, "--identity", key.path],
+      {
+        flags,
+      },
+    );
+    assertEquals(refused.code, 2);
+    assertMatch(
+      refused.stderr,
+      /is encrypted: its passphrase is asked at a terminal/,
+    );
+    const asked = await atTerminal(
+      [{ expect: "SSH key passphrase:" }, { send: "key passphrase\r" }],
+      [
+        "deno",
+        ...cliArgs(target, ["restore", file, "--identity", key.path], flags),
+      ],
+    );
+    assertEquals(asked.code, 0, asked.output);
+    assertEquals(
+      (await cli(target, ["get", "api.token"], { flags })).stdout,
+      "t-9",
+    );
   },
 );

@@ -201,11 +201,13 @@ cliTest(
 );
 
 cliTest(
-  "an encrypted SSH key is refused with what to do, and no byte of it is printed",
+  "an encrypted SSH key asks for its passphrase at a terminal, and off one is refused with what to do",
   async () => {
     await using dir = await tempDir();
     const vault = await vaultWithSecrets(dir.path);
-    const dave = await sshKey(dir.path, "dave");
+    const dave = await sshKey(dir.path, "dave", "ed25519", {
+      passphrase: "dave's passphrase",
+    });
     await cli(vault, [
       "members",
       "add",
@@ -214,19 +216,38 @@ cliTest(
       "dave",
       "--yes",
     ]);
-    const locked = await sshKey(dir.path, "locked", "ed25519", {
-      passphrase: "pw",
-    });
-    const refused = await cli(vault, [
-      "--identity",
-      locked.path,
-      "get",
-      "DB_URL",
-    ]);
-    assertEquals(refused.code, 1);
-    assertMatch(refused.stderr, /encrypted with a passphrase/);
-    const body = locked.identity.split("\n").slice(1, -2).join("");
+    const copy = await copyElsewhere(vault, join(dir.path, "copy"));
+    const refused = await cli(copy, ["--identity", dave.path, "get", "DB_URL"]);
+    assertEquals(refused.code, 2);
+    assertMatch(
+      refused.stderr,
+      /is encrypted: its passphrase is asked at a terminal/,
+    );
+    const body = dave.identity.split("\n").slice(1, -2).join("");
     assertFalse(refused.stderr.includes(body.slice(0, 24)), refused.stderr);
+    const asked = await atTerminal(
+      [{ expect: "Passphrase for" }, { send: "dave's passphrase\r" }],
+      [
+        "deno",
+        ...cliArgs(copy, ["--identity", dave.path, "get", "DB_URL"], [
+          `--allow-read=${dave.path}`,
+        ]),
+      ],
+    );
+    assertEquals(asked.code, 0, asked.output);
+    assertMatch(asked.output, /postgres:\/\/a/);
+    assertFalse(asked.output.includes("dave's passphrase"), asked.output);
+    const wrong = await atTerminal(
+      [{ expect: "Passphrase for" }, { send: "not it\r" }],
+      [
+        "deno",
+        ...cliArgs(copy, ["--identity", dave.path, "get", "DB_URL"], [
+          `--allow-read=${dave.path}`,
+        ]),
+      ],
+    );
+    assertEquals(wrong.code, 1, wrong.output);
+    assertMatch(wrong.output, /the passphrase does not open this SSH key/);
   },
 );
 
