@@ -569,7 +569,9 @@ export class SecretsEngine implements AsyncDisposable {
    * The changes to the vault's secrets, as this or any other process makes
    * them: each new value (`set`, with its version; a revert or an import
    * too), each deletion (or purge) and each expiry as it passes, never a
-   * value. A change shows within {@linkcode WATCH_POLL_MS} (200 ms).
+   * value. The watch starts when `watch()` is called, so a change made
+   * before the loop first asks is reported too. A change shows within
+   * {@linkcode WATCH_POLL_MS} (200 ms).
    * `options.names` limits it to a list of names or a glob pattern;
    * `options.signal` ends it, and so does leaving the loop. While the loop
    * waits, one timer and one statement run every 200 ms; after it ends,

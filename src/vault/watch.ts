@@ -158,7 +158,22 @@ export function watchVault(
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new ValidationError("signal must be an AbortSignal");
   }
-  return watching(vault, guarded, selector(options.names), signal);
+  const watched = selector(options.names);
+  // The watch starts from the vault as it is now, not at the first
+  // iteration: a change made between the call and the first `next()` (while
+  // a caller starts what it watches for) is reported, never missed.
+  const mark = () => `${vault.store.dataVersion()}:${vault.store.changes()}`;
+  const start: Start = {
+    seen: guarded(() => snapshot(vault, watched, Date.now())),
+    marked: guarded(mark),
+  };
+  return watching(vault, guarded, watched, signal, start);
+}
+
+/** What a watch saw when it was made. */
+interface Start {
+  seen: Map<string, Seen>;
+  marked: string;
 }
 
 async function* watching(
@@ -166,11 +181,11 @@ async function* watching(
   guarded: Guarded,
   watched: (name: string) => boolean,
   signal: AbortSignal | undefined,
+  start: Start,
 ): AsyncGenerator<SecretChange, void, undefined> {
   const { store } = vault;
   const mark = () => `${store.dataVersion()}:${store.changes()}`;
-  let seen = guarded(() => snapshot(vault, watched, Date.now()));
-  let marked = guarded(mark);
+  let { seen, marked } = start;
   let expiry = nextExpiry(seen, Date.now());
   while (await pause(WATCH_POLL_MS, signal)) {
     const now = Date.now();

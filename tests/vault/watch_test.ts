@@ -55,6 +55,22 @@ Deno.test("watch reports another engine's set, delete and revert, and this engin
   ]);
 });
 
+Deno.test("a watch starts when it is made: a change before its first iteration is reported", async () => {
+  await using dir = await tempDir();
+  await using engine = await openEngine(dir.path);
+  await using other = await openEngine(dir.path);
+  await engine.set("api.token", "t-1");
+  const changes = engine.watch({ names: ["api.token"] })[
+    Symbol.asyncIterator
+  ]();
+  // What a program started from the values read here would miss, were the
+  // watch to start only at its first `next()`.
+  await other.set("api.token", "t-2");
+  const first = await changes.next();
+  await changes.return?.();
+  assertEquals(first.value, { name: "api.token", change: "set", version: 2 });
+});
+
 Deno.test("watch by names or pattern leaves unrelated changes out", async () => {
   await using dir = await tempDir();
   await using engine = await openEngine(dir.path);

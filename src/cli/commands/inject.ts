@@ -17,6 +17,8 @@ import {
   changedNames,
   debounceOf,
   endingSignals,
+  type VaultWatch,
+  watchVault,
 } from "../running/watching.ts";
 import { refuseTerminal } from "./transfer.ts";
 import {
@@ -47,13 +49,14 @@ async function runExec(io: Io, command: string): Promise<void> {
 async function watchTemplate(
   { args, io }: Context,
   vault: SecretsEngine,
+  watch: VaultWatch,
   template: Template,
   output: string,
 ): Promise<number> {
   const ending = endingSignals();
   try {
     const batches = changedNames(
-      vault,
+      watch,
       template.names,
       debounceOf(args),
       ending.signal,
@@ -121,9 +124,12 @@ file and says so on stderr. Ctrl-C or SIGTERM ends it.`,
     }
     if (watch && output !== undefined && template.names.length > 0) {
       await using vault = await open();
+      // Watched from before the first render: a change meanwhile renders
+      // again.
+      const watch = watchVault(vault);
       const values = await resolveNames(vault, template.names, "file");
       await writeUserFile(output, template.render(values), force);
-      return await watchTemplate(context, vault, template, output);
+      return await watchTemplate(context, vault, watch, template, output);
     }
     let values = new Map<string, string>();
     if (template.names.length > 0) {

@@ -27,7 +27,7 @@ import {
   startProgram,
   supervisedLauncher,
 } from "../running/program.ts";
-import { debounceOf } from "../running/watching.ts";
+import { debounceOf, watchVault } from "../running/watching.ts";
 import { RUN_NEEDS_DASHES } from "../command_line.ts";
 
 /**
@@ -269,21 +269,24 @@ Exit code: the program's; 128+N for signal N, 126 not executable, 127 missing.`,
         : files.length > 0
         ? fileEnvironment(files, context)
         : vaultEnvironment(context, whenNone);
-    const first = await prepare("fail");
-    const launcher = watch === null ? [] : supervisedLauncher(io);
-    const launch = async (environment?: Environment) =>
-      startProgram(context, environment ?? await prepare(io.warn), launcher);
-    const started = launch(first);
     if (watch === null) {
-      const running = await started;
+      const running = await startProgram(context, await prepare("fail"), []);
       return typeof running === "number"
         ? running
         : exitCode(await running.done);
     }
+    // The watch starts before the secrets are read: a change made while the
+    // program starts restarts it, never goes unseen.
     await using vault = await context.open();
+    const changes = watchVault(vault);
+    const first = await prepare("fail");
+    const launcher = supervisedLauncher(io);
+    const launch = async (environment?: Environment) =>
+      startProgram(context, environment ?? await prepare(io.warn), launcher);
+    const started = launch(first);
     return await superviseWatching({
       io,
-      vault,
+      watch: changes,
       names: first.names,
       mode: watch,
       debounceMs: debounceOf(args),

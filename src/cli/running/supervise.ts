@@ -9,12 +9,11 @@
  * @module
  */
 
-import type { SecretsEngine } from "../../../mod.ts";
 import { EXIT } from "../failures.ts";
 import { exitCode, type Running } from "./program.ts";
 import { signalNumber } from "./signals.ts";
 import type { Io } from "../streams.ts";
-import { changedNames, endingSignals } from "./watching.ts";
+import { changedNames, endingSignals, type VaultWatch } from "./watching.ts";
 
 /** What `--watch` does on a change: restart, or send a signal. */
 export type WatchMode = { restart: true } | { signal: Deno.Signal };
@@ -23,8 +22,8 @@ export type WatchMode = { restart: true } | { signal: Deno.Signal };
 export interface Supervision {
   /** Where it reports each restart. */
   io: Io;
-  /** The vault to watch. */
-  vault: SecretsEngine;
+  /** The watch of the vault, started before the program's secrets were read. */
+  watch: VaultWatch;
   /** The secrets the program received. */
   names: readonly string[];
   /** What a change does. */
@@ -77,7 +76,7 @@ export async function superviseWatching(options: Supervision): Promise<number> {
   // The watch ends with the run, however the run ends.
   const done = new AbortController();
   const batches = changedNames(
-    options.vault,
+    options.watch,
     options.names,
     options.debounceMs,
     AbortSignal.any([ending.signal, done.signal]),

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { SecretsEngine } from "../../../mod.ts";
+import type { SecretChange, SecretsEngine } from "../../../mod.ts";
 import { parseTtl } from "../options/expiry_flags.ts";
 import type { Parsed } from "../command.ts";
 
@@ -47,36 +47,63 @@ function timeout(
 }
 
 /**
+ * A watch of the vault, started when it is made: whatever changes after
+ * this call is reported, so a program started, or a file rendered, from
+ * values read after it never misses a change made meanwhile.
+ */
+export interface VaultWatch {
+  /** The vault's changes, from the start on. */
+  changes: AsyncIterator<SecretChange>;
+  /** Ends the watch. */
+  stop: AbortController;
+}
+
+/** Starts watching every secret of `vault`. */
+export function watchVault(vault: SecretsEngine): VaultWatch {
+  const stop = new AbortController();
+  const changes = vault.watch({ signal: stop.signal })[Symbol.asyncIterator]();
+  return { changes, stop };
+}
+
+/**
  * Batches of the names among `names` that changed, each batch the changes
  * of one debounce window (from the first change on), until `signal`
  * aborts or the consumer stops. A vault destroyed meanwhile ends it with
  * the engine's error.
  */
 export async function* changedNames(
-  vault: SecretsEngine,
+  watch: VaultWatch,
   names: readonly string[],
   debounceMs: number,
   signal: AbortSignal,
 ): AsyncGenerator<string[], void, undefined> {
-  const stop = new AbortController();
+  const { changes, stop } = watch;
+  const wanted = new Set(names);
+  // An ending signal ends the watch itself, which is then waiting for the
+  // vault's next change.
+  signal.addEventListener("abort", () => stop.abort(), { once: true });
   const watching = AbortSignal.any([signal, stop.signal]);
-  const changes = vault.watch({ names, signal: watching })[
-    Symbol.asyncIterator
-  ]();
-  // A change the window closed on is kept for the next batch, not lost.
+  // A change the window closed on is kept for the next batch, not lost;
+  // a change to a secret not among `names` is passed over.
   const held: { next: Promise<IteratorResult<{ name: string }>> | null } = {
     next: null,
   };
-  const next = () => held.next ??= changes.next();
+  const next = async (): Promise<IteratorResult<{ name: string }>> => {
+    for (;;) {
+      const got = await changes.next();
+      if (got.done || wanted.has(got.value.name)) return got;
+    }
+  };
+  const nextWanted = () => held.next ??= next();
   try {
     for (;;) {
-      const first = await next();
+      const first = await nextWanted();
       held.next = null;
       if (first.done) return;
       const batch = new Set([first.value.name]);
       const window = timeout(debounceMs, watching);
       for (;;) {
-        const got = await Promise.race([next(), window.done]);
+        const got = await Promise.race([nextWanted(), window.done]);
         if (got === null) break;
         held.next = null;
         if (got.done) break;
