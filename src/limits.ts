@@ -40,11 +40,19 @@ export const DEFAULT_HISTORY_LIMIT = 10;
 export const MAX_HISTORY_LIMIT = 1000;
 
 /**
- * The most key slots a vault holds: each passphrase slot costs an open
- * that tries it one scrypt derivation (~0.5 s), and a slot table larger
- * than this is refused as tampering before any is tried.
+ * The most key slots of one copy a vault holds (keyfile, passphrase and
+ * key slots): each passphrase slot costs an open that tries it one scrypt
+ * derivation (~0.5 s), and more of them than this is refused as tampering
+ * before any is tried.
  */
 export const MAX_SLOTS = 16;
+
+/**
+ * The most members a vault holds. A member slot costs an open nothing
+ * unless the identity given is its own (slots are matched by fingerprint),
+ * and a rotation one age encryption each.
+ */
+export const MAX_MEMBERS = 1000;
 
 /** The longest note, in UTF-8 bytes. */
 export const MAX_NOTE_BYTES = 4096;

@@ -1,14 +1,15 @@
 /**
- * The `slots` table (format 3): each row wraps the data key under one way
- * into the vault. Rows are few (a vault holds at most
- * {@linkcode MAX_SLOTS}), so they are read whole.
+ * The `slots` table (format 3): each row wraps the data key (from format
+ * 6, the copy secret, or for a member the keys) under one way into the
+ * vault. Rows are few (at most {@linkcode MAX_SLOTS} of this copy and
+ * {@linkcode MAX_MEMBERS} members), so they are read whole.
  *
  * @module
  */
 
 import { IntegrityError } from "../errors.ts";
 import type { SlotRow } from "./schema.ts";
-import { MAX_SLOTS } from "../limits.ts";
+import { MAX_MEMBERS, MAX_SLOTS } from "../limits.ts";
 import type { Store } from "./store.ts";
 
 const SLOT_COLUMNS = "id, kind, label, created, kdf, salt, factors, wrapped";
@@ -21,18 +22,22 @@ function isSlotRow(row: Record<string, unknown>): boolean {
 }
 
 /**
- * Every slot, in id order; more than {@linkcode MAX_SLOTS} of them, or a
- * row of the wrong shape, is {@linkcode IntegrityError}.
+ * Every slot, in id order; more than {@linkcode MAX_SLOTS} slots of this
+ * copy or {@linkcode MAX_MEMBERS} member slots, or a row of the wrong
+ * shape, is {@linkcode IntegrityError}.
  */
 export function readSlots(store: Store): SlotRow[] {
   // Checked before a row is read, and so before any slot's KDF runs: rows
   // planted past the cap would each cost an open a KDF run.
-  const count = Number(
-    store.prepare("SELECT count(*) AS n FROM slots").get()?.n ?? 0,
-  );
-  if (count > MAX_SLOTS) {
+  const counts = store.prepare(
+    "SELECT count(*) AS n, count(*) FILTER (WHERE kind = 'member') AS m " +
+      "FROM slots",
+  ).get();
+  const members = Number(counts?.m ?? 0);
+  const local = Number(counts?.n ?? 0) - members;
+  if (local > MAX_SLOTS || members > MAX_MEMBERS) {
     throw new IntegrityError(
-      `the vault has ${count} key slots where the engine makes at most ${MAX_SLOTS}: slots were added outside the engine`,
+      `the vault has ${local} key slots and ${members} members where the engine makes at most ${MAX_SLOTS} and ${MAX_MEMBERS}: slots were added outside the engine`,
     );
   }
   const rows = store.prepare(`SELECT ${SLOT_COLUMNS} FROM slots ORDER BY id`)

@@ -12,7 +12,7 @@
  */
 
 import { ValidationError } from "../errors.ts";
-import { MAX_SLOTS } from "../limits.ts";
+import { MAX_MEMBERS } from "../limits.ts";
 import { vaultSlots } from "../keys/unlock.ts";
 import { checkLabel, parseSlot, type Slot } from "../keys/slot.ts";
 import { readCopyRecord } from "../storage/meta_table.ts";
@@ -103,9 +103,10 @@ export async function addMember(
         }`,
       );
     }
-    if (session.slots.length >= MAX_SLOTS) {
+    const members = session.slots.filter((slot) => slot.kind === "member");
+    if (members.length >= MAX_MEMBERS) {
       throw new ValidationError(
-        `a vault holds at most ${MAX_SLOTS} key slots: remove one first`,
+        `a vault holds at most ${MAX_MEMBERS} member keys: remove one first`,
       );
     }
     session.add(row);

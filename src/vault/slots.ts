@@ -75,7 +75,8 @@ function addSlot(vault: OpenedVault, draft: Slot, kek: Uint8Array): SlotInfo {
   const row = wrapSlot(draft, kek, copySecret(vault));
   kek.fill(0);
   writeSlots(vault, (session) => {
-    if (session.slots.length >= MAX_SLOTS) {
+    const local = session.slots.filter((slot) => slot.kind !== "member");
+    if (local.length >= MAX_SLOTS) {
       throw new ValidationError(
         `a vault holds at most ${MAX_SLOTS} key slots: remove one first`,
       );

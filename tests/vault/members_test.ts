@@ -358,3 +358,25 @@ Deno.test("a member whose SSH key is encrypted opens with the key's passphrase, 
     KeyMismatchError,
   );
 });
+
+Deno.test("members do not count against the 16 slots of a copy, and member rows planted past their cap are refused", async () => {
+  await using dir = await tempDir();
+  {
+    await using engine = await openEngine(dir.path);
+    for (let i = 1; i < 16; i++) await engine.addKey();
+    await assertRejects(() => engine.addKey(), ValidationError);
+    for (let i = 0; i < 3; i++) {
+      const { recipient } = await ageKey(dir.path, `m${i}`);
+      await engine.addMember(recipient, { label: `m${i}` });
+    }
+    assertEquals((await engine.members()).length, 3);
+  }
+  rawSql(dir.path, (db) => {
+    const plant = db.prepare(
+      "INSERT INTO slots SELECT ?, kind, label, created, kdf, salt, factors, wrapped FROM slots WHERE kind = 'member' LIMIT 1",
+    );
+    for (let i = 0; i < 1000; i++) plant.run(`planted${i}`);
+  });
+  const error = await assertRejects(() => openEngine(dir.path), IntegrityError);
+  assertMatch(error.message, /16 key slots and 1003 members/);
+});
