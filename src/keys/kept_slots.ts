@@ -80,3 +80,26 @@ export function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
     JSON.stringify(slots.map(({ row }) => [row.id, [...row.wrapped]]));
   return key(a) === key(b);
 }
+
+/**
+ * The copy secret the keyfiles in `dir` open through the machine slot
+ * among `slots`, or `null` when none does: whether a slot of this copy
+ * opens the vault here, for an engine a member's identity opened.
+ */
+export async function copySecretHere(
+  dir: string,
+  slots: readonly Slot[],
+): Promise<Uint8Array | null> {
+  const machine = slots.find((slot) => slot.kind === "machine");
+  if (machine === undefined) return null;
+  for (const keyfile of findKeyfiles(dir, null)) {
+    const secret = machineSecret(keyfile.bytes, machine.factors);
+    keyfile.bytes.fill(0);
+    const opened = await firstOpening([machine], secret);
+    if (opened !== null) {
+      opened.kek.fill(0);
+      return opened.dek;
+    }
+  }
+  return null;
+}

@@ -14,6 +14,7 @@
 import { ValidationError } from "../errors.ts";
 import { MAX_MEMBERS } from "../limits.ts";
 import { vaultSlots } from "../keys/unlock.ts";
+import { copySecretHere } from "../keys/kept_slots.ts";
 import { checkLabel, parseSlot, type Slot } from "../keys/slot.ts";
 import { readCopyRecord } from "../storage/meta_table.ts";
 import { writeSlots } from "../storage/writes.ts";
@@ -114,6 +115,21 @@ export async function addMember(
   return memberInfo(parseSlot(row));
 }
 
+/**
+ * Whether this engine holds the copy secret, or a keyfile here opens the
+ * machine slot to it (which the engine then keeps): whether the vault
+ * still opens here without the member's key.
+ */
+async function holdsCopySecret(vault: OpenedVault): Promise<boolean> {
+  if (vault.unlocked.copySecret !== null) return true;
+  const slots = vaultSlots(vault.store, vault.format);
+  const secret = await copySecretHere(vault.dir, slots);
+  if (secret !== null) {
+    vault.unlocked = { ...vault.unlocked, copySecret: secret };
+  }
+  return secret !== null;
+}
+
 /** Whether the member slot `slot` belongs to the member `label`. */
 function belongsTo(slot: Slot, label: string): boolean {
   return slot.row.label === label || slot.row.label.startsWith(`${label}/`);
@@ -124,7 +140,8 @@ function belongsTo(slot: Slot, label: string): boolean {
  * `LABEL/HOST`), rotates the data key keeping every other slot, and marks
  * every secret it could read as exposed. An unknown label is a
  * {@linkcode ValidationError}; so is removing the member that opened this
- * engine when no slot of this copy does.
+ * engine when no slot of this copy opens the vault here (this engine does
+ * not hold the copy secret, and no keyfile here opens the machine slot).
  */
 export async function removeMember(
   vault: OpenedVault,
@@ -141,8 +158,8 @@ export async function removeMember(
   }
   const opener = vault.unlocked.slot.row.id;
   if (
-    vault.unlocked.copySecret === null &&
-    going.some((slot) => slot.row.id === opener)
+    going.some((slot) => slot.row.id === opener) &&
+    !await holdsCopySecret(vault)
   ) {
     throw new ValidationError(
       `this engine was opened by ${

@@ -208,9 +208,15 @@ Deno.test("the member that opened this engine is not removed when no slot of thi
   );
   assertMatch(error.message, /opened by "dave"'s own key/);
   assertEquals(everything(join(dir.path, "copy")), rows);
-  // On the machine whose keyfile opens the vault, it goes.
-  await using home = await openEngine(dir.path);
+  // Where a keyfile opens the vault, it goes, even from an engine dave's
+  // own key opened.
+  await using home = await SecretsEngine.open({
+    path: join(dir.path, "vault"),
+    unlock: { identity: dave.identity },
+  });
   assertEquals((await home.removeMember("dave")).removed.length, 1);
+  await using again = await openEngine(dir.path);
+  assertEquals(await again.get("a"), "1");
 });
 
 Deno.test("bad member input is a ValidationError and changes nothing", async () => {
