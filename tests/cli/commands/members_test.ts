@@ -225,27 +225,22 @@ cliTest(
     );
     const body = dave.identity.split("\n").slice(1, -2).join("");
     assertFalse(refused.stderr.includes(body.slice(0, 24)), refused.stderr);
-    const asked = await atTerminal(
-      [{ expect: "Passphrase for" }, { send: "dave's passphrase\r" }],
-      [
-        "deno",
-        ...cliArgs(copy, ["--identity", dave.path, "get", "DB_URL"], [
-          `--allow-read=${dave.path}`,
-        ]),
-      ],
-    );
+    // `get` with dave's key, typing `typed` when its passphrase is asked.
+    const getTyping = (typed: string) =>
+      atTerminal(
+        [{ expect: "Passphrase for" }, { send: `${typed}\r` }],
+        [
+          "deno",
+          ...cliArgs(copy, ["--identity", dave.path, "get", "DB_URL"], [
+            `--allow-read=${dave.path}`,
+          ]),
+        ],
+      );
+    const asked = await getTyping("dave's passphrase");
     assertEquals(asked.code, 0, asked.output);
     assertMatch(asked.output, /postgres:\/\/a/);
     assertFalse(asked.output.includes("dave's passphrase"), asked.output);
-    const wrong = await atTerminal(
-      [{ expect: "Passphrase for" }, { send: "not it\r" }],
-      [
-        "deno",
-        ...cliArgs(copy, ["--identity", dave.path, "get", "DB_URL"], [
-          `--allow-read=${dave.path}`,
-        ]),
-      ],
-    );
+    const wrong = await getTyping("not it");
     assertEquals(wrong.code, 1, wrong.output);
     assertMatch(wrong.output, /the passphrase does not open this SSH key/);
   },
