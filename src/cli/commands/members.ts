@@ -62,9 +62,20 @@ async function recipientsOf(
   const { readRecipients } = await loadAge();
   const looksLikeKey = operand.startsWith("age1") ||
     /^(?:\S+\s+)?(?:ssh|ecdsa|sk)-\S+\s+\S+/.test(operand);
-  return readRecipients(
-    looksLikeKey ? operand : await io.readText(operand, MAX_KEY_FILE_BYTES),
+  if (looksLikeKey) return readRecipients(operand);
+  const text = await io.readText(operand, MAX_KEY_FILE_BYTES).catch(
+    (error) => {
+      if (!(error instanceof Failure) || !error.message.startsWith("no such")) {
+        throw error;
+      }
+      throw new Failure(
+        `${
+          shownText(operand)
+        } is neither a recipient (age1…, 'ssh-ed25519 AAAA…') nor a file of them`,
+      );
+    },
   );
+  return readRecipients(text);
 }
 
 async function add(
@@ -136,7 +147,9 @@ async function whoami({ args, io }: Context): Promise<number> {
     ? await identityRecipients(unlock.identity, unlock.passphrase)
     : [];
   for (const { kind, fingerprint, recipient } of found) {
-    io.write(`${fingerprint} ${kind} ${recipient}\n`);
+    // An SSH key's line names its kind already.
+    const named = recipient.startsWith(`${kind} `) ? "" : `${kind} `;
+    io.write(`${fingerprint} ${named}${recipient}\n`);
   }
   return EXIT.ok;
 }

@@ -112,6 +112,17 @@ cliTest(
       refused.stderr,
       /recipient 2: SSH keys of type "ssh-dss" are not supported/,
     );
+    const neither = await cli(vault, [
+      "members",
+      "add",
+      "nonsense",
+      "--label",
+      "x",
+      "--yes",
+    ]);
+    assertEquals(neither.code, 1);
+    assertMatch(neither.stderr, /nonsense is neither a recipient/);
+    assertFalse((await cli(vault, ["members"])).stdout.includes(" x "));
   },
 );
 
