@@ -129,6 +129,11 @@ Unlocking (the machine's keyfile without these):
                         your user's processes in /proc/PID/environ: for CI,
                         prefer printf '%s\\n' "$KEY" |
                         env -u KEY secrets --key-file - …
+  --identity F          a member's own key: an age identity file or an
+                        OpenSSH private key (- for stdin); its passphrase,
+                        if it has one, is asked at a terminal. Without an
+                        unlock option, SECRETS_IDENTITY_FILE is tried when
+                        no slot of this copy opens the vault
 
 Patterns: * matches within one dot-separated segment, ** across segments,
 ? one character; "list '**'" lists everything. A name that starts with "-"
