@@ -11,7 +11,7 @@
  * @module
  */
 
-import { keyCheck, type SubKeys } from "../crypto.ts";
+import type { SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import { batches, entryTable } from "./entry_table.ts";
 import {
@@ -19,13 +19,10 @@ import {
   insertMetaValue,
   metaTable,
   readFormat,
-  writeCopyRecord,
   writeFormat,
-  writeKeyCheck,
 } from "./meta_table.ts";
 import type { CopyRecord } from "./meta_table.ts";
-import { markRewrite } from "./rewrite.ts";
-import { reencryptEntries } from "./reencrypt.ts";
+import { writeEpoch } from "./epoch.ts";
 import { Accumulator } from "./accumulator.ts";
 import { type Cell, openCell, sealCell, UNVERSIONED_CELL } from "./rows.ts";
 import {
@@ -138,26 +135,16 @@ export function upgradeToShared(
   if (readFormat(store) > LAST_UNSHARED_FORMAT) return false;
   store.exec(EXPOSURES_TABLE);
   const table = entryTable(store, FORMAT_VERSION);
-  const stored = Accumulator.read(table.meta, keys);
-  const before = Accumulator.empty(keys);
-  const after = Accumulator.empty(next);
-  reencryptEntries({ table, keys }, next, { before, after });
-  for (const slot of readSlots(store)) {
-    before.addSlot(slot);
-    after.addSlot(slot);
-  }
-  const limit = table.meta.historyLimit();
-  before.addHistoryLimit(limit);
-  after.addHistoryLimit(limit).addCopy(copy);
-  if (!before.matches(stored)) {
-    throw new IntegrityError(
-      `the vault was changed outside the engine, so it was not upgraded to format ${FORMAT_VERSION}; nothing was changed`,
-    );
-  }
-  writeCopyRecord(store, copy);
-  writeKeyCheck(store, keyCheck(next));
-  markRewrite(store);
-  after.write(table.meta);
+  const slots = readSlots(store);
+  // Every slot stays as it is: it wraps the old data key, now the copy
+  // secret.
+  writeEpoch({ store, table, keys }, Accumulator.read(table.meta, keys), {
+    next,
+    slots,
+    copyBefore: null,
+    rows: new Map(slots.map((slot) => [slot.id, slot])),
+    copy,
+  });
   writeFormat(store, FORMAT_VERSION);
   return true;
 }

@@ -21,27 +21,19 @@
 import {
   deriveSubKeys,
   KEY_BYTES,
-  keyCheck,
   randomBytes,
   type SubKeys,
 } from "../crypto.ts";
-import { BusyError, IntegrityError, ValidationError } from "../errors.ts";
-import { checkUnlock, type SecretUnlock, vaultSlots } from "../keys/unlock.ts";
-import { keptKeks, sameSlots } from "../keys/kept_slots.ts";
-import { type Slot, slotInfo, wrapSlot } from "../keys/slot.ts";
-import { copyRecordFor, type VaultKeys, wrapToCopy } from "../keys/copy_key.ts";
+import { BusyError, ValidationError } from "../errors.ts";
+import { checkUnlock, vaultSlots } from "../keys/unlock.ts";
+import { sameSlots } from "../keys/kept_slots.ts";
+import { type Keeping, rewrapSlots } from "../keys/rewrap.ts";
+import { parseSlot, slotInfo } from "../keys/slot.ts";
 import { readAccumulator } from "../storage/integrity.ts";
-import { Accumulator } from "../storage/accumulator.ts";
-import { type Exposure, reencryptEntries } from "../storage/reencrypt.ts";
-import {
-  type CopyRecord,
-  readCopyRecord,
-  writeCopyRecord,
-  writeKeyCheck,
-} from "../storage/meta_table.ts";
-import type { SlotRow } from "../storage/schema.ts";
-import { deleteSlot, insertSlot } from "../storage/slot_table.ts";
-import { markRewrite, rewriteIfMarked } from "../storage/rewrite.ts";
+import { writeEpoch } from "../storage/epoch.ts";
+import type { Exposure } from "../storage/reencrypt.ts";
+import { readCopyRecord } from "../storage/meta_table.ts";
+import { rewriteIfMarked } from "../storage/rewrite.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { ProgressListener, SlotInfo } from "../types.ts";
@@ -53,11 +45,7 @@ export interface RotateResult {
 }
 
 /** What a rotation does besides making a new data key. */
-export interface RotationPlan {
-  /** Local secrets whose slots are kept under a new copy secret; `null` keeps the copy secret and every local slot. */
-  keep: readonly SecretUnlock[] | null;
-  /** The member slots removed. */
-  removing: ReadonlySet<string>;
+export interface RotationPlan extends Keeping {
   /** The member removed, whose reads are marked exposed. */
   expose?: Exposure;
   /** Told how many entries are done. */
@@ -65,82 +53,6 @@ export interface RotationPlan {
 }
 
 const ROTATE_ATTEMPTS = 3;
-
-/** The new slot rows and copy record a rotation writes, made before its transaction. */
-interface Rewrapped {
-  /** By slot id: the rewrapped row; absent: removed. */
-  rows: Map<string, SlotRow>;
-  /** The copy record. */
-  copy: CopyRecord;
-  /** The copy secret from now on. */
-  copySecret: Uint8Array | null;
-}
-
-async function rewrapMembers(
-  slots: readonly Slot[],
-  plan: RotationPlan,
-  vaultId: Uint8Array,
-  keys: VaultKeys,
-): Promise<Map<string, SlotRow>> {
-  const rows = new Map<string, SlotRow>();
-  const kept = slots.filter((slot) =>
-    slot.kind === "member" && !plan.removing.has(slot.row.id)
-  );
-  if (kept.length === 0) return rows;
-  const { rewrapMemberSlot } = await import("../keys/member_slot.ts");
-  for (const slot of kept) {
-    rows.set(slot.row.id, await rewrapMemberSlot(slot, vaultId, keys));
-  }
-  return rows;
-}
-
-async function rewrapLocal(
-  vault: OpenedVault,
-  slots: readonly Slot[],
-  keep: readonly SecretUnlock[],
-  copySecret: Uint8Array,
-): Promise<Map<string, SlotRow>> {
-  const local = slots.filter((slot) => slot.kind !== "member");
-  const keks = await keptKeks(vault.dir, vault.unlocked, local, keep);
-  const rows = new Map<string, SlotRow>();
-  for (const slot of local) {
-    const kek = keks.get(slot.row.id);
-    if (kek !== undefined) {
-      rows.set(slot.row.id, wrapSlot(slot, kek, copySecret));
-    }
-    kek?.fill(0);
-  }
-  return rows;
-}
-
-async function rewrap(
-  vault: OpenedVault,
-  slots: readonly Slot[],
-  plan: RotationPlan,
-  keys: VaultKeys,
-): Promise<Rewrapped> {
-  const now = readCopyRecord(vault.store);
-  const rows = await rewrapMembers(slots, plan, now.vaultId, keys);
-  if (plan.keep === null) {
-    for (const slot of slots) {
-      if (slot.kind !== "member") rows.set(slot.row.id, slot.row);
-    }
-    const wrap = wrapToCopy(now.recipient, now.vaultId, keys);
-    return {
-      rows,
-      copy: { ...now, wrap },
-      copySecret: vault.unlocked.copySecret,
-    };
-  }
-  const copySecret = randomBytes(KEY_BYTES);
-  const local = await rewrapLocal(vault, slots, plan.keep, copySecret);
-  for (const [id, row] of local) rows.set(id, row);
-  return {
-    rows,
-    copy: copyRecordFor(copySecret, now.vaultId, keys),
-    copySecret,
-  };
-}
 
 /**
  * One attempt at rotation: `null` when another process changed the slots
@@ -154,44 +66,28 @@ async function rotateOnce(
 ): Promise<{ removed: SlotInfo[]; copySecret: Uint8Array | null } | null> {
   const { store, table } = vault;
   const slots = vaultSlots(store, vault.format);
-  const made = await rewrap(vault, slots, plan, { dek, nameKey: next.index });
+  const copyBefore = readCopyRecord(store);
+  const made = await rewrapSlots(
+    { dir: vault.dir, unlocked: vault.unlocked, copy: copyBefore },
+    slots,
+    plan,
+    { dek, nameKey: next.index },
+  );
   return store.transaction(() => {
     const stored = readAccumulator(table, vault.keys);
     if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
-    const before = Accumulator.empty(vault.keys);
-    const after = Accumulator.empty(next);
-    reencryptEntries(vault, next, { before, after, ...plan });
-    for (const slot of slots) before.addSlot(slot.row);
-    before.addCopy(readCopyRecord(store));
-    const limit = table.meta.historyLimit();
-    before.addHistoryLimit(limit);
-    after.addHistoryLimit(limit);
-    // Rotation recomputes the accumulator from the rows: it must not
-    // launder a row or slot changed outside the engine (a replayed
-    // ciphertext, an edited timestamp) into a vault that verifies.
-    if (!before.matches(stored)) {
-      throw new IntegrityError(
-        "the vault was changed outside the engine: nothing was rotated",
-        { remedy: { kind: "recover" } },
-      );
-    }
-    const removed: SlotInfo[] = [];
-    for (const slot of slots) {
-      deleteSlot(store, slot.row.id);
-      const row = made.rows.get(slot.row.id);
-      if (row === undefined) {
-        removed.push(slotInfo(slot));
-        continue;
-      }
-      insertSlot(store, row);
-      after.addSlot(row);
-    }
-    writeCopyRecord(store, made.copy);
-    after.addCopy(made.copy);
-    writeKeyCheck(store, keyCheck(next));
-    markRewrite(store);
-    after.write(table.meta);
-    return { removed, copySecret: made.copySecret };
+    const removed = writeEpoch(vault, stored, {
+      ...plan,
+      next,
+      slots: slots.map((slot) => slot.row),
+      copyBefore,
+      rows: made.rows,
+      copy: made.copy,
+    });
+    return {
+      removed: removed.map((row) => slotInfo(parseSlot(row))),
+      copySecret: made.copySecret,
+    };
   });
 }
 

@@ -1,0 +1,125 @@
+/**
+ * The slots of a new epoch of the data key, made before its transaction
+ * (age encryption and KDFs are asynchronous): every member kept rewrapped
+ * to its recipient, and this copy's key either kept (a member's removal:
+ * the local slots stay as they are, and the keys are wrapped to the copy's
+ * public key, so no passphrase is asked) or replaced (`rotate`: a new copy
+ * secret, which the local slots kept are rewrapped to under their
+ * key-encryption keys). `storage/epoch.ts` writes what this makes.
+ *
+ * @module
+ */
+
+import { KEY_BYTES, randomBytes } from "../crypto.ts";
+import type { CopyRecord } from "../storage/meta_table.ts";
+import type { SlotRow } from "../storage/schema.ts";
+import { copyRecordFor, type VaultKeys, wrapToCopy } from "./copy_key.ts";
+import { keptKeks } from "./kept_slots.ts";
+import { type Slot, wrapSlot } from "./slot.ts";
+import type { SecretUnlock, Unlocked } from "./unlock.ts";
+
+/** Which slots a new epoch keeps. */
+export interface Keeping {
+  /**
+   * The local secrets whose slots are kept under a new copy secret;
+   * `null` keeps the copy secret and every local slot as they are.
+   */
+  keep: readonly SecretUnlock[] | null;
+  /** The member slots removed. */
+  removing: ReadonlySet<string>;
+}
+
+/** The slots and copy record of a new epoch. */
+export interface Rewrapped {
+  /** By slot id, the new row of each slot kept. */
+  rows: Map<string, SlotRow>;
+  /** The new copy record. */
+  copy: CopyRecord;
+  /** The copy secret from now on: `null` when it stays unknown here. */
+  copySecret: Uint8Array | null;
+}
+
+/** What the rewrap needs of the open vault. */
+export interface Holder {
+  /** The vault's directory, where a keyfile may open the machine slot. */
+  dir: string;
+  /** What opened the engine. */
+  unlocked: Unlocked;
+  /** The copy record as it is. */
+  copy: CopyRecord;
+}
+
+async function rewrapMembers(
+  slots: readonly Slot[],
+  removing: ReadonlySet<string>,
+  vaultId: Uint8Array,
+  keys: VaultKeys,
+): Promise<Map<string, SlotRow>> {
+  const rows = new Map<string, SlotRow>();
+  const kept = slots.filter((slot) =>
+    slot.kind === "member" && !removing.has(slot.row.id)
+  );
+  if (kept.length === 0) return rows;
+  const { rewrapMemberSlot } = await import("./member_slot.ts");
+  for (const slot of kept) {
+    rows.set(slot.row.id, await rewrapMemberSlot(slot, vaultId, keys));
+  }
+  return rows;
+}
+
+async function rewrapLocal(
+  holder: Holder,
+  slots: readonly Slot[],
+  keep: readonly SecretUnlock[],
+  copySecret: Uint8Array,
+): Promise<Map<string, SlotRow>> {
+  const local = slots.filter((slot) => slot.kind !== "member");
+  const keks = await keptKeks(holder.dir, holder.unlocked, local, keep);
+  const rows = new Map<string, SlotRow>();
+  for (const slot of local) {
+    const kek = keks.get(slot.row.id);
+    if (kek !== undefined) {
+      rows.set(slot.row.id, wrapSlot(slot, kek, copySecret));
+    }
+    kek?.fill(0);
+  }
+  return rows;
+}
+
+/**
+ * The rows of every slot a new epoch keeps, and its copy record, for the
+ * new `keys`. A secret in `keep` that opens no slot is a
+ * `KeyMismatchError`, before anything changes.
+ */
+export async function rewrapSlots(
+  holder: Holder,
+  slots: readonly Slot[],
+  keeping: Keeping,
+  keys: VaultKeys,
+): Promise<Rewrapped> {
+  const { copy } = holder;
+  const rows = await rewrapMembers(
+    slots,
+    keeping.removing,
+    copy.vaultId,
+    keys,
+  );
+  if (keeping.keep === null) {
+    for (const slot of slots) {
+      if (slot.kind !== "member") rows.set(slot.row.id, slot.row);
+    }
+    return {
+      rows,
+      copy: { ...copy, wrap: wrapToCopy(copy.recipient, copy.vaultId, keys) },
+      copySecret: holder.unlocked.copySecret,
+    };
+  }
+  const copySecret = randomBytes(KEY_BYTES);
+  const local = await rewrapLocal(holder, slots, keeping.keep, copySecret);
+  for (const [id, row] of local) rows.set(id, row);
+  return {
+    rows,
+    copy: copyRecordFor(copySecret, copy.vaultId, keys),
+    copySecret,
+  };
+}
