@@ -65,13 +65,11 @@ async function recipientsOf(
   if (looksLikeKey) return readRecipients(operand);
   const text = await io.readText(operand, MAX_KEY_FILE_BYTES).catch(
     (error) => {
-      if (!(error instanceof Failure) || !error.message.startsWith("no such")) {
-        throw error;
-      }
+      if (!(error instanceof Failure)) throw error;
       throw new Failure(
         `${
           shownText(operand)
-        } is neither a recipient (age1…, 'ssh-ed25519 AAAA…') nor a file of them`,
+        } is not a recipient (age1…, 'ssh-ed25519 AAAA…'), and as a file of them: ${error.message}`,
       );
     },
   );

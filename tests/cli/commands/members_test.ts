@@ -121,7 +121,7 @@ cliTest(
       "--yes",
     ]);
     assertEquals(neither.code, 1);
-    assertMatch(neither.stderr, /nonsense is neither a recipient/);
+    assertMatch(neither.stderr, /nonsense is not a recipient .*, and as a file of them: no such file/);
     assertFalse((await cli(vault, ["members"])).stdout.includes(" x "));
   },
 );
