@@ -386,3 +386,67 @@ Deno.test("members do not count against the 16 slots of a copy, and member rows 
   const error = await assertRejects(() => openEngine(dir.path), IntegrityError);
   assertMatch(error.message, /16 key slots and 1003 members/);
 });
+
+Deno.test("exposure marks outlive later rotations and removals: each removed member is named until the value changes", async () => {
+  await using dir = await tempDir();
+  await using engine = await openEngine(dir.path);
+  await engine.setMany(SECRETS);
+  for (const label of ["jo", "kim"]) {
+    const { recipient } = await ageKey(dir.path, label);
+    await engine.addMember(recipient, { label });
+  }
+  await engine.removeMember("jo");
+  await engine.rotate();
+  await engine.set("db.url", "postgres://new");
+  await engine.removeMember("kim");
+  await engine.rotate();
+  const listed = (await engine.status()).map((s) => [s.name, s.member]);
+  assertEquals(listed.sort(), [
+    ["api.token", "jo"],
+    ["api.token", "kim"],
+    ["db.url", "kim"],
+  ]);
+  await engine.set("api.token", "t-new");
+  await engine.set("db.url", "postgres://newer");
+  assertEquals(await engine.status(), []);
+});
+
+Deno.test("an engine a member opened: rotate keeps every member and drops the copied local slots it cannot open; recover reads through a member", async () => {
+  await using dir = await tempDir();
+  const lee = await ageKey(dir.path, "lee");
+  const mo = await ageKey(dir.path, "mo");
+  {
+    await using engine = await openEngine(dir.path);
+    await engine.setMany(SECRETS);
+    await engine.addPassphrase("copied passphrase");
+    await engine.addMember(lee.recipient, { label: "lee" });
+    await engine.addMember(mo.recipient, { label: "mo" });
+  }
+  const copy = await copyWithoutKeyfile(dir.path, "copy");
+  {
+    await using engine = await SecretsEngine.open({
+      path: copy,
+      unlock: { identity: lee.identity },
+      recover: true,
+    });
+    assertEquals(await engine.get("db.url"), SECRETS["db.url"]);
+  }
+  await using engine = await SecretsEngine.open({
+    path: copy,
+    unlock: { identity: lee.identity },
+  });
+  const { removed } = await engine.rotate();
+  assertEquals(removed.map((slot) => slot.kind).sort(), [
+    "machine",
+    "passphrase",
+  ]);
+  assertEquals((await engine.members()).map((m) => m.label).sort(), [
+    "lee",
+    "mo",
+  ]);
+  await using other = await SecretsEngine.open({
+    path: copy,
+    unlock: { identity: mo.identity },
+  });
+  assertEquals(await other.get("api.token"), SECRETS["api.token"]);
+});

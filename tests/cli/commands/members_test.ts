@@ -121,7 +121,10 @@ cliTest(
       "--yes",
     ]);
     assertEquals(neither.code, 1);
-    assertMatch(neither.stderr, /nonsense is not a recipient .*, and as a file of them: no such file/);
+    assertMatch(
+      neither.stderr,
+      /nonsense is not a recipient .*, and as a file of them: no such file/,
+    );
     assertFalse((await cli(vault, ["members"])).stdout.includes(" x "));
   },
 );
