@@ -103,6 +103,11 @@ export {
 } from "./src/vault/status.ts";
 export type { RotateResult } from "./src/vault/rotate.ts";
 export type { RemovedMembers } from "./src/vault/members.ts";
+export type {
+  RemoteInfo,
+  RemoteSet,
+  SetRemoteOptions,
+} from "./src/vault/remote.ts";
 export type { AddedKey } from "./src/vault/slots.ts";
 export {
   BusyError,
@@ -116,6 +121,7 @@ export {
   libraryRemedy,
   PermissionError,
   type Remedy,
+  RemoteError,
   SecretsEngineError,
   type SecretsEngineErrorOptions,
   SecurityError,

@@ -18,7 +18,8 @@ export type ErrorCode =
   | "CLOSED"
   | "BUSY"
   | "STORAGE"
-  | "VAULT_NOT_FOUND";
+  | "VAULT_NOT_FOUND"
+  | "REMOTE";
 
 /**
  * What the caller can do about an error, as data: the library words it at
@@ -364,5 +365,29 @@ export class VaultNotFoundError extends SecretsEngineError {
   constructor(path: string, options?: ErrorOptions) {
     super("VAULT_NOT_FOUND", `no vault at ${path}`, options);
     this.path = path;
+  }
+}
+
+/**
+ * The remote could not be reached, refused the login, or lacks what the
+ * call needs (a table, a privilege). Nothing local was changed by the call
+ * that threw; the vault reads and writes as before, offline.
+ *
+ * @example Tell a remote's failure from the vault's
+ * ```ts
+ * import { RemoteError } from "@scope/secrets";
+ * import assert from "node:assert/strict";
+ * assert.equal(new RemoteError("the server is unreachable").code, "REMOTE");
+ * ```
+ */
+export class RemoteError extends SecretsEngineError {
+  /**
+   * Makes the error.
+   *
+   * @param message What failed, free of secrets and passwords.
+   * @param options The cause.
+   */
+  constructor(message: string, options?: SecretsEngineErrorOptions) {
+    super("REMOTE", message, options);
   }
 }

@@ -24,6 +24,14 @@ import {
 } from "./vault/slots.ts";
 import { rotateKey, type RotateResult } from "./vault/rotate.ts";
 import {
+  readRemote,
+  type RemoteInfo,
+  type RemoteSet,
+  setRemote,
+  type SetRemoteOptions,
+  unsetRemote,
+} from "./vault/remote.ts";
+import {
   addMember,
   listMembers,
   type RemovedMembers,
@@ -1075,6 +1083,79 @@ export class SecretsEngine implements AsyncDisposable {
     return this.#guard.write(() =>
       removeMember(this.#vault, label, validateProgress(options))
     );
+  }
+
+  /**
+   * This copy's remote: where it syncs (its address, with no password,
+   * and the vault's name there), or `null` when it has none.
+   *
+   * @example A new vault has no remote
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.equal(await engine.remote(), null);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  remote(): Promise<RemoteInfo | null> {
+    return this.#guard.call(() => readRemote(this.#vault));
+  }
+
+  /**
+   * Sets this copy's remote, a PostgreSQL database
+   * (`postgres://USER@HOST:PORT/DATABASE`; the password in
+   * `options.password`, never in the URL), under `options.name` (default
+   * `default`: one database holds many vaults). The server is reached
+   * first: its tables and the vault's head row are made where missing, and
+   * the result says whether the role may write or only read. Needs
+   * `--allow-net=HOST:PORT`. Sync itself (push, pull) is not built yet.
+   *
+   * @throws {ValidationError} a malformed URL, or one holding a password.
+   * @throws {PermissionError} `--allow-net=HOST:PORT` is missing.
+   * @throws {RemoteError} the server is unreachable or refused.
+   *
+   * @example A URL holding a password is refused, and nothing is set
+   * ```ts
+   * import { SecretsEngine, ValidationError } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await assert.rejects(
+   *     engine.setRemote("postgres://ops:hunter2@db.internal/secrets"),
+   *     ValidationError,
+   *   );
+   *   assert.equal(await engine.remote(), null);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  setRemote(url: string, options: SetRemoteOptions = {}): Promise<RemoteSet> {
+    return this.#guard.write(() => setRemote(this.#vault, url, options));
+  }
+
+  /**
+   * Forgets this copy's remote; resolves to whether it had one. Nothing on
+   * the server changes.
+   *
+   * @example Forget a remote that was never set
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.equal(await engine.unsetRemote(), false);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  unsetRemote(): Promise<boolean> {
+    return this.#guard.write(() => unsetRemote(this.#vault));
   }
 
   /**

@@ -29,6 +29,7 @@ export const COMMAND_OPTIONS = {
   "age-passphrase": { type: "boolean" },
   "recovery-key": { type: "boolean" },
   label: { type: "string" },
+  name: { type: "string" },
   factors: { type: "string" },
   "no-factors": { type: "boolean" },
   recipient: { type: "string", multiple: true },

@@ -55,6 +55,7 @@ import {
   UNLOCK_OPTIONS,
 } from "./options/unlock.ts";
 import { members } from "./commands/members.ts";
+import { remote } from "./commands/remote.ts";
 import { missingVaultFlags } from "./permissions.ts";
 import { exportSecrets, importFile } from "./commands/transfer.ts";
 import { destroy, info, recover } from "./commands/vault.ts";
@@ -100,6 +101,7 @@ const COMMANDS: Record<string, Command> = {
   keygen,
   slots,
   members,
+  remote,
   rebind,
   rotate,
 };

@@ -18,6 +18,7 @@ export const VAULT_FILES = {
   wal: "store.db-wal",
   shm: "store.db-shm",
   seal: "meta.json",
+  remote: "remote.json",
 } as const;
 
 /** Mode of the vault directory. */
@@ -30,7 +31,7 @@ export const FILE_MODE = 0o600;
 const GROUP_OTHER_BITS = 0o077;
 /** The temporary files the engine's atomic writes and probes name. */
 export const TEMP_FILE =
-  /^(?:\.keyfile|\.keyfile\.pending|meta\.json|\.owner)\.[0-9a-f]{16}\.tmp$/;
+  /^(?:\.keyfile|\.keyfile\.pending|meta\.json|remote\.json|\.owner)\.[0-9a-f]{16}\.tmp$/;
 const isPosix = Deno.build.os !== "windows";
 
 /** Who owns a vault: the user id its files must have (`null` on Windows). */

@@ -26,6 +26,7 @@ const isPosix = Deno.build.os !== "windows";
  * {@linkcode removeVaultFiles} (`SecretsEngine.destroyVault`) removes.
  */
 const REMOVAL_ORDER = [
+  VAULT_FILES.remote,
   VAULT_FILES.seal,
   VAULT_FILES.wal,
   VAULT_FILES.shm,

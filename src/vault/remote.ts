@@ -1,0 +1,114 @@
+/**
+ * Which remote this copy of the vault syncs with: set (checked against
+ * the server, whose tables and head row are made where missing), shown,
+ * and unset. The address is kept in `remote.json` without a password; the
+ * caller gives the password (the CLI from `PGPASSWORD`, `~/.pgpass` or a
+ * prompt). Talking to the server needs `--allow-net=HOST:PORT` and nothing
+ * else; the driver is loaded only here.
+ *
+ * @module
+ */
+
+import { IntegrityError, PermissionError, ValidationError } from "../errors.ts";
+import {
+  parseRemoteAddress,
+  type RemoteAddress,
+  remoteUrl,
+} from "../remote/address.ts";
+import { directoryOwner } from "../storage/files.ts";
+import {
+  readRemoteFile,
+  removeRemoteFile,
+  writeRemoteFile,
+} from "../storage/remote_file.ts";
+import type { OpenedVault } from "./opened.ts";
+
+/** A copy's remote, as {@linkcode SecretsEngine.remote} shows it. */
+export interface RemoteInfo {
+  /** The engine: `postgres`. */
+  engine: "postgres";
+  /** Its address, `postgres://USER@HOST:PORT/DATABASE`, with no password. */
+  url: string;
+  /** The vault's name there. */
+  name: string;
+}
+
+/** What {@linkcode SecretsEngine.setRemote} found on the server. */
+export interface RemoteSet extends RemoteInfo {
+  /** `write` when the role may push, `read` when it may only pull. */
+  access: "write" | "read";
+}
+
+/** Options for {@linkcode SecretsEngine.setRemote}. */
+export interface SetRemoteOptions {
+  /** The vault's name in the remote's database; default `default`. */
+  name?: string;
+  /** The role's password, when the server asks for one. */
+  password?: string;
+}
+
+function info(address: RemoteAddress): RemoteInfo {
+  return { engine: "postgres", url: remoteUrl(address), name: address.name };
+}
+
+/** Refuses, naming the flag, a process that may not reach the server. */
+function checkNet(address: RemoteAddress): void {
+  const host = `${address.host}:${address.port}`;
+  const access = Deno.permissions.querySync({ name: "net", host });
+  if (access.state !== "granted") {
+    throw new PermissionError(
+      `--allow-net=${host}`,
+      `talking to the remote needs network access to ${host}`,
+    );
+  }
+}
+
+/** This copy's remote, or `null` when it has none. */
+export function readRemote(vault: OpenedVault): RemoteInfo | null {
+  const stored = readRemoteFile(vault.dir, directoryOwner(vault.dir));
+  if (stored === null) return null;
+  const { url, name } = typeof stored === "object" ? { ...stored } : {
+    url: undefined,
+    name: undefined,
+  };
+  try {
+    return info(parseRemoteAddress(url, name));
+  } catch {
+    throw new IntegrityError(
+      "remote.json does not hold a remote: it was changed outside the engine; secrets remote unset forgets it",
+    );
+  }
+}
+
+/**
+ * Sets this copy's remote: checks the address, reaches the server, makes
+ * what is missing there, then records it. A bad address or password
+ * option is a {@linkcode ValidationError}, a missing `--allow-net` a
+ * {@linkcode PermissionError}, a server that refuses a `RemoteError`; in
+ * each case nothing is recorded.
+ */
+export async function setRemote(
+  vault: OpenedVault,
+  url: unknown,
+  options: SetRemoteOptions,
+): Promise<RemoteSet> {
+  if (typeof options !== "object" || options === null) {
+    throw new ValidationError("options must be an object");
+  }
+  const { name, password } = options;
+  if (password !== undefined && typeof password !== "string") {
+    throw new ValidationError("password must be a string");
+  }
+  const address = parseRemoteAddress(url, name);
+  checkNet(address);
+  const { prepareRemote } = await import("../remote/postgres.ts");
+  const access = await prepareRemote(address, password);
+  const set = info(address);
+  writeRemoteFile(vault.dir, set);
+  return { ...set, access };
+}
+
+/** Forgets this copy's remote; returns whether there was one. */
+export function unsetRemote(vault: OpenedVault): boolean {
+  return removeRemoteFile(vault.dir);
+}

@@ -1,0 +1,55 @@
+/**
+ * `secrets remote` through a real `deno run` against a real PostgreSQL:
+ * the password from `PGPASSWORD`, the one network flag it needs, and what
+ * it prints.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { assertEquals, assertFalse, assertMatch } from "../../_assert.ts";
+import { runDeno, tempDir } from "../../_helpers.ts";
+import { PG, PG_NET, pgTest } from "../../_postgres.ts";
+import { cli, cliArgs } from "../_cli.ts";
+
+const ENV_FLAGS = ["--allow-env=PGPASSWORD,PGPASSFILE,HOME"];
+
+pgTest(
+  "remote set takes the password from PGPASSWORD, needs only --allow-net=HOST:PORT, and remote shows and unset forgets it",
+  async (db) => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["init"]);
+    const env = { PGPASSWORD: PG.password };
+    const refused = await runDeno(
+      cliArgs(vault, ["remote", "set", db.url], ENV_FLAGS),
+      { env },
+    );
+    assertEquals(refused.code, 1);
+    assertMatch(refused.stderr, /--allow-net=127\.0\.0\.1:5432/);
+    const set = await runDeno(
+      cliArgs(vault, ["remote", "set", db.url, "--name", "ops"], [
+        ...ENV_FLAGS,
+        PG_NET,
+      ]),
+      { env },
+    );
+    assertEquals(set.code, 0, set.stderr);
+    assertMatch(set.stderr, /vault "ops"; this role may read and write it/);
+    assertFalse(set.stderr.includes(PG.password));
+    const shown = await cli(vault, ["remote"]);
+    assertEquals([shown.code, shown.stdout], [0, `${db.url} ops\n`]);
+    const withPassword = await cli(vault, [
+      "remote",
+      "set",
+      db.url.replace(PG.user, `${PG.user}:${PG.password}`),
+    ]);
+    assertEquals(withPassword.code, 1);
+    assertMatch(withPassword.stderr, /holds a password/);
+    assertFalse(withPassword.stderr.includes(PG.password));
+    assertEquals((await cli(vault, ["remote", "unset"])).code, 0);
+    const none = await cli(vault, ["remote"]);
+    assertEquals(none.code, 1);
+    assertMatch(none.stderr, /no remote/);
+  },
+);
