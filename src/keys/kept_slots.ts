@@ -1,8 +1,9 @@
 /**
- * The slots a rotation keeps: the key-encryption key of each, found from
- * what opened the engine, the keyfiles of the vault and the secrets the
- * caller passes to keep. Key-hierarchy logic: `vault/rotate.ts` asks, and
- * rewraps the new data key under each.
+ * The slots of this copy a rotation keeps: the key-encryption key of each,
+ * found from what opened the engine, the keyfiles of the vault and the
+ * secrets the caller passes to keep; and the copy secret a keyfile here
+ * opens, for an engine a member's key opened. Key-hierarchy logic:
+ * `keys/rewrap.ts` and `vault/members.ts` ask.
  *
  * @module
  */

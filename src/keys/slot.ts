@@ -1,13 +1,17 @@
 /**
- * Key slots: each wraps the vault's one data key under a key-encryption key
- * derived from one secret, so any slot opens the vault and adding or
- * removing one rewraps nothing else (LUKS2's keyslots, in miniature).
+ * Key slots: each of this copy's slots wraps one key (the copy secret from
+ * format 6, the data key before) under a key-encryption key derived from
+ * one secret, so any slot opens the vault and adding or removing one
+ * rewraps nothing else (LUKS2's keyslots, in miniature). A member slot
+ * holds an age file instead (`member_slot.ts`); here it is a row whose KDF
+ * names its recipient.
  *
  * | kind | secret | KEK |
  * | --- | --- | --- |
  * | `machine` | the keyfile, plus any binding factors | HKDF; scrypt with factors, which are guessable |
  * | `passphrase` | a passphrase, NFC-normalised | scrypt |
  * | `key` | 160 random bits the engine made | HKDF |
+ * | `member` | the member's own age or SSH key | none: an age file to its recipient |
  *
  * Each wrap binds, as additional data, the format, the slot's id, kind,
  * KDF and parameters, salt and factors: a wrapped key moved to another slot,
