@@ -33,6 +33,7 @@ import { readAccumulator } from "../storage/integrity.ts";
 import { writeEpoch } from "../storage/epoch.ts";
 import type { Exposure } from "../storage/reencrypt.ts";
 import { readCopyRecord } from "../storage/meta_table.ts";
+import type { SlotRow } from "../storage/schema.ts";
 import { rewriteIfMarked } from "../storage/rewrite.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
@@ -54,6 +55,16 @@ export interface RotationPlan extends Keeping {
 
 const ROTATE_ATTEMPTS = 3;
 
+/** What a rotation wrote that the engine keeps. */
+interface Rotated {
+  /** The slots it removed. */
+  removed: SlotInfo[];
+  /** The copy secret from now on. */
+  copySecret: Uint8Array | null;
+  /** The new row of the slot that opened the engine, if it was kept. */
+  opener: SlotRow | undefined;
+}
+
 /**
  * One attempt at rotation: `null` when another process changed the slots
  * between reading them and taking the write lock.
@@ -63,7 +74,7 @@ async function rotateOnce(
   plan: RotationPlan,
   dek: Uint8Array,
   next: SubKeys,
-): Promise<{ removed: SlotInfo[]; copySecret: Uint8Array | null } | null> {
+): Promise<Rotated | null> {
   const { store, table } = vault;
   const slots = vaultSlots(store, vault.format);
   const copyBefore = readCopyRecord(store);
@@ -87,6 +98,7 @@ async function rotateOnce(
     return {
       removed: removed.map((row) => slotInfo(parseSlot(row))),
       copySecret: made.copySecret,
+      opener: made.rows.get(vault.unlocked.slot.row.id),
     };
   });
 }
@@ -108,7 +120,7 @@ export async function rotateEpoch(
       // No copy of a cell sealed under the old key, or of a removed slot,
       // may outlive the rotation in the file or its WAL.
       rewriteIfMarked(vault.store);
-      switchKeys(vault, dek, next, done.copySecret);
+      switchKeys(vault, dek, next, done);
       return { removed: done.removed };
     }
     throw new BusyError(vault.busyTimeoutMs);
@@ -123,7 +135,7 @@ function switchKeys(
   vault: OpenedVault,
   dek: Uint8Array,
   next: SubKeys,
-  copySecret: Uint8Array | null,
+  { copySecret, opener }: Rotated,
 ): void {
   const { unlocked } = vault;
   const old = [unlocked.dek, ...Object.values(vault.keys)];
@@ -132,14 +144,12 @@ function switchKeys(
   }
   for (const key of old) key.fill(0);
   // The slot that opened the engine was rewrapped: keep its new row.
-  const slot = vaultSlots(vault.store, vault.format)
-    .find((found) => found.row.id === unlocked.slot.row.id);
   vault.unlocked = {
     ...unlocked,
     dek,
     keys: next,
     copySecret,
-    slot: slot ?? unlocked.slot,
+    slot: opener === undefined ? unlocked.slot : parseSlot(opener),
   };
   vault.keys = next;
   vault.names.clear();
