@@ -148,3 +148,18 @@ Deno.test(".pgpass lines match as psql matches them: wildcards, escapes, the fir
   assertEquals(pgpassPassword("*:*:*:*:any\n", target), "any");
   assertEquals(pgpassPassword("db:5433:*:*:x\n", target), undefined);
 });
+
+pgTest(
+  "destroy removes remote.json with the vault's other files",
+  async (db) => {
+    await using dir = await tempDir();
+    const engine = await openEngine(dir.path);
+    await engine.setRemote(db.url, { password: PG.password });
+    await engine.destroy();
+    const gone = await Deno.stat(join(dir.path, "vault")).then(
+      () => false,
+      () => true,
+    );
+    assertEquals(gone, true);
+  },
+);
