@@ -47,6 +47,8 @@ export type Remedy =
   | { kind: "list-slots" }
   /** `members()` lists the members. */
   | { kind: "list-members" }
+  /** Give the remote role's password, which the server asked for. */
+  | { kind: "remote-password" }
   /** Open the vault with `unlock` (a passphrase, key or identity). */
   | { kind: "unlock" }
   /** Finish an interrupted destroy with `SecretsEngine.destroyVault`. */
@@ -82,6 +84,8 @@ export function libraryRemedy(remedy: Remedy): string {
       return "slots() lists them";
     case "list-members":
       return "members() lists them";
+    case "remote-password":
+      return "pass the role's password";
     case "unlock":
       return "open it with unlock";
     case "destroy-vault":

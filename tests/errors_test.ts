@@ -70,6 +70,11 @@ Deno.test("an error carries its remedy as data: the library words it in the mess
       "secrets members lists them",
     ],
     [
+      { kind: "remote-password" },
+      "pass the role's password",
+      "set PGPASSWORD or a ~/.pgpass line, or run at a terminal to type it",
+    ],
+    [
       { kind: "unlock" },
       "open it with unlock",
       "pass --passphrase, --key-file, --key-env or --identity",

@@ -22,6 +22,8 @@ function cliRemedy(remedy: Remedy): string {
       return "secrets slots lists them";
     case "list-members":
       return "secrets members lists them";
+    case "remote-password":
+      return "set PGPASSWORD or a ~/.pgpass line, or run at a terminal to type it";
     case "unlock":
       return "pass --passphrase, --key-file, --key-env or --identity";
     case "destroy-vault":

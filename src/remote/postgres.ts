@@ -30,6 +30,7 @@ const CONNECT_TIMEOUT_S = 10;
 // user who set the remote: what to check.
 const FAILURES: Record<string, string> = {
   "28P01": "the server refused the password",
+  MISSING_PASSWORD: "the server asks for a password, and none was given",
   "28000": "the server refused the login",
   "3D000": "the database does not exist",
   "42501": "the role lacks a privilege the remote needs",
@@ -38,6 +39,13 @@ const FAILURES: Record<string, string> = {
   CONNECT_TIMEOUT: "the server did not answer in time",
   EHOSTUNREACH: "the server is unreachable",
 };
+
+// The codes that mean the server wants a password: then the remedy is to
+// give one.
+const PASSWORD_WANTED: ReadonlySet<string> = new Set([
+  "28P01",
+  "MISSING_PASSWORD",
+]);
 
 /** `error`, from the driver or the server, as a {@linkcode RemoteError}. */
 export function remoteFailure(
@@ -52,7 +60,12 @@ export function remoteFailure(
     `${what} (${address.user}@${address.host}:${address.port}/${address.database}${
       code === "" ? "" : `, ${code}`
     })`,
-    { cause: error },
+    {
+      cause: error,
+      ...(PASSWORD_WANTED.has(code)
+        ? { remedy: { kind: "remote-password" } as const }
+        : {}),
+    },
   );
 }
 

@@ -88,6 +88,7 @@ pgTest(
       RemoteError,
     );
     assertMatch(error.message, /refused the password/);
+    assertEquals(error.remedy, { kind: "remote-password" });
     assertFalse(error.message.includes("not-the-password"));
     assertEquals(await engine.remote(), null);
   },

@@ -19,15 +19,9 @@ import { findPassword } from "../options/pg_password.ts";
 import { promptHidden } from "../terminal/prompt.ts";
 import type { Io } from "../streams.ts";
 
-// What the server says when it wants a password it was not given.
-const PASSWORD_WANTED = new Set(["28P01", "MISSING_PASSWORD"]);
-
 function wantsPassword(error: unknown): boolean {
-  const cause = error instanceof RemoteError ? error.cause : undefined;
-  const code = typeof cause === "object" && cause !== null && "code" in cause
-    ? String(cause.code)
-    : "";
-  return PASSWORD_WANTED.has(code);
+  return error instanceof RemoteError &&
+    error.remedy?.kind === "remote-password";
 }
 
 async function set(

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { assertEquals, assertFalse, assertMatch } from "../../_assert.ts";
 import { runDeno, tempDir } from "../../_helpers.ts";
 import { PG, PG_NET, pgTest } from "../../_postgres.ts";
-import { cli, cliArgs } from "../_cli.ts";
+import { atTerminal, cli, cliArgs } from "../_cli.ts";
 
 const ENV_FLAGS = ["--allow-env=PGPASSWORD,PGPASSFILE,HOME"];
 
@@ -51,5 +51,50 @@ pgTest(
     const none = await cli(vault, ["remote"]);
     assertEquals(none.code, 1);
     assertMatch(none.stderr, /no remote/);
+  },
+);
+
+pgTest(
+  "remote set asks for the password at a terminal when the server wants one, and off one says where to put it",
+  async (db) => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["init"]);
+    const flags = [...ENV_FLAGS, PG_NET];
+    // An empty HOME: no ~/.pgpass of this machine's user is read.
+    const env = { HOME: dir.path };
+    const off = await runDeno(
+      cliArgs(vault, ["remote", "set", db.url], flags),
+      {
+        env,
+      },
+    );
+    assertEquals(off.code, 1);
+    assertMatch(off.stderr, /set PGPASSWORD or a ~\/\.pgpass line/);
+    const pgpass = join(dir.path, ".pgpass");
+    await Deno.writeTextFile(pgpass, `*:*:*:${PG.user}:${PG.password}\n`, {
+      mode: 0o600,
+    });
+    const fromFile = await runDeno(
+      cliArgs(vault, ["remote", "set", db.url], [
+        ...flags,
+        `--allow-read=${pgpass}`,
+      ]),
+      { env },
+    );
+    assertEquals(fromFile.code, 0, fromFile.stderr);
+    await Deno.remove(pgpass);
+    const typed = await atTerminal(
+      [{ expect: "Password for the remote:" }, { send: `${PG.password}\r` }],
+      [
+        "env",
+        `HOME=${dir.path}`,
+        "deno",
+        ...cliArgs(vault, ["remote", "set", db.url], flags),
+      ],
+    );
+    assertEquals(typed.code, 0, typed.output);
+    assertMatch(typed.output, /this role may read and write it/);
+    assertFalse(typed.output.includes(PG.password));
   },
 );
