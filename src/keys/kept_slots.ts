@@ -11,13 +11,12 @@
 import { KeyMismatchError } from "../errors.ts";
 import { findKeyfiles } from "./keyfile.ts";
 import { machineSecret, type Slot } from "./slot.ts";
+import { firstOpening, type Unlocked } from "./unlock.ts";
 import {
-  firstOpening,
   type SecretUnlock,
-  type Unlocked,
   unlockKind,
   unlockSecret,
-} from "./unlock.ts";
+} from "./unlock_options.ts";
 
 /** The first slot in `slots` that `secret` opens, with its KEK. */
 async function opening(

@@ -16,7 +16,8 @@ import type { SlotRow } from "../storage/schema.ts";
 import { copyRecordFor, type VaultKeys, wrapToCopy } from "./copy_key.ts";
 import { keptKeks } from "./kept_slots.ts";
 import { type Slot, wrapSlot } from "./slot.ts";
-import type { SecretUnlock, Unlocked } from "./unlock.ts";
+import type { Unlocked } from "./unlock.ts";
+import type { SecretUnlock } from "./unlock_options.ts";
 
 /** Which slots a new epoch keeps. */
 export interface Keeping {

@@ -7,7 +7,7 @@
  */
 
 import { parseFactors } from "../keys/factors.ts";
-import { checkUnlock } from "../keys/unlock.ts";
+import { checkUnlock } from "../keys/unlock_options.ts";
 import { DEFAULT_HISTORY_LIMIT } from "../limits.ts";
 import { ValidationError } from "../errors.ts";
 import { checkLocation } from "../storage/location.ts";

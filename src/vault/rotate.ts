@@ -25,7 +25,8 @@ import {
   type SubKeys,
 } from "../crypto.ts";
 import { BusyError, ValidationError } from "../errors.ts";
-import { checkUnlock, vaultSlots } from "../keys/unlock.ts";
+import { vaultSlots } from "../keys/unlock.ts";
+import { checkUnlock } from "../keys/unlock_options.ts";
 import { sameSlots } from "../keys/kept_slots.ts";
 import { type Keeping, rewrapSlots } from "../keys/rewrap.ts";
 import { parseSlot, slotInfo } from "../keys/slot.ts";

@@ -14,11 +14,11 @@ import {
 } from "../../src/errors.ts";
 import { createVault } from "../../src/vault/create.ts";
 import {
-  checkUnlock,
   type Unlocked,
   unlockVault,
   type VaultRequest,
 } from "../../src/keys/unlock.ts";
+import { checkUnlock } from "../../src/keys/unlock_options.ts";
 import { formatRecoveryKey } from "../../src/keys/recovery_key.ts";
 import type { SqlValue, Store } from "../../src/storage/store.ts";
 import { vaultOwner } from "../../src/storage/files.ts";
