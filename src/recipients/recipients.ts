@@ -14,7 +14,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import {
   Encrypter,
   type Identity,
@@ -28,6 +27,7 @@ import {
   openSshPrivateKey,
   parseSshPrivateKey,
   parseSshPublicKey,
+  sha256Fingerprint,
   sshFingerprint,
   sshKeyFields,
   sshPublicLine,
@@ -61,11 +61,6 @@ export interface ParsedIdentity {
 // An identity file larger than this is not one: a bounded read.
 const MAX_KEY_FILE_BYTES = 64 * 1024;
 
-function ageFingerprint(recipient: string): string {
-  const digest = createHash("sha256").update(recipient).digest("base64");
-  return `SHA256:${digest.replace(/=+$/, "")}`;
-}
-
 function parseAgeRecipient(text: string): ParsedRecipient {
   const recipient = text.trim();
   try {
@@ -84,7 +79,7 @@ function parseAgeRecipient(text: string): ParsedRecipient {
   return {
     kind,
     recipient,
-    fingerprint: ageFingerprint(recipient),
+    fingerprint: sha256Fingerprint(recipient),
     age: recipient,
   };
 }

@@ -11,7 +11,7 @@
 
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { encodeBase64 } from "../base64.ts";
+import { decodeBase64, encodeBase64 } from "../base64.ts";
 import { KeyMismatchError, ValidationError } from "../errors.ts";
 import { decryptPrivateBlock } from "./ssh_cipher.ts";
 
@@ -97,14 +97,6 @@ function base64Url(bytes: Uint8Array): string {
     .replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-function decodeBase64Text(text: string, what: string): Uint8Array {
-  try {
-    return Uint8Array.from(atob(text), (char) => char.charCodeAt(0));
-  } catch {
-    throw new ValidationError(`${what} is not valid base64`);
-  }
-}
-
 function unsupported(type: string): ValidationError {
   return new ValidationError(
     `SSH keys of type ${
@@ -175,17 +167,25 @@ export function parseSshPublicKey(line: string): SshPublicKey {
   }
   const [type, body] = fields;
   if (!TYPES.some((known) => known === type)) throw unsupported(type);
-  const key = parseSshWire(decodeBase64Text(body, "the SSH public key"));
+  const key = parseSshWire(decodeBase64(body, "the SSH public key"));
   if (key.type !== type) {
     throw new ValidationError("the SSH public key's type and key disagree");
   }
   return key;
 }
 
+/**
+ * `SHA256:` and the unpadded base64 of the SHA-256 of `bytes`: OpenSSH's
+ * fingerprint form, which age recipients take too (over their text).
+ */
+export function sha256Fingerprint(bytes: Uint8Array | string): string {
+  const digest = createHash("sha256").update(bytes).digest("base64");
+  return `SHA256:${digest.replace(/=+$/, "")}`;
+}
+
 /** The key's OpenSSH fingerprint, as `ssh-keygen -l` prints it. */
 export function sshFingerprint(key: SshPublicKey): string {
-  const digest = createHash("sha256").update(key.wire).digest("base64");
-  return `SHA256:${digest.replace(/=+$/, "")}`;
+  return sha256Fingerprint(key.wire);
 }
 
 /** The canonical public key line of `key`: `TYPE BASE64`. */
@@ -205,7 +205,7 @@ function privateBody(text: string): Uint8Array {
     throw new ValidationError("the OpenSSH private key is malformed");
   }
   const body = text.slice(start + PEM_BEGIN.length, end).replace(/\s+/g, "");
-  return decodeBase64Text(body, "the OpenSSH private key");
+  return decodeBase64(body, "the OpenSSH private key");
 }
 
 function rsaPrivate(reader: WireReader): KeyObject {

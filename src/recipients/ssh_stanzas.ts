@@ -22,7 +22,6 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
-  hkdfSync,
   privateDecrypt,
   publicEncrypt,
 } from "node:crypto";
@@ -30,7 +29,7 @@ import { Stanza } from "age-encryption";
 import type { Identity, Recipient } from "age-encryption";
 import { encodeBase64 } from "../base64.ts";
 import { IntegrityError } from "../errors.ts";
-import { randomBytes } from "../crypto.ts";
+import { hkdf, randomBytes } from "../crypto.ts";
 import type { SshPrivateKey, SshPublicKey } from "./ssh_keys.ts";
 import { x25519, X25519_BYTES, x25519Public } from "./x25519.ts";
 
@@ -56,12 +55,6 @@ function fromBase64NoPad(text: string): Uint8Array | null {
   } catch {
     return null;
   }
-}
-
-function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Uint8Array {
-  return new Uint8Array(
-    hkdfSync("sha256", ikm, salt, encoder.encode(info), 32),
-  );
 }
 
 /** The stanza tag of a key: the first 4 bytes of SHA-256 of its wire form. */

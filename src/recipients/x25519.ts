@@ -17,38 +17,8 @@ import { IntegrityError } from "../errors.ts";
 
 // The fixed DER prefixes of an X25519 private key (PKCS #8) and public key
 // (SPKI): each is followed by the 32 raw bytes.
-const PRIVATE_PREFIX = Uint8Array.from([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x6e,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
-const PUBLIC_PREFIX = Uint8Array.from([
-  0x30,
-  0x2a,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x6e,
-  0x03,
-  0x21,
-  0x00,
-]);
+const PRIVATE_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
+const PUBLIC_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
 
 /** The length of a scalar and of a u-coordinate. */
 export const X25519_BYTES = 32;

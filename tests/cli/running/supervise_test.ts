@@ -54,6 +54,29 @@ function runWatch(
   }).spawn();
 }
 
+/** Whether `path` reaches `count` lines, polled. */
+function reaches(path: string, count: number): Promise<boolean> {
+  return until(async () => (await lines(path)).length === count);
+}
+
+/**
+ * A vault in `dir` holding `api.token` = `t-1`, and `run --watch [flags]`
+ * on `script` (given the path of a file it writes its starts to), once the
+ * program wrote its first line there.
+ */
+async function watchedProgram(
+  dir: string,
+  script: (starts: string) => string,
+  flags: string[] = [],
+): Promise<{ vault: string; starts: string; child: Deno.ChildProcess }> {
+  const vault = join(dir, "vault");
+  const starts = join(dir, "starts.txt");
+  await setToken(vault, "t-1");
+  const child = runWatch(vault, script(starts), flags);
+  assert(await reaches(starts, 1));
+  return { vault, starts, child };
+}
+
 /** Sets `api.token` from this process, as another program would. */
 async function setToken(vault: string, value: string): Promise<void> {
   await using engine = await SecretsEngine.open({ path: vault });
@@ -76,18 +99,18 @@ cliTest(
       ["--only", "api.*"],
     );
     await using engine = await SecretsEngine.open({ path: vault });
-    assert(await until(async () => (await lines(starts)).length === 1));
+    assert(await reaches(starts, 1));
     // No fixed wait for what must not happen: each step ends with a change
     // that must restart the program, and the restarts are counted after.
     await engine.set("other.key", "o-2");
     await engine.set("api.token", "t-2");
-    assert(await until(async () => (await lines(starts)).length === 2));
+    assert(await reaches(starts, 2));
     await engine.set("api.token", "t-3");
     await engine.set("api.token", "t-4");
     await engine.set("api.token", "t-5");
-    assert(await until(async () => (await lines(starts)).length === 3));
+    assert(await reaches(starts, 3));
     await engine.set("api.token", "t-6");
-    assert(await until(async () => (await lines(starts)).length === 4));
+    assert(await reaches(starts, 4));
     assertEquals(await lines(starts), ["t-1", "t-2", "t-5", "t-6"]);
     child.kill("SIGTERM");
     const { code, stderr } = await child.output();
@@ -120,10 +143,10 @@ cliTest(
       `trap 'echo "$API_TOKEN" >> "${reloads}"' HUP; echo ready >> '${reloads}'; while :; do sleep 0.1; done`,
       ["--signal", "HUP"],
     );
-    assert(await until(async () => (await lines(reloads)).length === 1));
+    assert(await reaches(reloads, 1));
     await setToken(vault, "t-2");
     // The program keeps the environment it started with: a reload is its own.
-    assert(await until(async () => (await lines(reloads)).length === 2));
+    assert(await reaches(reloads, 2));
     assertEquals(await lines(reloads), ["ready", "t-1"]);
     child.kill("SIGTERM");
     const { stderr } = await child.output();
@@ -137,14 +160,11 @@ cliTest(
   "a signal that comes while run --watch restarts the program ends the run, and nothing starts again",
   async () => {
     await using dir = await tempDir();
-    const vault = join(dir.path, "vault");
-    const starts = join(dir.path, "starts.txt");
-    await setToken(vault, "t-1");
-    const child = runWatch(
-      vault,
-      `echo start >> '${starts}'; trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done`,
+    const { vault, starts, child } = await watchedProgram(
+      dir.path,
+      (starts) =>
+        `echo start >> '${starts}'; trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done`,
     );
-    assert(await until(async () => (await lines(starts)).length === 1));
     assert(await running(starts));
     await setToken(vault, "t-2");
     // The program takes a second to stop: interrupt the restart meanwhile.
@@ -172,14 +192,11 @@ cliTest(
   "a vault destroyed under run --watch ends the run with a message, and the program is stopped with SIGTERM",
   async () => {
     await using dir = await tempDir();
-    const vault = join(dir.path, "vault");
-    const starts = join(dir.path, "starts.txt");
-    await setToken(vault, "t-1");
-    const child = runWatch(
-      vault,
-      `trap 'echo stopped >> "${starts}"; exit 0' TERM; echo started >> '${starts}'; while :; do sleep 0.1; done`,
+    const { vault, starts, child } = await watchedProgram(
+      dir.path,
+      (starts) =>
+        `trap 'echo stopped >> "${starts}"; exit 0' TERM; echo started >> '${starts}'; while :; do sleep 0.1; done`,
     );
-    assert(await until(async () => (await lines(starts)).length === 1));
     await (await SecretsEngine.open({ path: vault })).destroy();
     const { code } = await child.status;
     // Not read to its end: a program left running would hold it open.
@@ -207,22 +224,18 @@ for (const only of [[], ["--only", "api.token"]]) {
     }: a deleted secret restarts the program without it, with a warning, and a later set restarts it with it`,
     async () => {
       await using dir = await tempDir();
-      const vault = join(dir.path, "vault");
-      const starts = join(dir.path, "starts.txt");
-      await setToken(vault, "t-1");
-      const child = runWatch(
-        vault,
-        `echo "token=$API_TOKEN" >> '${starts}'; exec sleep 60`,
+      const { vault, starts, child } = await watchedProgram(
+        dir.path,
+        (starts) => `echo "token=$API_TOKEN" >> '${starts}'; exec sleep 60`,
         only,
       );
-      assert(await until(async () => (await lines(starts)).length === 1));
       {
         await using engine = await SecretsEngine.open({ path: vault });
         await engine.delete("api.token");
       }
-      assert(await until(async () => (await lines(starts)).length === 2));
+      assert(await reaches(starts, 2));
       await setToken(vault, "t-2");
-      assert(await until(async () => (await lines(starts)).length === 3));
+      assert(await reaches(starts, 3));
       assertEquals(await lines(starts), ["token=t-1", "token=", "token=t-2"]);
       child.kill("SIGTERM");
       const { code, stderr } = await child.output();
@@ -260,7 +273,7 @@ cliTest(
     const pidFile = join(dir.path, "pid");
     await setToken(vault, "t-1");
     const child = runWatch(vault, `echo $$ > '${pidFile}'; exec sleep 300`);
-    assert(await until(async () => (await lines(pidFile)).length === 1));
+    assert(await reaches(pidFile, 1));
     const pid = Number((await lines(pidFile))[0]);
     assert(!await ended(pid));
     child.kill("SIGKILL");
