@@ -108,6 +108,9 @@ export type {
   RemoteSet,
   SetRemoteOptions,
 } from "./src/vault/remote.ts";
+export type { SyncOptions, SyncReport } from "./src/vault/sync.ts";
+export type { CloneOptions } from "./src/vault/clone.ts";
+export type { KeptValue, SyncConflict } from "./src/vault/conflicts.ts";
 export type { AddedKey } from "./src/vault/slots.ts";
 export {
   BusyError,

@@ -49,6 +49,12 @@ export type Remedy =
   | { kind: "list-members" }
   /** Give the remote role's password, which the server asked for. */
   | { kind: "remote-password" }
+  /** Sync later: the server is unreachable, and the vault works offline. */
+  | { kind: "remote-offline" }
+  /** Pull first: the remote has changes this copy has not seen. */
+  | { kind: "pull-first" }
+  /** After a failover or restore, accept the remote as it is. */
+  | { kind: "remote-behind" }
   /** Open the vault with `unlock` (a passphrase, key or identity). */
   | { kind: "unlock" }
   /** Finish an interrupted destroy with `SecretsEngine.destroyVault`. */
@@ -86,6 +92,12 @@ export function libraryRemedy(remedy: Remedy): string {
       return "members() lists them";
     case "remote-password":
       return "pass the role's password";
+    case "remote-offline":
+      return "sync again once it answers; the vault reads and writes meanwhile";
+    case "pull-first":
+      return "call sync(), which pulls before it pushes";
+    case "remote-behind":
+      return "after a failover or restore of the remote, sync({ repair: true }) accepts it";
     case "unlock":
       return "open it with unlock";
     case "destroy-vault":

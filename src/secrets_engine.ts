@@ -44,6 +44,13 @@ import {
   sealBeforeClose,
 } from "./vault/close.ts";
 import { openVault } from "./vault/open.ts";
+import { type CloneOptions, cloneVault } from "./vault/clone.ts";
+import { type SyncOptions, type SyncReport, syncVault } from "./vault/sync.ts";
+import {
+  listConflicts,
+  resolveConflict,
+  type SyncConflict,
+} from "./vault/conflicts.ts";
 import type { OpenedVault } from "./vault/opened.ts";
 import type { OpenOptions } from "./vault/open_options.ts";
 import type { RecoveryReport } from "./vault/recover.ts";
@@ -166,6 +173,41 @@ export class SecretsEngine implements AsyncDisposable {
    */
   static async open(options: OpenOptions = {}): Promise<SecretsEngine> {
     return new SecretsEngine(await openVault(options));
+  }
+
+  /**
+   * Clones the vault a teammate pushed to `url` (a PostgreSQL remote,
+   * `postgres://USER@HOST:PORT/DATABASE`, under `options.name`) into a new
+   * local copy at `options.path`, opened through the member slot that
+   * `options.identity` (an age or SSH identity's text) opens. The copy gets
+   * a keyfile of this machine, the remote's member slots, the remote as its
+   * own, and every row; reads and writes are local from then on. Pin
+   * `options.fingerprint` (what {@linkcode SecretsEngine.remote} prints on
+   * a teammate's copy): without it, a first clone trusts the server for
+   * which vault it is. Needs `--allow-net=HOST:PORT`.
+   *
+   * @throws {ValidationError} bad options, or a vault already at the path.
+   * @throws {KeyMismatchError} the identity is no member's.
+   * @throws {RemoteError} the server is unreachable, refused, or holds no
+   *   pushed vault under the name; the fingerprint does not match; a row,
+   *   slot or head was forged.
+   *
+   * @example A clone needs a member's identity
+   * ```ts
+   * import { SecretsEngine, ValidationError } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * await assert.rejects(
+   *   SecretsEngine.clone("postgres://ops@db.internal/secrets", { identity: "" }),
+   *   ValidationError,
+   * );
+   * ```
+   */
+  static async clone(
+    url: string,
+    options: CloneOptions,
+  ): Promise<SecretsEngine> {
+    const { vault } = await cloneVault(url, options);
+    return new SecretsEngine(vault);
   }
 
   /**
@@ -1156,6 +1198,90 @@ export class SecretsEngine implements AsyncDisposable {
    */
   unsetRemote(): Promise<boolean> {
     return this.#guard.write(() => unsetRemote(this.#vault));
+  }
+
+  /**
+   * Syncs this copy with its remote: pulls the rows other copies pushed
+   * (each checked, merged by name against what this copy last saw, and
+   * applied in one transaction), then pushes what this copy changed, as
+   * one check-and-set on the server. A name both sides changed to
+   * different values keeps the remote's (the one it accepted first) and
+   * this copy's beside it, reported in `conflicts` on every copy until
+   * {@linkcode SecretsEngine.resolve}. `pull: false` only pushes (refused
+   * while the remote has changes this copy has not pulled); `push: false`
+   * only pulls. Reads and writes never wait for the server: when it is
+   * down, only this call fails.
+   *
+   * @throws {ValidationError} no remote is set, or bad options.
+   * @throws {PermissionError} `--allow-net=HOST:PORT` is missing.
+   * @throws {RemoteError} the server is unreachable or refused, is behind
+   *   what this copy saw (`repair: true` accepts it), or is under another
+   *   key; or a row or the head was forged, moved, dropped or rolled back,
+   *   and nothing was applied.
+   *
+   * @example Sync needs a remote
+   * ```ts
+   * import { SecretsEngine, ValidationError } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await assert.rejects(engine.sync(), ValidationError);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  sync(options: SyncOptions = {}): Promise<SyncReport> {
+    return this.#guard.write(() => syncVault(this.#vault, options));
+  }
+
+  /**
+   * The secrets with values a sync conflict kept beside the current one,
+   * sorted by name, each kept value numbered from 1 (the number
+   * {@linkcode SecretsEngine.resolve} takes) and marked `mine` when this
+   * copy wrote it.
+   *
+   * @example A vault that never synced has no conflict
+   * ```ts
+   * import { SecretsEngine } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   assert.deepEqual(await engine.conflicts(), []);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  conflicts(): Promise<SyncConflict[]> {
+    return this.#guard.call(() => listConflicts(this.#vault));
+  }
+
+  /**
+   * Ends the conflict on `name`: `"remote"` keeps the current value (the
+   * one the remote accepted first), `"local"` the value this copy wrote,
+   * a number the kept value of that number ({@linkcode SecretsEngine.conflicts}).
+   * The choice is a local write: the next sync pushes it, and the conflict
+   * ends on every copy that pulls it.
+   *
+   * @throws {ValidationError} `name` has no conflict, or `keep` names no
+   *   kept value.
+   *
+   * @example Resolving a secret with no conflict is refused
+   * ```ts
+   * import { SecretsEngine, ValidationError } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await engine.set("db.password", "s3cret");
+   *   await assert.rejects(engine.resolve("db.password", "remote"), ValidationError);
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  resolve(name: string, keep: "local" | "remote" | number): Promise<void> {
+    return this.#guard.write(() => resolveConflict(this.#vault, name, keep));
   }
 
   /**

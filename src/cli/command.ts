@@ -73,6 +73,10 @@ export const COMMAND_OPTIONS = {
   versions: { type: "boolean" },
   "min-length": { type: "string" },
   exclude: { type: "string", multiple: true },
+  repair: { type: "boolean" },
+  keep: { type: "string" },
+  fingerprint: { type: "string" },
+  show: { type: "boolean" },
 } as const;
 
 /** The name of a command option. */

@@ -9,13 +9,17 @@
 
 /**
  * The exit codes: 0 success, 1 failure, 2 usage; 3 a failure of a command
- * whose 1 means something else (`status`, `scan`); `run` adds its own.
+ * whose 1 means something else (`status`, `scan`); 4 a sync that left
+ * conflicts, 5 a remote that did not answer (the vault works offline);
+ * `run` adds its own.
  */
 export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
   error: 3,
+  conflict: 4,
+  offline: 5,
   notExecutable: 126,
   notFound: 127,
   signalBase: 128,

@@ -56,6 +56,7 @@ import {
 } from "./options/unlock.ts";
 import { members } from "./commands/members.ts";
 import { remote } from "./commands/remote.ts";
+import { clone, pull, push, resolve, sync } from "./commands/sync.ts";
 import { missingVaultFlags } from "./permissions.ts";
 import { exportSecrets, importFile } from "./commands/transfer.ts";
 import { destroy, info, recover } from "./commands/vault.ts";
@@ -102,6 +103,11 @@ const COMMANDS: Record<string, Command> = {
   slots,
   members,
   remote,
+  sync,
+  pull,
+  push,
+  clone,
+  resolve,
   rebind,
   rotate,
 };

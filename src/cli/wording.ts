@@ -24,6 +24,12 @@ function cliRemedy(remedy: Remedy): string {
       return "secrets members lists them";
     case "remote-password":
       return "set PGPASSWORD or a ~/.pgpass line, or run at a terminal to type it";
+    case "remote-offline":
+      return "sync again once it answers; the vault reads and writes meanwhile";
+    case "pull-first":
+      return "run secrets sync, which pulls before it pushes";
+    case "remote-behind":
+      return "after a failover or restore of the remote, secrets sync --repair accepts it";
     case "unlock":
       return "pass --passphrase, --key-file, --key-env or --identity";
     case "destroy-vault":

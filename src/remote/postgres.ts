@@ -2,8 +2,11 @@
  * The PostgreSQL remote: a connection through `npm:postgres` (pinned,
  * loaded only here, and only when a command talks to a remote), the
  * tables a remote needs, and what the role may do there. The server holds
- * what a copy of the vault's files would hold and no more; so far,
- * `remote set` makes its tables and the vault's head row.
+ * what a copy of the vault's files would hold and no more: per vault a
+ * head row, sealed rows (one per name) and member slots. A push is one
+ * transaction that locks the head row (`SELECT … FOR UPDATE`), checks and
+ * sets each name against the version the replica last saw, and advances
+ * the head. Tables made by an earlier version gain what they lack.
  *
  * @module
  */
@@ -16,13 +19,33 @@ import type { RemoteAddress } from "./address.ts";
 /** What the role may do with the vault on the remote. */
 export type RemoteAccess = "write" | "read";
 
-// The vaults a database holds, one head row each: the revision and key
-// epoch sync will move.
-const VAULTS_TABLE = `CREATE TABLE IF NOT EXISTS secrets_vaults (
-  name text PRIMARY KEY,
-  revision bigint NOT NULL DEFAULT 0,
-  epoch bigint NOT NULL DEFAULT 0
-)`;
+// The remote's tables. `secrets_vaults` as 0.4.0 made it had only name,
+// revision and epoch: the ALTER gives such a table the head's columns.
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS secrets_vaults (
+    name text PRIMARY KEY,
+    revision bigint NOT NULL DEFAULT 0,
+    epoch bigint NOT NULL DEFAULT 0)`,
+  `ALTER TABLE secrets_vaults
+    ADD COLUMN IF NOT EXISTS vault_id bytea,
+    ADD COLUMN IF NOT EXISTS key_check bytea,
+    ADD COLUMN IF NOT EXISTS head bytea`,
+  `CREATE TABLE IF NOT EXISTS secrets_rows (
+    vault text NOT NULL REFERENCES secrets_vaults (name) ON DELETE CASCADE,
+    name_hash text NOT NULL,
+    version bigint NOT NULL,
+    epoch bigint NOT NULL,
+    revision bigint NOT NULL,
+    sealed bytea NOT NULL,
+    PRIMARY KEY (vault, name_hash))`,
+  `CREATE INDEX IF NOT EXISTS secrets_rows_revision
+    ON secrets_rows (vault, revision)`,
+  `CREATE TABLE IF NOT EXISTS secrets_members (
+    vault text NOT NULL REFERENCES secrets_vaults (name) ON DELETE CASCADE,
+    id text NOT NULL,
+    slot text NOT NULL,
+    PRIMARY KEY (vault, id))`,
+];
 
 const CONNECT_TIMEOUT_S = 10;
 
@@ -38,7 +61,23 @@ const FAILURES: Record<string, string> = {
   ENOTFOUND: "the server's host name does not resolve",
   CONNECT_TIMEOUT: "the server did not answer in time",
   EHOSTUNREACH: "the server is unreachable",
+  CONNECTION_CLOSED: "the server closed the connection",
+  CONNECTION_ENDED: "the connection to the server ended",
+  CONNECTION_DESTROYED: "the connection to the server was lost",
+  "57P01": "the server is shutting down",
 };
+
+// The codes that mean the server is not there: the vault works offline.
+const UNREACHABLE: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "CONNECT_TIMEOUT",
+  "EHOSTUNREACH",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01",
+]);
 
 // The codes that mean the server wants a password: then the remedy is to
 // give one.
@@ -47,14 +86,19 @@ const PASSWORD_WANTED: ReadonlySet<string> = new Set([
   "MISSING_PASSWORD",
 ]);
 
+/** The SQLSTATE or driver code of `error`; empty when it has none. */
+export function errorCode(error: unknown): string {
+  return typeof error === "object" && error !== null && "code" in error
+    ? String(error.code)
+    : "";
+}
+
 /** `error`, from the driver or the server, as a {@linkcode RemoteError}. */
 export function remoteFailure(
   error: unknown,
   address: RemoteAddress,
 ): RemoteError {
-  const code = typeof error === "object" && error !== null && "code" in error
-    ? String(error.code)
-    : "";
+  const code = errorCode(error);
   const what = FAILURES[code] ?? "the remote failed";
   return new RemoteError(
     `${what} (${address.user}@${address.host}:${address.port}/${address.database}${
@@ -64,6 +108,8 @@ export function remoteFailure(
       cause: error,
       ...(PASSWORD_WANTED.has(code)
         ? { remedy: { kind: "remote-password" } as const }
+        : UNREACHABLE.has(code)
+        ? { remedy: { kind: "remote-offline" } as const }
         : {}),
     },
   );
@@ -128,12 +174,11 @@ export async function prepareRemote(
   await using connection = connectRemote(address, password);
   const { sql } = connection;
   try {
-    const [{ exists }] = await sql<{ exists: boolean }[]>`
-      SELECT to_regclass('secrets_vaults') IS NOT NULL AS exists`;
-    if (!exists) await sql.unsafe(VAULTS_TABLE);
+    await ensureSchema(sql);
     const [{ writer }] = await sql<{ writer: boolean }[]>`
-      SELECT has_table_privilege(current_user, 'secrets_vaults', 'INSERT')
-        AND has_table_privilege(current_user, 'secrets_vaults', 'UPDATE')
+      SELECT has_table_privilege(current_user, 'secrets_vaults', 'UPDATE')
+        AND has_table_privilege(current_user, 'secrets_rows', 'INSERT')
+        AND has_table_privilege(current_user, 'secrets_rows', 'UPDATE')
         AS writer`;
     if (writer) {
       await sql`INSERT INTO secrets_vaults (name) VALUES (${address.name})
@@ -143,4 +188,32 @@ export async function prepareRemote(
   } catch (error) {
     throw remoteFailure(error, address);
   }
+}
+
+// Serializes two processes making the tables at once (CREATE … IF NOT
+// EXISTS races on the catalog): any fixed key, named once.
+const SCHEMA_LOCK = 0x5ec2e75;
+
+/**
+ * Makes the tables this version needs where they are missing, or gives
+ * those of an earlier version what they lack. A role that may not finds
+ * them made, or fails with the privilege named.
+ */
+export async function ensureSchema(sql: postgres.Sql): Promise<void> {
+  if (await hasSchema(sql)) return;
+  await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${SCHEMA_LOCK})`;
+    for (const statement of SCHEMA) await tx.unsafe(statement);
+  });
+}
+
+/** Whether the tables of this version are all there. */
+async function hasSchema(sql: postgres.Sql): Promise<boolean> {
+  const [{ present }] = await sql<{ present: boolean }[]>`
+    SELECT to_regclass('secrets_rows') IS NOT NULL
+      AND to_regclass('secrets_members') IS NOT NULL
+      AND EXISTS (SELECT 1 FROM information_schema.columns
+        WHERE table_name = 'secrets_vaults' AND column_name = 'head')
+      AS present`;
+  return present;
 }

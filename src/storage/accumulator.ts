@@ -19,6 +19,7 @@ import {
   exposureMac,
   historyLimitMac,
   historyMac,
+  replicaMac,
   rowMac,
   slotMac,
   unversionedRowMac,
@@ -191,6 +192,16 @@ export class Accumulator {
   /** An exposure mark removed. */
   removeExposure(row: AnnotationRow): this {
     return this.#xor(exposureMac(this.#keys.row, row));
+  }
+
+  /** A merge base added (format 7). */
+  addReplica(row: AnnotationRow): this {
+    return this.#xor(replicaMac(this.#keys.row, row));
+  }
+
+  /** A merge base removed. */
+  removeReplica(row: AnnotationRow): this {
+    return this.#xor(replicaMac(this.#keys.row, row));
   }
 
   /** The copy's settings, the vault id and public key (format 6). */

@@ -53,9 +53,17 @@ export function exposureTable(store: Store): AnnotationTable {
   return sealedTable(store, "exposures");
 }
 
+/**
+ * Prepares the statements of the replica table (format 7) on `store`:
+ * rows of the same shape, holding merge bases.
+ */
+export function replicaTable(store: Store): AnnotationTable {
+  return sealedTable(store, "replica");
+}
+
 function sealedTable(
   store: Store,
-  name: "annotations" | "exposures",
+  name: "annotations" | "exposures" | "replica",
 ): AnnotationTable {
   const select = store.prepare(
     `SELECT name_hash, sealed FROM ${name} WHERE name_hash = ?`,

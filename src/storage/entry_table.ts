@@ -19,6 +19,7 @@ import {
   annotationTable,
   exposureTable,
   NO_ANNOTATIONS,
+  replicaTable,
 } from "./annotation_table.ts";
 import {
   deleteMetaValue,
@@ -33,6 +34,7 @@ import {
   INTEGRITY_KEY,
   LAST_UNANNOTATED_FORMAT,
   LAST_UNSHARED_FORMAT,
+  LAST_UNSYNCED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
 } from "./schema.ts";
 import {
@@ -107,6 +109,8 @@ export interface EntryTable {
   annotations: AnnotationTable;
   /** The entries' exposure marks (format 6). */
   exposures: AnnotationTable;
+  /** The merge bases of a copy that syncs (format 7). */
+  replica: AnnotationTable;
   /** The settings and records of `meta`. */
   meta: MetaTable;
 }
@@ -163,6 +167,9 @@ export function entryTable(
     exposures: format > LAST_UNSHARED_FORMAT
       ? exposureTable(store)
       : NO_ANNOTATIONS,
+    replica: format > LAST_UNSYNCED_FORMAT
+      ? replicaTable(store)
+      : NO_ANNOTATIONS,
     meta: metaTable(store, versioned),
   };
 }
@@ -218,7 +225,7 @@ export function markDestroyed(store: Store, marker: Uint8Array): void {
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
   );
   if (table.get("history") !== undefined) store.exec("DELETE FROM history");
-  for (const sealed of ["annotations", "exposures"]) {
+  for (const sealed of ["annotations", "exposures", "replica"]) {
     if (table.get(sealed) !== undefined) store.exec(`DELETE FROM ${sealed}`);
   }
   deleteMetaValue(store, INTEGRITY_KEY);

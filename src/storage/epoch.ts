@@ -22,6 +22,7 @@ import {
 import { type Exposure, reencryptEntries } from "./reencrypt.ts";
 import { markRewrite } from "./rewrite.ts";
 import type { SlotRow } from "./schema.ts";
+import { resealReplica } from "./rows.ts";
 import { deleteSlot, insertSlot } from "./slot_table.ts";
 import type { VaultStore } from "./writes.ts";
 
@@ -61,6 +62,12 @@ export function writeEpoch(
   const before = Accumulator.empty(keys);
   const after = Accumulator.empty(next);
   reencryptEntries(vault, next, { before, after, ...epoch });
+  for (const row of table.replica.all()) {
+    before.addReplica(row);
+    const moved = resealReplica(keys, next, row);
+    table.replica.put(moved);
+    after.addReplica(moved);
+  }
   for (const slot of slots) before.addSlot(slot);
   if (epoch.copyBefore !== null) before.addCopy(epoch.copyBefore);
   const limit = table.meta.historyLimit();

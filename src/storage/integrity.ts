@@ -133,6 +133,7 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
     for (const row of table.exposures.all()) found.addExposure(row);
     found.addCopy(readCopyRecord(store));
   }
+  for (const row of table.replica.all()) found.addReplica(row);
   if (format > LAST_SINGLE_KEY_FORMAT) {
     for (const slot of readSlots(store)) found.addSlot(slot);
   }
@@ -143,7 +144,7 @@ function checkAccumulator(store: Store, keys: SubKeys): void {
   }
   if (!found.matches(stored)) {
     throw new IntegrityError(
-      "an entry, an earlier version, an annotation, an exposure mark, a key slot or a setting was changed outside the engine",
+      "an entry, an earlier version, an annotation, an exposure mark, a merge base, a key slot or a setting was changed outside the engine",
     );
   }
 }

@@ -25,6 +25,7 @@ const HISTORY_DOMAIN = "@scope/secrets history\0";
 const SETTING_DOMAIN = "@scope/secrets setting\0";
 const ANNOTATION_DOMAIN = "@scope/secrets annotation\0";
 const EXPOSURE_DOMAIN = "@scope/secrets exposure\0";
+const REPLICA_DOMAIN = "@scope/secrets replica\0";
 
 /**
  * The canonical bytes of a row: each variable field length-prefixed, then
@@ -103,6 +104,14 @@ export function annotationMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
  */
 export function exposureMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
   return sealedRowMac(key, EXPOSURE_DOMAIN, row);
+}
+
+/**
+ * The MAC of a merge base row (format 7): domain-separated from an
+ * annotation, whose shape it shares.
+ */
+export function replicaMac(key: Uint8Array, row: AnnotationRow): Uint8Array {
+  return sealedRowMac(key, REPLICA_DOMAIN, row);
 }
 
 function sealedRowMac(

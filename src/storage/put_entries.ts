@@ -17,6 +17,8 @@ export interface PutOptions {
   refuseExisting?: (taken: Entry[]) => never;
   /** Told after each entry how many of them are written. */
   onProgress?: ProgressListener;
+  /** More changes for the same transaction, made after the entries. */
+  then?: (session: WriteSession) => void;
 }
 
 /** An earlier version to restore before an entry's current value. */
@@ -143,7 +145,7 @@ export function putEntries(
   entries: readonly Entry[],
   options: PutOptions = {},
 ): void {
-  const { refuseExisting, onProgress } = options;
+  const { refuseExisting, onProgress, then } = options;
   const encoder = new TextEncoder();
   const writes = entries.map((entry) => ({
     ...entry,
@@ -166,6 +168,7 @@ export function putEntries(
         if (annotation !== undefined) session.annotate(hash, annotation);
         onProgress?.(at + 1, writes.length);
       });
+      then?.(session);
     }, deepest);
   } finally {
     for (const { clearName, steps } of writes) {

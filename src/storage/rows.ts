@@ -18,6 +18,14 @@ import {
 } from "../errors.ts";
 import { parseAnnotation } from "../rules/annotation.ts";
 import { type ExposureMark, parseMarks } from "../rules/exposure.ts";
+import {
+  HEAD_KEY,
+  type NameBase,
+  parseBase,
+  parseSeenHead,
+  type SeenHead,
+} from "../rules/replica.ts";
+import type { AnnotationRow } from "./annotation_table.ts";
 import type { EntryRow, VersionColumns } from "./columns.ts";
 import type { Annotation, ValueKind } from "../types.ts";
 
@@ -292,4 +300,70 @@ export function openExposure(
         } do not decrypt: they were altered or moved`,
       ),
   );
+}
+
+function replicaAad(hash: string): Uint8Array {
+  return encoder.encode(`replica\0${hash}`);
+}
+
+/**
+ * A merge base, or under {@linkcode HEAD_KEY} the remote head last seen,
+ * sealed for the name hash `hash` (format 7).
+ */
+export function sealReplica(
+  keys: SubKeys,
+  hash: string,
+  record: NameBase | SeenHead,
+): Uint8Array {
+  return sealJson(keys, record, replicaAad(hash));
+}
+
+/**
+ * The merge base `sealed` holds for the name hash `hash`; one that does
+ * not decrypt is a {@linkcode DecryptionError}.
+ */
+export function openBase(
+  keys: SubKeys,
+  hash: string,
+  sealed: Uint8Array,
+): NameBase {
+  return openJson(
+    keys,
+    sealed,
+    replicaAad(hash),
+    parseBase,
+    () =>
+      new DecryptionError(
+        `the merge base of ${
+          entryRef(hash)
+        } does not decrypt: it was altered or moved`,
+      ),
+  );
+}
+
+/** The remote head last seen, which `sealed` holds. */
+export function openSeenHead(keys: SubKeys, sealed: Uint8Array): SeenHead {
+  return openJson(
+    keys,
+    sealed,
+    replicaAad(HEAD_KEY),
+    parseSeenHead,
+    () =>
+      new DecryptionError(
+        "the remote head this copy last saw does not decrypt: it was altered",
+      ),
+  );
+}
+
+/** The replica row `row`, opened under `keys` and sealed under `next`. */
+export function resealReplica(
+  keys: SubKeys,
+  next: SubKeys,
+  row: AnnotationRow,
+): AnnotationRow {
+  const hash = row.name_hash;
+  const record = hash === HEAD_KEY
+    ? openSeenHead(keys, row.sealed)
+    : openBase(keys, hash, row.sealed);
+  return { name_hash: hash, sealed: sealReplica(next, hash, record) };
 }

@@ -19,9 +19,10 @@ import type { Store } from "./store.ts";
  * keeps their earlier versions as history; format 5 lets an entry carry an
  * annotation (a note, tags and a rotation policy); format 6 adds member
  * slots, the copy key the local slots wrap, a name key kept through
- * rotations, and the exposure marks a member's removal leaves.
+ * rotations, and the exposure marks a member's removal leaves; format 7
+ * adds the `replica` table, where a copy that syncs keeps its merge bases.
  */
-export const FORMAT_VERSION = 6;
+export const FORMAT_VERSION = 7;
 
 /** The last format that kept a single wrapped key in `meta`. */
 export const LAST_SINGLE_KEY_FORMAT = 2;
@@ -34,6 +35,9 @@ export const LAST_UNANNOTATED_FORMAT = 4;
 
 /** The last format without members: local slots wrapped the data key. */
 export const LAST_UNSHARED_FORMAT = 5;
+
+/** The last format without a `replica` table. */
+export const LAST_UNSYNCED_FORMAT = 6;
 
 const META_TABLE =
   "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
@@ -73,6 +77,15 @@ export const EXPOSURES_TABLE =
   "CREATE TABLE exposures (name_hash TEXT PRIMARY KEY, " +
   "sealed BLOB NOT NULL) WITHOUT ROWID";
 
+/**
+ * The statement that creates the table of merge bases (format 7): per name
+ * hash, what this copy last saw of it on its remote, sealed under the value
+ * key; the empty name holds the remote head it last saw.
+ */
+export const REPLICA_TABLE =
+  "CREATE TABLE replica (name_hash TEXT PRIMARY KEY, " +
+  "sealed BLOB NOT NULL) WITHOUT ROWID";
+
 /** The statement that creates the key slots table (format 3). */
 export const SLOTS_TABLE =
   "CREATE TABLE slots (id TEXT PRIMARY KEY, kind TEXT NOT NULL, " +
@@ -92,10 +105,16 @@ export const SCHEMA: readonly string[] = [
   HISTORY_TABLE,
   ANNOTATIONS_TABLE,
   EXPOSURES_TABLE,
+  REPLICA_TABLE,
 ];
 
+/** The schema of format 6: members and exposure marks, no merge bases. */
+const UNSYNCED_SCHEMA: readonly string[] = SCHEMA.filter((sql) =>
+  sql !== REPLICA_TABLE
+);
+
 /** The schema of format 5: annotations, no exposure marks. */
-const UNSHARED_SCHEMA: readonly string[] = SCHEMA.filter((sql) =>
+const UNSHARED_SCHEMA: readonly string[] = UNSYNCED_SCHEMA.filter((sql) =>
   sql !== EXPOSURES_TABLE
 );
 
@@ -121,7 +140,8 @@ function schemaOf(format: number): readonly string[] {
   if (format <= LAST_SINGLE_KEY_FORMAT) return SINGLE_KEY_SCHEMA;
   if (format <= LAST_UNVERSIONED_FORMAT) return UNVERSIONED_SCHEMA;
   if (format <= LAST_UNANNOTATED_FORMAT) return UNANNOTATED_SCHEMA;
-  return format <= LAST_UNSHARED_FORMAT ? UNSHARED_SCHEMA : SCHEMA;
+  if (format <= LAST_UNSHARED_FORMAT) return UNSHARED_SCHEMA;
+  return format <= LAST_UNSYNCED_FORMAT ? UNSYNCED_SCHEMA : SCHEMA;
 }
 
 /**

@@ -34,7 +34,9 @@ import {
   HISTORY_TABLE,
   LAST_UNANNOTATED_FORMAT,
   LAST_UNSHARED_FORMAT,
+  LAST_UNSYNCED_FORMAT,
   LAST_UNVERSIONED_FORMAT,
+  REPLICA_TABLE,
 } from "./schema.ts";
 import type { UnversionedRow } from "./columns.ts";
 import { readSlots } from "./slot_table.ts";
@@ -134,7 +136,7 @@ export function upgradeToShared(
 ): boolean {
   if (readFormat(store) > LAST_UNSHARED_FORMAT) return false;
   store.exec(EXPOSURES_TABLE);
-  const table = entryTable(store, FORMAT_VERSION);
+  const table = entryTable(store, LAST_UNSYNCED_FORMAT);
   const slots = readSlots(store);
   // Every slot stays as it is: it wraps the old data key, now the copy
   // secret.
@@ -145,6 +147,18 @@ export function upgradeToShared(
     rows: new Map(slots.map((slot) => [slot.id, slot])),
     copy,
   });
-  writeFormat(store, FORMAT_VERSION);
+  writeFormat(store, LAST_UNSYNCED_FORMAT);
   return true;
+}
+
+/**
+ * Upgrades a format 6 vault to format 7, in the caller's write
+ * transaction: an empty `replica` table. No row changes, so the integrity
+ * record stays as it is. Does nothing when another process upgraded it
+ * first.
+ */
+export function upgradeToReplicas(store: Store): void {
+  if (readFormat(store) > LAST_UNSYNCED_FORMAT) return;
+  store.exec(REPLICA_TABLE);
+  writeFormat(store, FORMAT_VERSION);
 }

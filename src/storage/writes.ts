@@ -18,8 +18,10 @@ import {
   type RowTimes,
   type RowWrite,
   sealAnnotation,
+  sealReplica,
   sealRow,
 } from "./rows.ts";
+import type { NameBase, SeenHead } from "../rules/replica.ts";
 import {
   applyAnnotationChange,
   changesAnnotation,
@@ -74,6 +76,11 @@ export interface WriteSession {
    * and sealed again here); nothing is written when it changes nothing.
    */
   annotate(hash: string, change: AnnotationChange): void;
+  /**
+   * Replaces the replica row `hash` (a merge base, or under `HEAD_KEY` the
+   * remote head last seen) with `record` sealed, or removes it (`null`).
+   */
+  replicate(hash: string, record: NameBase | SeenHead | null): void;
 }
 
 /**
@@ -120,6 +127,21 @@ export function writeEntries<T>(
           ? null
           : sealAnnotation(keys, hash, next);
         if (annotate(table, acc, hash, resealed)) discarded = true;
+      },
+      replicate: (hash, record) => {
+        const old = table.replica.get(hash);
+        if (old !== undefined) {
+          acc.removeReplica(old);
+          table.replica.remove(hash);
+          discarded = true;
+        }
+        if (record === null) return;
+        const row = {
+          name_hash: hash,
+          sealed: sealReplica(keys, hash, record),
+        };
+        table.replica.put(row);
+        acc.addReplica(row);
       },
     });
     acc.write(table.meta);

@@ -24,8 +24,21 @@ import { insertSlot } from "../storage/slot_table.ts";
 import type { Store } from "../storage/store.ts";
 
 /**
+ * The keys and id a clone starts from: those of the vault it copies, which
+ * its member slot gave.
+ */
+export interface VaultSeed {
+  /** The data key. */
+  dek: Uint8Array;
+  /** The name key. */
+  nameKey: Uint8Array;
+  /** The vault's random id. */
+  vaultId: Uint8Array;
+}
+
+/**
  * Creates the vault in an empty database, with a machine slot for a new
- * keyfile (bound to `factors`). The pending keyfile is written under the
+ * keyfile (bound to `factors`), and new keys unless `seed` gives them. The pending keyfile is written under the
  * write lock, so two processes creating one vault at once agree on it.
  * Resolves to `null` when another process created the vault first: unlock
  * it instead.
@@ -34,12 +47,14 @@ export async function createVault(
   store: Store,
   dir: string,
   { factors, historyLimit }: Pick<VaultRequest, "factors" | "historyLimit">,
+  seed?: VaultSeed,
 ): Promise<Unlocked | null> {
   const keyfile = randomBytes(KEY_BYTES);
   const copySecret = randomBytes(KEY_BYTES);
-  const dek = randomBytes(KEY_BYTES);
-  const nameKey = randomBytes(KEY_BYTES);
-  const copy = copyRecordFor(copySecret, randomBytes(VAULT_ID_BYTES), {
+  const dek = seed?.dek.slice() ?? randomBytes(KEY_BYTES);
+  const nameKey = seed?.nameKey.slice() ?? randomBytes(KEY_BYTES);
+  const vaultId = seed?.vaultId ?? randomBytes(VAULT_ID_BYTES);
+  const copy = copyRecordFor(copySecret, vaultId, {
     dek,
     nameKey,
   });

@@ -14,10 +14,11 @@ import {
   InitializationError,
   IntegrityError,
   SecretsEngineError,
+  ValidationError,
   VaultNotFoundError,
 } from "../errors.ts";
 import { type Unlocked, unlockVault } from "../keys/unlock.ts";
-import { createVault } from "./create.ts";
+import { createVault, type VaultSeed } from "./create.ts";
 import { upgradeVault } from "./upgrade.ts";
 import { entryTable } from "../storage/entry_table.ts";
 import { destroyedMarker } from "../storage/meta_table.ts";
@@ -159,6 +160,7 @@ async function openFromFiles(
 async function openOnce(
   options: OpenOptions,
   checked: CheckedOptions,
+  seed: VaultSeed | undefined,
 ): Promise<Settled | "destroyed"> {
   const found = checkedVault(options, checked);
   if (checked.recover || !found.writable) {
@@ -185,7 +187,12 @@ async function openOnce(
     const marker = empty ? null : markerToCheck(store);
     // A vault marked destroyed is only read: no upgrade, no keyfile moved.
     const request = marker === null ? checked : { ...checked, recover: true };
-    const made = empty ? await createVault(store, dir, checked) : null;
+    if (!empty && seed !== undefined) {
+      throw new ValidationError(
+        `${dir} already holds a vault: clone into a new directory`,
+      );
+    }
+    const made = empty ? await createVault(store, dir, checked, seed) : null;
     const unlocked = made ?? await unlockVault(store, dir, owner, request);
     if (marker !== null) {
       try {
@@ -231,16 +238,20 @@ function withNames(vault: Settled): OpenedVault {
 }
 
 /**
- * Opens (or creates) the vault the options name. A vault whose destroy was
+ * Opens (or creates) the vault the options name; with `seed`, creates it
+ * from those keys (a clone) and refuses a vault already there. A vault whose destroy was
  * interrupted is removed first, and then counts as no vault. Every error is
  * a {@linkcode SecretsEngineError}.
  */
-export async function openVault(options: OpenOptions): Promise<OpenedVault> {
+export async function openVault(
+  options: OpenOptions,
+  seed?: VaultSeed,
+): Promise<OpenedVault> {
   try {
     const checked = checkOptions(options);
-    const opened = await openOnce(options, checked);
+    const opened = await openOnce(options, checked, seed);
     if (opened !== "destroyed") return withNames(opened);
-    const again = await openOnce(options, checked);
+    const again = await openOnce(options, checked, seed);
     if (again !== "destroyed") return withNames(again);
     throw new InitializationError("the vault is being destroyed meanwhile");
   } catch (error) {

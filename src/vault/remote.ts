@@ -15,7 +15,9 @@ import {
   type RemoteAddress,
   remoteUrl,
 } from "../remote/address.ts";
+import { vaultFingerprint } from "../keys/vault_fingerprint.ts";
 import { directoryOwner } from "../storage/files.ts";
+import { readCopyRecord } from "../storage/meta_table.ts";
 import {
   readRemoteFile,
   removeRemoteFile,
@@ -31,6 +33,11 @@ export interface RemoteInfo {
   url: string;
   /** The vault's name there. */
   name: string;
+  /**
+   * The vault's fingerprint, `SHA256:…`, the same on every copy: what a
+   * teammate pins with `clone --fingerprint`.
+   */
+  fingerprint: string;
 }
 
 /** What {@linkcode SecretsEngine.setRemote} found on the server. */
@@ -47,12 +54,18 @@ export interface SetRemoteOptions {
   password?: string;
 }
 
-function info(address: RemoteAddress): RemoteInfo {
-  return { engine: "postgres", url: remoteUrl(address), name: address.name };
+function info(vault: OpenedVault, address: RemoteAddress): RemoteInfo {
+  const { vaultId } = readCopyRecord(vault.store);
+  return {
+    engine: "postgres",
+    url: remoteUrl(address),
+    name: address.name,
+    fingerprint: vaultFingerprint(vaultId, vault.keys.index),
+  };
 }
 
 /** Refuses, naming the flag, a process that may not reach the server. */
-function checkNet(address: RemoteAddress): void {
+export function checkNet(address: RemoteAddress): void {
   const host = `${address.host}:${address.port}`;
   const access = Deno.permissions.querySync({ name: "net", host });
   if (access.state !== "granted") {
@@ -65,6 +78,26 @@ function checkNet(address: RemoteAddress): void {
 
 /** This copy's remote, or `null` when it has none. */
 export function readRemote(vault: OpenedVault): RemoteInfo | null {
+  const address = storedAddress(vault);
+  return address === null ? null : info(vault, address);
+}
+
+/**
+ * The address of this copy's remote, checked for `--allow-net`; none is a
+ * {@linkcode ValidationError}.
+ */
+export function remoteAddress(vault: OpenedVault): RemoteAddress {
+  const address = storedAddress(vault);
+  if (address === null) {
+    throw new ValidationError(
+      "this copy has no remote: set one with setRemote (secrets remote set URL)",
+    );
+  }
+  checkNet(address);
+  return address;
+}
+
+function storedAddress(vault: OpenedVault): RemoteAddress | null {
   const stored = readRemoteFile(vault.dir, directoryOwner(vault.dir));
   if (stored === null) return null;
   const { url, name } = typeof stored === "object" ? { ...stored } : {
@@ -72,7 +105,7 @@ export function readRemote(vault: OpenedVault): RemoteInfo | null {
     name: undefined,
   };
   try {
-    return info(parseRemoteAddress(url, name));
+    return parseRemoteAddress(url, name);
   } catch {
     throw new IntegrityError(
       "remote.json does not hold a remote: it was changed outside the engine; secrets remote unset forgets it",
@@ -103,9 +136,16 @@ export async function setRemote(
   checkNet(address);
   const { prepareRemote } = await import("../remote/postgres.ts");
   const access = await prepareRemote(address, password);
-  const set = info(address);
-  writeRemoteFile(vault.dir, set);
-  return { ...set, access };
+  return { ...recordRemote(vault, address), access };
+}
+
+/** Records `address` as the remote of `vault`'s copy. */
+export function recordRemote(
+  vault: OpenedVault,
+  address: RemoteAddress,
+): RemoteInfo {
+  writeRemoteFile(vault.dir, { url: remoteUrl(address), name: address.name });
+  return info(vault, address);
 }
 
 /** Forgets this copy's remote; returns whether there was one. */

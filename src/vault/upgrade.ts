@@ -26,6 +26,7 @@ import { rewriteIfMarked } from "../storage/rewrite.ts";
 import type { Store } from "../storage/store.ts";
 import {
   upgradeToAnnotations,
+  upgradeToReplicas,
   upgradeToShared,
   upgradeToVersions,
 } from "../storage/upgrade.ts";
@@ -62,9 +63,9 @@ export function upgradeVault(
         : upgradeToSlots(store, unlocked.slot, kek, dek);
       upgradeToVersions(store, keys, historyLimit);
       upgradeToAnnotations(store);
-      if (upgradeToShared(store, keys, nextKeys, copy)) {
-        return { slot, dek: vaultKeys.dek, keys: nextKeys };
-      }
+      const shared = upgradeToShared(store, keys, nextKeys, copy);
+      upgradeToReplicas(store);
+      if (shared) return { slot, dek: vaultKeys.dek, keys: nextKeys };
       const made = unwrapCopy(secret, ...copyOf(store));
       return {
         slot,

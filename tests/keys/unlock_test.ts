@@ -66,7 +66,7 @@ Deno.test("a created vault has one machine slot (HKDF) and unlocks to the same d
     assertEquals(await createVault(store, dir, request()), null);
     const unlocked = await unlock();
     assertEquals(unlocked.dek, dek);
-    assertEquals(unlocked.format, 6);
+    assertEquals(unlocked.format, 7);
     assertEquals(unlocked.slot.kind, "machine");
     assertEquals(unlocked.slot.kdf, { name: "hkdf" });
   }));

@@ -26,15 +26,19 @@ pgTest(
   async (db) => {
     await using dir = await tempDir();
     await using engine = await openEngine(dir.path);
+    let fingerprint = "";
     for (let round = 0; round < 2; round++) {
       const set = await engine.setRemote(db.url, {
         name: "team",
         password: PG.password,
       });
+      assertMatch(set.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
+      fingerprint ||= set.fingerprint;
       assertEquals(set, {
         engine: "postgres",
         url: db.url,
         name: "team",
+        fingerprint,
         access: "write",
       });
     }
@@ -48,6 +52,7 @@ pgTest(
       engine: "postgres",
       url: db.url,
       name: "team",
+      fingerprint,
     });
     const stored = await Deno.readTextFile(
       join(dir.path, "vault", "remote.json"),

@@ -44,7 +44,7 @@ Deno.test("meta round-trips and an empty database is recognised", () =>
     assertEquals(isEmpty(store), false);
     checkSchema(store);
     writeMeta(store, new Uint8Array(32).fill(5), new Uint8Array(72), 10);
-    assertEquals(readFormat(store), 6);
+    assertEquals(readFormat(store), 7);
     assertEquals(readKeyCheck(store), new Uint8Array(32).fill(5));
   }));
 
@@ -63,17 +63,18 @@ Deno.test("a format 1 or 2 vault must have the schema before slots", () =>
     assertThrows(() => checkSchema(store, 4), IntegrityError);
     assertThrows(() => checkSchema(store, 5), IntegrityError);
     assertThrows(() => checkSchema(store, 6), IntegrityError);
+    assertThrows(() => checkSchema(store, 7), IntegrityError);
   }));
 
 Deno.test("a newer format is an InitializationError naming both, bad meta an IntegrityError", () =>
   withStore((store) => {
     store.exec(SINGLE_KEY_SCHEMA.join(";"));
-    setMeta(store, "format", "7");
+    setMeta(store, "format", "8");
     assertThrows(
       () => readFormat(store),
       (error) =>
         error instanceof InitializationError &&
-        /format 7.*up to 6/.test(error.message),
+        /format 8.*up to 7/.test(error.message),
     );
     setMeta(store, "format", "2");
     setMeta(store, "kdf", '{"N":1024,"r":8,"p":1}');

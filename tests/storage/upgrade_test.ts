@@ -1,5 +1,5 @@
 /**
- * The upgrade of a format 3 vault (to format 5) under concurrency: processes that open a format 3
+ * The upgrade of a format 3 vault (to the current format) under concurrency: processes that open a format 3
  * vault at the same moment all succeed, exactly one upgrades it, and every
  * one reads every value. (The upgrade of each earlier format, and one that
  * refuses a tampered vault, are in `tests/open_test.ts`.)
@@ -42,7 +42,7 @@ Deno.test({
     );
     for (const { code, stdout, stderr } of results) {
       assertEquals(code, 0, stderr);
-      assertEquals(JSON.parse(stdout), { format: 6, values: secrets });
+      assertEquals(JSON.parse(stdout), { format: 7, values: secrets });
     }
     await Deno.remove(join(path, "meta.json"));
     await using engine = await SecretsEngine.open({ path });

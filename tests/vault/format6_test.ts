@@ -62,7 +62,7 @@ Deno.test("format 6 fixture: every local slot and every member of each kind open
   ];
   for (const unlock of unlocks) {
     await using engine = await SecretsEngine.open({ path, unlock });
-    assertEquals((await engine.info()).format, 6);
+    assertEquals((await engine.info()).format, 7);
     for (const [name, value] of Object.entries(fixture.text)) {
       assertEquals(await engine.get(name), value, name);
     }

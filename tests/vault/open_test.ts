@@ -37,7 +37,7 @@ const FIXTURES_BY_FORMAT = [
 ] as const;
 
 for (const [fixture, format] of FIXTURES_BY_FORMAT) {
-  Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value as version 1, and becomes format 6`, async () => {
+  Deno.test(`format ${format} fixture (${fixture}): opens, keeps every value as version 1, and becomes format 7`, async () => {
     await using dir = await tempDir();
     const path = await copyFixture(dir.path, fixture);
     const secrets = fixtureSecrets(fixture);
@@ -51,7 +51,7 @@ for (const [fixture, format] of FIXTURES_BY_FORMAT) {
     for (let open = 0; open < 2; open++) {
       await using engine = await SecretsEngine.open({ path });
       const info = await engine.info();
-      assertEquals(info.format, 6);
+      assertEquals(info.format, 7);
       assertEquals(info.historyLimit, 10);
       // The second open finds the file as the first one sealed it.
       assertEquals(info.openedSealed, open === 1);
@@ -66,7 +66,7 @@ for (const [fixture, format] of FIXTURES_BY_FORMAT) {
       const slots = await engine.slots();
       assertEquals(slots.map((slot) => slot.kind), ["machine"]);
     }
-    assertEquals(stored(), "6");
+    assertEquals(stored(), "7");
     const kdf = rawSql(
       dir.path,
       (db) =>
@@ -308,7 +308,7 @@ interface Format4Fixture {
   versions: Record<string, string[]>;
 }
 
-Deno.test("format 4 fixture: every slot opens it, it becomes format 6, every value and version reads, and it takes writes", async () => {
+Deno.test("format 4 fixture: every slot opens it, it becomes format 7, every value and version reads, and it takes writes", async () => {
   await using dir = await tempDir();
   const path = await copyFixture(dir.path, "vault-format4");
   const fixture: Format4Fixture = JSON.parse(
@@ -322,7 +322,7 @@ Deno.test("format 4 fixture: every slot opens it, it becomes format 6, every val
   for (const unlock of unlocks) {
     await using engine = await SecretsEngine.open({ path, unlock });
     const info = await engine.info();
-    assertEquals([info.format, info.historyLimit], [6, fixture.historyLimit]);
+    assertEquals([info.format, info.historyLimit], [7, fixture.historyLimit]);
     assertEquals((await engine.slots()).map((s) => s.kind).sort(), [
       "key",
       "machine",
@@ -364,7 +364,7 @@ Deno.test("format 4 fixture: every slot opens it, it becomes format 6, every val
   assertEquals((await verified.getEntry("db.password"))?.note, "n");
 });
 
-Deno.test("format 5 fixture: its annotations read back through every slot, it becomes format 6, and it verifies in full", async () => {
+Deno.test("format 5 fixture: its annotations read back through every slot, it becomes format 7, and it verifies in full", async () => {
   await using dir = await tempDir();
   const path = await copyFixture(dir.path, "vault-format5");
   const fixture: Format4Fixture & {
@@ -382,7 +382,7 @@ Deno.test("format 5 fixture: its annotations read back through every slot, it be
     }]
   ) {
     await using engine = await SecretsEngine.open({ path, unlock });
-    assertEquals((await engine.info()).format, 6);
+    assertEquals((await engine.info()).format, 7);
     for (const [name, value] of Object.entries(fixture.text)) {
       assertEquals(await engine.get(name), value, name);
     }

@@ -8,52 +8,23 @@
  * @module
  */
 
-import {
-  RemoteError,
-  type RemoteSet,
-  type SecretsEngine,
-} from "../../../mod.ts";
+import type { RemoteSet, SecretsEngine } from "../../../mod.ts";
 import type { Command, Context } from "../command.ts";
 import { EXIT, Failure, UsageError } from "../failures.ts";
-import { findPassword } from "../options/pg_password.ts";
-import { promptHidden } from "../terminal/prompt.ts";
+import { withPassword } from "../options/pg_password.ts";
 import type { Io } from "../streams.ts";
 
-function wantsPassword(error: unknown): boolean {
-  return error instanceof RemoteError &&
-    error.remedy?.kind === "remote-password";
-}
-
-async function set(
+function set(
   io: Io,
   vault: SecretsEngine,
   url: string,
   name: string | undefined,
 ): Promise<RemoteSet> {
-  let target: URL | null = null;
-  try {
-    target = new URL(url);
-  } catch {
-    // The library words a malformed URL.
-  }
-  const password = target === null ? undefined : findPassword({
-    host: target.hostname,
-    port: Number(target.port || 5432),
-    database: decodeURIComponent(target.pathname.slice(1)),
-    user: decodeURIComponent(target.username),
-  });
-  try {
-    return await vault.setRemote(url, { name, password });
-  } catch (error) {
-    if (
-      !wantsPassword(error) || password !== undefined ||
-      !io.streams.stdin.isTerminal()
-    ) {
-      throw error;
-    }
-    const typed = await promptHidden(io, "Password for the remote: ");
-    return await vault.setRemote(url, { name, password: typed });
-  }
+  return withPassword(
+    io,
+    url,
+    (password) => vault.setRemote(url, { name, password }),
+  );
 }
 
 async function show(io: Io, vault: SecretsEngine): Promise<number> {
@@ -62,7 +33,7 @@ async function show(io: Io, vault: SecretsEngine): Promise<number> {
     io.warn("no remote: secrets remote set postgres://USER@HOST:PORT/DB");
     return EXIT.failed;
   }
-  io.write(`${remote.url} ${remote.name}\n`);
+  io.write(`${remote.url} ${remote.name} ${remote.fingerprint}\n`);
   return EXIT.ok;
 }
 

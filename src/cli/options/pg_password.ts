@@ -3,11 +3,15 @@
  * first line of `~/.pgpass` (or the file `PGPASSFILE` names) whose
  * `host:port:database:user` fields match, each `*` or equal, with `\:`
  * and `\\` escaped; a file readable by group or others is ignored, as
- * libpq ignores it. `remote set` asks at a terminal when the server wants
- * a password and neither has one.
+ * libpq ignores it. A command that talks to the remote asks at a terminal
+ * when the server wants a password and neither has one.
  *
  * @module
  */
+
+import { RemoteError } from "../../../mod.ts";
+import type { Io } from "../streams.ts";
+import { promptHidden } from "../terminal/prompt.ts";
 
 /** What a password is looked up for. */
 export interface PasswordTarget {
@@ -107,5 +111,44 @@ export function findPassword(target: PasswordTarget): string | undefined {
     return pgpassPassword(Deno.readTextFileSync(path), target);
   } catch {
     return undefined;
+  }
+}
+
+/** The lookup target of a remote URL; `null` when it does not parse. */
+function targetOf(url: string): PasswordTarget | null {
+  try {
+    const target = new URL(url);
+    return {
+      host: target.hostname,
+      port: Number(target.port || 5432),
+      database: decodeURIComponent(target.pathname.slice(1)),
+      user: decodeURIComponent(target.username),
+    };
+  } catch {
+    // The library words a malformed URL.
+    return null;
+  }
+}
+
+/**
+ * Runs `attempt` with the password found for `url`; when the server asks
+ * for one and none was found, asks at a terminal and runs it once more.
+ */
+export async function withPassword<T>(
+  io: Io,
+  url: string,
+  attempt: (password: string | undefined) => Promise<T>,
+): Promise<T> {
+  const target = targetOf(url);
+  const password = target === null ? undefined : findPassword(target);
+  try {
+    return await attempt(password);
+  } catch (error) {
+    const wanted = error instanceof RemoteError &&
+      error.remedy?.kind === "remote-password";
+    if (!wanted || password !== undefined || !io.streams.stdin.isTerminal()) {
+      throw error;
+    }
+    return await attempt(await promptHidden(io, "Password for the remote: "));
   }
 }

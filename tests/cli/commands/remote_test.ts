@@ -38,7 +38,10 @@ pgTest(
     assertMatch(set.stderr, /vault "ops"; this role may read and write it/);
     assertFalse(set.stderr.includes(PG.password));
     const shown = await cli(vault, ["remote"]);
-    assertEquals([shown.code, shown.stdout], [0, `${db.url} ops\n`]);
+    assertEquals(shown.code, 0);
+    const [url, name, fingerprint] = shown.stdout.trim().split(" ");
+    assertEquals([url, name], [db.url, "ops"]);
+    assertMatch(fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
     const withPassword = await cli(vault, [
       "remote",
       "set",

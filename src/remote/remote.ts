@@ -1,0 +1,83 @@
+/**
+ * The interface every remote engine implements, in terms of sealed bytes
+ * only: the head (revision, key epoch, the vault's id and key check, and
+ * the MACed record over its rows), the rows written after a revision, the
+ * member slots, and a push that is one check-and-set. An engine never sees
+ * a key; `vault/sync.ts` seals and checks what passes through it.
+ *
+ * @module
+ */
+
+import type { SlotRow } from "../storage/schema.ts";
+
+/** A vault's head on the remote. */
+export interface RemoteHead {
+  /** How many pushes it took; 0 for a vault never pushed. */
+  revision: number;
+  /** The key epoch of its rows; 0 before the first push. */
+  epoch: number;
+  /** The vault's id, once pushed. */
+  vaultId: Uint8Array | null;
+  /** The check value of the data key its rows are sealed under. */
+  keyCheck: Uint8Array | null;
+  /** X and its MAC (`remote/records.ts`), once pushed. */
+  record: Uint8Array | null;
+}
+
+/** One row of the remote: one name's state, sealed. */
+export interface RemoteRow {
+  /** The keyed name hash. */
+  hash: string;
+  /** The name's version, from 1. */
+  version: number;
+  /** The key epoch it was sealed under. */
+  epoch: number;
+  /** The revision of the push that wrote it. */
+  revision: number;
+  /** The sealed state. */
+  sealed: Uint8Array;
+}
+
+/** A head and the rows written after a revision, as of one moment. */
+export interface RemoteSnapshot {
+  /** The head. */
+  head: RemoteHead;
+  /** The rows. */
+  rows: RemoteRow[];
+}
+
+/** One row a push writes, against the version the replica last saw. */
+export interface PushedRow extends RemoteRow {
+  /** The version it replaces; 0 for a name new to the remote. */
+  base: number;
+}
+
+/** A push: the rows, the member slots, and the head it advances to. */
+export interface Push {
+  /** The revision the replica saw: the push fails if the head moved. */
+  expect: number;
+  /** The new head. */
+  head: RemoteHead;
+  /** The rows, each checked against its base version. */
+  rows: readonly PushedRow[];
+  /** Member slots the remote lacks are added; none is removed. */
+  members: readonly SlotRow[];
+}
+
+/** A connection to one vault on a remote, closed when disposed. */
+export interface Remote extends AsyncDisposable {
+  /** The head, as it is now. */
+  head(): Promise<RemoteHead>;
+  /**
+   * The head and every row written by a push after `revision`, read in
+   * one snapshot, so a push between the two reads cannot split them.
+   */
+  snapshot(revision: number): Promise<RemoteSnapshot>;
+  /** The member slots. */
+  members(): Promise<SlotRow[]>;
+  /**
+   * Applies `push` in one transaction; `"moved"` when the head is not at
+   * `push.expect` or a row is not at its base (nothing was written).
+   */
+  push(push: Push): Promise<"done" | "moved">;
+}
