@@ -88,9 +88,6 @@ function checkRow(
   state: NameState,
 ): Uint8Array {
   const base = input.locals.get(row.hash)?.base;
-  if (row.epoch !== input.head.epoch) {
-    throw refuse(`holds a row under key epoch ${row.epoch}, retired`);
-  }
   if (vault.names.hash(state.name) !== row.hash) {
     throw refuse("holds a row moved to another name");
   }
@@ -180,6 +177,9 @@ export function mergePull(vault: OpenedVault, input: MergeInput): Merge {
   if (expected === null) throw refuse("has a revision but no head record");
   const x = repair ? emptySet() : baseSet(locals.values());
   const opened = rows.map((row) => {
+    if (row.epoch !== head.epoch) {
+      throw refuse(`holds a row under key epoch ${row.epoch}, retired`);
+    }
     const state = openState(keys, row, row.sealed);
     const tag = checkRow(vault, input, row, state);
     const base = locals.get(row.hash)?.base;

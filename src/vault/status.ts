@@ -12,6 +12,8 @@ import { MAX_PERIOD_MS } from "../limits.ts";
 import { allAnnotations } from "./annotations.ts";
 import { stillExposed } from "./exposures.ts";
 import type { OpenedVault } from "./opened.ts";
+import { readBases } from "./replica_state.ts";
+import type { Annotation } from "../types.ts";
 
 /** Why a secret is listed by {@linkcode SecretsEngine.status}. */
 export type StatusState =
@@ -19,7 +21,8 @@ export type StatusState =
   | "expiring"
   | "overdue"
   | "due"
-  | "exposed";
+  | "exposed"
+  | "conflict";
 
 /** One secret that needs attention, and why. */
 export interface SecretStatus {
@@ -28,13 +31,15 @@ export interface SecretStatus {
   /**
    * `expired` (its expiry has passed), `expiring` (it passes within the
    * window), `overdue` (its rotation date has passed), `due` (it passes
-   * within the window) or `exposed` (its value is one a removed member
-   * could read: change it).
+   * within the window), `exposed` (its value is one a removed member
+   * could read: change it) or `conflict` (a sync kept another copy's value
+   * beside it: `resolve` picks one).
    */
   state: StatusState;
   /**
    * When it expires or expired, when it is or was due for rotation, or
-   * when the member that exposes it was removed.
+   * when the member that exposes it was removed, or when the last value
+   * a conflict kept was written.
    */
   date: Date;
   /** For `exposed`, the removed member's label. */
@@ -84,6 +89,27 @@ function checkOptions(options: unknown): Required<StatusOptions> {
  * due for rotation, soonest first; a secret both expiring and due is
  * listed for each.
  */
+/** A `conflict` line for each secret a sync left with kept values. */
+function conflicts(
+  vault: OpenedVault,
+  annotations: Map<string, Annotation> | null,
+): SecretStatus[] {
+  return [...readBases(vault)].flatMap(([hash, base]) => {
+    if (base.conflicts.length === 0) return [];
+    const latest = Math.max(...base.conflicts.map((kept) => kept.updated));
+    const updated = vault.table.current(hash)?.updated ?? latest;
+    return [{
+      name: base.name,
+      state: "conflict" as const,
+      date: new Date(latest),
+      rotatedAt: new Date(updated),
+      ...(annotations === null
+        ? {}
+        : { note: annotations.get(hash)?.note ?? null }),
+    }];
+  });
+}
+
 export function secretStatus(
   vault: OpenedVault,
   options: StatusOptions = {},
@@ -122,6 +148,7 @@ export function secretStatus(
       list(date <= now ? "overdue" : "due", date);
     }
   }
+  listed.push(...conflicts(vault, notes ? annotations : null));
   return listed.sort((a, b) =>
     a.date.getTime() - b.date.getTime() || (a.name < b.name ? -1 : 1)
   );

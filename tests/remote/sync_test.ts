@@ -87,6 +87,13 @@ pgTest(
       const [conflict] = await copy.conflicts();
       assertEquals(conflict.kept.map((kept) => kept.value), ["bob"]);
     }
+    for (const copy of [team.alice, team.bob]) {
+      const listed = await copy.status();
+      assertEquals(listed.map((s) => [s.name, s.state]), [[
+        "db.password",
+        "conflict",
+      ]]);
+    }
     assertEquals((await team.bob.conflicts())[0].kept[0].mine, true);
     assertEquals((await team.alice.conflicts())[0].kept[0].mine, false);
     // A history limit of 0 prunes no kept value.

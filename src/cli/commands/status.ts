@@ -68,6 +68,8 @@ function statusTable(listed: readonly SecretStatus[]): string {
       entry.name,
       entry.state === "exposed"
         ? `exposed: member ${shownText(entry.member ?? "")} removed`
+        : entry.state === "conflict"
+        ? "conflict: secrets resolve NAME"
         : entry.state,
       formatTime(entry.date),
       firstLine(entry.note),
@@ -79,14 +81,16 @@ function statusTable(listed: readonly SecretStatus[]): string {
 export const status: Command = {
   usage: "status [--within 14d] [--json]",
   summary:
-    "list secrets expired, expiring, due for rotation or exposed by a removed member; exit 1 when any is (for CI and cron)",
+    "list secrets expired, expiring, due for rotation, exposed by a removed member or in a sync conflict; exit 1 when any is (for CI and cron)",
   details: `
   --within D   how far ahead to look (default 14d): a secret that expires
                or falls due within D is listed, and fails the run
   --json       one JSON document: name, state, date, rotatedAt, member, note
 States: expired, expiring, overdue (rotation date passed), due, exposed
 (the value is one a removed member could read: DATE is the removal; give it
-a new value). A value deleted or pruned before the removal is not listed.
+a new value), conflict (a sync kept another copy's value beside it: DATE is
+when that was written; secrets resolve NAME picks one). A value deleted or
+pruned before the removal is not listed.
 Exit codes: 0 nothing listed, 1 something is, 2 usage error, 3 the vault
 could not be read (none there, or it failed to open): CI can tell a due
 secret from a broken check.`,
@@ -104,7 +108,7 @@ secret from a broken check.`,
     } else if (listed.length > 0) {
       io.write(statusTable(listed));
     } else {
-      io.warn("nothing is expired, expiring, due or exposed");
+      io.warn("nothing is expired, expiring, due, exposed or in conflict");
     }
     return listed.length > 0 ? EXIT.failed : EXIT.ok;
   },
