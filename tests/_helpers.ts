@@ -37,6 +37,16 @@ export async function copyVault(from: string, to: string): Promise<void> {
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
 /**
  * Copies the fixture vault `name` (`tests/fixtures/make_fixture_vault.sh`
  * wrote it with an earlier version) to `to/vault`, with the modes git does
@@ -48,8 +58,11 @@ export async function copyFixture(
 ): Promise<string> {
   const vault = join(to, "vault");
   await Deno.mkdir(vault, { mode: 0o700 });
-  for (const file of [".keyfile", "store.db", "meta.json"]) {
-    await Deno.copyFile(join(FIXTURES, name, file), join(vault, file));
+  for (const file of [".keyfile", "store.db", "meta.json", "remote.json"]) {
+    const from = join(FIXTURES, name, file);
+    // Only a copy that syncs (format 7) has a remote.json.
+    if (file === "remote.json" && !await exists(from)) continue;
+    await Deno.copyFile(from, join(vault, file));
     await Deno.chmod(join(vault, file), file === ".keyfile" ? 0o400 : 0o600);
   }
   return vault;
