@@ -18,6 +18,7 @@ import { decrypt, encrypt, hkdf, KEY_BYTES, randomBytes } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import type { CopyRecord } from "../storage/meta_table.ts";
 import { x25519, X25519_BYTES, x25519Public } from "../recipients/x25519.ts";
+import { bech32 } from "../recipients/bech32.ts";
 
 /** The HKDF label that makes a copy's X25519 key from its secret. */
 export const COPY_KEY_LABEL = "@scope/secrets copy key";
@@ -144,6 +145,34 @@ export function unwrapCopy(
  * A copy record for the copy whose secret is `secret`: its public key and
  * `keys` wrapped to it.
  */
+/** This copy's key as an age X25519 identity and recipient. */
+export interface CopyMemberKey {
+  /** `AGE-SECRET-KEY-1…`. */
+  identity: string;
+  /** `age1…`. */
+  recipient: string;
+}
+
+/**
+ * This copy's key as age writes an X25519 key: what a replica registers as
+ * a member of its own (`LABEL/HOST`), so that it opens later epochs
+ * unattended, with the key its local slots already keep.
+ */
+export function copyMemberKey(
+  secret: Uint8Array,
+  vaultId: Uint8Array,
+): CopyMemberKey {
+  const scalar = copyScalar(secret, vaultId);
+  try {
+    return {
+      identity: bech32("age-secret-key-", scalar).toUpperCase(),
+      recipient: bech32("age", x25519Public(scalar)),
+    };
+  } finally {
+    scalar.fill(0);
+  }
+}
+
 export function copyRecordFor(
   secret: Uint8Array,
   vaultId: Uint8Array,

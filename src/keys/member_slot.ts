@@ -119,16 +119,27 @@ export async function draftMemberSlot(
   return { ...draft.row, wrapped };
 }
 
-/** `slot`, a member slot, rewrapped to its recipient for `keys`. */
+/**
+ * `slot`, a member slot, rewrapped for `keys` to its recipient, or to `to`
+ * (keeping its id and label: a copy's own key that changed with its copy
+ * secret).
+ */
 export async function rewrapMemberSlot(
   slot: Slot,
   vaultId: Uint8Array,
   keys: VaultKeys,
+  to?: string,
 ): Promise<SlotRow> {
   if (slot.kdf.name !== "age") throw new TypeError("not a member slot");
-  const recipient = parseRecipient(slot.kdf.recipient);
+  const recipient = parseRecipient(to ?? slot.kdf.recipient);
   const wrapped = await wrapTo(recipient, vaultId, slot.row.id, keys);
-  return { ...slot.row, wrapped };
+  const kdf = to === undefined ? slot.row.kdf : JSON.stringify({
+    ...JSON.parse(slot.row.kdf),
+    type: recipient.kind,
+    recipient: recipient.recipient,
+    fingerprint: recipient.fingerprint,
+  });
+  return { ...slot.row, kdf, wrapped };
 }
 
 /** A member slot that opened, and the keys it holds. */

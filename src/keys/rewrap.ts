@@ -13,7 +13,12 @@
 import { KEY_BYTES, randomBytes } from "../crypto.ts";
 import type { CopyRecord } from "../storage/meta_table.ts";
 import type { SlotRow } from "../storage/schema.ts";
-import { copyRecordFor, type VaultKeys, wrapToCopy } from "./copy_key.ts";
+import {
+  copyMemberKey,
+  copyRecordFor,
+  type VaultKeys,
+  wrapToCopy,
+} from "./copy_key.ts";
 import { keptKeks } from "./kept_slots.ts";
 import { type Slot, wrapSlot } from "./slot.ts";
 import type { Unlocked } from "./unlock.ts";
@@ -50,11 +55,20 @@ export interface Holder {
   copy: CopyRecord;
 }
 
+/** This copy's own member key moving from one recipient to another. */
+interface OwnMove {
+  /** The recipient of the copy secret as it was. */
+  from: string;
+  /** The recipient of the new one. */
+  to: string;
+}
+
 async function rewrapMembers(
   slots: readonly Slot[],
   removing: ReadonlySet<string>,
   vaultId: Uint8Array,
   keys: VaultKeys,
+  own: OwnMove | null,
 ): Promise<Map<string, SlotRow>> {
   const rows = new Map<string, SlotRow>();
   const kept = slots.filter((slot) =>
@@ -63,9 +77,28 @@ async function rewrapMembers(
   if (kept.length === 0) return rows;
   const { rewrapMemberSlot } = await import("./member_slot.ts");
   for (const slot of kept) {
-    rows.set(slot.row.id, await rewrapMemberSlot(slot, vaultId, keys));
+    // A copy's own member key is its copy key: it follows the new one, so
+    // a local secret not kept opens no later epoch either.
+    const moves = own !== null && slot.kdf.name === "age" &&
+      slot.kdf.recipient === own.from;
+    const to = moves ? own.to : undefined;
+    rows.set(slot.row.id, await rewrapMemberSlot(slot, vaultId, keys, to));
   }
   return rows;
+}
+
+/** The move of this copy's own member key, when its copy secret changes. */
+function ownMove(
+  holder: Holder,
+  next: Uint8Array | null,
+): OwnMove | null {
+  const old = holder.unlocked.copySecret;
+  if (old === null || next === null) return null;
+  const { vaultId } = holder.copy;
+  return {
+    from: copyMemberKey(old, vaultId).recipient,
+    to: copyMemberKey(next, vaultId).recipient,
+  };
 }
 
 async function rewrapLocal(
@@ -99,13 +132,15 @@ export async function rewrapSlots(
   keys: VaultKeys,
 ): Promise<Rewrapped> {
   const { copy } = holder;
+  const copySecret = keeping.keep === null ? null : randomBytes(KEY_BYTES);
   const rows = await rewrapMembers(
     slots,
     keeping.removing,
     copy.vaultId,
     keys,
+    ownMove(holder, copySecret),
   );
-  if (keeping.keep === null) {
+  if (keeping.keep === null || copySecret === null) {
     for (const slot of slots) {
       if (slot.kind !== "member") rows.set(slot.row.id, slot.row);
     }
@@ -115,7 +150,6 @@ export async function rewrapSlots(
       copySecret: holder.unlocked.copySecret,
     };
   }
-  const copySecret = randomBytes(KEY_BYTES);
   const local = await rewrapLocal(holder, slots, keeping.keep, copySecret);
   for (const [id, row] of local) rows.set(id, row);
   return {

@@ -9,24 +9,30 @@
  */
 
 import type postgres from "postgres";
-import { encodeBase64 } from "../base64.ts";
+import { decodeBase64, encodeBase64 } from "../base64.ts";
 import { RemoteError } from "../errors.ts";
-import type { SlotRow } from "../storage/schema.ts";
 import type { RemoteAddress } from "./address.ts";
 import {
   connectRemote,
   ensureSchema,
   errorCode,
+  mayWrite,
   remoteFailure,
 } from "./postgres.ts";
-import type { PushedRow, Remote, RemoteHead, RemoteRow } from "./remote.ts";
+import type {
+  PushedRow,
+  Remote,
+  RemoteHead,
+  RemoteMember,
+  RemoteRow,
+} from "./remote.ts";
 
 // Rows per statement: six parameters each, under PostgreSQL's 65,535.
 const CHUNK = 1000;
 
 // The privileges a push needs, named when the server refuses one.
 const PUSH_PRIVILEGES =
-  "UPDATE on secrets_vaults, INSERT and UPDATE on secrets_rows, INSERT on secrets_members";
+  "UPDATE on secrets_vaults, INSERT and UPDATE on secrets_rows, INSERT on secrets_members and secrets_epochs";
 
 const INSUFFICIENT_PRIVILEGE = "42501";
 
@@ -37,26 +43,31 @@ function bytes(value: unknown): Uint8Array | null {
   return value instanceof Uint8Array ? new Uint8Array(value) : null;
 }
 
-function slotJson(slot: SlotRow): Record<string, unknown> {
-  return {
+function memberJson({ slot, mac }: RemoteMember): string {
+  return JSON.stringify({
     ...slot,
-    salt: Array.from(slot.salt),
-    wrapped: Array.from(slot.wrapped),
-  };
+    salt: encodeBase64(slot.salt),
+    wrapped: encodeBase64(slot.wrapped),
+    mac: encodeBase64(mac),
+  });
 }
 
-function slotOf(json: Record<string, unknown>): SlotRow {
-  const list = (value: unknown): Uint8Array =>
-    Uint8Array.from(Array.isArray(value) ? value : []);
+function memberOf(text: string): RemoteMember {
+  const json = JSON.parse(text);
+  const bytes = (value: unknown): Uint8Array =>
+    decodeBase64(String(value), "a member slot");
   return {
-    id: String(json.id),
-    kind: String(json.kind),
-    label: String(json.label),
-    created: Number(json.created),
-    kdf: String(json.kdf),
-    salt: list(json.salt),
-    factors: String(json.factors),
-    wrapped: list(json.wrapped),
+    slot: {
+      id: String(json.id),
+      kind: String(json.kind),
+      label: String(json.label),
+      created: Number(json.created),
+      kdf: String(json.kdf),
+      salt: bytes(json.salt),
+      factors: String(json.factors),
+      wrapped: bytes(json.wrapped),
+    },
+    mac: bytes(json.mac),
   };
 }
 
@@ -162,6 +173,7 @@ export async function openPostgres(
   });
   return {
     head: () => failing(() => readHead(sql, vault)),
+    writable: () => failing(() => mayWrite(sql)),
     snapshot: (revision) =>
       failing(() =>
         sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
@@ -182,11 +194,21 @@ export async function openPostgres(
           };
         })
       ),
-    members: () =>
+    members: (epoch) =>
       failing(async () => {
         const rows = await sql`SELECT slot FROM secrets_members
-          WHERE vault = ${vault} ORDER BY id`;
-        return rows.map((row) => slotOf(JSON.parse(String(row.slot))));
+          WHERE vault = ${vault} AND epoch = ${epoch} ORDER BY id`;
+        return rows.map((row) => memberOf(String(row.slot)));
+      }),
+    epochs: (after) =>
+      failing(async () => {
+        const rows = await sql`SELECT epoch::float8 AS epoch, header
+          FROM secrets_epochs WHERE vault = ${vault} AND epoch > ${after}
+          ORDER BY epoch`;
+        return rows.map((row) => ({
+          epoch: Number(row.epoch),
+          header: bytes(row.header) ?? new Uint8Array(),
+        }));
       }),
     push: (push) =>
       failing(async () => {
@@ -205,9 +227,17 @@ export async function openPostgres(
               vault,
               push.rows.filter((row) => row.base !== 0),
             );
-            for (const slot of push.members) {
-              await tx`INSERT INTO secrets_members (vault, id, slot)
-                VALUES (${vault}, ${slot.id}, ${JSON.stringify(slotJson(slot))})
+            const epoch = push.head.epoch;
+            if (push.epoch !== undefined) {
+              const made = await tx`INSERT INTO secrets_epochs
+                (vault, epoch, header) VALUES (${vault}, ${push.epoch.epoch},
+                ${push.epoch.header}) ON CONFLICT DO NOTHING RETURNING epoch`;
+              if (made.length !== 1) throw new Moved();
+            }
+            for (const member of push.members) {
+              await tx`INSERT INTO secrets_members (vault, epoch, id, slot)
+                VALUES (${vault}, ${epoch}, ${member.slot.id},
+                ${memberJson(member)})
                 ON CONFLICT DO NOTHING`;
             }
             const next = push.head;

@@ -42,9 +42,15 @@ const SCHEMA = [
     ON secrets_rows (vault, revision)`,
   `CREATE TABLE IF NOT EXISTS secrets_members (
     vault text NOT NULL REFERENCES secrets_vaults (name) ON DELETE CASCADE,
+    epoch bigint NOT NULL,
     id text NOT NULL,
     slot text NOT NULL,
-    PRIMARY KEY (vault, id))`,
+    PRIMARY KEY (vault, epoch, id))`,
+  `CREATE TABLE IF NOT EXISTS secrets_epochs (
+    vault text NOT NULL REFERENCES secrets_vaults (name) ON DELETE CASCADE,
+    epoch bigint NOT NULL,
+    header bytea NOT NULL,
+    PRIMARY KEY (vault, epoch))`,
 ];
 
 const CONNECT_TIMEOUT_S = 10;
@@ -175,11 +181,7 @@ export async function prepareRemote(
   const { sql } = connection;
   try {
     await ensureSchema(sql);
-    const [{ writer }] = await sql<{ writer: boolean }[]>`
-      SELECT has_table_privilege(current_user, 'secrets_vaults', 'UPDATE')
-        AND has_table_privilege(current_user, 'secrets_rows', 'INSERT')
-        AND has_table_privilege(current_user, 'secrets_rows', 'UPDATE')
-        AS writer`;
+    const writer = await mayWrite(sql);
     if (writer) {
       await sql`INSERT INTO secrets_vaults (name) VALUES (${address.name})
         ON CONFLICT (name) DO NOTHING`;
@@ -188,6 +190,18 @@ export async function prepareRemote(
   } catch (error) {
     throw remoteFailure(error, address);
   }
+}
+
+/** Whether the role may push: write the head, the rows, members, epochs. */
+export async function mayWrite(sql: postgres.Sql): Promise<boolean> {
+  const [{ writer }] = await sql<{ writer: boolean }[]>`
+    SELECT has_table_privilege(current_user, 'secrets_vaults', 'UPDATE')
+      AND has_table_privilege(current_user, 'secrets_rows', 'INSERT')
+      AND has_table_privilege(current_user, 'secrets_rows', 'UPDATE')
+      AND has_table_privilege(current_user, 'secrets_members', 'INSERT')
+      AND has_table_privilege(current_user, 'secrets_epochs', 'INSERT')
+      AS writer`;
+  return writer;
 }
 
 // Serializes two processes making the tables at once (CREATE … IF NOT
@@ -212,6 +226,7 @@ async function hasSchema(sql: postgres.Sql): Promise<boolean> {
   const [{ present }] = await sql<{ present: boolean }[]>`
     SELECT to_regclass('secrets_rows') IS NOT NULL
       AND to_regclass('secrets_members') IS NOT NULL
+      AND to_regclass('secrets_epochs') IS NOT NULL
       AND EXISTS (SELECT 1 FROM information_schema.columns
         WHERE table_name = 'secrets_vaults' AND column_name = 'head')
       AS present`;

@@ -29,6 +29,7 @@ import {
 } from "../crypto.ts";
 import { RemoteError } from "../errors.ts";
 import { type NameState, parseNameState } from "../rules/replica.ts";
+import type { SlotRow } from "../storage/schema.ts";
 
 /** The HKDF label of the key that seals remote rows. */
 export const REMOTE_SEAL_LABEL = "@scope/secrets remote seal";
@@ -207,4 +208,122 @@ export function decodeHead(
     );
   }
   return x;
+}
+
+/** What a key epoch's header says: the new key and who holds it. */
+export interface EpochFields {
+  /** The epoch it opens. */
+  epoch: number;
+  /** The new data key's check value. */
+  keyCheck: Uint8Array;
+  /** The ids of the member slots that wrap the new key, sorted. */
+  members: string[];
+}
+
+const EPOCH_DOMAIN = "@scope/secrets remote epoch\0";
+
+function epochBody(vaultId: Uint8Array, fields: EpochFields): Uint8Array {
+  return encoder.encode(JSON.stringify({
+    vault: hex(vaultId),
+    epoch: fields.epoch,
+    keyCheck: hex(fields.keyCheck),
+    members: [...fields.members].sort(),
+  }));
+}
+
+function epochMac(previous: RemoteKeys, body: Uint8Array): Uint8Array {
+  const domain = encoder.encode(EPOCH_DOMAIN);
+  const bytes = new Uint8Array(domain.length + body.length);
+  bytes.set(domain);
+  bytes.set(body, domain.length);
+  return hmac(previous.mac, bytes);
+}
+
+/**
+ * The header of a new key epoch: its fields as JSON, then their MAC under
+ * the previous epoch's key, which only a holder of that key can make: a
+ * key that merely unwraps through a member slot proves nothing (anyone can
+ * wrap a key to a public key).
+ */
+export function encodeEpoch(
+  previous: RemoteKeys,
+  fields: EpochFields,
+): Uint8Array {
+  const body = epochBody(previous.vaultId, fields);
+  const header = new Uint8Array(body.length + KEY_BYTES);
+  header.set(body);
+  header.set(epochMac(previous, body), body.length);
+  return header;
+}
+
+/**
+ * The fields of the header of epoch `epoch`, when its MAC verifies under
+ * the previous epoch's keys and it names this vault and that epoch;
+ * anything else is {@linkcode RemoteError}.
+ */
+export function decodeEpoch(
+  previous: RemoteKeys,
+  epoch: number,
+  header: Uint8Array,
+): EpochFields {
+  const refused = (): RemoteError =>
+    new RemoteError(
+      `the remote's header of key epoch ${epoch} does not verify under the previous epoch's key: it was forged; nothing was applied`,
+    );
+  const body = header.subarray(0, header.length - KEY_BYTES);
+  const mac = header.subarray(header.length - KEY_BYTES);
+  if (
+    header.length <= KEY_BYTES || !equalBytes(epochMac(previous, body), mac)
+  ) {
+    throw refused();
+  }
+  const fields = JSON.parse(decoder.decode(body));
+  if (fields.vault !== hex(previous.vaultId) || fields.epoch !== epoch) {
+    throw refused();
+  }
+  return {
+    epoch,
+    keyCheck: Uint8Array.from(
+      String(fields.keyCheck).match(/../g) ?? [],
+      (pair) => parseInt(pair, 16),
+    ),
+    members: Array.isArray(fields.members) ? fields.members.map(String) : [],
+  };
+}
+
+const MEMBER_DOMAIN = "@scope/secrets remote member\0";
+
+/**
+ * The MAC of a member slot on the remote, under its epoch's key: over its
+ * id, label, creation time, KDF record (the recipient and fingerprint) and
+ * wrapped key, each length-prefixed. A server cannot add a member (whose
+ * recipient the next rotation would wrap the new key to).
+ */
+export function memberMac(keys: RemoteKeys, slot: SlotRow): Uint8Array {
+  const fields = [
+    slot.id,
+    slot.label,
+    String(slot.created),
+    slot.kdf,
+  ].map((field) => encoder.encode(field));
+  const parts = [encoder.encode(MEMBER_DOMAIN), ...fields, slot.wrapped];
+  const length = parts.reduce((n, part) => n + 4 + part.length, 0);
+  const bytes = new Uint8Array(length);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  for (const part of parts) {
+    view.setUint32(at, part.length);
+    bytes.set(part, at + 4);
+    at += 4 + part.length;
+  }
+  return hmac(keys.mac, bytes);
+}
+
+/** Whether `mac` is the MAC of `slot` under `keys`. */
+export function memberVerifies(
+  keys: RemoteKeys,
+  slot: SlotRow,
+  mac: Uint8Array,
+): boolean {
+  return equalBytes(memberMac(keys, slot), mac);
 }

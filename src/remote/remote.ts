@@ -52,6 +52,22 @@ export interface PushedRow extends RemoteRow {
   base: number;
 }
 
+/** A member slot on the remote, with its MAC under its epoch's key. */
+export interface RemoteMember {
+  /** The slot. */
+  slot: SlotRow;
+  /** Its MAC (`remote/records.ts`): a server cannot add a member. */
+  mac: Uint8Array;
+}
+
+/** A key epoch's header: its fields, MACed under the previous epoch's key. */
+export interface EpochHeader {
+  /** The epoch it opens. */
+  epoch: number;
+  /** The header (`remote/records.ts`). */
+  header: Uint8Array;
+}
+
 /** A push: the rows, the member slots, and the head it advances to. */
 export interface Push {
   /** The revision the replica saw: the push fails if the head moved. */
@@ -60,21 +76,27 @@ export interface Push {
   head: RemoteHead;
   /** The rows, each checked against its base version. */
   rows: readonly PushedRow[];
-  /** Member slots the remote lacks are added; none is removed. */
-  members: readonly SlotRow[];
+  /** The head epoch's member slots the remote lacks are added. */
+  members: readonly RemoteMember[];
+  /** With a new epoch, its header. */
+  epoch?: EpochHeader;
 }
 
 /** A connection to one vault on a remote, closed when disposed. */
 export interface Remote extends AsyncDisposable {
   /** The head, as it is now. */
   head(): Promise<RemoteHead>;
+  /** Whether the role may push. */
+  writable(): Promise<boolean>;
   /**
    * The head and every row written by a push after `revision`, read in
    * one snapshot, so a push between the two reads cannot split them.
    */
   snapshot(revision: number): Promise<RemoteSnapshot>;
-  /** The member slots. */
-  members(): Promise<SlotRow[]>;
+  /** The member slots of key epoch `epoch`. */
+  members(epoch: number): Promise<RemoteMember[]>;
+  /** The headers of the epochs after `epoch`, in order. */
+  epochs(after: number): Promise<EpochHeader[]>;
   /**
    * Applies `push` in one transaction; `"moved"` when the head is not at
    * `push.expect` or a row is not at its base (nothing was written).

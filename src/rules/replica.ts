@@ -63,6 +63,12 @@ export interface SeenHead {
   revision: number;
   /** Its key epoch. */
   epoch: number;
+  /**
+   * While this copy's own rotation is not pushed: the data key of the
+   * epoch it last synced (standard base64), which the new epoch's header
+   * is MACed under, and which opens what others pushed meanwhile.
+   */
+  previous?: string;
 }
 
 /** The name under which the `replica` table keeps the {@linkcode SeenHead}. */
@@ -103,10 +109,13 @@ export function parseBase(value: unknown): NameBase | null {
 /** The head a parsed JSON value holds, or `null` when it is not one. */
 export function parseSeenHead(value: unknown): SeenHead | null {
   if (typeof value !== "object" || value === null) return null;
-  const { revision, epoch } = value as Record<string, unknown>;
-  return Number.isSafeInteger(revision) && Number.isSafeInteger(epoch)
-    ? { revision: revision as number, epoch: epoch as number }
-    : null;
+  const { revision, epoch, previous } = value as Record<string, unknown>;
+  if (!Number.isSafeInteger(revision) || !Number.isSafeInteger(epoch)) {
+    return null;
+  }
+  const head = { revision: revision as number, epoch: epoch as number };
+  if (previous === undefined) return head;
+  return typeof previous === "string" ? { ...head, previous } : null;
 }
 
 /** The state a parsed JSON value holds, or `null` when it is not one. */

@@ -22,7 +22,8 @@ import {
 import { type Exposure, reencryptEntries } from "./reencrypt.ts";
 import { markRewrite } from "./rewrite.ts";
 import type { SlotRow } from "./schema.ts";
-import { resealReplica } from "./rows.ts";
+import { resealReplica, sealReplica } from "./rows.ts";
+import { HEAD_KEY, type SeenHead } from "../rules/replica.ts";
 import { deleteSlot, insertSlot } from "./slot_table.ts";
 import type { VaultStore } from "./writes.ts";
 
@@ -42,6 +43,8 @@ export interface Epoch {
   expose?: Exposure;
   /** Told how many entries are done. */
   onProgress?: ProgressListener;
+  /** The remote head a copy that syncs keeps from now on (format 7). */
+  seenHead?: SeenHead;
 }
 
 /**
@@ -64,7 +67,12 @@ export function writeEpoch(
   reencryptEntries(vault, next, { before, after, ...epoch });
   for (const row of table.replica.all()) {
     before.addReplica(row);
-    const moved = resealReplica(keys, next, row);
+    const moved = row.name_hash === HEAD_KEY && epoch.seenHead !== undefined
+      ? {
+        name_hash: HEAD_KEY,
+        sealed: sealReplica(next, HEAD_KEY, epoch.seenHead),
+      }
+      : resealReplica(keys, next, row);
     table.replica.put(moved);
     after.addReplica(moved);
   }

@@ -15,7 +15,11 @@ import { parseSlot } from "../keys/slot.ts";
 import { vaultFingerprint } from "../keys/vault_fingerprint.ts";
 import { parseRemoteAddress } from "../remote/address.ts";
 import type { Remote, RemoteHead } from "../remote/remote.ts";
-import { writeSlots } from "../storage/writes.ts";
+import type { SlotRow } from "../storage/schema.ts";
+import { remoteKeys } from "../remote/records.ts";
+import type { VaultSeed } from "./create.ts";
+import { importMembers, registerOwnMember, verifiedMembers } from "./epochs.ts";
+import { copyId } from "./replica_state.ts";
 import { openVault } from "./open.ts";
 import type { OpenOptions } from "./open_options.ts";
 import type { OpenedVault } from "./opened.ts";
@@ -77,21 +81,22 @@ async function memberKeys(
   remote: Remote,
   head: RemoteHead,
   options: CloneOptions,
-): Promise<{ dek: Uint8Array; nameKey: Uint8Array; vaultId: Uint8Array }> {
+): Promise<VaultSeed & { members: SlotRow[]; label: string }> {
   const { vaultId, keyCheck: check } = head;
   if (head.revision === 0 || vaultId === null || check === null) {
     throw new RemoteError(
       "the remote holds nothing under this name yet: push from a copy of the vault first",
     );
   }
-  const slots = (await remote.members()).map((row) => parseSlot(row));
+  const offered = await remote.members(head.epoch);
+  const slots = offered.map(({ slot }) => parseSlot(slot));
   const { openMemberSlot } = await import("../keys/member_slot.ts");
   const { parseIdentities } = await import("../recipients/recipients.ts");
   const identities = await parseIdentities(
     options.identity,
     options.passphrase,
   );
-  const { keys } = await openMemberSlot(slots, identities, vaultId);
+  const { keys, slot } = await openMemberSlot(slots, identities, vaultId);
   if (keys.nameKey === undefined) {
     throw new RemoteError("the member slot holds no name key");
   }
@@ -103,7 +108,18 @@ async function memberKeys(
       "the member slot's keys do not match the remote's head: the slot or the head was forged; nothing was cloned",
     );
   }
-  return { dek: keys.dek, nameKey: keys.nameKey, vaultId };
+  // The members come from the server: each must carry a key holder's MAC.
+  const members = verifiedMembers(
+    remoteKeys(keys.dek, vaultId, check),
+    offered,
+  );
+  return {
+    dek: keys.dek,
+    nameKey: keys.nameKey,
+    vaultId,
+    members,
+    label: slot.row.label,
+  };
 }
 
 /**
@@ -146,14 +162,15 @@ export async function cloneVault(
   seed.dek.fill(0);
   seed.nameKey.fill(0);
   try {
-    const members = await remote.members();
-    writeSlots(vault, (session) => {
-      for (const slot of members) session.add(slot);
-    });
+    importMembers(vault, seed.members);
     recordRemote(vault, address);
+    // Where the role may push, this copy registers a member key of its
+    // own and sends it, so it takes later key epochs unattended.
+    const push = await remote.writable();
+    if (push) await registerOwnMember(vault, seed.label, copyId(vault));
     const report = await syncWith(vault, remote, {
       pull: true,
-      push: false,
+      push,
       repair: false,
     });
     return { vault, fingerprint, report };

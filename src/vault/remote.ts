@@ -24,6 +24,8 @@ import {
   writeRemoteFile,
 } from "../storage/remote_file.ts";
 import type { OpenedVault } from "./opened.ts";
+import { registerOwnMember } from "./epochs.ts";
+import { copyId } from "./replica_state.ts";
 
 /** A copy's remote, as {@linkcode SecretsEngine.remote} shows it. */
 export interface RemoteInfo {
@@ -136,6 +138,11 @@ export async function setRemote(
   checkNet(address);
   const { prepareRemote } = await import("../remote/postgres.ts");
   const access = await prepareRemote(address, password);
+  // A copy that may push takes later key epochs through a member key of
+  // its own.
+  if (access === "write") {
+    await registerOwnMember(vault, "origin", copyId(vault));
+  }
   return { ...recordRemote(vault, address), access };
 }
 

@@ -36,6 +36,9 @@ import type { Exposure } from "../storage/reencrypt.ts";
 import { readCopyRecord } from "../storage/meta_table.ts";
 import type { SlotRow } from "../storage/schema.ts";
 import { rewriteIfMarked } from "../storage/rewrite.ts";
+import { encodeBase64 } from "../base64.ts";
+import type { SeenHead } from "../rules/replica.ts";
+import { readSeenHead } from "./replica_state.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { ProgressListener, SlotInfo } from "../types.ts";
@@ -46,8 +49,18 @@ export interface RotateResult {
   removed: SlotInfo[];
 }
 
+/** A key epoch another copy pushed, which this copy takes. */
+export interface Adoption {
+  /** Its data key. */
+  dek: Uint8Array;
+  /** The remote head this copy keeps from now on. */
+  head: SeenHead;
+}
+
 /** What a rotation does besides making a new data key. */
 export interface RotationPlan extends Keeping {
+  /** Take this data key, rather than draw one. */
+  adopt?: Adoption;
   /** The member removed, whose reads are marked exposed. */
   expose?: Exposure;
   /** Told how many entries are done. */
@@ -70,6 +83,21 @@ interface Rotated {
  * One attempt at rotation: `null` when another process changed the slots
  * between reading them and taking the write lock.
  */
+/**
+ * The remote head a copy that syncs keeps through this rotation: one it
+ * adopts, or, for its own rotation, the head it saw with the data key of
+ * that epoch kept (once) until the new epoch is pushed.
+ */
+function headThrough(
+  vault: OpenedVault,
+  adopted: SeenHead | undefined,
+): SeenHead | undefined {
+  if (adopted !== undefined) return adopted;
+  const seen = readSeenHead(vault);
+  if (seen === null || seen.previous !== undefined) return undefined;
+  return { ...seen, previous: encodeBase64(vault.unlocked.dek) };
+}
+
 async function rotateOnce(
   vault: OpenedVault,
   plan: RotationPlan,
@@ -90,6 +118,7 @@ async function rotateOnce(
     if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
     const removed = writeEpoch(vault, stored, {
       ...plan,
+      seenHead: headThrough(vault, plan.adopt?.head),
       next,
       slots: slots.map((slot) => slot.row),
       copyBefore,
@@ -112,7 +141,7 @@ export async function rotateEpoch(
   vault: OpenedVault,
   plan: RotationPlan,
 ): Promise<RotateResult> {
-  const dek = randomBytes(KEY_BYTES);
+  const dek = plan.adopt?.dek.slice() ?? randomBytes(KEY_BYTES);
   const next = deriveSubKeys(dek, vault.keys.index);
   try {
     for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {

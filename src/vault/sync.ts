@@ -2,35 +2,32 @@
  * Sync with the remote: pull (check, merge, apply in one transaction),
  * then push what this copy changed since its bases, as one check-and-set
  * against the head it just pulled. A push that finds the head moved pulls
- * again and retries. Every read and write of the vault stays local: a
- * server that is down costs a sync, never a read.
+ * again and retries; a remote at a new key epoch is followed first
+ * (`epochs.ts`), and this copy's own rotation goes out as one. Every read
+ * and write of the vault stays local: a server that is down costs a sync,
+ * never a read.
  *
  * @module
  */
 
-import { decodeBase64 } from "../base64.ts";
 import { equalBytes } from "../crypto.ts";
 import { RemoteError, ValidationError } from "../errors.ts";
-import { digestKey, stateDigest } from "../rules/replica.ts";
-import {
-  encodeHead,
-  type RemoteKeys,
-  remoteKeys,
-  rowTag,
-  sealState,
-  toggleTag,
-} from "../remote/records.ts";
-import type {
-  PushedRow,
-  Remote,
-  RemoteHead,
-  RemoteSnapshot,
-} from "../remote/remote.ts";
-import { encodeBase64 } from "../base64.ts";
+import type { SeenHead } from "../rules/replica.ts";
+import { type RemoteKeys, remoteKeys } from "../remote/records.ts";
+import type { Remote, RemoteHead, RemoteSnapshot } from "../remote/remote.ts";
 import { readCopyRecord, readKeyCheck } from "../storage/meta_table.ts";
-import { readSlots } from "../storage/slot_table.ts";
-import { baseSet, changedHere, mergePull } from "./merge.ts";
+import type { SlotRow } from "../storage/schema.ts";
+import {
+  adoptEpochs,
+  type EpochIdentity,
+  importMembers,
+  outgoingMembers,
+  previousKeys,
+  verifiedMembers,
+} from "./epochs.ts";
+import { mergePull } from "./merge.ts";
 import type { OpenedVault } from "./opened.ts";
+import { planPush } from "./push.ts";
 import { remoteAddress } from "./remote.ts";
 import {
   applyMerge,
@@ -54,6 +51,14 @@ export interface SyncOptions {
    * restore of the server: its rows are taken as they are.
    */
   repair?: boolean;
+  /**
+   * The identity (an age or SSH key's text) that opens this copy's member
+   * slot of a new key epoch, for a copy without a member key of its own (a
+   * read-only one, as a fleet server's); default: this copy's own key.
+   */
+  identity?: string;
+  /** The identity's passphrase, for an encrypted SSH key. */
+  passphrase?: string;
 }
 
 /** What {@linkcode SecretsEngine.sync} did. */
@@ -69,24 +74,32 @@ export interface SyncReport {
   conflicts: string[];
   /** The remote's revision now. */
   revision: number;
+  /** The remote's key epoch now. */
+  epoch: number;
 }
 
-// A push that finds the head moved pulls and tries again, this often.
-const MAX_ATTEMPTS = 5;
-const FIRST_EPOCH = 1;
-const NO_HEAD = { revision: 0, epoch: 0 };
+// A push that finds the head moved pulls and tries again, this often (a
+// new epoch taken counts as one).
+const MAX_ATTEMPTS = 8;
+const NO_HEAD: SeenHead = { revision: 0, epoch: 0 };
 
-type Checked = Required<Omit<SyncOptions, "password">> & {
-  password: string | undefined;
-};
+/** What a sync does, checked. */
+export type SyncPlan =
+  & Required<Pick<SyncOptions, "pull" | "push" | "repair">>
+  & EpochIdentity;
 
-function checkOptions(options: unknown): Checked {
+function checkOptions(options: unknown): SyncPlan & { password?: string } {
   if (typeof options !== "object" || options === null) {
     throw new ValidationError("options must be an object");
   }
-  const { password, pull, push, repair } = options as SyncOptions;
-  if (password !== undefined && typeof password !== "string") {
-    throw new ValidationError("password must be a string");
+  const { password, pull, push, repair, identity, passphrase } =
+    options as SyncOptions;
+  for (
+    const [name, text] of Object.entries({ password, identity, passphrase })
+  ) {
+    if (text !== undefined && typeof text !== "string") {
+      throw new ValidationError(`${name} must be a string`);
+    }
   }
   for (const [name, flag] of Object.entries({ pull, push, repair })) {
     if (flag !== undefined && typeof flag !== "boolean") {
@@ -98,6 +111,8 @@ function checkOptions(options: unknown): Checked {
   }
   return {
     password,
+    identity,
+    passphrase,
     pull: pull ?? true,
     push: push ?? true,
     repair: repair ?? false,
@@ -111,18 +126,48 @@ function keysOf(vault: OpenedVault): RemoteKeys {
   return remoteKeys(vault.unlocked.dek, vaultId, check);
 }
 
-/** Refuses a remote that holds another vault, or one under another key. */
-function checkHead(keys: RemoteKeys, head: RemoteHead): void {
+/** Refuses a remote that holds another vault, or that went back. */
+function checkHead(
+  keys: RemoteKeys,
+  seen: SeenHead,
+  head: RemoteHead,
+  plan: SyncPlan,
+): void {
   if (head.vaultId !== null && !equalBytes(head.vaultId, keys.vaultId)) {
     throw new RemoteError(
       "the remote holds another vault under this name: pick another --name, or clone it",
     );
   }
-  if (head.keyCheck !== null && !equalBytes(head.keyCheck, keys.keyCheck)) {
+  if (head.revision < seen.revision && !plan.repair) {
     throw new RemoteError(
-      "the remote's rows are under another data key than this copy's (a rotation or member removal on one side); syncing across key epochs is not supported yet: clone the remote again into a new directory",
+      `the remote is at revision ${head.revision}, behind the ${seen.revision} this copy saw: it was rolled back, or restored; nothing was applied or pushed`,
+      { remedy: { kind: "remote-behind" } },
     );
   }
+  if (!plan.pull && head.revision !== seen.revision) {
+    throw new RemoteError(
+      `the remote has changes this copy has not pulled (revision ${head.revision}, this copy saw ${seen.revision}); nothing was pushed`,
+      { remedy: { kind: "pull-first" } },
+    );
+  }
+}
+
+/**
+ * The keys the remote's rows are under: this copy's, or those of the epoch
+ * it last synced when its own rotation is unpushed; `null` when neither
+ * (another copy pushed a new epoch).
+ */
+function rowKeys(
+  head: RemoteHead,
+  current: RemoteKeys,
+  previous: RemoteKeys | null,
+): RemoteKeys | null {
+  if (head.keyCheck === null || equalBytes(head.keyCheck, current.keyCheck)) {
+    return current;
+  }
+  return previous !== null && equalBytes(head.keyCheck, previous.keyCheck)
+    ? previous
+    : null;
 }
 
 function conflictNames(locals: Iterable<LocalName>): string[] {
@@ -133,22 +178,16 @@ function conflictNames(locals: Iterable<LocalName>): string[] {
   return names.sort();
 }
 
-function byHash(locals: readonly LocalName[]): Map<string, LocalName> {
-  return new Map(locals.map((local) => [local.hash, local]));
-}
-
-/** Pulls into the vault; returns the merge and the names as they now are. */
+/** Pulls into the vault, keeping `seen`'s previous key; returns how many names. */
 function pull(
   vault: OpenedVault,
   keys: RemoteKeys,
   { head, rows }: RemoteSnapshot,
+  seen: SeenHead,
   repair: boolean,
-): { pulled: number; locals: LocalName[] } {
-  const seen = readSeenHead(vault) ?? NO_HEAD;
-  if (head.revision === seen.revision && !repair) {
-    return { pulled: 0, locals: localNames(vault) };
-  }
-  const locals = byHash(localNames(vault));
+): number {
+  if (head.revision === seen.revision && !repair) return 0;
+  const locals = new Map(localNames(vault).map((l) => [l.hash, l]));
   const merge = mergePull(vault, {
     keys,
     head,
@@ -166,130 +205,79 @@ function pull(
       }
     }
   }
-  applyMerge(vault, merged, { revision: head.revision, epoch: head.epoch });
-  return { pulled: merge.pulled, locals: localNames(vault) };
+  applyMerge(vault, merged, {
+    ...seen,
+    revision: head.revision,
+    epoch: head.epoch,
+  });
+  return merge.pulled;
 }
 
-/** The rows this copy changed, sealed at their next versions. */
-function outgoing(
-  vault: OpenedVault,
+/** The member slots the remote holds for its head epoch, verified. */
+async function remoteMembers(
+  remote: Remote,
   keys: RemoteKeys,
-  locals: readonly LocalName[],
-  revision: number,
-  epoch: number,
-): { rows: PushedRow[]; merged: MergedName[] } {
-  const key = digestKey(vault.keys.index);
-  const rows: PushedRow[] = [];
-  const merged: MergedName[] = [];
-  for (const local of locals) {
-    if (!changedHere(key, local)) continue;
-    const base = local.base?.version ?? 0;
-    const place = { hash: local.hash, version: base + 1, epoch };
-    const sealed = sealState(keys, place, local.state);
-    const tag = rowTag(keys, place, sealed);
-    rows.push({ ...place, revision, sealed, base });
-    merged.push({
-      hash: local.hash,
-      base: {
-        name: local.state.name,
-        version: place.version,
-        tag: encodeBase64(tag),
-        digest: stateDigest(key, local.state),
-        conflicts: local.state.conflicts,
-      },
-    });
-  }
-  key.fill(0);
-  return { rows, merged };
-}
-
-/** The head after `rows` replace their bases in the set. */
-function nextHead(
-  keys: RemoteKeys,
-  locals: readonly LocalName[],
-  rows: readonly PushedRow[],
-  merged: readonly MergedName[],
   head: RemoteHead,
-): RemoteHead {
-  const x = baseSet(locals);
-  const old = byHash(locals);
-  for (const { hash } of rows) {
-    const tag = old.get(hash)?.base?.tag;
-    if (tag !== undefined) toggleTag(x, decodeBase64(tag, "a tag"));
-  }
-  for (const { base } of merged) {
-    if (base !== null) toggleTag(x, decodeBase64(base.tag, "a tag"));
-  }
-  const revision = head.revision + 1;
-  const epoch = head.epoch === 0 ? FIRST_EPOCH : head.epoch;
-  return {
-    revision,
-    epoch,
-    vaultId: keys.vaultId,
-    keyCheck: keys.keyCheck,
-    record: encodeHead(keys, { revision, epoch, x }),
-  };
+): Promise<SlotRow[]> {
+  if (head.revision === 0) return [];
+  return verifiedMembers(keys, await remote.members(head.epoch));
 }
 
-/** Syncs the vault with `remote`, as `options` say. */
+/** Syncs the vault with `remote`, as `plan` says. */
 export async function syncWith(
   vault: OpenedVault,
   remote: Remote,
-  options: Omit<Checked, "password">,
+  plan: SyncPlan,
 ): Promise<SyncReport> {
-  const keys = keysOf(vault);
   let pulled = 0;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const seen = readSeenHead(vault) ?? NO_HEAD;
-    const snapshot = options.pull
-      ? await remote.snapshot(options.repair ? 0 : seen.revision)
+    const current = keysOf(vault);
+    const previous = previousKeys(vault, seen);
+    const snapshot = plan.pull
+      ? await remote.snapshot(plan.repair ? 0 : seen.revision)
       : { head: await remote.head(), rows: [] };
     const { head } = snapshot;
-    checkHead(keys, head);
-    if (head.revision < seen.revision && !options.repair) {
-      throw new RemoteError(
-        `the remote is at revision ${head.revision}, behind the ${seen.revision} this copy saw: it was rolled back, or restored; nothing was applied or pushed`,
-        { remedy: { kind: "remote-behind" } },
-      );
+    checkHead(current, seen, head, plan);
+    const keys = rowKeys(head, current, previous);
+    if (keys === null) {
+      if (head.epoch <= seen.epoch) {
+        throw new RemoteError(
+          `the remote's rows are under a key this copy cannot follow (epoch ${head.epoch}): it was forged or rolled back; nothing was applied`,
+        );
+      }
+      await adoptEpochs(vault, remote, seen, head, previous ?? current, plan);
+      continue;
     }
-    if (!options.pull && head.revision !== seen.revision) {
-      throw new RemoteError(
-        `the remote has changes this copy has not pulled (revision ${head.revision}, this copy saw ${seen.revision}); nothing was pushed`,
-        { remedy: { kind: "pull-first" } },
-      );
+    if (plan.pull) {
+      pulled += pull(vault, keys, snapshot, seen, plan.repair);
     }
-    const done = options.pull
-      ? pull(vault, keys, snapshot, options.repair)
-      : { pulled: 0, locals: localNames(vault) };
-    pulled += done.pulled;
-    const report = (pushed: number, revision: number): SyncReport => ({
+    const there = await remoteMembers(remote, keys, head);
+    if (plan.pull && keys === current) importMembers(vault, there);
+    const report = (pushed: number, at: RemoteHead): SyncReport => ({
       pulled,
       pushed,
       conflicts: conflictNames(localNames(vault)),
-      revision,
+      revision: at.revision,
+      epoch: at.epoch,
     });
-    if (!options.push) return report(0, head.revision);
-    const revision = head.revision + 1;
-    const epoch = head.epoch === 0 ? FIRST_EPOCH : head.epoch;
-    const { rows, merged } = outgoing(
-      vault,
-      keys,
-      done.locals,
-      revision,
-      epoch,
-    );
-    if (rows.length === 0) return report(0, head.revision);
-    const next = nextHead(keys, done.locals, rows, merged, head);
-    const members = readSlots(vault.store).filter((s) => s.kind === "member");
-    const result = await remote.push({
-      expect: head.revision,
-      head: next,
-      rows,
-      members,
+    if (!plan.push) return report(0, head);
+    const planned = planPush(vault, {
+      keys: current,
+      previous: keys === current ? null : keys,
+      head,
+      locals: localNames(vault),
+      members: outgoingMembers(vault, current),
+      remoteMembers: new Set(there.map((slot) => slot.id)),
     });
-    if (result === "moved") continue;
-    applyMerge(vault, merged, { revision, epoch });
-    return report(rows.length, revision);
+    if (planned.push === null) return report(0, head);
+    if (await remote.push(planned.push) === "moved") continue;
+    const next = planned.push.head;
+    applyMerge(vault, planned.merged, {
+      revision: next.revision,
+      epoch: next.epoch,
+    });
+    return report(planned.push.rows.length, next);
   }
   throw new RemoteError(
     "the remote kept moving while this copy pushed: other copies are pushing; sync again",
@@ -307,9 +295,9 @@ export async function syncVault(
   vault: OpenedVault,
   options: unknown,
 ): Promise<SyncReport> {
-  const checked = checkOptions(options);
+  const { password, ...plan } = checkOptions(options);
   const address = remoteAddress(vault);
   const { openPostgres } = await import("../remote/pg_remote.ts");
-  await using remote = await openPostgres(address, checked.password);
-  return await syncWith(vault, remote, checked);
+  await using remote = await openPostgres(address, password);
+  return await syncWith(vault, remote, plan);
 }

@@ -316,17 +316,6 @@ pgTest(
 );
 
 pgTest(
-  "a copy rotated on its own is refused by the remote with what to do, and keeps what it holds",
-  async (db) => {
-    await using team = await makeTeam(db);
-    await team.bob.rotate();
-    const error = await assertRejects(() => team.sync(team.bob), RemoteError);
-    assert(error.message.includes("another data key"), error.message);
-    assertEquals(await team.bob.get("db.password"), "hunter2");
-  },
-);
-
-pgTest(
   "sync without a remote, or with bad options, is a ValidationError",
   async () => {
     await using dir = await tempDir();

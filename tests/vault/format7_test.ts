@@ -40,7 +40,9 @@ Deno.test("format 7 fixture: it verifies in full, reads, and keeps its conflict,
   for (const [name, bytes] of Object.entries(fixture.bytes)) {
     assertEquals(await engine.getBytes(name), new Uint8Array(bytes), name);
   }
-  for (const name of fixture.deleted) assertEquals(await engine.has(name), false);
+  for (const name of fixture.deleted) {
+    assertEquals(await engine.has(name), false);
+  }
   const conflicts = await engine.conflicts();
   assertEquals(
     conflicts.map((c) => [c.name, c.kept.map((k) => [k.value, k.mine])]),
@@ -50,7 +52,10 @@ Deno.test("format 7 fixture: it verifies in full, reads, and keeps its conflict,
   );
   assertEquals((await engine.status()).map((s) => s.state), ["conflict"]);
   const remote = await engine.remote();
-  assertEquals([remote?.url, remote?.name], [fixture.remote.url, fixture.remote.name]);
+  assertEquals([remote?.url, remote?.name], [
+    fixture.remote.url,
+    fixture.remote.name,
+  ]);
   await engine.resolve("db.password", "local");
   assertEquals(await engine.get("db.password"), "alice's");
 });
@@ -59,7 +64,10 @@ Deno.test("format 7 fixture: a merge base changed outside the engine fails verif
   await using dir = await tempDir();
   const path = await copyFixture(dir.path, "vault-format7");
   await Deno.remove(join(path, "meta.json"));
-  rawSql(dir.path, (db) => db.exec("DELETE FROM replica WHERE name_hash <> ''"));
+  rawSql(
+    dir.path,
+    (db) => db.exec("DELETE FROM replica WHERE name_hash <> ''"),
+  );
   await assertRejects(() => SecretsEngine.open({ path }), IntegrityError);
 });
 
@@ -72,7 +80,9 @@ Deno.test("format 6 fixture: it becomes format 7 with an empty replica table, an
     assertEquals(await engine.conflicts(), []);
     assertEquals(await engine.remote(), null);
   }
-  const rows = rawSql(dir.path, (db) =>
-    db.prepare("SELECT count(*) AS n FROM replica").get()?.n);
+  const rows = rawSql(
+    dir.path,
+    (db) => db.prepare("SELECT count(*) AS n FROM replica").get()?.n,
+  );
   assertEquals(rows, 0);
 });

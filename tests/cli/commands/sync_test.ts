@@ -90,7 +90,7 @@ pgTest(
     assertEquals(listed.code, 4);
     assertMatch(
       listed.stdout,
-      /^db\.password\n  1: written by this copy, \S+\n$/,
+      /^db\.password\n {2}1: written by this copy, \S+\n$/,
     );
     assertFalse(listed.stdout.includes("bob\n"));
     assertMatch((await cli(bob, ["resolve", "--show"])).stdout, / bob\n$/);
