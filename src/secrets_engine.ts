@@ -46,6 +46,7 @@ import {
 import { openVault } from "./vault/open.ts";
 import { type CloneOptions, cloneVault } from "./vault/clone.ts";
 import { type SyncOptions, type SyncReport, syncVault } from "./vault/sync.ts";
+import { type SyncWatchOptions, syncWatchVault } from "./vault/sync_watch.ts";
 import {
   listConflicts,
   resolveConflict,
@@ -1233,6 +1234,38 @@ export class SecretsEngine implements AsyncDisposable {
    */
   sync(options: SyncOptions = {}): Promise<SyncReport> {
     return this.#guard.write(() => syncVault(this.#vault, options));
+  }
+
+  /**
+   * Follows this copy's remote until `options.signal` aborts: syncs on
+   * every connect and reconnect, whenever a push to the vault commits (a
+   * PostgreSQL `NOTIFY`, which carries no data), and every `pollMs` anyway.
+   * Each sync is told to `onSync`; an unreachable server to `onError`, and
+   * retried with backoff. What it pulls lands in the local vault, so
+   * {@linkcode SecretsEngine.watch} here (and `run --watch`) sees a
+   * teammate's change within a second.
+   *
+   * @throws {ValidationError} no remote is set, or bad options.
+   * @throws {RemoteError} the server refused, lied, or this copy's member
+   *   was removed: the watch ends.
+   *
+   * @example A watch needs a remote
+   * ```ts
+   * import { SecretsEngine, ValidationError } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await assert.rejects(
+   *     engine.syncWatch({ signal: AbortSignal.timeout(1000) }),
+   *     ValidationError,
+   *   );
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  syncWatch(options: SyncWatchOptions = {}): Promise<void> {
+    return this.#guard.write(() => syncWatchVault(this.#vault, options));
   }
 
   /**

@@ -36,6 +36,9 @@ const PUSH_PRIVILEGES =
 
 const INSUFFICIENT_PRIVILEGE = "42501";
 
+/** The channel pushes notify, with `VAULT:REVISION`. */
+export const NOTIFY_CHANNEL = "secrets_sync";
+
 /** Thrown inside a push's transaction to roll it back as "moved". */
 class Moved extends Error {}
 
@@ -174,6 +177,17 @@ export async function openPostgres(
   return {
     head: () => failing(() => readHead(sql, vault)),
     writable: () => failing(() => mayWrite(sql)),
+    listen: (hint) =>
+      failing(async () => {
+        const { unlisten } = await sql.listen(
+          NOTIFY_CHANNEL,
+          (payload) => {
+            if (payload.startsWith(`${vault}:`)) hint();
+          },
+          hint,
+        );
+        return unlisten;
+      }),
     snapshot: (revision) =>
       failing(() =>
         sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
@@ -241,6 +255,10 @@ export async function openPostgres(
                 ON CONFLICT DO NOTHING`;
             }
             const next = push.head;
+            // A hint for watchers, sent when the push commits: the vault
+            // and its revision, never data.
+            await tx`SELECT pg_notify(${NOTIFY_CHANNEL},
+              ${`${vault}:${next.revision}`})`;
             await tx`UPDATE secrets_vaults SET revision = ${next.revision},
               epoch = ${next.epoch}, vault_id = ${next.vaultId},
               key_check = ${next.keyCheck}, head = ${next.record}

@@ -98,6 +98,13 @@ export interface Remote extends AsyncDisposable {
   /** The headers of the epochs after `epoch`, in order. */
   epochs(after: number): Promise<EpochHeader[]>;
   /**
+   * Calls `hint` whenever a push to this vault commits and whenever the
+   * listening connection (re)connects, until the returned function is
+   * called. A hint carries no data, and may be lost: callers pull anyway
+   * now and then.
+   */
+  listen(hint: () => void): Promise<() => Promise<void>>;
+  /**
    * Applies `push` in one transaction; `"moved"` when the head is not at
    * `push.expect` or a row is not at its base (nothing was written).
    */

@@ -96,7 +96,10 @@ function conflicts(
 ): SecretStatus[] {
   return [...readBases(vault)].flatMap(([hash, base]) => {
     if (base.conflicts.length === 0) return [];
-    const latest = Math.max(...base.conflicts.map((kept) => kept.updated));
+    const latest = base.conflicts.reduce(
+      (at, kept) => Math.max(at, kept.updated),
+      0,
+    );
     const updated = vault.table.current(hash)?.updated ?? latest;
     return [{
       name: base.name,
@@ -148,7 +151,9 @@ export function secretStatus(
       list(date <= now ? "overdue" : "due", date);
     }
   }
-  listed.push(...conflicts(vault, notes ? annotations : null));
+  for (const conflict of conflicts(vault, notes ? annotations : null)) {
+    listed.push(conflict);
+  }
   return listed.sort((a, b) =>
     a.date.getTime() - b.date.getTime() || (a.name < b.name ? -1 : 1)
   );

@@ -88,7 +88,10 @@ export type SyncPlan =
   & Required<Pick<SyncOptions, "pull" | "push" | "repair">>
   & EpochIdentity;
 
-function checkOptions(options: unknown): SyncPlan & { password?: string } {
+/** Checks sync options; bad ones are a {@linkcode ValidationError}. */
+export function checkSyncOptions(
+  options: unknown,
+): SyncPlan & { password?: string } {
   if (typeof options !== "object" || options === null) {
     throw new ValidationError("options must be an object");
   }
@@ -295,7 +298,7 @@ export async function syncVault(
   vault: OpenedVault,
   options: unknown,
 ): Promise<SyncReport> {
-  const { password, ...plan } = checkOptions(options);
+  const { password, ...plan } = checkSyncOptions(options);
   const address = remoteAddress(vault);
   const { openPostgres } = await import("../remote/pg_remote.ts");
   await using remote = await openPostgres(address, password);

@@ -18,7 +18,12 @@ import {
 import type { Command, Context } from "../command.ts";
 import { EXIT, Failure, UsageError } from "../failures.ts";
 import { withPassword } from "../options/pg_password.ts";
-import { readIdentity } from "../options/unlock.ts";
+import {
+  defaultIdentityFile,
+  identityUnlock,
+  readIdentity,
+} from "../options/unlock.ts";
+import { endingSignals } from "../running/watching.ts";
 import type { Io } from "../streams.ts";
 import { cliMessage } from "../wording.ts";
 
@@ -49,6 +54,47 @@ function reported(io: Io, report: SyncReport): number {
   return EXIT.conflict;
 }
 
+/**
+ * The identity that opens this copy's member slot of a new key epoch, for
+ * a copy without a member key of its own: `SECRETS_IDENTITY_FILE`.
+ */
+async function epochIdentity(io: Io): Promise<SyncOptions> {
+  const path = defaultIdentityFile();
+  if (path === undefined) return {};
+  const unlock = await identityUnlock(io, await readIdentity(io, path), path);
+  return "identity" in unlock ? { ...unlock } : {};
+}
+
+/** Follows the remote until SIGINT or SIGTERM: exit 0. */
+async function watching(
+  io: Io,
+  vault: SecretsEngine,
+  options: SyncOptions,
+): Promise<number> {
+  const ending = endingSignals();
+  let down = false;
+  try {
+    await vault.syncWatch({
+      ...options,
+      signal: ending.signal,
+      onSync: (report) => {
+        if (down) io.warn("the server answers again");
+        down = false;
+        if (report.pulled + report.pushed > 0 || report.conflicts.length > 0) {
+          reported(io, report);
+        }
+      },
+      onError: (error) => {
+        if (!down) io.warn(`${cliMessage(error)}; retrying`);
+        down = true;
+      },
+    });
+  } finally {
+    ending.stop();
+  }
+  return EXIT.ok;
+}
+
 async function syncing(
   { open, io, args }: Context,
   options: SyncOptions,
@@ -60,14 +106,14 @@ async function syncing(
       "this copy has no remote: secrets remote set postgres://USER@HOST:PORT/DB",
     );
   }
+  const repair = args.values.repair === true;
+  const identity = await epochIdentity(io);
   try {
-    const repair = args.values.repair === true;
-    const report = await withPassword(
-      io,
-      remote.url,
-      (password) => vault.sync({ ...options, repair, password }),
-    );
-    return reported(io, report);
+    return await withPassword(io, remote.url, async (password) => {
+      const given = { ...options, ...identity, repair, password };
+      if (args.values.watch) return await watching(io, vault, given);
+      return reported(io, await vault.sync(given));
+    });
   } catch (error) {
     if (!offline(error)) throw error;
     io.warn(cliMessage(error));
@@ -75,9 +121,9 @@ async function syncing(
   }
 }
 
-/** `sync [--repair]`. */
+/** `sync [--repair] [--watch]`. */
 export const sync: Command = {
-  usage: "sync [--repair]",
+  usage: "sync [--repair] [--watch]",
   summary: "pull what other copies pushed, then push what this copy changed",
   details: `
 Pulls every row pushed since this copy last synced (each checked: a forged,
@@ -87,8 +133,12 @@ check-and-set. A name both sides changed keeps the remote's value as current
 and this copy's beside it: exit 4, and secrets resolve NAME ends it. The
 server unreachable: exit 5, and the vault reads and writes as before.
 --repair accepts a remote behind what this copy saw (after a failover or a
-restore of the server). Needs --allow-net=HOST:PORT.`,
-  options: ["repair"],
+restore of the server). --watch follows the remote until SIGINT or SIGTERM:
+a teammate's change lands here within a second (run --watch restarts its
+program), a server that goes away is retried with backoff. A copy that may
+only read takes a new key epoch with the identity SECRETS_IDENTITY_FILE
+names. Needs --allow-net=HOST:PORT.`,
+  options: ["repair", "watch"],
   operands: [0, 0],
   run: (context) => syncing(context, {}),
 };
