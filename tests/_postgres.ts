@@ -74,6 +74,8 @@ export interface TestDatabase extends AsyncDisposable {
   url: string;
   /** A connection to it as the test role (a superuser). */
   sql: postgres.Sql;
+  /** Another connection to it, closed when disposed: to hold a lock. */
+  connect(): postgres.Sql & AsyncDisposable;
 }
 
 /** Makes a fresh database for one test. */
@@ -90,6 +92,12 @@ export async function freshDatabase(): Promise<TestDatabase> {
     name,
     url: `postgres://${PG.user}@${PG.host}:${PG.port}/${name}`,
     sql,
+    connect: () => {
+      const other = admin(name);
+      return Object.assign(other, {
+        [Symbol.asyncDispose]: () => other.end({ timeout: 1 }),
+      });
+    },
     async [Symbol.asyncDispose](): Promise<void> {
       await sql.end({ timeout: 1 });
       const drop = admin();
