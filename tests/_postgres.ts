@@ -78,6 +78,16 @@ export interface TestDatabase extends AsyncDisposable {
   connect(): postgres.Sql & AsyncDisposable;
 }
 
+/** Drops the database `name` where it exists (a page's own, between runs). */
+export async function dropDatabase(name: string): Promise<void> {
+  const root = admin();
+  try {
+    await root.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await root.end({ timeout: 1 });
+  }
+}
+
 /** Makes a fresh database for one test. */
 export async function freshDatabase(): Promise<TestDatabase> {
   const name = `secrets_test_${crypto.randomUUID().replaceAll("-", "")}`;

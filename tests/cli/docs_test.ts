@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { assert, assertEquals } from "../_assert.ts";
 import { canRun, runCommand, tempDir } from "../_helpers.ts";
 import { installSecrets, pathWith } from "./_cli.ts";
+import { dropDatabase, pgTests } from "../_postgres.ts";
 import config from "../../deno.json" with { type: "json" };
 
 const REPOSITORY = new URL("../..", import.meta.url).pathname;
@@ -56,15 +57,31 @@ function notRunHere(command: string): string | null {
 
 const ready = canRun("deno") && canRun("sh");
 
+/** The databases a page's `createdb` lines make, on the local server. */
+export function pageDatabases(commands: readonly string[]): string[] {
+  return commands.flatMap((command) =>
+    command.startsWith("createdb ") ? [command.split(/\s+/).at(-1) ?? ""] : []
+  );
+}
+
 for (const page of PAGES) {
   const commands = pageCommands(
     Deno.readTextFileSync(join(REPOSITORY, page)),
   );
   if (commands.length === 0) continue;
+  // A page that makes a database needs the server, and gets a fresh one:
+  // dropped before it runs and after.
+  const databases = pageDatabases(commands);
   Deno.test({
     name: `every command in ${page} runs as written`,
-    ignore: !ready,
+    ignore: !ready || (databases.length > 0 && !pgTests),
     fn: async () => {
+      for (const name of databases) await dropDatabase(name);
+      await using _dropped = {
+        [Symbol.asyncDispose]: async () => {
+          for (const name of databases) await dropDatabase(name);
+        },
+      };
       await using dir = await tempDir();
       const bin = join(dir.path, "bin");
       await installSecrets(bin);
@@ -87,6 +104,16 @@ for (const page of PAGES) {
     },
   });
 }
+
+Deno.test("a page's databases are those its createdb lines name", () => {
+  assertEquals(
+    pageDatabases([
+      "createdb -h 127.0.0.1 -U ops team_secrets",
+      "secrets list",
+    ]),
+    ["team_secrets"],
+  );
+});
 
 Deno.test("a page's commands are its sh blocks' lines, continued lines joined", () => {
   const page =

@@ -36,39 +36,45 @@ async function revision(db: TestDatabase): Promise<number> {
   return head.r;
 }
 
-pgTest("a push whose connection is killed inside its transaction changes nothing, and the next sync finishes", async (db) => {
-  await using team = await makeTeam(db);
-  await team.bob.set("pushed.later", "p");
-  const before = await revision(db);
-  await using blocker = db.connect();
-  await blocker.begin(async (tx) => {
-    await tx`SELECT 1 FROM secrets_vaults WHERE name = 'team' FOR UPDATE`;
-    const push = team.sync(team.bob);
-    await killWaiter(db);
-    await assertRejects(() => push, RemoteError);
-  });
-  assertEquals(await revision(db), before);
-  assertEquals(await team.bob.get("pushed.later"), "p");
-  assertEquals((await team.sync(team.bob)).pushed, 1);
-  await team.sync(team.alice);
-  assertEquals(await team.alice.get("pushed.later"), "p");
-});
+pgTest(
+  "a push whose connection is killed inside its transaction changes nothing, and the next sync finishes",
+  async (db) => {
+    await using team = await makeTeam(db);
+    await team.bob.set("pushed.later", "p");
+    const before = await revision(db);
+    await using blocker = db.connect();
+    await blocker.begin(async (tx) => {
+      await tx`SELECT 1 FROM secrets_vaults WHERE name = 'team' FOR UPDATE`;
+      const push = team.sync(team.bob);
+      await killWaiter(db);
+      await assertRejects(() => push, RemoteError);
+    });
+    assertEquals(await revision(db), before);
+    assertEquals(await team.bob.get("pushed.later"), "p");
+    assertEquals((await team.sync(team.bob)).pushed, 1);
+    await team.sync(team.alice);
+    assertEquals(await team.alice.get("pushed.later"), "p");
+  },
+);
 
-pgTest("a pull whose connection is killed while it waits to read changes nothing, and the next sync finishes", async (db) => {
-  await using team = await makeTeam(db);
-  await team.alice.set("pulled.later", "q");
-  await team.sync(team.alice);
-  await using blocker = db.connect();
-  await blocker.begin(async (tx) => {
-    await tx`LOCK TABLE secrets_rows IN ACCESS EXCLUSIVE MODE`;
-    const pull = team.sync(team.bob);
-    await killWaiter(db);
-    await assertRejects(() => pull, RemoteError);
-  });
-  assertEquals(await team.bob.has("pulled.later"), false);
-  assertEquals((await team.sync(team.bob)).pulled, 1);
-  assertEquals(await team.bob.get("pulled.later"), "q");
-});
+pgTest(
+  "a pull whose connection is killed while it waits to read changes nothing, and the next sync finishes",
+  async (db) => {
+    await using team = await makeTeam(db);
+    await team.alice.set("pulled.later", "q");
+    await team.sync(team.alice);
+    await using blocker = db.connect();
+    await blocker.begin(async (tx) => {
+      await tx`LOCK TABLE secrets_rows IN ACCESS EXCLUSIVE MODE`;
+      const pull = team.sync(team.bob);
+      await killWaiter(db);
+      await assertRejects(() => pull, RemoteError);
+    });
+    assertEquals(await team.bob.has("pulled.later"), false);
+    assertEquals((await team.sync(team.bob)).pulled, 1);
+    assertEquals(await team.bob.get("pulled.later"), "q");
+  },
+);
 
 /** Runs the child from `first`; kills it `delayMs` after it is ready. */
 async function killChild(
@@ -77,7 +83,16 @@ async function killChild(
   delayMs: number,
 ): Promise<number> {
   const child = new Deno.Command("deno", {
-    args: ["run", `--allow-read=${path}`, `--allow-write=${path}`, PG_NET, CHILD, path, String(first), PG.password],
+    args: [
+      "run",
+      `--allow-read=${path}`,
+      `--allow-write=${path}`,
+      PG_NET,
+      CHILD,
+      path,
+      String(first),
+      PG.password,
+    ],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
@@ -100,28 +115,35 @@ async function killChild(
   clearTimeout(timer);
   const status = await child.status;
   const stderr = await new Response(child.stderr).text();
-  assertEquals(status.signal, "SIGKILL", `the child exited on its own: ${stderr}`);
+  assertEquals(
+    status.signal,
+    "SIGKILL",
+    `the child exited on its own: ${stderr}`,
+  );
   return acked;
 }
 
-pgTest("a copy killed with SIGKILL at random moments of its syncs opens, syncs, and loses no acknowledged value", async (db) => {
-  await using team = await makeTeam(db);
-  const path = team.bob.storagePath;
-  await team.bob.close();
-  let next = 0;
-  let acked = -1;
-  for (let kill = 0; kill < 8; kill++) {
-    const last = await killChild(path, next, 150 + ((kill * 97) % 400));
-    acked = Math.max(acked, last);
-    next = Math.max(next, last + 1) + 1;
-    // The copy opens, and its next sync finishes.
-    const { SecretsEngine } = await import("../../mod.ts");
-    await using copy = await SecretsEngine.open({ path });
-    await copy.sync({ password: PG.password });
-  }
-  await team.sync(team.alice);
-  for (let round = 0; round <= acked; round++) {
-    assertEquals(await team.alice.get(`round.${round}`), `value ${round}`);
-  }
-  assert(acked >= 0, "some round was acknowledged");
-});
+pgTest(
+  "a copy killed with SIGKILL at random moments of its syncs opens, syncs, and loses no acknowledged value",
+  async (db) => {
+    await using team = await makeTeam(db);
+    const path = team.bob.storagePath;
+    await team.bob.close();
+    let next = 0;
+    let acked = -1;
+    for (let kill = 0; kill < 8; kill++) {
+      const last = await killChild(path, next, 150 + ((kill * 97) % 400));
+      acked = Math.max(acked, last);
+      next = Math.max(next, last + 1) + 1;
+      // The copy opens, and its next sync finishes.
+      const { SecretsEngine } = await import("../../mod.ts");
+      await using copy = await SecretsEngine.open({ path });
+      await copy.sync({ password: PG.password });
+    }
+    await team.sync(team.alice);
+    for (let round = 0; round <= acked; round++) {
+      assertEquals(await team.alice.get(`round.${round}`), `value ${round}`);
+    }
+    assert(acked >= 0, "some round was acknowledged");
+  },
+);

@@ -70,3 +70,50 @@ pgTest(
     assertEquals(rows.map((row) => row.name), ["default", "ops"]);
   },
 );
+
+/** The statements of docs/teams.md's `sql` block, as written. */
+async function teamsGrants(): Promise<string> {
+  const page = await Deno.readTextFile(
+    new URL("../../docs/teams.md", import.meta.url),
+  );
+  const block = page.match(/```sql\n([\s\S]*?)```/);
+  assert(block !== null, "docs/teams.md has an sql block");
+  return block[1];
+}
+
+pgTest(
+  "the roles and GRANTs docs/teams.md gives work as written: a writer pushes, a reader clones and pulls and may not push",
+  async (db) => {
+    await using team = await makeTeam(db, { "db.password": "one" });
+    await db.sql.unsafe(await teamsGrants());
+    try {
+      // The page's passwords, as written.
+      const as = (role: string) => db.url.replace(PG.user, role);
+      const writer = "writer-password";
+      const reading = "reader-password";
+      await team.alice.setRemote(as("secrets_writer"), {
+        name: "team",
+        password: writer,
+      });
+      await team.alice.set("from.writer", "w");
+      assertEquals((await team.alice.sync({ password: writer })).pushed, 1);
+      await using reader = await SecretsEngine.clone(as("secrets_reader"), {
+        path: join(team.dir, "reader"),
+        factors: [],
+        name: "team",
+        identity: team.bobKey.identity,
+        password: reading,
+      });
+      assertEquals(await reader.get("from.writer"), "w");
+      await reader.set("local", "x");
+      await assertRejects(
+        () => reader.sync({ password: reading }),
+        RemoteError,
+      );
+    } finally {
+      await db.sql.unsafe(
+        "DROP OWNED BY secrets_writer, secrets_reader; DROP ROLE secrets_writer, secrets_reader",
+      );
+    }
+  },
+);

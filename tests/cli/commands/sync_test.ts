@@ -143,6 +143,33 @@ pgTest(
   },
 );
 
+pgTest(
+  "a copy with a remote reads with no network flag and without loading the driver (deno run --no-npm)",
+  async (db) => {
+    await using dir = await tempDir();
+    const vault = join(dir.path, "vault");
+    await cli(vault, ["set", "a"], { stdin: "1" });
+    assertEquals((await online(vault, ["remote", "set", db.url])).code, 0);
+    assertEquals((await online(vault, ["sync"])).code, 0);
+    const read = await runDeno([
+      "run",
+      "--no-npm",
+      ...cliArgs(vault, ["get", "a"]).slice(1),
+    ]);
+    assertEquals([read.code, read.stdout], [0, "1"], read.stderr);
+    const synced = await runDeno([
+      "run",
+      "--no-npm",
+      ...cliArgs(vault, ["sync"], [ENV_FLAGS, PG_NET]).slice(1),
+    ], { env: ENV });
+    assertEquals(
+      synced.code,
+      1,
+      "sync loads the driver, which --no-npm refuses",
+    );
+  },
+);
+
 pgTest("push, pull and sync without a remote say how to set one", async () => {
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
