@@ -1155,7 +1155,9 @@ export class SecretsEngine implements AsyncDisposable {
    * `default`: one database holds many vaults). The server is reached
    * first: its tables and the vault's head row are made where missing, and
    * the result says whether the role may write or only read. Needs
-   * `--allow-net=HOST:PORT`. Sync itself (push, pull) is not built yet.
+   * `--allow-net=HOST:PORT`. A role that may write also registers this
+   * copy's own member key (`origin/HOST`), so it takes later key epochs
+   * unattended; {@linkcode SecretsEngine.sync} exchanges the vault with it.
    *
    * @throws {ValidationError} a malformed URL, or one holding a password.
    * @throws {PermissionError} `--allow-net=HOST:PORT` is missing.

@@ -3,7 +3,7 @@
  * reaches the server first (making its tables where missing) and records
  * the address without a password; the password comes from `PGPASSWORD`,
  * `~/.pgpass` or, at a terminal, a prompt, as `psql` takes it. Push, pull
- * and sync are not built yet.
+ * and sync are `sync.ts`'s.
  *
  * @module
  */
@@ -49,7 +49,8 @@ read, and records the address, never a password: give it in PGPASSWORD or
 ~/.pgpass, or type it when asked at a terminal. A URL holding a password is
 refused. One database holds many vaults, each under a name (--name, default
 "default"). Without an action, prints the remote's URL and name (exit 1 when
-there is none). Push, pull and sync are not built yet.`,
+there is none). secrets sync, pull and push exchange the vault with it;
+secrets clone makes a copy from one.`,
   options: ["name"],
   operands: [0, 2],
   async run({ args, open, io }: Context): Promise<number> {
