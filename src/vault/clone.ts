@@ -22,6 +22,8 @@ import { importMembers, registerOwnMember, verifiedMembers } from "./epochs.ts";
 import { copyId } from "./replica_state.ts";
 import { openVault } from "./open.ts";
 import type { OpenOptions } from "./open_options.ts";
+import { validateProgress } from "../rules/validate.ts";
+import type { ProgressListener } from "../types.ts";
 import type { OpenedVault } from "./opened.ts";
 import { checkNet, recordRemote } from "./remote.ts";
 import { type SyncReport, syncWith } from "./sync.ts";
@@ -40,6 +42,8 @@ export interface CloneOptions
   password?: string;
   /** The vault's fingerprint, `SHA256:…`: the clone fails unless it matches. */
   fingerprint?: string;
+  /** Told how many names the first pull wrote, of how many. */
+  onProgress?: ProgressListener;
 }
 
 /** What a clone made. */
@@ -60,6 +64,7 @@ function checkCloneOptions(options: unknown): CloneOptions {
   }
   const { identity, passphrase, password, fingerprint } =
     options as CloneOptions;
+  validateProgress(options as CloneOptions);
   if (typeof identity !== "string" || identity.trim() === "") {
     throw new ValidationError("identity must be an age or SSH identity's text");
   }
@@ -172,6 +177,7 @@ export async function cloneVault(
       pull: true,
       push,
       repair: false,
+      onProgress: validateProgress(checked),
     });
     return { vault, fingerprint, report };
   } catch (error) {

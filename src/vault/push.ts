@@ -27,6 +27,7 @@ import type {
 } from "../remote/remote.ts";
 import { baseSet, changedHere } from "./merge.ts";
 import type { OpenedVault } from "./opened.ts";
+import type { ProgressListener } from "../types.ts";
 import type { LocalName, MergedName } from "./replica_state.ts";
 
 /** The epoch of a remote never pushed takes on its first push. */
@@ -46,6 +47,8 @@ export interface PushInput {
   members: readonly RemoteMember[];
   /** The ids of the member slots the remote holds for its head epoch. */
   remoteMembers: ReadonlySet<string>;
+  /** Told how many names are sealed, of how many. */
+  onProgress?: ProgressListener;
 }
 
 /** A push, and the bases and head this copy keeps once it is taken. */
@@ -62,11 +65,13 @@ function sealed(
   locals: readonly LocalName[],
   everything: boolean,
   at: { revision: number; epoch: number },
+  onProgress?: ProgressListener,
 ): { rows: PushedRow[]; merged: MergedName[] } {
   const key = digestKey(vault.keys.index);
   const rows: PushedRow[] = [];
   const merged: MergedName[] = [];
-  for (const local of locals) {
+  for (const [done, local] of locals.entries()) {
+    onProgress?.(done, locals.length);
     if (!everything && !changedHere(key, local)) continue;
     const base = local.base?.version ?? 0;
     const place = { hash: local.hash, version: base + 1, epoch: at.epoch };
@@ -115,7 +120,7 @@ export function planPush(vault: OpenedVault, input: PushInput): PlannedPush {
   const { rows, merged } = sealed(vault, keys, locals, previous !== null, {
     revision,
     epoch,
-  });
+  }, input.onProgress);
   const members = previous !== null
     ? input.members
     : input.members.filter((m) => !input.remoteMembers.has(m.slot.id));

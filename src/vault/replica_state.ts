@@ -27,6 +27,7 @@ import {
 } from "../storage/rows.ts";
 import type { EntryRow } from "../storage/columns.ts";
 import type { OpenedVault } from "./opened.ts";
+import type { ProgressListener } from "../types.ts";
 
 /** One name as this copy holds it, with its merge base. */
 export interface LocalName {
@@ -160,6 +161,7 @@ export function applyMerge(
   vault: OpenedVault,
   merged: readonly MergedName[],
   head: SeenHead,
+  onProgress?: ProgressListener,
 ): void {
   const entries: Entry[] = [];
   const deleted: string[] = [];
@@ -170,6 +172,7 @@ export function applyMerge(
     else entries.push(entry);
   }
   putEntries(vault, entries, {
+    onProgress,
     then: (session) => {
       for (const hash of deleted) session.remove(hash);
       for (const { hash, base } of merged) session.replicate(hash, base);

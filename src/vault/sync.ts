@@ -12,6 +12,8 @@
 
 import { equalBytes } from "../crypto.ts";
 import { RemoteError, ValidationError } from "../errors.ts";
+import { validateProgress } from "../rules/validate.ts";
+import type { ProgressListener } from "../types.ts";
 import type { SeenHead } from "../rules/replica.ts";
 import { type RemoteKeys, remoteKeys } from "../remote/records.ts";
 import type { Remote, RemoteHead, RemoteSnapshot } from "../remote/remote.ts";
@@ -59,6 +61,8 @@ export interface SyncOptions {
   identity?: string;
   /** The identity's passphrase, for an encrypted SSH key. */
   passphrase?: string;
+  /** Told how many names a pull wrote, or a push sealed, of how many. */
+  onProgress?: ProgressListener;
 }
 
 /** What {@linkcode SecretsEngine.sync} did. */
@@ -86,6 +90,7 @@ const NO_HEAD: SeenHead = { revision: 0, epoch: 0 };
 /** What a sync does, checked. */
 export type SyncPlan =
   & Required<Pick<SyncOptions, "pull" | "push" | "repair">>
+  & Pick<SyncOptions, "onProgress">
   & EpochIdentity;
 
 /** Checks sync options; bad ones are a {@linkcode ValidationError}. */
@@ -116,6 +121,7 @@ export function checkSyncOptions(
     password,
     identity,
     passphrase,
+    onProgress: validateProgress(options as SyncOptions),
     pull: pull ?? true,
     push: push ?? true,
     repair: repair ?? false,
@@ -187,8 +193,9 @@ function pull(
   keys: RemoteKeys,
   { head, rows }: RemoteSnapshot,
   seen: SeenHead,
-  repair: boolean,
+  plan: SyncPlan,
 ): number {
+  const { repair } = plan;
   if (head.revision === seen.revision && !repair) return 0;
   const locals = new Map(localNames(vault).map((l) => [l.hash, l]));
   const merge = mergePull(vault, {
@@ -212,7 +219,7 @@ function pull(
     ...seen,
     revision: head.revision,
     epoch: head.epoch,
-  });
+  }, plan.onProgress);
   return merge.pulled;
 }
 
@@ -253,7 +260,7 @@ export async function syncWith(
       continue;
     }
     if (plan.pull) {
-      pulled += pull(vault, keys, snapshot, seen, plan.repair);
+      pulled += pull(vault, keys, snapshot, seen, plan);
     }
     const there = await remoteMembers(remote, keys, head);
     if (plan.pull && keys === current) importMembers(vault, there);
@@ -272,6 +279,7 @@ export async function syncWith(
       locals: localNames(vault),
       members: outgoingMembers(vault, current),
       remoteMembers: new Set(there.map((slot) => slot.id)),
+      onProgress: plan.onProgress,
     });
     if (planned.push === null) return report(0, head);
     if (await remote.push(planned.push) === "moved") continue;

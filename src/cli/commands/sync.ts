@@ -26,6 +26,7 @@ import {
 import { endingSignals } from "../running/watching.ts";
 import type { Io } from "../streams.ts";
 import { cliMessage } from "../wording.ts";
+import { progress } from "../terminal/progress.ts";
 
 function offline(error: unknown): error is RemoteError {
   return error instanceof RemoteError &&
@@ -108,13 +109,19 @@ async function syncing(
   }
   const repair = args.values.repair === true;
   const identity = await epochIdentity(io);
+  const shown = progress(io, "sync", "names");
   try {
     return await withPassword(io, remote.url, async (password) => {
       const given = { ...options, ...identity, repair, password };
       if (args.values.watch) return await watching(io, vault, given);
-      return reported(io, await vault.sync(given));
+      const onProgress = (done: number, total: number) =>
+        shown.update(done, total);
+      const report = await vault.sync({ ...given, onProgress });
+      shown.end();
+      return reported(io, report);
     });
   } catch (error) {
+    shown.end();
     if (!offline(error)) throw error;
     io.warn(cliMessage(error));
     return EXIT.offline;
@@ -191,6 +198,7 @@ server for which vault it is. Needs --allow-net=HOST:PORT.`,
     }
     const identity = await readIdentity(io, path);
     const { name, fingerprint } = args.values;
+    const shown = progress(io, "clone", "names");
     await using vault = await withPassword(
       io,
       url,
@@ -201,8 +209,9 @@ server for which vault it is. Needs --allow-net=HOST:PORT.`,
           name,
           fingerprint,
           password,
+          onProgress: (done, total) => shown.update(done, total),
         }),
-    );
+    ).finally(() => shown.end());
     const remote = await vault.remote();
     const count = (await vault.keys()).length;
     io.warn(

@@ -13,7 +13,8 @@ import { assertEquals, assertFalse, assertMatch } from "../../_assert.ts";
 import { type ChildResult, runDeno, tempDir } from "../../_helpers.ts";
 import { ageKey } from "../../_keys.ts";
 import { PG, PG_NET, pgTest } from "../../_postgres.ts";
-import { cli, cliArgs } from "../_cli.ts";
+import { atTerminal, cli, cliArgs } from "../_cli.ts";
+import { SecretsEngine } from "../../../mod.ts";
 
 const ENV = { PGPASSWORD: PG.password };
 const ENV_FLAGS = "--allow-env=PGPASSWORD,PGPASSFILE,HOME";
@@ -180,3 +181,45 @@ pgTest("push, pull and sync without a remote say how to set one", async () => {
     assertMatch(result.stderr, /no remote: secrets remote set/);
   }
 });
+
+pgTest(
+  "at a terminal, sync and clone of many names show progress, and ask the password the server wants",
+  async (db) => {
+    await using dir = await tempDir();
+    const alice = join(dir.path, "alice");
+    const bob = join(dir.path, "bob");
+    const key = await ageKey(dir.path, "bob.key");
+    const count = 15_000;
+    {
+      await using engine = await SecretsEngine.open({ path: alice });
+      await engine.setMany(
+        Object.fromEntries(
+          Array.from({ length: count }, (_, i) => [`name.${i}`, `v-${i}`]),
+        ),
+      );
+      await engine.addMember(key.recipient, { label: "bob" });
+      await engine.setRemote(db.url, { password: PG.password });
+    }
+    const password = [{ expect: "Password for the remote: " }, {
+      send: `${PG.password}\n`,
+    }];
+    const pushed = await atTerminal(password, [
+      "deno",
+      ...cliArgs(alice, ["sync"], [ENV_FLAGS, PG_NET]),
+    ]);
+    assertEquals(pushed.code, 0, pushed.output);
+    assertMatch(pushed.output, new RegExp(`sync: \\d+ of ${count} names`));
+    const cloned = await atTerminal(password, [
+      "deno",
+      ...cliArgs(bob, ["clone", db.url, "--identity", key.path], [
+        ENV_FLAGS,
+        PG_NET,
+        `--allow-read=${bob},${key.path}`,
+      ]),
+    ]);
+    assertEquals(cloned.code, 0, cloned.output);
+    assertMatch(cloned.output, new RegExp(`clone: \\d+ of ${count} names`));
+    // The typed password is not echoed.
+    assertFalse(cloned.output.includes(`: ${PG.password}`));
+  },
+);
