@@ -29,6 +29,7 @@ import {
 } from "../crypto.ts";
 import { RemoteError } from "../errors.ts";
 import { type NameState, parseNameState } from "../rules/replica.ts";
+import { encodeRow } from "../storage/macs.ts";
 import type { SlotRow } from "../storage/schema.ts";
 
 /** The HKDF label of the key that seals remote rows. */
@@ -295,27 +296,18 @@ const MEMBER_DOMAIN = "@scope/secrets remote member\0";
 
 /**
  * The MAC of a member slot on the remote, under its epoch's key: over its
- * id, label, creation time, KDF record (the recipient and fingerprint) and
- * wrapped key, each length-prefixed. A server cannot add a member (whose
+ * id, label, KDF record (the recipient and fingerprint) and wrapped key,
+ * each length-prefixed, and its creation time, as a row's MAC encodes them
+ * (`storage/macs.ts`). A server cannot add a member (whose
  * recipient the next rotation would wrap the new key to).
  */
 export function memberMac(keys: RemoteKeys, slot: SlotRow): Uint8Array {
-  const fields = [
-    slot.id,
-    slot.label,
-    String(slot.created),
-    slot.kdf,
-  ].map((field) => encoder.encode(field));
-  const parts = [encoder.encode(MEMBER_DOMAIN), ...fields, slot.wrapped];
-  const length = parts.reduce((n, part) => n + 4 + part.length, 0);
-  const bytes = new Uint8Array(length);
-  const view = new DataView(bytes.buffer);
-  let at = 0;
-  for (const part of parts) {
-    view.setUint32(at, part.length);
-    bytes.set(part, at + 4);
-    at += 4 + part.length;
-  }
+  const domain = encoder.encode(MEMBER_DOMAIN);
+  const text = [slot.id, slot.label, slot.kdf].map((f) => encoder.encode(f));
+  const body = encodeRow([...text, slot.wrapped], [slot.created]);
+  const bytes = new Uint8Array(domain.length + body.length);
+  bytes.set(domain);
+  bytes.set(body, domain.length);
   return hmac(keys.mac, bytes);
 }
 

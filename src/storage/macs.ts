@@ -31,7 +31,7 @@ const REPLICA_DOMAIN = "@scope/secrets replica\0";
  * The canonical bytes of a row: each variable field length-prefixed, then
  * each number as a float64, so no two rows of one shape share an encoding.
  */
-function encodeRow(
+export function encodeRow(
   fields: readonly Uint8Array[],
   numbers: readonly number[],
 ): Uint8Array {

@@ -9,7 +9,10 @@
  * @module
  */
 
+import { join } from "node:path";
 import { assertEquals, assertThrows } from "../_assert.ts";
+import { runCommand, tempDir } from "../_helpers.ts";
+import { copyMemberKey } from "../../src/keys/copy_key.ts";
 import { deriveSubKeys } from "../../src/crypto.ts";
 import { DecryptionError, RemoteError } from "../../mod.ts";
 import {
@@ -17,7 +20,10 @@ import {
   vaultFingerprint,
 } from "../../src/keys/vault_fingerprint.ts";
 import {
+  decodeEpoch,
+  encodeEpoch,
   headMac,
+  memberMac,
   openState,
   REMOTE_MAC_LABEL,
   REMOTE_SEAL_LABEL,
@@ -143,4 +149,56 @@ Deno.test("known answers: a merge base's MAC and its sealing under the value key
   );
   assertEquals(openSeenHead(keys, head), { revision: 7, epoch: 1 });
   assertThrows(() => openBase(keys, "00fe", base), DecryptionError);
+});
+
+Deno.test("known answers: a member slot's MAC on the remote, and an epoch header", () => {
+  const slot = {
+    id: "abcd1234",
+    kind: "member",
+    label: "bob/laptop",
+    created: 1700000000000,
+    kdf: '{"name":"age"}',
+    salt: new Uint8Array(),
+    factors: "[]",
+    wrapped: new Uint8Array([1, 2, 3]),
+  };
+  assertEquals(
+    hex(memberMac(KEYS, slot)),
+    "d26e0754a02ac92087fe72faffc8f01de81deb6487ec36866d1915285193e6d4",
+  );
+  const fields = {
+    epoch: 2,
+    keyCheck: new Uint8Array(32).fill(7),
+    members: ["b", "a"],
+  };
+  const header = encodeEpoch(KEYS, fields);
+  assertEquals(
+    hex(header),
+    "7b227661756c74223a223032303230323032303230323032303230323032303230323032303230323032222c2265706f6368223a322c226b6579436865636b223a2230373037303730373037303730373037303730373037303730373037303730373037303730373037303730373037303730373037303730373037303730373037222c226d656d62657273223a5b2261222c2262225d7dccf8b4ae6995376505814c6c50b9185479e14a402335f43f69887c018b432e83",
+  );
+  assertEquals(decodeEpoch(KEYS, 2, header), {
+    ...fields,
+    members: ["a", "b"],
+  });
+  assertThrows(() => decodeEpoch(KEYS, 3, header), RemoteError);
+});
+
+Deno.test("known answers: a copy's own member key is the age X25519 key of its copy secret, as age-keygen reads it", async () => {
+  const key = copyMemberKey(
+    new Uint8Array(32).fill(1),
+    new Uint8Array(16).fill(2),
+  );
+  assertEquals(
+    key.identity,
+    "AGE-SECRET-KEY-1U7XDFAZSFY5DNMXRMMTHAPWZAJS5PDQW08XXS0SSXV7T5D9D8AZQ2Y9KC7",
+  );
+  assertEquals(
+    key.recipient,
+    "age10h8fd37dw5p8cj9f58yznsn4xav3d9jws7etcxqch95zgmqlfp6sevjpqg",
+  );
+  await using dir = await tempDir();
+  const file = join(dir.path, "copy.key");
+  await Deno.writeTextFile(file, `${key.identity}\n`, { mode: 0o600 });
+  const { code, stdout, stderr } = await runCommand("age-keygen", ["-y", file]);
+  assertEquals([code, stdout.trim()], [0, key.recipient], stderr);
 });
