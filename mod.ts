@@ -110,6 +110,7 @@ export type {
 } from "./src/vault/remote.ts";
 export type { SyncOptions, SyncReport } from "./src/vault/sync.ts";
 export type { SyncWatchOptions } from "./src/vault/sync_watch.ts";
+export type { MergedFile, MergeFiles } from "./src/vault/merge_driver.ts";
 export type { CloneOptions } from "./src/vault/clone.ts";
 export type { KeptValue, SyncConflict } from "./src/vault/conflicts.ts";
 export type { AddedKey } from "./src/vault/slots.ts";

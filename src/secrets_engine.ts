@@ -45,6 +45,11 @@ import {
 } from "./vault/close.ts";
 import { openVault } from "./vault/open.ts";
 import { type CloneOptions, cloneVault } from "./vault/clone.ts";
+import {
+  type MergedFile,
+  type MergeFiles,
+  mergeGitFile,
+} from "./vault/merge_driver.ts";
 import { type SyncOptions, type SyncReport, syncVault } from "./vault/sync.ts";
 import { type SyncWatchOptions, syncWatchVault } from "./vault/sync_watch.ts";
 import {
@@ -1268,6 +1273,37 @@ export class SecretsEngine implements AsyncDisposable {
    */
   syncWatch(options: SyncWatchOptions = {}): Promise<void> {
     return this.#guard.write(() => syncWatchVault(this.#vault, options));
+  }
+
+  /**
+   * The merge driver of a git folder remote: git runs it (`secrets
+   * merge-driver %O %A %B %P`, registered by the line `setRemote` returns)
+   * when two branches changed the same file. A secret's file merges by
+   * sync's rules: equal values merge, a side that did not change yields,
+   * two real changes keep ours current and theirs beside it (a conflict
+   * that `sync` and `status` report until {@linkcode SecretsEngine.resolve});
+   * the result is written to `ours`.
+   *
+   * @throws {RemoteError} the branches are at different key epochs (take the
+   *   newer first), or a file is not the vault's: git keeps the conflict.
+   *
+   * @example The driver takes four paths
+   * ```ts
+   * import { SecretsEngine, ValidationError } from "@scope/secrets";
+   * import assert from "node:assert/strict";
+   * const path = await Deno.makeTempDir();
+   * {
+   *   await using engine = await SecretsEngine.open({ path });
+   *   await assert.rejects(
+   *     engine.mergeGitFile({ base: "", ours: "", theirs: "", path: "" }),
+   *     ValidationError,
+   *   );
+   * }
+   * Deno.removeSync(path, { recursive: true });
+   * ```
+   */
+  mergeGitFile(files: MergeFiles): Promise<MergedFile> {
+    return this.#guard.write(() => mergeGitFile(this.#vault, files));
   }
 
   /**

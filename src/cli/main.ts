@@ -56,7 +56,14 @@ import {
 } from "./options/unlock.ts";
 import { members } from "./commands/members.ts";
 import { remote } from "./commands/remote.ts";
-import { clone, pull, push, resolve, sync } from "./commands/sync.ts";
+import {
+  clone,
+  mergeDriver,
+  pull,
+  push,
+  resolve,
+  sync,
+} from "./commands/sync.ts";
 import { missingVaultFlags } from "./permissions.ts";
 import { exportSecrets, importFile } from "./commands/transfer.ts";
 import { destroy, info, recover } from "./commands/vault.ts";
@@ -108,6 +115,7 @@ const COMMANDS: Record<string, Command> = {
   push,
   clone,
   resolve,
+  "merge-driver": mergeDriver,
   rebind,
   rotate,
 };

@@ -1,18 +1,33 @@
 /**
  * Where a remote is: a PostgreSQL URL, `postgres://USER@HOST:PORT/DB`,
- * and the name the vault has there (one database holds many vaults). A
- * URL holding a password is refused: the address is stored beside the
- * vault, and a password there would be stored with it. The password comes
- * from `PGPASSWORD`, `~/.pgpass` or a prompt, as `psql` takes it.
+ * and the name the vault has there (one database holds many vaults); or a
+ * folder in a git working tree, `git:DIR`. A URL holding a password is
+ * refused: the address is stored beside the vault, and a password there
+ * would be stored with it. The password comes from `PGPASSWORD`,
+ * `~/.pgpass` or a prompt, as `psql` takes it.
  *
  * @module
  */
 
+import { resolve } from "node:path";
 import { ValidationError } from "../errors.ts";
+
+/** A folder in a git working tree that holds one vault's sealed files. */
+export interface GitAddress {
+  /** Always `git`. */
+  engine: "git";
+  /** The folder, absolute. */
+  dir: string;
+  /** Always the default name: a folder holds one vault. */
+  name: string;
+}
+
+/** The scheme of a git folder remote. */
+export const GIT_SCHEME = "git:";
 
 /** A PostgreSQL remote's address, with no password. */
 export interface RemoteAddress {
-  /** Always `postgres`: the one engine so far. */
+  /** Always `postgres`. */
   engine: "postgres";
   /** The server's host name or address. */
   host: string;
@@ -108,4 +123,48 @@ export function remoteUrl(address: RemoteAddress): string {
   return `postgres://${
     encodeURIComponent(address.user)
   }@${host}:${address.port}/${encodeURIComponent(address.database)}`;
+}
+
+/** A remote of either engine. */
+export type AnyAddress = RemoteAddress | GitAddress;
+
+/**
+ * Reads a remote: `git:DIR` (a folder, made absolute against the working
+ * directory; a name other than the default is refused: a folder holds one
+ * vault), or a PostgreSQL URL as {@linkcode parseRemoteAddress} reads it.
+ *
+ * @example Read a git folder remote
+ * ```ts
+ * import { parseAddress } from "./address.ts";
+ * import assert from "node:assert/strict";
+ * const address = parseAddress("git:/repo/.secrets");
+ * assert.deepEqual(address, { engine: "git", dir: "/repo/.secrets", name: "default" });
+ * ```
+ */
+export function parseAddress(
+  text: unknown,
+  name: unknown = DEFAULT_REMOTE_NAME,
+): AnyAddress {
+  if (typeof text !== "string" || !text.startsWith(GIT_SCHEME)) {
+    return parseRemoteAddress(text, name);
+  }
+  const dir = text.slice(GIT_SCHEME.length);
+  if (dir === "" || dir.includes("\0")) {
+    throw new ValidationError(
+      "a git remote is git:DIR, a folder of a git working tree",
+    );
+  }
+  if (name !== DEFAULT_REMOTE_NAME) {
+    throw new ValidationError(
+      "a git folder holds one vault: it takes no --name",
+    );
+  }
+  return { engine: "git", dir: resolve(dir), name: DEFAULT_REMOTE_NAME };
+}
+
+/** The address as it is shown and stored. */
+export function addressUrl(address: AnyAddress): string {
+  return address.engine === "git"
+    ? `${GIT_SCHEME}${address.dir}`
+    : remoteUrl(address);
 }

@@ -175,6 +175,7 @@ export async function openPostgres(
     throw error;
   });
   return {
+    ordered: true,
     head: () => failing(() => readHead(sql, vault)),
     writable: () => failing(() => mayWrite(sql)),
     listen: (hint) =>

@@ -84,6 +84,12 @@ export interface Push {
 
 /** A connection to one vault on a remote, closed when disposed. */
 export interface Remote extends AsyncDisposable {
+  /**
+   * Whether the remote keeps a head revision and a MAC over its whole set
+   * (PostgreSQL). A git folder does not: there a deleted or older file is
+   * caught only for the names a copy already synced.
+   */
+  readonly ordered: boolean;
   /** The head, as it is now. */
   head(): Promise<RemoteHead>;
   /** Whether the role may push. */

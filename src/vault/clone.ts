@@ -13,7 +13,7 @@ import { deriveSubKeys, equalBytes, keyCheck } from "../crypto.ts";
 import { RemoteError, ValidationError } from "../errors.ts";
 import { parseSlot } from "../keys/slot.ts";
 import { vaultFingerprint } from "../keys/vault_fingerprint.ts";
-import { parseRemoteAddress } from "../remote/address.ts";
+import { parseAddress } from "../remote/address.ts";
 import type { Remote, RemoteHead } from "../remote/remote.ts";
 import type { SlotRow } from "../storage/schema.ts";
 import { remoteKeys } from "../remote/records.ts";
@@ -25,7 +25,7 @@ import type { OpenOptions } from "./open_options.ts";
 import { validateProgress } from "../rules/validate.ts";
 import type { ProgressListener } from "../types.ts";
 import type { OpenedVault } from "./opened.ts";
-import { checkNet, recordRemote } from "./remote.ts";
+import { checkReach, openAddress, recordRemote } from "./remote.ts";
 import { type SyncReport, syncWith } from "./sync.ts";
 import { destroyVault } from "./close.ts";
 
@@ -138,10 +138,13 @@ export async function cloneVault(
   options: unknown,
 ): Promise<Cloned> {
   const checked = checkCloneOptions(options);
-  const address = parseRemoteAddress(url, checked.name);
-  checkNet(address);
-  const { openPostgres } = await import("../remote/pg_remote.ts");
-  await using remote = await openPostgres(address, checked.password);
+  const address = parseAddress(url, checked.name);
+  checkReach(address);
+  await using remote = await openAddress(
+    address,
+    checked.password,
+    checked.path ?? "VAULT",
+  );
   const head = await remote.head();
   const seed = await memberKeys(remote, head, checked);
   const fingerprint = vaultFingerprint(seed.vaultId, seed.nameKey);

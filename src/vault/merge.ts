@@ -58,6 +58,11 @@ export interface MergeInput {
   repair: boolean;
   /** This copy's short id, recorded on a value a conflict keeps. */
   copy: string;
+  /**
+   * Whether the remote keeps a head revision and a MAC over its set; a
+   * git folder does not, and hands every row at each pull.
+   */
+  ordered: boolean;
 }
 
 /** The XOR of the tags of every base: the head's X this copy last saw. */
@@ -94,6 +99,12 @@ function checkRow(
   const tag = rowTag(input.keys, row, row.sealed);
   if (!input.repair && base !== undefined) {
     const sameVersion = row.version === base.version;
+    if (row.version < base.version && !input.ordered) {
+      throw behind(
+        `holds ${JSON.stringify(state.name)} at version ${row.version}`,
+        base.version,
+      );
+    }
     if (
       row.version < base.version ||
       (sameVersion && !equalBytes(tag, decodeBase64(base.tag, "a tag")))
@@ -106,6 +117,39 @@ function checkRow(
     }
   }
   return tag;
+}
+
+/**
+ * A git folder behind what this copy saw: an older commit checked out, or
+ * a revert. Reported, not taken for an attack; `repair` takes it.
+ */
+function behind(what: string, saw: number | null): RemoteError {
+  return new RemoteError(
+    `the git folder ${what}${
+      saw === null ? "" : `, behind the version ${saw} this copy saw`
+    }: an older commit is checked out, or one was reverted; nothing was applied`,
+    { remedy: { kind: "remote-behind" } },
+  );
+}
+
+/** Refuses a git folder that lacks a name this copy synced. */
+function checkNoneMissing(input: MergeInput): void {
+  const present = new Set(input.rows.map((row) => row.hash));
+  for (const [hash, local] of input.locals) {
+    if (local.base !== undefined && !present.has(hash)) {
+      throw behind(`lacks ${JSON.stringify(local.state.name)}`, null);
+    }
+  }
+}
+
+/** Whether `row` is the one this copy's base already holds. */
+function unchanged(input: MergeInput, row: RemoteRow): boolean {
+  const base = input.locals.get(row.hash)?.base;
+  return base !== undefined && base.version === row.version &&
+    equalBytes(
+      rowTag(input.keys, row, row.sealed),
+      decodeBase64(base.tag, "a tag"),
+    );
 }
 
 function keptValues(
@@ -170,12 +214,19 @@ function mergeName(
  * {@linkcode RemoteError} and nothing is returned to apply.
  */
 export function mergePull(vault: OpenedVault, input: MergeInput): Merge {
-  const { keys, head, rows, locals, repair } = input;
-  const expected = head.record === null
-    ? (head.revision === 0 ? emptySet() : null)
+  const { keys, head, locals, repair, ordered } = input;
+  const expected = !ordered
+    ? null
+    : head.record === null
+    ? (head.revision === 0 ? emptySet() : undefined)
     : decodeHead(keys, head.revision, head.epoch, head.record);
-  if (expected === null) throw refuse("has a revision but no head record");
+  if (expected === undefined) throw refuse("has a revision but no head record");
+  if (!ordered && !repair) checkNoneMissing(input);
   const x = repair ? emptySet() : baseSet(locals.values());
+  // A git folder hands every row; the unchanged ones add nothing.
+  const rows = repair
+    ? input.rows
+    : input.rows.filter((row) => !unchanged(input, row));
   const opened = rows.map((row) => {
     if (row.epoch !== head.epoch) {
       throw refuse(`holds a row under key epoch ${row.epoch}, retired`);
@@ -189,7 +240,7 @@ export function mergePull(vault: OpenedVault, input: MergeInput): Merge {
     toggleTag(x, tag);
     return { row, state, tag };
   });
-  if (!equalBytes(x, expected)) {
+  if (expected !== null && !equalBytes(x, expected)) {
     throw refuse(
       "rows do not add up to its head: a row was dropped, replayed or withheld",
     );

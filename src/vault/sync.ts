@@ -30,7 +30,7 @@ import {
 import { mergePull } from "./merge.ts";
 import type { OpenedVault } from "./opened.ts";
 import { planPush } from "./push.ts";
-import { remoteAddress } from "./remote.ts";
+import { openRemote, remoteAddress } from "./remote.ts";
 import {
   applyMerge,
   copyId,
@@ -140,13 +140,15 @@ function checkHead(
   keys: RemoteKeys,
   seen: SeenHead,
   head: RemoteHead,
-  plan: SyncPlan,
+  plan: SyncPlan & { ordered: boolean },
 ): void {
   if (head.vaultId !== null && !equalBytes(head.vaultId, keys.vaultId)) {
     throw new RemoteError(
       "the remote holds another vault under this name: pick another --name, or clone it",
     );
   }
+  // A git folder has no revision: its checks are per name (`merge.ts`).
+  if (!plan.ordered) return;
   if (head.revision < seen.revision && !plan.repair) {
     throw new RemoteError(
       `the remote is at revision ${head.revision}, behind the ${seen.revision} this copy saw: it was rolled back, or restored; nothing was applied or pushed`,
@@ -193,10 +195,10 @@ function pull(
   keys: RemoteKeys,
   { head, rows }: RemoteSnapshot,
   seen: SeenHead,
-  plan: SyncPlan,
+  plan: SyncPlan & { ordered: boolean },
 ): number {
-  const { repair } = plan;
-  if (head.revision === seen.revision && !repair) return 0;
+  const { repair, ordered } = plan;
+  if (ordered && head.revision === seen.revision && !repair) return 0;
   const locals = new Map(localNames(vault).map((l) => [l.hash, l]));
   const merge = mergePull(vault, {
     keys,
@@ -204,6 +206,7 @@ function pull(
     rows,
     locals,
     repair,
+    ordered,
     copy: copyId(vault),
   });
   const merged: MergedName[] = merge.merged;
@@ -248,7 +251,8 @@ export async function syncWith(
       ? await remote.snapshot(plan.repair ? 0 : seen.revision)
       : { head: await remote.head(), rows: [] };
     const { head } = snapshot;
-    checkHead(current, seen, head, plan);
+    const ordered = { ...plan, ordered: remote.ordered };
+    checkHead(current, seen, head, ordered);
     const keys = rowKeys(head, current, previous);
     if (keys === null) {
       if (head.epoch <= seen.epoch) {
@@ -260,7 +264,7 @@ export async function syncWith(
       continue;
     }
     if (plan.pull) {
-      pulled += pull(vault, keys, snapshot, seen, plan);
+      pulled += pull(vault, keys, snapshot, seen, ordered);
     }
     const there = await remoteMembers(remote, keys, head);
     if (plan.pull && keys === current) importMembers(vault, there);
@@ -282,7 +286,13 @@ export async function syncWith(
       onProgress: plan.onProgress,
     });
     if (planned.push === null) return report(0, head);
-    if (await remote.push(planned.push) === "moved") continue;
+    if (await remote.push(planned.push) === "moved") {
+      if (plan.pull) continue;
+      throw new RemoteError(
+        "the remote holds changes this copy has not pulled; nothing was pushed",
+        { remedy: { kind: "pull-first" } },
+      );
+    }
     const next = planned.push.head;
     applyMerge(vault, planned.merged, {
       revision: next.revision,
@@ -308,7 +318,6 @@ export async function syncVault(
 ): Promise<SyncReport> {
   const { password, ...plan } = checkSyncOptions(options);
   const address = remoteAddress(vault);
-  const { openPostgres } = await import("../remote/pg_remote.ts");
-  await using remote = await openPostgres(address, password);
+  await using remote = await openRemote(vault, address, password);
   return await syncWith(vault, remote, plan);
 }

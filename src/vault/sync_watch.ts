@@ -13,7 +13,7 @@
 import { RemoteError, ValidationError } from "../errors.ts";
 import type { Remote } from "../remote/remote.ts";
 import type { OpenedVault } from "./opened.ts";
-import { remoteAddress } from "./remote.ts";
+import { openRemote, remoteAddress } from "./remote.ts";
 import {
   checkSyncOptions,
   type SyncOptions,
@@ -125,11 +125,10 @@ export async function syncWatchVault(
   const { password } = checkSyncOptions(options);
   const address = remoteAddress(vault);
   const signal = options.signal ?? new AbortController().signal;
-  const { openPostgres } = await import("../remote/pg_remote.ts");
   let backoff = FIRST_BACKOFF_MS;
   while (!signal.aborted) {
     try {
-      await using remote = await openPostgres(address, password);
+      await using remote = await openRemote(vault, address, password);
       backoff = FIRST_BACKOFF_MS;
       await follow(vault, remote, options, signal, pollMs);
     } catch (error) {

@@ -39,17 +39,21 @@ async function show(io: Io, vault: SecretsEngine): Promise<number> {
 
 /** `remote [set URL [--name NAME] | unset]`. */
 export const remote: Command = {
-  usage: "remote [set postgres://USER@HOST:PORT/DB [--name NAME] | unset]",
+  usage:
+    "remote [set postgres://USER@HOST:PORT/DB [--name NAME] | set git:DIR | unset]",
   summary:
-    "show, set or forget the remote this copy of the vault syncs with (PostgreSQL)",
+    "show, set or forget the remote this copy of the vault syncs with (PostgreSQL, or a folder in a git repository)",
   details: `
 "set" reaches the server (needs --allow-net=HOST:PORT), makes the tables a
 remote needs where they are missing, says whether the role may write or only
 read, and records the address, never a password: give it in PGPASSWORD or
 ~/.pgpass, or type it when asked at a terminal. A URL holding a password is
 refused. One database holds many vaults, each under a name (--name, default
-"default"). Without an action, prints the remote's URL and name (exit 1 when
-there is none). secrets sync, pull and push exchange the vault with it;
+"default"). "set git:DIR" makes DIR (in a git working tree) the remote: sync
+writes the vault's sealed files there, one per secret, for you to commit and
+push; it writes DIR/.gitattributes and prints the git config line that
+registers the merge driver. Without an action, prints the remote's URL, name
+and the vault's fingerprint (exit 1 when there is none). secrets sync, pull and push exchange the vault with it;
 secrets clone makes a copy from one.`,
   options: ["name"],
   operands: [0, 2],
@@ -66,6 +70,13 @@ secrets clone makes a copy from one.`,
     if (action === "set" && url !== undefined) {
       await using vault = await open();
       const made = await set(io, vault, url, name);
+      if (made.driver !== undefined) {
+        io.warn(
+          `remote set: ${made.url}; commit the folder as any file. Register the merge driver once in each clone of the repository:`,
+        );
+        io.write(`${made.driver}\n`);
+        return EXIT.ok;
+      }
       io.warn(
         `remote set: ${made.url}, vault "${made.name}"; this role may ${
           made.access === "write" ? "read and write" : "only read"

@@ -273,3 +273,30 @@ sees the conflict end.`,
     return EXIT.ok;
   },
 };
+
+/** `merge-driver BASE OURS THEIRS PATH`: what git runs for a git folder. */
+export const mergeDriver: Command = {
+  usage: "merge-driver BASE OURS THEIRS PATH",
+  summary:
+    "merge one file of a git folder remote for git (%O %A %B %P), by name",
+  details: `
+Registered once per clone of the repository with the line secrets remote set
+git:DIR prints. Two values of one secret: ours stays current and theirs is
+kept beside it, which secrets sync and status report until secrets resolve.
+Exit 1 leaves the conflict to git: two branches at different key epochs (take
+the newer one's folder first, then secrets sync), or a file that is not the
+vault's.`,
+  options: [],
+  operands: [4, 4],
+  async run({ args, open, io }: Context): Promise<number> {
+    const [base, ours, theirs, path] = args.operands;
+    await using vault = await open();
+    const { conflict } = await vault.mergeGitFile({ base, ours, theirs, path });
+    if (conflict !== null) {
+      io.warn(
+        `${conflict}: both branches changed it; theirs is kept beside ours: secrets resolve ${conflict}`,
+      );
+    }
+    return EXIT.ok;
+  },
+};
