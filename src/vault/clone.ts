@@ -88,7 +88,7 @@ async function memberKeys(
   options: CloneOptions,
 ): Promise<VaultSeed & { members: SlotRow[]; label: string }> {
   const { vaultId, keyCheck: check } = head;
-  if (head.revision === 0 || vaultId === null || check === null) {
+  if (vaultId === null || check === null) {
     throw new RemoteError(
       "the remote holds nothing under this name yet: push from a copy of the vault first",
     );

@@ -49,6 +49,8 @@ export interface PushInput {
   remoteMembers: ReadonlySet<string>;
   /** Told how many names are sealed, of how many. */
   onProgress?: ProgressListener;
+  /** This copy's short id, recorded on the values it wrote. */
+  copy: string;
 }
 
 /** A push, and the bases and head this copy keeps once it is taken. */
@@ -64,7 +66,7 @@ function sealed(
   keys: RemoteKeys,
   locals: readonly LocalName[],
   everything: boolean,
-  at: { revision: number; epoch: number },
+  at: { revision: number; epoch: number; copy: string },
   onProgress?: ProgressListener,
 ): { rows: PushedRow[]; merged: MergedName[] } {
   const key = digestKey(vault.keys.index);
@@ -72,10 +74,17 @@ function sealed(
   const merged: MergedName[] = [];
   for (const [done, local] of locals.entries()) {
     onProgress?.(done, locals.length);
-    if (!everything && !changedHere(key, local)) continue;
+    const changed = changedHere(key, local);
+    if (!everything && !changed) continue;
     const base = local.base?.version ?? 0;
     const place = { hash: local.hash, version: base + 1, epoch: at.epoch };
-    const bytes = sealState(keys, place, local.state);
+    // A value this copy wrote says so: a merge that keeps it beside
+    // another's can tell whose it is (`resolve --keep local`).
+    const { current } = local.state;
+    const state = changed && current !== null
+      ? { ...local.state, current: { ...current, from: at.copy } }
+      : local.state;
+    const bytes = sealState(keys, place, state);
     const tag = rowTag(keys, place, bytes);
     rows.push({ ...place, revision: at.revision, sealed: bytes, base });
     merged.push({
@@ -120,6 +129,7 @@ export function planPush(vault: OpenedVault, input: PushInput): PlannedPush {
   const { rows, merged } = sealed(vault, keys, locals, previous !== null, {
     revision,
     epoch,
+    copy: input.copy,
   }, input.onProgress);
   const members = previous !== null
     ? input.members

@@ -232,7 +232,7 @@ async function remoteMembers(
   keys: RemoteKeys,
   head: RemoteHead,
 ): Promise<SlotRow[]> {
-  if (head.revision === 0) return [];
+  if (head.vaultId === null) return [];
   return verifiedMembers(keys, await remote.members(head.epoch));
 }
 
@@ -284,6 +284,7 @@ export async function syncWith(
       members: outgoingMembers(vault, current),
       remoteMembers: new Set(there.map((slot) => slot.id)),
       onProgress: plan.onProgress,
+      copy: copyId(vault),
     });
     if (planned.push === null) return report(0, head);
     if (await remote.push(planned.push) === "moved") {
