@@ -55,6 +55,12 @@ export interface NameBase {
   digest: string;
   /** The values a conflict kept, until `resolve` picks one. */
   conflicts: CarriedValue[];
+  /**
+   * When this copy's own push wrote the base: the digest of the state it
+   * replaced. A git folder that later holds that state again at the same
+   * version dropped the write (another line of history), which is kept.
+   */
+  parent?: string;
 }
 
 /** The head this replica last saw, kept under the empty name. */
@@ -95,15 +101,20 @@ function isCarriedList(value: unknown): value is CarriedValue[] {
 /** The base a parsed JSON value holds, or `null` when it is not one. */
 export function parseBase(value: unknown): NameBase | null {
   if (typeof value !== "object" || value === null) return null;
-  const { name, version, tag, digest, conflicts } = value as Record<
+  const { name, version, tag, digest, conflicts, parent } = value as Record<
     string,
     unknown
   >;
-  return typeof name === "string" && Number.isSafeInteger(version) &&
-      typeof tag === "string" && typeof digest === "string" &&
-      isCarriedList(conflicts)
-    ? { name, version: version as number, tag, digest, conflicts }
-    : null;
+  if (
+    typeof name !== "string" || !Number.isSafeInteger(version) ||
+    typeof tag !== "string" || typeof digest !== "string" ||
+    !isCarriedList(conflicts)
+  ) {
+    return null;
+  }
+  const base = { name, version: version as number, tag, digest, conflicts };
+  if (parent === undefined) return base;
+  return typeof parent === "string" ? { ...base, parent } : null;
 }
 
 /** The head a parsed JSON value holds, or `null` when it is not one. */

@@ -105,10 +105,11 @@ function checkRow(
         base.version,
       );
     }
-    if (
-      row.version < base.version ||
-      (sameVersion && !equalBytes(tag, decodeBase64(base.tag, "a tag")))
-    ) {
+    const otherTag = sameVersion &&
+      !equalBytes(tag, decodeBase64(base.tag, "a tag"));
+    // In a git folder, another branch's row at the same version is history,
+    // not a forgery: every row opens only at its place, under the key.
+    if (row.version < base.version || (otherTag && input.ordered)) {
       throw refuse(
         `rolled the name ${
           JSON.stringify(state.name)
@@ -185,7 +186,19 @@ function mergeName(
   };
   const local = input.locals.get(row.hash);
   const take = { hash: row.hash, write: remote, base };
-  if (local === undefined || !changedHere(key, local)) {
+  if (local !== undefined && diverged(input, row, local)) {
+    // A git folder on another line of history, at this copy's version: if
+    // it holds what this copy's write replaced, the write was dropped
+    // (a reset to a branch that never had it): keep it, to push again.
+    if (base.digest === local.base?.parent) {
+      const kept = { ...base, conflicts: local.state.conflicts };
+      return {
+        merged: { hash: row.hash, base: kept },
+        pulled: false,
+        conflict: false,
+      };
+    }
+  } else if (local === undefined || !changedHere(key, local)) {
     return { merged: take, pulled: true, conflict: false };
   }
   if (stateDigest(key, local.state) === base.digest) {
@@ -206,6 +219,19 @@ function mergeName(
     pulled: true,
     conflict: true,
   };
+}
+
+/**
+ * Whether a git folder's row sits at this copy's base version with other
+ * content: the folder is on another line of history than the copy's push.
+ */
+function diverged(
+  input: MergeInput,
+  row: RemoteRow,
+  local: LocalName,
+): boolean {
+  return !input.ordered && local.base !== undefined &&
+    row.version === local.base.version;
 }
 
 /**

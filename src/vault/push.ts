@@ -95,6 +95,7 @@ function sealed(
         tag: encodeBase64(tag),
         digest: stateDigest(key, local.state),
         conflicts: local.state.conflicts,
+        ...(local.base === undefined ? {} : { parent: local.base.digest }),
       },
     });
   }
