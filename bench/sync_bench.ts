@@ -3,7 +3,9 @@
  * it; a scratch database per run, dropped after): the first push and a
  * clone of 10,000 entries; a change on one copy applied on another under
  * `sync --watch` (a real `deno run` of the CLI; median and p95); and
- * `secrets get` as a real `deno run`, with and without a remote set.
+ * `secrets get` as a real `deno run`, with and without a remote set; and,
+ * for a git folder remote, the push of one changed secret into a folder
+ * of 1,000 (files written, and its time).
  *
  *     deno task bench:sync
  *
@@ -111,6 +113,27 @@ async function cliGet(path: string): Promise<number> {
   );
 }
 
+/** A push of one changed secret into a git folder of 1,000. */
+async function gitPush(dir: string): Promise<void> {
+  const repo = join(dir, "repo");
+  await new Deno.Command("git", { args: ["init", "-q", repo] }).output();
+  await using copy = await SecretsEngine.open({
+    path: join(dir, "git-copy"),
+    factors: [],
+  });
+  const entries: Record<string, string> = {};
+  for (let i = 0; i < 1000; i++) entries[`name.${i}`] = `value-${i}`;
+  await copy.setMany(entries);
+  await copy.setRemote(`git:${join(repo, ".secrets")}`);
+  await copy.sync();
+  const samples: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    await copy.set("name.500", `changed-${round}`);
+    samples.push(await timed(() => copy.sync()));
+  }
+  line("git folder: push of 1 of 1,000 secrets", samples);
+}
+
 const admin = withoutEnvironment(() =>
   postgres({
     host: "127.0.0.1",
@@ -165,6 +188,7 @@ try {
   for (let i = 0; i < GETS; i++) after.push(await cliGet(alice.storagePath));
   line("secrets get, no remote (deno run)", before);
   line("secrets get, remote set and synced (deno run)", after);
+  await gitPush(dir);
 } finally {
   await Deno.remove(dir, { recursive: true });
   await admin.unsafe(`DROP DATABASE ${database} WITH (FORCE)`);
