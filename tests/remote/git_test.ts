@@ -122,3 +122,24 @@ Deno.test("a revert is reported as behind, and without the driver git's conflict
   );
   assert(join(bob.folder).length > 0);
 });
+
+Deno.test("a file edited, moved to another name, or brought back from a retired epoch is refused", async () => {
+  await using team = await makeGitTeam({ "db.password": "hunter2", other: "o" });
+  const { alice } = team;
+  const rows = join(alice.folder, "secrets");
+  const [first, second] = [...Deno.readDirSync(rows)].map((e) => e.name).sort();
+  const original = await Deno.readTextFile(join(rows, first));
+  const edited = JSON.parse(original);
+  edited.sealed = edited.sealed.replace(/^./, (c: string) => (c === "A" ? "B" : "A"));
+  await Deno.writeTextFile(join(rows, first), `${JSON.stringify(edited)}\n`);
+  await assertRejects(() => alice.copy.sync(), RemoteError);
+  await Deno.writeTextFile(join(rows, first), await Deno.readTextFile(join(rows, second)));
+  await assertRejects(() => alice.copy.sync(), RemoteError);
+  await Deno.writeTextFile(join(rows, first), original);
+  await alice.copy.sync();
+  await alice.copy.rotate();
+  await alice.copy.sync();
+  await Deno.writeTextFile(join(rows, first), original);
+  const retired = await assertRejects(() => alice.copy.sync(), RemoteError);
+  assertMatch(retired.message, /retired|behind/);
+});
