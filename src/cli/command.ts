@@ -77,6 +77,7 @@ export const COMMAND_OPTIONS = {
   keep: { type: "string" },
   fingerprint: { type: "string" },
   show: { type: "boolean" },
+  "no-ci-mask": { type: "boolean" },
 } as const;
 
 /** The name of a command option. */

@@ -56,6 +56,7 @@ import {
 } from "./options/unlock.ts";
 import { members } from "./commands/members.ts";
 import { remote } from "./commands/remote.ts";
+import { redact } from "./commands/redact.ts";
 import {
   clone,
   mergeDriver,
@@ -116,6 +117,7 @@ const COMMANDS: Record<string, Command> = {
   clone,
   resolve,
   "merge-driver": mergeDriver,
+  redact,
   rebind,
   rotate,
 };

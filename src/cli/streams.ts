@@ -67,6 +67,8 @@ export interface Io {
   writeBytes(bytes: Uint8Array): void;
   /** Writes `secrets: text` and a newline to stderr. */
   warn(text: string): void;
+  /** Writes `text` to stderr as it is (workflow commands for a CI). */
+  writeErr(text: string): void;
   /** Reads stdin as bytes, at most `maxBytes` of them. */
   readStdinBytes(maxBytes?: number): Promise<Uint8Array>;
   /** Reads stdin as UTF-8, at most `maxBytes` of it. */
@@ -152,6 +154,12 @@ export function commandIo(streams: Streams): Io {
         stderr.writeSync(encoder.encode(`secrets: ${text}\n`));
       } catch {
         // Nowhere left to report to.
+      }
+    },
+    writeErr(text): void {
+      const bytes = encoder.encode(text);
+      for (let at = 0; at < bytes.length;) {
+        at += stderr.writeSync(bytes.subarray(at));
       }
     },
     readStdinBytes,

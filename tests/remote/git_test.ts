@@ -124,16 +124,25 @@ Deno.test("a revert is reported as behind, and without the driver git's conflict
 });
 
 Deno.test("a file edited, moved to another name, or brought back from a retired epoch is refused", async () => {
-  await using team = await makeGitTeam({ "db.password": "hunter2", other: "o" });
+  await using team = await makeGitTeam({
+    "db.password": "hunter2",
+    other: "o",
+  });
   const { alice } = team;
   const rows = join(alice.folder, "secrets");
   const [first, second] = [...Deno.readDirSync(rows)].map((e) => e.name).sort();
   const original = await Deno.readTextFile(join(rows, first));
   const edited = JSON.parse(original);
-  edited.sealed = edited.sealed.replace(/^./, (c: string) => (c === "A" ? "B" : "A"));
+  edited.sealed = edited.sealed.replace(
+    /^./,
+    (c: string) => (c === "A" ? "B" : "A"),
+  );
   await Deno.writeTextFile(join(rows, first), `${JSON.stringify(edited)}\n`);
   await assertRejects(() => alice.copy.sync(), RemoteError);
-  await Deno.writeTextFile(join(rows, first), await Deno.readTextFile(join(rows, second)));
+  await Deno.writeTextFile(
+    join(rows, first),
+    await Deno.readTextFile(join(rows, second)),
+  );
   await assertRejects(() => alice.copy.sync(), RemoteError);
   await Deno.writeTextFile(join(rows, first), original);
   await alice.copy.sync();

@@ -16,6 +16,7 @@ import { readUserBytes, writeUserFile } from "../io.ts";
 import { promptHidden } from "../terminal/prompt.ts";
 import { didYouMean } from "../terminal/suggest.ts";
 import { formatTable } from "../terminal/table.ts";
+import { maskForCi } from "../running/ci_mask.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -178,7 +179,7 @@ export const get: Command = {
   --out FILE    write the value to FILE, mode 0600; an existing FILE is
                 replaced only with --force
 A bytes secret is written to a pipe or with --out, never to a terminal.`,
-  options: ["version", "out", "force"],
+  options: ["version", "out", "force", "no-ci-mask"],
   operands: [1, 1],
   takesNames: true,
   async run({ args, open, io }): Promise<number> {
@@ -190,6 +191,7 @@ A bytes secret is written to a pipe or with --out, never to a terminal.`,
       args.values.version,
     );
     const { out, force } = args.values;
+    maskForCi(io, [value], args.values["no-ci-mask"]);
     if (out !== undefined) await writeUserFile(out, value, force === true);
     else if (typeof value === "string") {
       io.write(io.streams.stdout.isTerminal() ? `${value}\n` : value);

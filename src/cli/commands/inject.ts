@@ -13,6 +13,7 @@ import { resolveNames } from "../environment/environment.ts";
 import { writeUserFile } from "../io.ts";
 import { signalNumber } from "../running/signals.ts";
 import type { Io } from "../streams.ts";
+import { maskForCi } from "../running/ci_mask.ts";
 import {
   changedNames,
   debounceOf,
@@ -98,7 +99,15 @@ secret it references changes, then runs --exec CMD (with sh -c; needs
 --allow-run=sh), e.g. "nginx -s reload"; changes within --debounce (1s) make
 one render. A render that fails (a reference deleted) keeps the last good
 file and says so on stderr. Ctrl-C or SIGTERM ends it.`,
-  options: ["input", "output", "force", "watch", "exec", "debounce"],
+  options: [
+    "input",
+    "output",
+    "force",
+    "watch",
+    "exec",
+    "debounce",
+    "no-ci-mask",
+  ],
   operands: [0, 0],
   async run(context): Promise<number> {
     const { args, open, io } = context;
@@ -128,6 +137,7 @@ file and says so on stderr. Ctrl-C or SIGTERM ends it.`,
       // again.
       const watch = watchVault(vault);
       const values = await resolveNames(vault, template.names, "file");
+      maskForCi(io, [...values.values()], args.values["no-ci-mask"]);
       await writeUserFile(output, template.render(values), force);
       return await watchTemplate(context, vault, watch, template, output);
     }
@@ -136,6 +146,7 @@ file and says so on stderr. Ctrl-C or SIGTERM ends it.`,
       await using vault = await open();
       values = await resolveNames(vault, template.names, "file");
     }
+    maskForCi(io, [...values.values()], args.values["no-ci-mask"]);
     const text = template.render(values);
     if (output === undefined) io.write(text);
     else await writeUserFile(output, text, force);

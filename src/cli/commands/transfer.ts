@@ -19,6 +19,7 @@ import {
 import { readSecrets, toEnvironment } from "../environment/environment.ts";
 import { SCHEME } from "../environment/references.ts";
 import { progress } from "../terminal/progress.ts";
+import { maskForCi } from "../running/ci_mask.ts";
 
 function secretsLabel(count: number): string {
   return `${count} secret${count === 1 ? "" : "s"}`;
@@ -228,7 +229,7 @@ export const exportSecrets: Command = {
   usage: "export [PATTERN] [--format env|json] [--force]",
   summary:
     "print secrets as shell-quoted dotenv (env names) or JSON; refuses a terminal without --force",
-  options: ["format", "force"],
+  options: ["format", "force", "no-ci-mask"],
   operands: [0, 1],
   async run({ args, open, io }): Promise<number> {
     const format = checkFormat(args.values.format);
@@ -241,6 +242,7 @@ export const exportSecrets: Command = {
       "dotenv",
       io.warn,
     );
+    maskForCi(io, pairs.map(([, value]) => value), args.values["no-ci-mask"]);
     writeSecrets(io, pairs, format, pattern !== undefined);
     return EXIT.ok;
   },

@@ -11,6 +11,7 @@ import type { Context } from "../command.ts";
 import { EXIT, Failure } from "../failures.ts";
 import { checkExecEnv, resolveProgram } from "../environment/exec_env.ts";
 import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
+import { maskForCi, maskLines } from "./ci_mask.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
 import type { Io } from "../streams.ts";
 
@@ -114,7 +115,9 @@ async function pipeRedacted(
   try {
     await from
       .pipeThrough(new TextDecoderStream())
-      .pipeThrough(redactStream(values))
+      // Each value's encoded forms too: a program that prints a token
+      // base64-encoded leaks it as surely.
+      .pipeThrough(redactStream(maskLines(values)))
       .pipeThrough(new TextEncoderStream())
       .pipeTo(to, { preventClose: true });
   } catch (error) {
@@ -155,6 +158,7 @@ export function startProgram(
 ): Running | number {
   const { args, io } = context;
   const [program, ...programArgs] = args.afterDashes;
+  maskForCi(io, secrets, args.values["no-ci-mask"]);
   const redact = args.values.redact === true;
   const { tooShort } = maskable(secrets);
   if (redact && tooShort > 0) {

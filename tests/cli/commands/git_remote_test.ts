@@ -37,7 +37,10 @@ Deno.test("remote set git:DIR writes .gitattributes, prints the driver line, and
   assertEquals(rows.length, 1);
   // Read and write on the folder, and no network flag.
   const spawned = await runDeno(
-    cliArgs(vault, ["sync"], [`--allow-read=${folder}`, `--allow-write=${folder}`]),
+    cliArgs(vault, ["sync"], [
+      `--allow-read=${folder}`,
+      `--allow-write=${folder}`,
+    ]),
   );
   assertEquals(spawned.code, 0, spawned.stderr);
   const refused = await runDeno(cliArgs(vault, ["sync"]));
@@ -49,10 +52,20 @@ Deno.test("remote set git:DIR refuses a folder outside a git working tree, and a
   await using dir = await tempDir();
   const vault = join(dir.path, "vault");
   await cli(vault, ["set", "a"], { stdin: "1" });
-  const outside = await cli(vault, ["remote", "set", `git:${join(dir.path, "plain")}`]);
+  const outside = await cli(vault, [
+    "remote",
+    "set",
+    `git:${join(dir.path, "plain")}`,
+  ]);
   assertEquals(outside.code, 1);
   assertMatch(outside.stderr, /not in a git working tree/);
-  const named = await cli(vault, ["remote", "set", `git:${dir.path}`, "--name", "x"]);
+  const named = await cli(vault, [
+    "remote",
+    "set",
+    `git:${dir.path}`,
+    "--name",
+    "x",
+  ]);
   assertEquals(named.code, 1);
   assertMatch(named.stderr, /takes no --name/);
   assertEquals((await cli(vault, ["remote"])).code, 1);
