@@ -22,7 +22,9 @@ const megabytes = Number(Deno.args[0] ?? 1024);
 const SED_MIB = 64;
 
 function token(i: number): string {
-  return `tok_${i.toString(36).padStart(4, "0")}_${crypto.randomUUID().slice(0, 18)}`;
+  return `tok_${i.toString(36).padStart(4, "0")}_${
+    crypto.randomUUID().slice(0, 18)
+  }`;
 }
 
 /** One mebibyte of log lines; every fiftieth holds a value. */
@@ -32,8 +34,12 @@ function block(values: readonly string[], seed: number): Uint8Array {
   for (let n = 0; size < MIB; n++) {
     const value = values[(seed * 31 + n) % values.length];
     const line = n % 50 === 0
-      ? `2026-12-07T10:00:00Z INFO request ${n} auth=${n % 100 === 0 ? value : btoa(value)}`
-      : `2026-12-07T10:00:00Z INFO request ${n} served /api/items/${n} in ${n % 97} ms`;
+      ? `2026-12-07T10:00:00Z INFO request ${n} auth=${
+        n % 100 === 0 ? value : btoa(value)
+      }`
+      : `2026-12-07T10:00:00Z INFO request ${n} served /api/items/${n} in ${
+        n % 97
+      } ms`;
     lines.push(line);
     size += line.length + 1;
   }
@@ -49,7 +55,9 @@ async function timed(
     stderr: "piped",
   }).output();
   const text = new TextDecoder().decode(ran.stderr);
-  const elapsed = text.match(/Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)/);
+  const elapsed = text.match(
+    /Elapsed \(wall clock\) time .*: (?:(\d+):)?(\d+):([\d.]+)/,
+  );
   const rss = text.match(/Maximum resident set size \(kbytes\): (\d+)/);
   if (!ran.success || elapsed === null || rss === null) {
     throw new Error(`${command} failed: ${text.slice(-500)}`);
@@ -67,7 +75,9 @@ try {
   const vault = join(dir, "vault");
   {
     await using engine = await SecretsEngine.open({ path: vault, factors: [] });
-    await engine.setMany(Object.fromEntries(values.map((v, i) => [`key.${i}`, v])));
+    await engine.setMany(
+      Object.fromEntries(values.map((v, i) => [`key.${i}`, v])),
+    );
   }
   const log = join(dir, "app.log");
   const slice = join(dir, "slice.log");
@@ -85,7 +95,8 @@ try {
     script,
     values.map((v) => `s/${v}/<redacted>/g`).join("\n") + "\n",
   );
-  const cli = `deno run --allow-read=${vault} --allow-write=${vault} ${CLI} --path ${vault} redact`;
+  const cli =
+    `deno run --allow-read=${vault} --allow-write=${vault} ${CLI} --path ${vault} redact`;
   const ours = await timed(cli, log);
   console.log(
     `secrets redact: ${megabytes} MiB in ${ours.seconds.toFixed(1)} s, ${
