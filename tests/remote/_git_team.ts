@@ -78,14 +78,14 @@ function person(
     async git(
       args: string[],
       ok: (code: number) => boolean = (code) => code === 0,
-    ) {
+    ): Promise<GitRun> {
       const ran = await runCommand("git", args, { cwd: repo, env });
       if (!ok(ran.code)) {
         throw new Error(`git ${args.join(" ")}: ${ran.code}\n${ran.stderr}`);
       }
       return ran;
     },
-    async commit(message: string) {
+    async commit(message: string): Promise<void> {
       await self.copy?.sync();
       await self.git(["add", "-A", FOLDER]);
       await self.git(["commit", "-q", "-m", message], (code) => code <= 1);
@@ -135,7 +135,7 @@ export async function makeGitTeam(
     origin,
     dir: dir.path,
     bobKey,
-    async [Symbol.asyncDispose]() {
+    async [Symbol.asyncDispose](): Promise<void> {
       await alice.copy?.close();
       await bob.copy?.close();
       await dir[Symbol.asyncDispose]();
