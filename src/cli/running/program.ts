@@ -10,7 +10,7 @@
 import type { Context } from "../command.ts";
 import { EXIT, Failure } from "../failures.ts";
 import { checkExecEnv, resolveProgram } from "../environment/exec_env.ts";
-import { maskable, MIN_REDACTED_LENGTH, redactStream } from "./redact.ts";
+import { maskable, MIN_REDACTED_LENGTH, redactPair } from "./redact.ts";
 import { maskForCi, maskLines } from "./ci_mask.ts";
 import { forwardSignals, signalNumber } from "./signals.ts";
 import type { Io } from "../streams.ts";
@@ -110,19 +110,34 @@ function spawn(
 async function pipeRedacted(
   from: ReadableStream<Uint8Array>,
   to: WritableStream<Uint8Array>,
-  values: string[],
+  redactor: TransformStream<string, string>,
 ): Promise<void> {
   try {
     await from
       .pipeThrough(new TextDecoderStream())
-      // Each value's encoded forms too: a program that prints a token
-      // base64-encoded leaks it as surely.
-      .pipeThrough(redactStream(maskLines(values)))
+      .pipeThrough(redactor)
       .pipeThrough(new TextEncoderStream())
       .pipeTo(to, { preventClose: true });
   } catch (error) {
     if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
   }
+}
+
+/**
+ * Copies the program's stdout and stderr redacted as one log: a value
+ * split between them is masked too; and each value's encoded forms, since
+ * a program that prints a token base64-encoded leaks it as surely.
+ */
+function pipeBothRedacted(
+  child: Deno.ChildProcess,
+  streams: Io["streams"],
+  values: string[],
+): Promise<void>[] {
+  const [out, err] = redactPair(maskLines(values));
+  return [
+    pipeRedacted(child.stdout, streams.stdout.writable, out),
+    pipeRedacted(child.stderr, streams.stderr.writable, err),
+  ];
 }
 
 function atTerminal({ stdin, stdout, stderr }: Io["streams"]): boolean {
@@ -184,12 +199,7 @@ export function startProgram(
   );
   if (typeof child === "number") return child;
   const stopForwarding = forwardSignals(child, atTerminal(io.streams));
-  const piping = redact
-    ? [
-      pipeRedacted(child.stdout, io.streams.stdout.writable, secrets),
-      pipeRedacted(child.stderr, io.streams.stderr.writable, secrets),
-    ]
-    : [];
+  const piping = redact ? pipeBothRedacted(child, io.streams, secrets) : [];
   const done = child.status.then(async (status) => {
     await Promise.all(piping);
     stopForwarding();

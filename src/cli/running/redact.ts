@@ -1,5 +1,7 @@
 /**
- * Masking secret values in a stream of text, for `secrets run --redact`.
+ * Masking secret values in the text a program writes, for `secrets run
+ * --redact`: its stdout and stderr as one log, so a value split between
+ * them is masked too, and output that cannot start a value passes at once.
  *
  * @module
  */
@@ -41,53 +43,6 @@ function pendingStart(text: string, values: readonly string[]): number {
     }
   }
   return text.length;
-}
-
-/**
- * A text transform that replaces every occurrence of any of `values` (at
- * least {@linkcode MIN_REDACTED_LENGTH} long; shorter ones pass) with
- * {@linkcode MASK}, also when an occurrence is split across chunks. It holds
- * back only a tail that could be the start of a value, so output that
- * cannot be a secret passes through at once. Longer values win.
- *
- * @example Mask values across chunks of a stream
- * ```ts
- * import { redactStream } from "./redact.ts";
- * import assert from "node:assert/strict";
- * const out = await new Response(
- *   ReadableStream.from(["key=sk-12", "34 ok"])
- *     .pipeThrough(redactStream(["sk-1234"]))
- *     .pipeThrough(new TextEncoderStream()),
- * ).text();
- * assert.equal(out, "key=<redacted> ok");
- * ```
- */
-export function redactStream(
-  values: readonly string[],
-): TransformStream<string, string> {
-  const secrets = maskable(values).masked;
-  // Nothing from the cut on is written yet: a tail that may grow into a
-  // value, and any masked span that reaches into that tail.
-  const safeCut = (text: string, spans: readonly Span[]) => {
-    let cut = pendingStart(text, secrets);
-    for (const [start, end] of spans) {
-      if (start < cut && end > cut) cut = start;
-    }
-    return cut;
-  };
-  let carry = "";
-  return new TransformStream({
-    transform(chunk, controller): void {
-      const text = carry + chunk;
-      const cut = safeCut(text, maskedSpans(text, secrets));
-      const done = maskText(text.slice(0, cut), secrets);
-      if (done) controller.enqueue(done);
-      carry = text.slice(cut);
-    },
-    flush(controller): void {
-      if (carry) controller.enqueue(maskText(carry, secrets));
-    },
-  });
 }
 
 /** A span of text, start inclusive, end exclusive. */
@@ -139,4 +94,109 @@ export function maskText(text: string, secrets: readonly string[]): string {
     from = end;
   }
   return out + text.slice(from);
+}
+
+/** A piece of the combined output, and which stream it came on. */
+interface Piece {
+  /** 0 for stdout, 1 for stderr. */
+  side: 0 | 1;
+  /** Its text. */
+  text: string;
+}
+
+/**
+ * Two transforms, for a program's stdout and stderr, that redact them as
+ * one log: a value written partly to one and partly to the other, which a
+ * terminal or a CI log shows whole, is masked on both (the mask where it
+ * starts). What could still grow into a value is held back, across both.
+ *
+ * @example Mask a value split across stdout and stderr
+ * ```ts
+ * import { redactPair } from "./redact.ts";
+ * import assert from "node:assert/strict";
+ * const [out, err] = redactPair(["sk-123456"]);
+ * const text = (r: ReadableStream<string>) =>
+ *   new Response(r.pipeThrough(new TextEncoderStream())).text();
+ * const outText = text(out.readable);
+ * const errText = text(err.readable);
+ * const outWriter = out.writable.getWriter();
+ * const errWriter = err.writable.getWriter();
+ * await outWriter.write("key: sk-12");
+ * await errWriter.write("3456 ok");
+ * await outWriter.close();
+ * await errWriter.close();
+ * assert.equal(await outText, "key: <redacted>");
+ * assert.equal(await errText, " ok");
+ * ```
+ */
+export function redactPair(
+  values: readonly string[],
+): [TransformStream<string, string>, TransformStream<string, string>] {
+  const secrets = maskable(values).masked;
+  const controllers: (TransformStreamDefaultController<string> | null)[] = [
+    null,
+    null,
+  ];
+  const open = [true, true];
+  let pending: Piece[] = [];
+
+  /** Sends what may go out now; all of it when `final`. */
+  function release(final: boolean): void {
+    const text = pending.map((piece) => piece.text).join("");
+    const spans = maskedSpans(text, secrets);
+    let cut = final ? text.length : pendingStart(text, secrets);
+    for (const [start, end] of spans) {
+      if (start < cut && end > cut) cut = start;
+    }
+    const rest: Piece[] = [];
+    let offset = 0;
+    for (const { side, text: piece } of pending) {
+      const start = offset;
+      const end = offset + piece.length;
+      offset = end;
+      const upto = Math.min(end, cut);
+      let out = "";
+      let at = start;
+      for (const [from, to] of spans) {
+        if (to <= at || from >= upto) continue;
+        if (from > at) out += text.slice(at, from);
+        // The mask goes where the value starts; its other parts vanish.
+        if (from >= start) out += MASK;
+        at = Math.min(to, upto);
+      }
+      if (at < upto) out += text.slice(at, upto);
+      if (out !== "" && open[side]) controllers[side]?.enqueue(out);
+      if (end > cut) {
+        rest.push({ side, text: text.slice(Math.max(start, cut), end) });
+      }
+    }
+    pending = rest;
+  }
+
+  const side = (index: 0 | 1): TransformStream<string, string> =>
+    new TransformStream({
+      start(controller): void {
+        controllers[index] = controller;
+      },
+      transform(chunk): void {
+        // Text that follows on the same stream is one piece, one write.
+        const last = pending.at(-1);
+        if (last?.side === index) last.text += chunk;
+        else pending.push({ side: index, text: chunk });
+        release(false);
+      },
+      flush(): void {
+        // Nothing more comes on this side: what it holds goes out now.
+        release(!open[1 - index]);
+        const mine = pending.filter((piece) => piece.side === index);
+        pending = pending.filter((piece) => piece.side !== index);
+        const text = maskText(
+          mine.map((piece) => piece.text).join(""),
+          secrets,
+        );
+        if (text !== "") controllers[index]?.enqueue(text);
+        open[index] = false;
+      },
+    });
+  return [side(0), side(1)];
 }

@@ -4,8 +4,13 @@ import {
   maskable,
   maskText,
   MIN_REDACTED_LENGTH,
-  redactStream,
+  redactPair,
 } from "../../../src/cli/running/redact.ts";
+
+/** The stdout side of a pair: a program that writes nothing to stderr. */
+function redactStream(values: string[]): TransformStream<string, string> {
+  return redactPair(values)[0];
+}
 
 async function redact(chunks: string[], values: string[]): Promise<string> {
   let out = "";
@@ -84,4 +89,19 @@ Deno.test("overlapping secrets are masked as one span, whatever the chunking", a
     ).text();
     assertEquals(out, `x=${MASK}; y=${MASK} z`, `split at ${split}`);
   }
+});
+
+Deno.test("a value split between stdout and stderr is masked on both, where it starts", async () => {
+  const [out, err] = redactPair(["sk-live-123456"]);
+  const text = (r: ReadableStream<string>) =>
+    new Response(r.pipeThrough(new TextEncoderStream())).text();
+  const [outText, errText] = [text(out.readable), text(err.readable)];
+  const [o, e] = [out.writable.getWriter(), err.writable.getWriter()];
+  await o.write("token sk-live");
+  await e.write("-123456 then stderr\n");
+  await o.write(" stdout again\n");
+  await o.close();
+  await e.close();
+  assertEquals(await outText, `token ${MASK} stdout again\n`);
+  assertEquals(await errText, " then stderr\n");
 });
