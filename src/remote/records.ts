@@ -150,12 +150,16 @@ export function rowTag(
   place: RowPlace,
   sealed: Uint8Array,
 ): Uint8Array {
-  const head = encoder.encode(
-    `${TAG_DOMAIN}${place.hash}\0${place.version}\0${place.epoch}\0`,
-  );
-  const bytes = new Uint8Array(head.length + sealed.length);
+  const head = `${TAG_DOMAIN}${place.hash}\0${place.version}\0${place.epoch}\0`;
+  return macOf(keys, head, sealed);
+}
+
+/** HMAC(k_mac, `prefix` as UTF-8 ‖ `body`): every MAC of the remote's. */
+function macOf(keys: RemoteKeys, prefix: string, body: Uint8Array): Uint8Array {
+  const head = encoder.encode(prefix);
+  const bytes = new Uint8Array(head.length + body.length);
   bytes.set(head);
-  bytes.set(sealed, head.length);
+  bytes.set(body, head.length);
   return hmac(keys.mac, bytes);
 }
 
@@ -171,15 +175,10 @@ export function toggleTag(x: Uint8Array, tag: Uint8Array): void {
 
 /** The MAC of `head`. */
 export function headMac(keys: RemoteKeys, head: HeadFields): Uint8Array {
-  const prefix = encoder.encode(
-    `${HEAD_DOMAIN}${hex(keys.vaultId)}\0${head.revision}\0${head.epoch}\0${
-      hex(keys.keyCheck)
-    }\0`,
-  );
-  const bytes = new Uint8Array(prefix.length + head.x.length);
-  bytes.set(prefix);
-  bytes.set(head.x, prefix.length);
-  return hmac(keys.mac, bytes);
+  const prefix = `${HEAD_DOMAIN}${
+    hex(keys.vaultId)
+  }\0${head.revision}\0${head.epoch}\0${hex(keys.keyCheck)}\0`;
+  return macOf(keys, prefix, head.x);
 }
 
 /** The head record the remote stores: X, then its MAC. */
@@ -233,11 +232,7 @@ function epochBody(vaultId: Uint8Array, fields: EpochFields): Uint8Array {
 }
 
 function epochMac(previous: RemoteKeys, body: Uint8Array): Uint8Array {
-  const domain = encoder.encode(EPOCH_DOMAIN);
-  const bytes = new Uint8Array(domain.length + body.length);
-  bytes.set(domain);
-  bytes.set(body, domain.length);
-  return hmac(previous.mac, bytes);
+  return macOf(previous, EPOCH_DOMAIN, body);
 }
 
 /**
@@ -302,13 +297,9 @@ const MEMBER_DOMAIN = "@scope/secrets remote member\0";
  * recipient the next rotation would wrap the new key to).
  */
 export function memberMac(keys: RemoteKeys, slot: SlotRow): Uint8Array {
-  const domain = encoder.encode(MEMBER_DOMAIN);
   const text = [slot.id, slot.label, slot.kdf].map((f) => encoder.encode(f));
   const body = encodeRow([...text, slot.wrapped], [slot.created]);
-  const bytes = new Uint8Array(domain.length + body.length);
-  bytes.set(domain);
-  bytes.set(body, domain.length);
-  return hmac(keys.mac, bytes);
+  return macOf(keys, MEMBER_DOMAIN, body);
 }
 
 /** Whether `mac` is the MAC of `slot` under `keys`. */
