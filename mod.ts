@@ -123,9 +123,7 @@ export {
   IntegrityError,
   KeyMismatchError,
   KeyNotFoundError,
-  libraryRemedy,
   PermissionError,
-  type Remedy,
   RemoteError,
   SecretsEngineError,
   type SecretsEngineErrorOptions,
@@ -134,6 +132,7 @@ export {
   ValidationError,
   VaultNotFoundError,
 } from "./src/errors.ts";
+export { libraryRemedy, type Remedy } from "./src/remedy.ts";
 export {
   DEFAULT_HISTORY_LIMIT,
   MAX_HISTORY_LIMIT,
