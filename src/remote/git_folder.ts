@@ -17,7 +17,7 @@
  */
 
 import { join } from "node:path";
-import { decodeBase64, encodeBase64 } from "../base64.ts";
+import { decodeBase64, decodeHex, encodeBase64, encodeHex } from "../base64.ts";
 import { RemoteError } from "../errors.ts";
 import { writeAtomic } from "../storage/files.ts";
 import type { SlotRow } from "../storage/schema.ts";
@@ -37,16 +37,6 @@ const EPOCHS = "epochs";
 const HEAD = "vault.json";
 const FILE_MODE = 0o644;
 const MARKER = /^(<{7}|={7}|>{7})( |$)/m;
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function fromHex(text: unknown): Uint8Array | null {
-  return typeof text === "string" && /^([0-9a-f]{2})+$/.test(text)
-    ? Uint8Array.from(text.match(/../g) ?? [], (pair) => parseInt(pair, 16))
-    : null;
-}
 
 /** A file's JSON, one line: the bytes a file holds are a function of it. */
 function line(value: unknown): string {
@@ -110,9 +100,9 @@ function readMemberFile(text: string): RemoteMember {
 
 function headFile(head: RemoteHead): string {
   return line({
-    vault: hex(head.vaultId ?? new Uint8Array()),
+    vault: encodeHex(head.vaultId ?? new Uint8Array()),
     epoch: head.epoch,
-    keyCheck: hex(head.keyCheck ?? new Uint8Array()),
+    keyCheck: encodeHex(head.keyCheck ?? new Uint8Array()),
   });
 }
 
@@ -181,8 +171,8 @@ export function openGitFolder(address: GitAddress, driverLine: string): Remote {
   function head(): RemoteHead {
     const found = parsed([HEAD], (text) => {
       const { vault, epoch, keyCheck } = JSON.parse(text);
-      const vaultId = fromHex(vault);
-      const check = fromHex(keyCheck);
+      const vaultId = decodeHex(vault);
+      const check = decodeHex(keyCheck);
       if (!Number.isSafeInteger(epoch) || vaultId === null || check === null) {
         throw new SyntaxError("not a head");
       }

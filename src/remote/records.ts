@@ -19,6 +19,7 @@
  * @module
  */
 
+import { decodeHex, encodeHex } from "../base64.ts";
 import {
   decrypt,
   encrypt,
@@ -75,10 +76,6 @@ export interface HeadFields {
   x: Uint8Array;
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** The remote keys of the data key `dek` of the vault `vaultId`. */
 export function remoteKeys(
   dek: Uint8Array,
@@ -96,7 +93,7 @@ export function remoteKeys(
 function rowAad(keys: RemoteKeys, place: RowPlace): Uint8Array {
   return encoder.encode(
     `${ROW_AAD}${
-      hex(keys.vaultId)
+      encodeHex(keys.vaultId)
     }\0${place.hash}\0${place.version}\0${place.epoch}`,
   );
 }
@@ -176,8 +173,8 @@ export function toggleTag(x: Uint8Array, tag: Uint8Array): void {
 /** The MAC of `head`. */
 export function headMac(keys: RemoteKeys, head: HeadFields): Uint8Array {
   const prefix = `${HEAD_DOMAIN}${
-    hex(keys.vaultId)
-  }\0${head.revision}\0${head.epoch}\0${hex(keys.keyCheck)}\0`;
+    encodeHex(keys.vaultId)
+  }\0${head.revision}\0${head.epoch}\0${encodeHex(keys.keyCheck)}\0`;
   return macOf(keys, prefix, head.x);
 }
 
@@ -224,9 +221,9 @@ const EPOCH_DOMAIN = "@scope/secrets remote epoch\0";
 
 function epochBody(vaultId: Uint8Array, fields: EpochFields): Uint8Array {
   return encoder.encode(JSON.stringify({
-    vault: hex(vaultId),
+    vault: encodeHex(vaultId),
     epoch: fields.epoch,
-    keyCheck: hex(fields.keyCheck),
+    keyCheck: encodeHex(fields.keyCheck),
     members: [...fields.members].sort(),
   }));
 }
@@ -274,15 +271,12 @@ export function decodeEpoch(
     throw refused();
   }
   const fields = JSON.parse(decoder.decode(body));
-  if (fields.vault !== hex(previous.vaultId) || fields.epoch !== epoch) {
+  if (fields.vault !== encodeHex(previous.vaultId) || fields.epoch !== epoch) {
     throw refused();
   }
   return {
     epoch,
-    keyCheck: Uint8Array.from(
-      String(fields.keyCheck).match(/../g) ?? [],
-      (pair) => parseInt(pair, 16),
-    ),
+    keyCheck: decodeHex(fields.keyCheck) ?? new Uint8Array(),
     members: Array.isArray(fields.members) ? fields.members.map(String) : [],
   };
 }

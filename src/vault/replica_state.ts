@@ -8,7 +8,7 @@
  * @module
  */
 
-import { decodeBase64, encodeBase64 } from "../base64.ts";
+import { decodeBase64, encodeBase64, encodeHex } from "../base64.ts";
 import { hmac } from "../crypto.ts";
 import {
   type CarriedValue,
@@ -57,10 +57,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export function copyId(vault: OpenedVault): string {
   const { recipient } = readCopyRecord(vault.store);
   const mac = hmac(recipient, new TextEncoder().encode(COPY_ID_LABEL));
-  return Array.from(
-    mac.subarray(0, COPY_ID_BYTES),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  return encodeHex(mac.subarray(0, COPY_ID_BYTES));
 }
 
 /** Every merge base, by name hash. */

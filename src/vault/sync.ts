@@ -34,9 +34,9 @@ import { openRemote, remoteAddress } from "./remote.ts";
 import {
   applyMerge,
   copyId,
-  type LocalName,
   localNames,
   type MergedName,
+  readBases,
   readSeenHead,
 } from "./replica_state.ts";
 
@@ -181,10 +181,11 @@ function rowKeys(
     : null;
 }
 
-function conflictNames(locals: Iterable<LocalName>): string[] {
+/** The names with kept values, from the bases alone (no value is opened). */
+function conflictNames(vault: OpenedVault): string[] {
   const names: string[] = [];
-  for (const { state } of locals) {
-    if (state.conflicts.length > 0) names.push(state.name);
+  for (const base of readBases(vault).values()) {
+    if (base.conflicts.length > 0) names.push(base.name);
   }
   return names.sort();
 }
@@ -271,7 +272,7 @@ export async function syncWith(
     const report = (pushed: number, at: RemoteHead): SyncReport => ({
       pulled,
       pushed,
-      conflicts: conflictNames(localNames(vault)),
+      conflicts: conflictNames(vault),
       revision: at.revision,
       epoch: at.epoch,
     });

@@ -10,10 +10,13 @@
 
 import { assert, assertEquals, assertMatch } from "../_assert.ts";
 import { ageKey } from "../_keys.ts";
-import { makeGitTeam } from "./_git_team.ts";
+import { type GitTeam, makeGitTeam } from "./_git_team.ts";
 
-Deno.test("a rebase of a commit that changed the same secret goes through the driver into one reported conflict", async () => {
-  await using team = await makeGitTeam();
+/**
+ * Alice pushes a change to `db.password`; Bob commits another to it and
+ * fetches hers: the two commits each changed the same secret.
+ */
+async function bothChanged(team: GitTeam): Promise<GitTeam> {
   const { alice, bob } = team;
   await alice.copy.set("db.password", "alice's");
   await alice.commit("alice");
@@ -21,6 +24,12 @@ Deno.test("a rebase of a commit that changed the same secret goes through the dr
   await bob.copy.set("db.password", "bob's");
   await bob.commit("bob");
   await bob.git(["fetch", "-q", "origin"]);
+  return team;
+}
+
+Deno.test("a rebase of a commit that changed the same secret goes through the driver into one reported conflict", async () => {
+  await using team = await makeGitTeam();
+  const { bob } = await bothChanged(team);
   const rebased = await bob.git(["rebase", "origin/main"]);
   assertMatch(rebased.stderr + rebased.stdout, /both branches changed it/);
   assertEquals((await bob.copy.sync()).conflicts, ["db.password"]);
@@ -28,13 +37,7 @@ Deno.test("a rebase of a commit that changed the same secret goes through the dr
 
 Deno.test("a cherry-pick of a commit that changed the same secret goes through the driver into one reported conflict", async () => {
   await using team = await makeGitTeam();
-  const { alice, bob } = team;
-  await alice.copy.set("db.password", "alice's");
-  await alice.commit("alice");
-  await alice.git(["push", "-q", "origin", "HEAD:main"]);
-  await bob.copy.set("db.password", "bob's");
-  await bob.commit("bob");
-  await bob.git(["fetch", "-q", "origin"]);
+  const { bob } = await bothChanged(team);
   const picked = await bob.git(["cherry-pick", "origin/main"]);
   assertMatch(picked.stderr + picked.stdout, /both branches changed it/);
   const report = await bob.copy.sync();
