@@ -55,8 +55,16 @@ function refuse(why: string): RemoteError {
   return new RemoteError(`${why}; the merge was left to git`);
 }
 
+/** A file git handed over; one that is not there is the caller's mistake. */
 function read(path: string): string {
-  return Deno.readTextFileSync(path);
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    throw new ValidationError(
+      `${path} does not exist: git runs the driver as secrets merge-driver %O %A %B %P`,
+    );
+  }
 }
 
 function row(hash: string, text: string): RemoteRow {

@@ -16,6 +16,8 @@ import {
   assertRejects,
 } from "../_assert.ts";
 import { RemoteError } from "../../mod.ts";
+import { tempDir } from "../_helpers.ts";
+import { cli } from "../cli/_cli.ts";
 import { FOLDER, makeGitTeam } from "./_git_team.ts";
 
 Deno.test("changes to different secrets on two branches merge in git with no conflict", async () => {
@@ -151,4 +153,23 @@ Deno.test("a file edited, moved to another name, or brought back from a retired 
   await Deno.writeTextFile(join(rows, first), original);
   const retired = await assertRejects(() => alice.copy.sync(), RemoteError);
   assertMatch(retired.message, /retired|behind/);
+});
+
+Deno.test("merge-driver given files that are not there says how git runs it, and changes nothing", async () => {
+  await using dir = await tempDir();
+  const vault = join(dir.path, "vault");
+  await cli(vault, ["set", "a"], { stdin: "1" });
+  const missing = join(dir.path, "missing");
+  const ran = await cli(vault, [
+    "merge-driver",
+    missing,
+    missing,
+    missing,
+    ".secrets/secrets/x.json",
+  ]);
+  assertEquals(ran.code, 1);
+  assertMatch(
+    ran.stderr,
+    /does not exist: git runs the driver as secrets merge-driver %O %A %B %P/,
+  );
 });
