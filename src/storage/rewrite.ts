@@ -31,8 +31,18 @@ export function markRewrite(store: Store): void {
   setMetaValue(store, REWRITE_KEY, MARK);
 }
 
-/** The tables that hold secrets or wrapped keys, in the order rewritten. */
-const TABLES = ["entries", "history", "annotations", "slots"];
+/**
+ * The tables that hold secrets, wrapped keys or what was sealed under a
+ * data key, in the order rewritten.
+ */
+const TABLES = [
+  "entries",
+  "history",
+  "annotations",
+  "exposures",
+  "replica",
+  "slots",
+];
 
 /**
  * Rewrites every table that holds secrets or wrapped keys into fresh pages,

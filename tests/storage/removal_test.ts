@@ -16,7 +16,8 @@
 import { assert, assertEquals } from "../_assert.ts";
 import { join } from "node:path";
 import type { SecretsEngine } from "../../mod.ts";
-import { openEngine, rawSql, tempDir } from "../_helpers.ts";
+import { openEngine, rawSql, runCommand, tempDir } from "../_helpers.ts";
+import { ageKey } from "../_keys.ts";
 
 const PIECE = 16;
 
@@ -200,5 +201,33 @@ Deno.test("after rotate no old wrapped key and no cell sealed under the old data
   assertEquals(
     await engine.get("svc3.token"),
     "round 2 of svc3.token".repeat(4),
+  );
+});
+
+Deno.test("after rotate no annotation, exposure mark or merge base sealed under the old data key remains", async () => {
+  await using dir = await tempDir();
+  await using engine = await openEngine(dir.path);
+  await filled(engine);
+  for (let i = 0; i < 50; i++) {
+    await engine.setMeta(`svc${i}.token`, { note: `owner ${i} `.repeat(8) });
+  }
+  const repo = join(dir.path, "repo");
+  await runCommand("git", ["init", "-q", repo]);
+  await engine.setRemote(`git:${join(repo, ".secrets")}`);
+  await engine.sync();
+  const member = await ageKey(dir.path, "contractor.key");
+  await engine.addMember(member.recipient, { label: "contractor" });
+  await engine.removeMember("contractor");
+  const sealed = [
+    ...blobs(dir.path, "SELECT sealed FROM annotations"),
+    ...blobs(dir.path, "SELECT sealed FROM exposures"),
+    ...blobs(dir.path, "SELECT sealed FROM replica"),
+  ];
+  assertEquals(sealed.length, 50 + 200 + 201);
+  await engine.rotate();
+  assertEquals(carve(dir.path, sealed), 0, "an old sealed cell remains");
+  assertEquals(
+    (await engine.getMeta("svc3.token"))?.note,
+    "owner 3 ".repeat(8),
   );
 });
