@@ -1,8 +1,8 @@
 /**
  * What leaving nothing behind costs a write (docs/security.md, "Removal"):
  * `secure_delete` on a delete, the TRUNCATE checkpoint after a write that
- * discards a ciphertext, and the rewrite a slot change runs; each beside
- * the same work without it, on a 1,000-entry vault.
+ * discards a ciphertext, and the rewrite a slot change or a rotation
+ * runs; each beside the same work without it, on a 1,000-entry vault.
  *
  *     deno task bench
  *
@@ -46,6 +46,7 @@ function storeWith(secureDelete: boolean): { store: Store; dir: string } {
 // The largest limit: no set in the run prunes, so none checkpoints.
 const kept = await engineAt(MAX_HISTORY_LIMIT);
 const unkept = await engineAt(0);
+const rotated = await engineAt(MAX_HISTORY_LIMIT);
 const secure = storeWith(true);
 const plain = storeWith(false);
 let n = 0;
@@ -85,8 +86,14 @@ Deno.bench("add and remove a key slot (two rewrites)", {
   await kept.removeSlot(slot.id);
 });
 
+Deno.bench("rotate (every row resealed, recounted twice, one rewrite)", {
+  group: "rewrite",
+}, async () => {
+  await rotated.rotate();
+});
+
 globalThis.addEventListener("unload", () => {
-  for (const engine of [kept, unkept]) {
+  for (const engine of [kept, unkept, rotated]) {
     const path = engine.storagePath;
     engine.close();
     Deno.removeSync(path, { recursive: true });

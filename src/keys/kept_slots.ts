@@ -71,17 +71,6 @@ export async function keptKeks(
 }
 
 /**
- * Whether two readings of the slots are the same slots with the same
- * wrapped keys: another process may change them between a rotation's
- * reading and its write lock.
- */
-export function sameSlots(a: readonly Slot[], b: readonly Slot[]): boolean {
-  const key = (slots: readonly Slot[]) =>
-    JSON.stringify(slots.map(({ row }) => [row.id, [...row.wrapped]]));
-  return key(a) === key(b);
-}
-
-/**
  * The copy secret the keyfiles in `dir` open through the machine slot
  * among `slots`, or `null` when none does: whether a slot of this copy
  * opens the vault here, for an engine a member's identity opened.

@@ -10,9 +10,16 @@
  * @module
  */
 
-import { KEY_BYTES, randomBytes } from "../crypto.ts";
-import type { CopyRecord } from "../storage/meta_table.ts";
+import {
+  deriveSubKeys,
+  KEY_BYTES,
+  randomBytes,
+  type SubKeys,
+} from "../crypto.ts";
+import { type CopyRecord, readCopyRecord } from "../storage/meta_table.ts";
 import type { SlotRow } from "../storage/schema.ts";
+import { readSlots } from "../storage/slot_table.ts";
+import type { Store } from "../storage/store.ts";
 import {
   copyMemberKey,
   copyRecordFor,
@@ -20,7 +27,7 @@ import {
   wrapToCopy,
 } from "./copy_key.ts";
 import { keptKeks } from "./kept_slots.ts";
-import { type Slot, wrapSlot } from "./slot.ts";
+import { parseSlot, type Slot, wrapSlot } from "./slot.ts";
 import type { Unlocked } from "./unlock.ts";
 import type { SecretUnlock } from "./unlock_options.ts";
 
@@ -45,14 +52,28 @@ export interface Rewrapped {
   copySecret: Uint8Array | null;
 }
 
-/** What the rewrap needs of the open vault. */
+/** What a new epoch needs of the open vault. */
 export interface Holder {
+  /** The vault's database, whose slots and copy record are read. */
+  store: Store;
   /** The vault's directory, where a keyfile may open the machine slot. */
   dir: string;
   /** What opened the engine. */
   unlocked: Unlocked;
+}
+
+/** What the rewrap reads of the open vault. */
+interface Held extends Omit<Holder, "store"> {
   /** The copy record as it is. */
   copy: CopyRecord;
+}
+
+/** A new epoch of the data key, made before its transaction. */
+export interface NewEpoch extends Rewrapped {
+  /** The new data key's sub-keys (the name key stays). */
+  next: SubKeys;
+  /** The slots as read, which the transaction checks are unchanged. */
+  slots: SlotRow[];
 }
 
 /** This copy's own member key moving from one recipient to another. */
@@ -89,7 +110,7 @@ async function rewrapMembers(
 
 /** The move of this copy's own member key, when its copy secret changes. */
 function ownMove(
-  holder: Holder,
+  holder: Held,
   next: Uint8Array | null,
 ): OwnMove | null {
   const old = holder.unlocked.copySecret;
@@ -102,7 +123,7 @@ function ownMove(
 }
 
 async function rewrapLocal(
-  holder: Holder,
+  holder: Held,
   slots: readonly Slot[],
   keep: readonly SecretUnlock[],
   copySecret: Uint8Array,
@@ -122,11 +143,10 @@ async function rewrapLocal(
 
 /**
  * The rows of every slot a new epoch keeps, and its copy record, for the
- * new `keys`. A secret in `keep` that opens no slot is a
- * `KeyMismatchError`, before anything changes.
+ * new `keys`.
  */
-export async function rewrapSlots(
-  holder: Holder,
+async function rewrapSlots(
+  holder: Held,
   slots: readonly Slot[],
   keeping: Keeping,
   keys: VaultKeys,
@@ -157,4 +177,33 @@ export async function rewrapSlots(
     copy: copyRecordFor(copySecret, copy.vaultId, keys),
     copySecret,
   };
+}
+
+/**
+ * A new epoch for the data key `dek`: its sub-keys, and the rows of every
+ * slot it keeps with its copy record, made from the slots and copy record
+ * as they are now. A secret in `keep` that opens no slot is a
+ * `KeyMismatchError`, before anything changes.
+ */
+export async function newEpoch(
+  holder: Holder,
+  keeping: Keeping,
+  dek: Uint8Array,
+): Promise<NewEpoch> {
+  const { store, dir, unlocked } = holder;
+  const slots = readSlots(store).map((row) => parseSlot(row));
+  const copyBefore = readCopyRecord(store);
+  const next = deriveSubKeys(dek, unlocked.keys.index);
+  try {
+    const made = await rewrapSlots(
+      { dir, unlocked, copy: copyBefore },
+      slots,
+      keeping,
+      { dek, nameKey: next.index },
+    );
+    return { ...made, next, slots: slots.map(({ row }) => row) };
+  } catch (error) {
+    for (const key of Object.values(next)) key.fill(0);
+    throw error;
+  }
 }

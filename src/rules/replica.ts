@@ -80,6 +80,28 @@ export interface SeenHead {
 /** The name under which the `replica` table keeps the {@linkcode SeenHead}. */
 export const HEAD_KEY = "";
 
+/**
+ * What a new key epoch does to the remote head a copy that syncs saw: it
+ * takes the head of an epoch it adopts from another copy, or, for its own
+ * rotation, keeps the data key it last synced under (`previousDek`) until
+ * the new epoch is pushed.
+ */
+export type HeadThrough = { adopt: SeenHead } | { previousDek: Uint8Array };
+
+/**
+ * The head `seen` becomes through a new epoch: an own rotation records the
+ * previous data key only once, so a second rotation before a push still
+ * MACs its header under the key the remote knows.
+ */
+export function headThroughEpoch(
+  seen: SeenHead,
+  through: HeadThrough,
+): SeenHead {
+  if ("adopt" in through) return through.adopt;
+  if (seen.previous !== undefined) return seen;
+  return { ...seen, previous: encodeBase64(through.previousDek) };
+}
+
 const DIGEST_KEY_LABEL = "@scope/secrets replica digest";
 
 function isCarried(value: unknown): value is CarriedValue {

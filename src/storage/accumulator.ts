@@ -13,22 +13,16 @@ import { equalBytes, hmac, KEY_BYTES, type SubKeys } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import type { AnnotationRow } from "./annotation_table.ts";
 import type { EntryRow, HistoryRow, UnversionedRow } from "./columns.ts";
-import {
-  annotationMac,
-  copyMac,
-  exposureMac,
-  historyLimitMac,
-  historyMac,
-  replicaMac,
-  rowMac,
-  slotMac,
-  unversionedRowMac,
-  xorInto,
-} from "./macs.ts";
+import { coveredMac, type CoveredRow, xorInto } from "./macs.ts";
 import type { MetaTable } from "./meta_table.ts";
 import type { SlotRow } from "./schema.ts";
 
 const COUNT_BYTES = 8;
+
+/** Whether `row` is an entry, which the record also counts. */
+function isEntry(row: CoveredRow): boolean {
+  return "entry" in row || "unversioned" in row;
+}
 const RECORD_BYTES = KEY_BYTES + COUNT_BYTES + KEY_BYTES;
 
 /** X and the entry count, as the integrity record holds them. */
@@ -140,93 +134,107 @@ export class Accumulator {
     return this;
   }
 
+  /** Every row of `rows` added to an empty accumulator under `keys`. */
+  static of(keys: SubKeys, rows: Iterable<CoveredRow>): Accumulator {
+    const found = Accumulator.empty(keys);
+    for (const row of rows) found.add(row);
+    return found;
+  }
+
+  /** A row or setting added; an entry is counted. */
+  add(row: CoveredRow): this {
+    if (isEntry(row)) this.#count++;
+    return this.#xor(coveredMac(this.#keys, row));
+  }
+
+  /** A row or setting removed; an entry is uncounted. */
+  remove(row: CoveredRow): this {
+    if (isEntry(row)) this.#count--;
+    return this.#xor(coveredMac(this.#keys, row));
+  }
+
   /** A new entry (counted). */
   addEntry(row: EntryRow): this {
-    this.#count++;
-    return this.#xor(rowMac(this.#keys.row, row));
+    return this.add({ entry: row });
   }
 
   /** An entry removed (uncounted). */
   removeEntry(row: EntryRow): this {
-    this.#count--;
-    return this.#xor(rowMac(this.#keys.row, row));
+    return this.remove({ entry: row });
   }
 
   /** An entry's row replaced by `after` (the count stays). */
   replaceEntry(before: EntryRow, after: EntryRow): this {
-    this.#xor(rowMac(this.#keys.row, before));
-    return this.#xor(rowMac(this.#keys.row, after));
+    return this.remove({ entry: before }).add({ entry: after });
   }
 
   /** An entry of formats 1 to 3 (counted), as an upgrade reads it. */
   addUnversionedEntry(row: UnversionedRow): this {
-    this.#count++;
-    return this.#xor(unversionedRowMac(this.#keys.row, row));
+    return this.add({ unversioned: row });
   }
 
   /** An earlier version added. */
   addHistory(row: HistoryRow): this {
-    return this.#xor(historyMac(this.#keys.row, row));
+    return this.add({ history: row });
   }
 
   /** An earlier version removed. */
   removeHistory(row: HistoryRow): this {
-    return this.#xor(historyMac(this.#keys.row, row));
+    return this.remove({ history: row });
   }
 
   /** An annotation added. */
   addAnnotation(row: AnnotationRow): this {
-    return this.#xor(annotationMac(this.#keys.row, row));
+    return this.add({ annotation: row });
   }
 
   /** An annotation removed. */
   removeAnnotation(row: AnnotationRow): this {
-    return this.#xor(annotationMac(this.#keys.row, row));
+    return this.remove({ annotation: row });
   }
 
   /** An exposure mark added (format 6). */
   addExposure(row: AnnotationRow): this {
-    return this.#xor(exposureMac(this.#keys.row, row));
+    return this.add({ exposure: row });
   }
 
   /** An exposure mark removed. */
   removeExposure(row: AnnotationRow): this {
-    return this.#xor(exposureMac(this.#keys.row, row));
+    return this.remove({ exposure: row });
   }
 
   /** A merge base added (format 7). */
   addReplica(row: AnnotationRow): this {
-    return this.#xor(replicaMac(this.#keys.row, row));
+    return this.add({ replica: row });
   }
 
   /** A merge base removed. */
   removeReplica(row: AnnotationRow): this {
-    return this.#xor(replicaMac(this.#keys.row, row));
+    return this.remove({ replica: row });
   }
 
   /** The copy's settings, the vault id and public key (format 6). */
   addCopy(record: { vaultId: Uint8Array; recipient: Uint8Array }): this {
-    return this.#xor(copyMac(this.#keys, record));
+    return this.add({ copy: record });
   }
 
   /** A key slot added. */
   addSlot(row: SlotRow): this {
-    return this.#xor(slotMac(this.#keys.row, row));
+    return this.add({ slot: row });
   }
 
   /** A key slot removed. */
   removeSlot(row: SlotRow): this {
-    return this.#xor(slotMac(this.#keys.row, row));
+    return this.remove({ slot: row });
   }
 
   /** The history limit setting, as a new vault or an upgrade sets it. */
   addHistoryLimit(limit: number): this {
-    return this.#xor(historyLimitMac(this.#keys, limit));
+    return this.add({ historyLimit: limit });
   }
 
   /** The history limit setting changed from `before` to `after`. */
   replaceHistoryLimit(before: number, after: number): this {
-    this.#xor(historyLimitMac(this.#keys, before));
-    return this.#xor(historyLimitMac(this.#keys, after));
+    return this.remove({ historyLimit: before }).add({ historyLimit: after });
   }
 }

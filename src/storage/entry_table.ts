@@ -143,16 +143,18 @@ export function entryTable(
   return {
     row: (hash) => selectRow.get(hash) as EntryRow | undefined,
     current: (hash) => selectCurrent.get(hash) as VersionColumns | undefined,
-    eachHead: (visit) =>
-      selectHeads((row) =>
+    eachHead: (visit) => {
+      for (const row of selectHeads()) {
         visit(
           row.name_hash as string,
           row.expires as number | null,
           row.version as number,
-        )
-      ),
-    eachName: (visit) =>
-      selectNames((row) => visit(row.name_hash as string, row.name)),
+        );
+      }
+    },
+    eachName: (visit) => {
+      for (const row of selectNames()) visit(row.name_hash as string, row.name);
+    },
     put: (row) => {
       if (upsert === null) throw new InitializationError(READ_ONLY);
       upsert.run(...versionParams(row), row.name, row.created);
@@ -183,32 +185,29 @@ export function batches(
   store: Store,
   table: string,
   columns: string,
-): (visit: (row: Row) => void) => void {
+): () => Generator<Row> {
   const batch = store.prepare(
     `SELECT ${columns} FROM ${table} WHERE name_hash > ? ` +
       "ORDER BY name_hash LIMIT ?",
   );
-  return (visit) => {
+  return function* (): Generator<Row> {
     for (let after = "";;) {
       const rows = batch.all(after, SCAN_BATCH);
-      rows.forEach(visit);
+      yield* rows;
       if (rows.length < SCAN_BATCH) return;
       after = rows[rows.length - 1].name_hash as string;
     }
   };
 }
 
-/**
- * Calls `visit` with every entry row, in batches (see `batches`).
- */
-export function scanEntries(
+/** Every entry row, read in batches (see `batches`). */
+export function* entryRows(
   store: Store,
-  visit: (row: EntryRow) => void,
   format: number = FORMAT_VERSION,
-): void {
-  batches(store, "entries", columnsOf(format).row)((row) =>
-    visit(row as unknown as EntryRow)
-  );
+): Generator<EntryRow> {
+  for (const row of batches(store, "entries", columnsOf(format).row)()) {
+    yield row as unknown as EntryRow;
+  }
 }
 
 /**

@@ -110,20 +110,17 @@ function noHistory(): never {
 }
 
 /**
- * Calls `visit` with every kept version, a few hundred rows at a time in
- * key order: memory stays flat, and a damaged page throws.
+ * Every kept version, read a few hundred rows at a time in key order:
+ * memory stays flat, and a damaged page throws.
  */
-export function scanHistory(
-  store: Store,
-  visit: (row: HistoryRow) => void,
-): void {
+export function* historyRows(store: Store): Generator<HistoryRow> {
   const batch = store.prepare(
     `SELECT ${HISTORY_COLUMNS} FROM history WHERE (name_hash, version) > ` +
       "(?, ?) ORDER BY name_hash, version LIMIT ?",
   );
   for (let after: [string, number] = ["", 0];;) {
     const rows = batch.all(...after, SCAN_BATCH) as unknown as HistoryRow[];
-    rows.forEach(visit);
+    yield* rows;
     if (rows.length < SCAN_BATCH) return;
     const last = rows[rows.length - 1];
     after = [last.name_hash, last.version];

@@ -14,8 +14,8 @@
 import { equalBytes, keyCheck, type SubKeys } from "../crypto.ts";
 import { ClosedError, IntegrityError } from "../errors.ts";
 import { Accumulator } from "./accumulator.ts";
-import { type EntryTable, entryTable, scanEntries } from "./entry_table.ts";
-import { scanHistory } from "./history_table.ts";
+import { entryRows, type EntryTable, entryTable } from "./entry_table.ts";
+import { historyRows } from "./history_table.ts";
 import {
   checkSchema,
   LAST_SINGLE_KEY_FORMAT,
@@ -23,7 +23,7 @@ import {
   LAST_UNVERSIONED_FORMAT,
 } from "./schema.ts";
 import { readCopyRecord, readFormat } from "./meta_table.ts";
-import { destroyedMac } from "./macs.ts";
+import { type CoveredRow, destroyedMac } from "./macs.ts";
 import { readSlots } from "./slot_table.ts";
 import type { Store } from "./store.ts";
 
@@ -114,29 +114,50 @@ export const VERIFICATIONS: readonly ((store: Store, keys: SubKeys) => void)[] =
     checkAccumulator,
   ];
 
-function checkAccumulator(store: Store, keys: SubKeys): void {
-  const format = readFormat(store);
+/**
+ * Every row and setting the integrity record of a vault of `format`
+ * covers, read from its tables as they are: this module alone says which.
+ */
+function* coveredRows(store: Store, format: number): Generator<CoveredRow> {
   const versioned = format > LAST_UNVERSIONED_FORMAT;
+  for (const row of entryRows(store, format)) {
+    yield versioned ? { entry: row } : { unversioned: row };
+  }
   const table = entryTable(store, format);
-  const stored = Accumulator.read(table.meta, keys);
-  const found = Accumulator.empty(keys);
-  scanEntries(store, (row) => {
-    if (versioned) found.addEntry(row);
-    else found.addUnversionedEntry(row);
-  }, format);
   if (versioned) {
-    scanHistory(store, (row) => found.addHistory(row));
-    found.addHistoryLimit(table.meta.historyLimit());
-    for (const row of table.annotations.all()) found.addAnnotation(row);
+    for (const row of historyRows(store)) yield { history: row };
+    yield { historyLimit: table.meta.historyLimit() };
+    for (const row of table.annotations.all()) yield { annotation: row };
   }
   if (format > LAST_UNSHARED_FORMAT) {
-    for (const row of table.exposures.all()) found.addExposure(row);
-    found.addCopy(readCopyRecord(store));
+    for (const row of table.exposures.all()) yield { exposure: row };
+    yield { copy: readCopyRecord(store) };
   }
-  for (const row of table.replica.all()) found.addReplica(row);
+  for (const row of table.replica.all()) yield { replica: row };
   if (format > LAST_SINGLE_KEY_FORMAT) {
-    for (const slot of readSlots(store)) found.addSlot(slot);
+    for (const row of readSlots(store)) yield { slot: row };
   }
+}
+
+/**
+ * The accumulator of every row a vault of `format` holds, counted under
+ * `keys` from its tables as they are, in the caller's transaction or
+ * snapshot: what a full verification holds the integrity record against,
+ * and what a new epoch checks before it writes and records after.
+ */
+export function recount(
+  store: Store,
+  keys: SubKeys,
+  format: number,
+): Accumulator {
+  const rows = coveredRows(store, format);
+  return Accumulator.of(keys, rows);
+}
+
+function checkAccumulator(store: Store, keys: SubKeys): void {
+  const format = readFormat(store);
+  const stored = Accumulator.read(entryTable(store, format).meta, keys);
+  const found = recount(store, keys, format);
   if (found.count !== stored.count) {
     throw new IntegrityError(
       `the vault holds ${found.count} entries where its integrity record says ${stored.count}`,

@@ -189,11 +189,6 @@ export function historyLimitMac(keys: SubKeys, limit: number): Uint8Array {
 }
 
 /**
- * The destroyed marker: what `destroy()` writes in the transaction that
- * empties the vault. Only a holder of the data key can make it, so a
- * marker planted with raw SQL never leads an open to delete a vault.
- */
-/**
  * The MAC of a copy's settings (format 6): the vault id and the copy's
  * public key, which a rotation wraps the new data key to, so one swapped
  * for an attacker's is caught. The wrap itself opens or does not.
@@ -207,8 +202,41 @@ export function copyMac(
   return mac;
 }
 
+/**
+ * The destroyed marker: what `destroy()` writes in the transaction that
+ * empties the vault. Only a holder of the data key can make it, so a
+ * marker planted with raw SQL never leads an open to delete a vault.
+ */
 export function destroyedMac(keys: SubKeys): Uint8Array {
   return settingMac(keys.row, DESTROYED_KEY, new Uint8Array());
+}
+
+/**
+ * A row or setting the integrity record covers, named by what it is, so
+ * that one function ({@linkcode coveredMac}) says which MAC each kind has.
+ */
+export type CoveredRow =
+  | { entry: EntryRow }
+  | { unversioned: UnversionedRow }
+  | { history: HistoryRow }
+  | { annotation: AnnotationRow }
+  | { exposure: AnnotationRow }
+  | { replica: AnnotationRow }
+  | { slot: SlotRow }
+  | { copy: { vaultId: Uint8Array; recipient: Uint8Array } }
+  | { historyLimit: number };
+
+/** The MAC the accumulator XORs in for `row`, under `keys`. */
+export function coveredMac(keys: SubKeys, row: CoveredRow): Uint8Array {
+  if ("entry" in row) return rowMac(keys.row, row.entry);
+  if ("unversioned" in row) return unversionedRowMac(keys.row, row.unversioned);
+  if ("history" in row) return historyMac(keys.row, row.history);
+  if ("annotation" in row) return annotationMac(keys.row, row.annotation);
+  if ("exposure" in row) return exposureMac(keys.row, row.exposure);
+  if ("replica" in row) return replicaMac(keys.row, row.replica);
+  if ("slot" in row) return slotMac(keys.row, row.slot);
+  if ("copy" in row) return copyMac(keys, row.copy);
+  return historyLimitMac(keys, row.historyLimit);
 }
 
 /**

@@ -230,14 +230,6 @@ export function writeFormat(store: Store, format: number): void {
   );
 }
 
-/** Replaces the key check; call inside a write transaction. */
-export function writeKeyCheck(store: Store, check: Uint8Array): void {
-  store.prepare("UPDATE meta SET value = ? WHERE key = ?").run(
-    check,
-    KEY_CHECK_KEY,
-  );
-}
-
 /** The value `meta` holds under `key`, or `undefined`. */
 export function readMetaValue(
   store: Store,
@@ -297,7 +289,26 @@ export function readCopyRecord(store: Store): CopyRecord {
 
 /** Stores the copy record; call inside a write transaction. */
 export function writeCopyRecord(store: Store, record: CopyRecord): void {
-  setMetaValue(store, VAULT_ID_KEY, record.vaultId);
-  setMetaValue(store, COPY_RECIPIENT_KEY, record.recipient);
-  setMetaValue(store, COPY_WRAP_KEY, record.wrap);
+  const rows: [string, Uint8Array][] = [
+    [VAULT_ID_KEY, record.vaultId],
+    [COPY_RECIPIENT_KEY, record.recipient],
+    [COPY_WRAP_KEY, record.wrap],
+  ];
+  for (const [key, value] of rows) setMetaValue(store, key, value);
+}
+
+/**
+ * Stores a new epoch's copy record and the key check of its data key;
+ * call inside a write transaction.
+ */
+export function writeEpochMeta(
+  store: Store,
+  copy: CopyRecord,
+  check: Uint8Array,
+): void {
+  writeCopyRecord(store, copy);
+  store.prepare("UPDATE meta SET value = ? WHERE key = ?").run(
+    check,
+    KEY_CHECK_KEY,
+  );
 }

@@ -8,7 +8,8 @@
 
 import { equalBytes, SEAL_OVERHEAD } from "../crypto.ts";
 import type { AnnotationChange, ProgressListener } from "../types.ts";
-import { type ClearValue, openVersion, type RowTimes } from "./rows.ts";
+import { openVersion } from "./rows.ts";
+import type { ClearValue, RowTimes } from "./row_write.ts";
 import { type VaultStore, writeEntries, type WriteSession } from "./writes.ts";
 
 /** What {@linkcode putEntries} does besides storing the entries. */

@@ -45,29 +45,6 @@ const TABLES = [
 ];
 
 /**
- * Rewrites every table that holds secrets or wrapped keys into fresh pages,
- * in one transaction: each is copied to a temporary table in memory
- * (`temp_store = MEMORY`: nothing touches the disk), emptied (with
- * `secure_delete`, every page it held is zeroed as it is freed) and filled
- * again. `VACUUM` would do the same, but Deno's SQLite refuses the database
- * it attaches unless the process holds every permission.
- */
-function rewriteTables(store: Store): void {
-  const present = store.prepare(
-    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-  );
-  for (const table of TABLES) {
-    if (present.get(table) === undefined) continue;
-    store.exec(
-      `CREATE TEMP TABLE rewrite AS SELECT * FROM main.${table};` +
-        `DELETE FROM main.${table};` +
-        `INSERT INTO main.${table} SELECT * FROM temp.rewrite;` +
-        "DROP TABLE temp.rewrite",
-    );
-  }
-}
-
-/**
  * Rewrites the tables if the database is marked, clearing the mark in the
  * same transaction, then truncates the WAL; returns whether it ran. Another
  * writer holding the lock past the busy timeout, or a full disk, leaves the
@@ -79,8 +56,25 @@ export function rewriteIfMarked(store: Store): boolean {
   try {
     const done = store.transaction(() => {
       if (!marked()) return false;
-      rewriteTables(store);
       deleteMetaValue(store, REWRITE_KEY);
+      // Every table that holds secrets or wrapped keys is built into fresh
+      // pages: copied to a temporary table in memory (`temp_store =
+      // MEMORY`: nothing touches the disk), emptied (with `secure_delete`,
+      // every page it held is zeroed as it is freed) and filled again.
+      // `VACUUM` would do the same, but Deno's SQLite refuses the database
+      // it attaches unless the process holds every permission.
+      const present = store.prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+      );
+      for (const table of TABLES) {
+        if (present.get(table) === undefined) continue;
+        store.exec(
+          `CREATE TEMP TABLE rewrite AS SELECT * FROM main.${table};` +
+            `DELETE FROM main.${table};` +
+            `INSERT INTO main.${table} SELECT * FROM temp.rewrite;` +
+            "DROP TABLE temp.rewrite",
+        );
+      }
       return true;
     });
     if (done) tryCheckpoint(store);

@@ -4,8 +4,10 @@
  * (and for a value, its version number and kind) as additional data, so
  * that a ciphertext moved to another entry, column or version fails to
  * decrypt rather than returning another secret; and an entry's annotation
- * (note, tags, rotation policy), sealed like its name. Every cell of a row
- * is sealed and opened here.
+ * (note, tags, rotation policy) and exposure marks, sealed like its
+ * name. Every cell of a row is sealed, opened and, at a new epoch of the
+ * data key, resealed here (`row_write.ts` assembles the row a write makes;
+ * `replica_rows.ts` seals the merge bases the same way).
  *
  * @module
  */
@@ -17,16 +19,12 @@ import {
   SecretsEngineError,
 } from "../errors.ts";
 import { parseAnnotation } from "../rules/annotation.ts";
-import { type ExposureMark, parseMarks } from "../rules/exposure.ts";
 import {
-  HEAD_KEY,
-  type NameBase,
-  parseBase,
-  parseSeenHead,
-  type SeenHead,
-} from "../rules/replica.ts";
-import type { AnnotationRow } from "./annotation_table.ts";
-import type { EntryRow, VersionColumns } from "./columns.ts";
+  exposureHash,
+  type ExposureMark,
+  parseMarks,
+} from "../rules/exposure.ts";
+import type { EntryRow, HistoryRow, VersionColumns } from "./columns.ts";
 import type { Annotation, ValueKind } from "../types.ts";
 
 const HASH_PREFIX = 8;
@@ -76,29 +74,6 @@ export function entryRef(hash: string): string {
   return `entry ${hash.slice(0, HASH_PREFIX)}`;
 }
 
-/** When a row was created and last written, in milliseconds since the epoch. */
-export interface RowTimes {
-  /** Creation time. */
-  created: number;
-  /** Last write time. */
-  updated: number;
-}
-
-/** A value to store, in clear, with what the row records of it. */
-export interface ClearValue {
-  /** The value's bytes (text as UTF-8). */
-  bytes: Uint8Array;
-  /** Whether the value is text or bytes. */
-  kind: ValueKind;
-  /** When it stops being valid, in milliseconds since the epoch. */
-  expires: number | null;
-  /**
-   * The version number to write it as (a restore keeping the numbers it
-   * had); never at or below the entry's current version. Default: the next.
-   */
-  version?: number;
-}
-
 /**
  * Encrypts `plain` for the cell `cell` of the entry `hash` under a fresh
  * IV.
@@ -110,43 +85,6 @@ export function sealCell(
   plain: Uint8Array,
 ): Uint8Array {
   return encrypt(keys.value, plain, cellAad(cell, hash));
-}
-
-/** What {@linkcode sealRow} seals: a value written over an entry. */
-export interface RowWrite {
-  /** The entry's name hash. */
-  hash: string;
-  /** The clear name, sealed only when there is no `current` row. */
-  name: Uint8Array;
-  /** The value and what it carries. */
-  value: ClearValue;
-  /** The entry's row before this write, if it has one. */
-  current?: EntryRow;
-  /** The time of the write, in milliseconds since the epoch. */
-  now: number;
-  /** The times a restore gives, instead of `now`. */
-  times?: RowTimes;
-}
-
-/**
- * The row that makes `value` the next version of the entry `hash`: the
- * encrypted name and creation time of the `current` row are kept when
- * there is one, unless `times` (a restore) says otherwise.
- */
-export function sealRow(keys: SubKeys, write: RowWrite): EntryRow {
-  const { hash, name, value, current, now, times } = write;
-  const version = Math.max(value.version ?? 0, (current?.version ?? 0) + 1);
-  const { kind, expires } = value;
-  return {
-    name_hash: hash,
-    name: current?.name ?? sealCell(keys, NAME_CELL, hash, name),
-    value: sealCell(keys, { field: "value", version, kind }, hash, value.bytes),
-    kind,
-    expires,
-    version,
-    created: times?.created ?? current?.created ?? now,
-    updated: times?.updated ?? now,
-  };
 }
 
 /**
@@ -163,15 +101,18 @@ export function openCell(
   const plain = sealed instanceof Uint8Array
     ? decrypt(keys.value, sealed, cellAad(cell, hash))
     : null;
-  if (plain === null) {
-    const what = cell.field === "value"
-      ? `version ${cell.version} of the value`
-      : `the ${cell.field === "name" ? "name" : "value"}`;
-    throw new DecryptionError(
-      `${what} of ${entryRef(hash)} does not decrypt: it was altered or moved`,
-    );
-  }
+  if (plain === null) throw brokenCell(cell, hash);
   return plain;
+}
+
+/** The error of the cell `cell` of the entry `hash` that does not decrypt. */
+function brokenCell(cell: Cell, hash: string): DecryptionError {
+  const what = cell.field === "value"
+    ? `version ${cell.version} of the value`
+    : `the ${cell.field === "name" ? "name" : "value"}`;
+  return new DecryptionError(
+    `${what} of ${entryRef(hash)} does not decrypt: it was altered or moved`,
+  );
 }
 
 /**
@@ -205,7 +146,12 @@ function exposureAad(hash: string): Uint8Array {
   return encoder.encode(`exposure\0${hash}`);
 }
 
-function sealJson(keys: SubKeys, value: unknown, aad: Uint8Array): Uint8Array {
+/** `value` as JSON, sealed under the value key with `aad`. */
+export function sealJson(
+  keys: SubKeys,
+  value: unknown,
+  aad: Uint8Array,
+): Uint8Array {
   const plain = encoder.encode(JSON.stringify(value));
   try {
     return encrypt(keys.value, plain, aad);
@@ -214,7 +160,11 @@ function sealJson(keys: SubKeys, value: unknown, aad: Uint8Array): Uint8Array {
   }
 }
 
-function openJson<T>(
+/**
+ * The JSON value `sealed` holds, as `read` takes it; one that does not
+ * decrypt or is not what `read` takes is `broken()`.
+ */
+export function openJson<T>(
   keys: SubKeys,
   sealed: Uint8Array,
   aad: Uint8Array,
@@ -261,12 +211,15 @@ export function openAnnotation(
     sealed,
     annotationAad(hash),
     parseAnnotation,
-    () =>
-      new DecryptionError(
-        `the annotation of ${
-          entryRef(hash)
-        } does not decrypt: it was altered or moved`,
-      ),
+    () => brokenAnnotation(hash),
+  );
+}
+
+function brokenAnnotation(hash: string): DecryptionError {
+  return new DecryptionError(
+    `the annotation of ${
+      entryRef(hash)
+    } does not decrypt: it was altered or moved`,
   );
 }
 
@@ -293,77 +246,131 @@ export function openExposure(
     sealed,
     exposureAad(hash),
     parseMarks,
-    () =>
-      new DecryptionError(
-        `the exposure marks of ${
-          entryRef(hash)
-        } do not decrypt: they were altered or moved`,
-      ),
+    () => brokenExposure(hash),
   );
 }
 
-function replicaAad(hash: string): Uint8Array {
-  return encoder.encode(`replica\0${hash}`);
+function brokenExposure(hash: string): DecryptionError {
+  return new DecryptionError(
+    `the exposure marks of ${
+      entryRef(hash)
+    } do not decrypt: they were altered or moved`,
+  );
+}
+
+/** An entry's sealed rows, which a new epoch of the data key reseals. */
+export interface SealedEntry {
+  /** Its row. */
+  row: EntryRow;
+  /** Its earlier versions. */
+  versions: HistoryRow[];
+  /** Its sealed annotation, if it has one. */
+  annotation?: Uint8Array;
+  /** Its sealed exposure marks, if it has any. */
+  exposure?: Uint8Array;
 }
 
 /**
- * A merge base, or under {@linkcode HEAD_KEY} the remote head last seen,
- * sealed for the name hash `hash` (format 7).
+ * A member's removal, marked on each entry with the keyed hash of every
+ * value the member could read.
  */
-export function sealReplica(
-  keys: SubKeys,
-  hash: string,
-  record: NameBase | SeenHead,
-): Uint8Array {
-  return sealJson(keys, record, replicaAad(hash));
+export interface Marking {
+  /** The removed member's label. */
+  member: string;
+  /** When it was removed, milliseconds since the epoch. */
+  removed: number;
+  /** The exposure key the hashes are made under. */
+  key: Uint8Array;
+}
+
+/** Where a reseal puts the keyed hash of each value it passes. */
+interface Reads {
+  key: Uint8Array;
+  values: string[];
 }
 
 /**
- * The merge base `sealed` holds for the name hash `hash`; one that does
- * not decrypt is a {@linkcode DecryptionError}.
+ * `sealed` opened under `keys` and sealed under `next` with the same
+ * `aad`; `reads` gets the keyed hash of the clear bytes.
  */
-export function openBase(
-  keys: SubKeys,
-  hash: string,
-  sealed: Uint8Array,
-): NameBase {
-  return openJson(
-    keys,
-    sealed,
-    replicaAad(hash),
-    parseBase,
-    () =>
-      new DecryptionError(
-        `the merge base of ${
-          entryRef(hash)
-        } does not decrypt: it was altered or moved`,
-      ),
-  );
-}
-
-/** The remote head last seen, which `sealed` holds. */
-export function openSeenHead(keys: SubKeys, sealed: Uint8Array): SeenHead {
-  return openJson(
-    keys,
-    sealed,
-    replicaAad(HEAD_KEY),
-    parseSeenHead,
-    () =>
-      new DecryptionError(
-        "the remote head this copy last saw does not decrypt: it was altered",
-      ),
-  );
-}
-
-/** The replica row `row`, opened under `keys` and sealed under `next`. */
-export function resealReplica(
+function reseal(
   keys: SubKeys,
   next: SubKeys,
-  row: AnnotationRow,
-): AnnotationRow {
+  sealed: Uint8Array,
+  aad: Uint8Array,
+  broken: () => DecryptionError,
+  reads?: Reads,
+): Uint8Array {
+  const plain = decrypt(keys.value, sealed, aad);
+  if (plain === null) throw broken();
+  try {
+    reads?.values.push(exposureHash(reads.key, plain));
+    return encrypt(next.value, plain, aad);
+  } finally {
+    plain.fill(0);
+  }
+}
+
+function resealVersion<T extends VersionColumns>(
+  keys: SubKeys,
+  next: SubKeys,
+  row: T,
+  reads: Reads | undefined,
+): T {
+  const cell = valueCell(row);
   const hash = row.name_hash;
-  const record = hash === HEAD_KEY
-    ? openSeenHead(keys, row.sealed)
-    : openBase(keys, hash, row.sealed);
-  return { name_hash: hash, sealed: sealReplica(next, hash, record) };
+  const aad = cellAad(cell, hash);
+  const broken = () => brokenCell(cell, hash);
+  return { ...row, value: reseal(keys, next, row.value, aad, broken, reads) };
+}
+
+/**
+ * `entry` with every cell opened under `keys` and sealed again under
+ * `next` with the same additional data: a new epoch keeps the name key,
+ * and so every name hash. With `marking`, a mark holding the keyed hash of
+ * every value, current and earlier, joins the entry's exposure marks.
+ */
+export function resealEntry(
+  keys: SubKeys,
+  next: SubKeys,
+  entry: SealedEntry,
+  marking?: Marking,
+): SealedEntry {
+  const { row, annotation, exposure } = entry;
+  const hash = row.name_hash;
+  const reads = marking && { key: marking.key, values: [] };
+  const nameAad = cellAad(NAME_CELL, hash);
+  const moved: SealedEntry = {
+    row: {
+      ...resealVersion(keys, next, row, reads),
+      name: reseal(
+        keys,
+        next,
+        row.name,
+        nameAad,
+        () => brokenCell(NAME_CELL, hash),
+      ),
+    },
+    versions: entry.versions.map((version) =>
+      resealVersion(keys, next, version, reads)
+    ),
+  };
+  if (annotation !== undefined) {
+    const broken = () => brokenAnnotation(hash);
+    const aad = annotationAad(hash);
+    moved.annotation = reseal(keys, next, annotation, aad, broken);
+  }
+  if (reads === undefined || marking === undefined) {
+    if (exposure === undefined) return moved;
+    const broken = () => brokenExposure(hash);
+    moved.exposure = reseal(keys, next, exposure, exposureAad(hash), broken);
+    return moved;
+  }
+  const marks = exposure === undefined
+    ? []
+    : openExposure(keys, hash, exposure);
+  const { member, removed } = marking;
+  marks.push({ member, removed, values: reads.values });
+  moved.exposure = sealExposure(next, hash, marks);
+  return moved;
 }

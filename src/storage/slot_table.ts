@@ -7,6 +7,7 @@
  * @module
  */
 
+import { equalBytes } from "../crypto.ts";
 import { IntegrityError } from "../errors.ts";
 import type { SlotRow } from "./schema.ts";
 import { MAX_MEMBERS, MAX_SLOTS } from "../limits.ts";
@@ -68,4 +69,28 @@ export function insertSlot(store: Store, slot: SlotRow): void {
 /** Deletes a slot by id; call inside a write transaction. */
 export function deleteSlot(store: Store, id: string): void {
   store.prepare("DELETE FROM slots WHERE id = ?").run(id);
+}
+
+/**
+ * Replaces the slots `expected` with `rows`, in the caller's write
+ * transaction: a slot absent from `rows` is removed. Returns the slots
+ * removed, or `null`, changing nothing, when the slots are no longer
+ * `expected` with the same wrapped keys: another process may change them
+ * between a rotation's reading and its write lock.
+ */
+export function replaceSlots(
+  store: Store,
+  expected: readonly SlotRow[],
+  rows: ReadonlyMap<string, SlotRow>,
+): SlotRow[] | null {
+  const found = readSlots(store);
+  const same = found.length === expected.length &&
+    found.every((row, i) =>
+      row.id === expected[i].id && equalBytes(row.wrapped, expected[i].wrapped)
+    );
+  if (!same) return null;
+  // The slots are exactly `expected`: all of them go.
+  store.exec("DELETE FROM slots");
+  for (const row of rows.values()) insertSlot(store, row);
+  return expected.filter((slot) => !rows.has(slot.id));
 }

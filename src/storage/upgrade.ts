@@ -74,24 +74,23 @@ export function upgradeToVersions(
     store.exec(ENTRIES_TABLE);
     store.exec(HISTORY_TABLE);
     const table = entryTable(store, LAST_UNANNOTATED_FORMAT);
-    batches(store, OLD_TABLE, "name_hash, name, value, created, updated")(
-      (read) => {
-        const row = read as unknown as UnversionedRow;
-        found.addUnversionedEntry(row);
-        const hash = row.name_hash;
-        const plain = openCell(keys, UNVERSIONED_CELL, hash, row.value);
-        const upgraded = {
-          ...row,
-          value: sealCell(keys, FIRST_VALUE_CELL, hash, plain),
-          kind: "text" as const,
-          expires: null,
-          version: FIRST_VERSION,
-        };
-        plain.fill(0);
-        table.put(upgraded);
-        upgradedAcc.addEntry(upgraded);
-      },
-    );
+    const columns = "name_hash, name, value, created, updated";
+    for (const read of batches(store, OLD_TABLE, columns)()) {
+      const row = read as unknown as UnversionedRow;
+      found.addUnversionedEntry(row);
+      const hash = row.name_hash;
+      const plain = openCell(keys, UNVERSIONED_CELL, hash, row.value);
+      const upgraded = {
+        ...row,
+        value: sealCell(keys, FIRST_VALUE_CELL, hash, plain),
+        kind: "text" as const,
+        expires: null,
+        version: FIRST_VERSION,
+      };
+      plain.fill(0);
+      table.put(upgraded);
+      upgradedAcc.addEntry(upgraded);
+    }
     for (const slot of readSlots(store)) {
       found.addSlot(slot);
       upgradedAcc.addSlot(slot);
@@ -140,10 +139,10 @@ export function upgradeToShared(
   const slots = readSlots(store);
   // Every slot stays as it is: it wraps the old data key, now the copy
   // secret.
-  writeEpoch({ store, table, keys }, Accumulator.read(table.meta, keys), {
+  writeEpoch({ store, table, keys }, {
     next,
+    format: LAST_UNSYNCED_FORMAT,
     slots,
-    copyBefore: null,
     rows: new Map(slots.map((slot) => [slot.id, slot])),
     copy,
   });

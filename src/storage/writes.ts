@@ -12,15 +12,14 @@ import type { SubKeys } from "../crypto.ts";
 import type { EntryTable } from "./entry_table.ts";
 import type { Accumulator } from "./accumulator.ts";
 import { readAccumulator } from "./integrity.ts";
+import { openAnnotation, sealAnnotation } from "./rows.ts";
 import {
   type ClearValue,
-  openAnnotation,
   type RowTimes,
   type RowWrite,
-  sealAnnotation,
-  sealReplica,
   sealRow,
-} from "./rows.ts";
+} from "./row_write.ts";
+import { sealReplica } from "./replica_rows.ts";
 import type { NameBase, SeenHead } from "../rules/replica.ts";
 import {
   applyAnnotationChange,

@@ -8,9 +8,9 @@
 
 import type { SubKeys } from "../crypto.ts";
 import { IntegrityError, SecretsEngineError } from "../errors.ts";
-import { scanEntries } from "../storage/entry_table.ts";
+import { entryRows } from "../storage/entry_table.ts";
 import { destroyedMarker } from "../storage/meta_table.ts";
-import { scanHistory } from "../storage/history_table.ts";
+import { historyRows } from "../storage/history_table.ts";
 import { VERIFICATIONS, verifyDestroyedMarker } from "../storage/integrity.ts";
 import type { WalScan } from "../storage/wal.ts";
 import { LAST_UNVERSIONED_FORMAT } from "../storage/schema.ts";
@@ -80,8 +80,8 @@ export function surveyVault(
   }
   let readable = 0;
   const unreadable: string[] = [];
-  attempt(problems, () =>
-    scanEntries(store, (row) => {
+  attempt(problems, () => {
+    for (const row of entryRows(store, format)) {
       try {
         openCell(keys, NAME_CELL, row.name_hash, row.name).fill(0);
         openVersion(keys, row).fill(0);
@@ -90,20 +90,20 @@ export function surveyVault(
         if (!(error instanceof SecretsEngineError)) throw error;
         unreadable.push(entryRef(row.name_hash));
       }
-    }, format));
+    }
+  });
   const entries = unreadable.length;
   if (format > LAST_UNVERSIONED_FORMAT) {
-    attempt(problems, () =>
-      scanHistory(store, (row) => {
+    attempt(problems, () => {
+      for (const row of historyRows(store)) {
         try {
           openVersion(keys, row).fill(0);
         } catch (error) {
           if (!(error instanceof SecretsEngineError)) throw error;
-          unreadable.push(
-            `${entryRef(row.name_hash)} version ${row.version}`,
-          );
+          unreadable.push(`${entryRef(row.name_hash)} version ${row.version}`);
         }
-      }));
+      }
+    });
   }
   if (entries > 0) problems.push(`${entries} entries do not decrypt`);
   if (unreadable.length > entries) {

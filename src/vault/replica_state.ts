@@ -19,12 +19,8 @@ import {
 } from "../rules/replica.ts";
 import { readCopyRecord } from "../storage/meta_table.ts";
 import { type Entry, putEntries } from "../storage/put_entries.ts";
-import {
-  openAnnotation,
-  openBase,
-  openSeenHead,
-  openVersion,
-} from "../storage/rows.ts";
+import { openAnnotation, openVersion } from "../storage/rows.ts";
+import { openBase, openSeenHead } from "../storage/replica_rows.ts";
 import type { EntryRow } from "../storage/columns.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { ProgressListener } from "../types.ts";

@@ -18,27 +18,15 @@
  * @module
  */
 
-import {
-  deriveSubKeys,
-  KEY_BYTES,
-  randomBytes,
-  type SubKeys,
-} from "../crypto.ts";
+import { KEY_BYTES, randomBytes } from "../crypto.ts";
 import { BusyError, ValidationError } from "../errors.ts";
-import { vaultSlots } from "../keys/unlock.ts";
 import { checkUnlock } from "../keys/unlock_options.ts";
-import { sameSlots } from "../keys/kept_slots.ts";
-import { type Keeping, rewrapSlots } from "../keys/rewrap.ts";
+import { type Keeping, type NewEpoch, newEpoch } from "../keys/rewrap.ts";
 import { parseSlot, slotInfo } from "../keys/slot.ts";
-import { readAccumulator } from "../storage/integrity.ts";
-import { writeEpoch } from "../storage/epoch.ts";
+import { commitEpoch } from "../storage/epoch.ts";
 import type { Exposure } from "../storage/reencrypt.ts";
-import { readCopyRecord } from "../storage/meta_table.ts";
-import type { SlotRow } from "../storage/schema.ts";
-import { rewriteIfMarked } from "../storage/rewrite.ts";
-import { encodeBase64 } from "../base64.ts";
+import { FORMAT_VERSION, type SlotRow } from "../storage/schema.ts";
 import type { SeenHead } from "../rules/replica.ts";
-import { readSeenHead } from "./replica_state.ts";
 import { vaultNames } from "./names.ts";
 import type { OpenedVault } from "./opened.ts";
 import type { ProgressListener, SlotInfo } from "../types.ts";
@@ -69,68 +57,39 @@ export interface RotationPlan extends Keeping {
 
 const ROTATE_ATTEMPTS = 3;
 
-/** What a rotation wrote that the engine keeps. */
-interface Rotated {
-  /** The slots it removed. */
-  removed: SlotInfo[];
-  /** The copy secret from now on. */
-  copySecret: Uint8Array | null;
-  /** The new row of the slot that opened the engine, if it was kept. */
-  opener: SlotRow | undefined;
-}
-
 /**
- * One attempt at rotation: `null` when another process changed the slots
- * between reading them and taking the write lock.
+ * One attempt at rotation: the key hierarchy makes the new epoch's slots,
+ * then storage writes it, checked, in one transaction; `null` when another
+ * process changed the slots between their reading and the write lock.
  */
-/**
- * The remote head a copy that syncs keeps through this rotation: one it
- * adopts, or, for its own rotation, the head it saw with the data key of
- * that epoch kept (once) until the new epoch is pushed.
- */
-function headThrough(
-  vault: OpenedVault,
-  adopted: SeenHead | undefined,
-): SeenHead | undefined {
-  if (adopted !== undefined) return adopted;
-  const seen = readSeenHead(vault);
-  if (seen === null || seen.previous !== undefined) return undefined;
-  return { ...seen, previous: encodeBase64(vault.unlocked.dek) };
-}
-
 async function rotateOnce(
   vault: OpenedVault,
   plan: RotationPlan,
   dek: Uint8Array,
-  next: SubKeys,
-): Promise<Rotated | null> {
-  const { store, table } = vault;
-  const slots = vaultSlots(store, vault.format);
-  const copyBefore = readCopyRecord(store);
-  const made = await rewrapSlots(
-    { dir: vault.dir, unlocked: vault.unlocked, copy: copyBefore },
-    slots,
-    plan,
-    { dek, nameKey: next.index },
-  );
-  return store.transaction(() => {
-    const stored = readAccumulator(table, vault.keys);
-    if (!sameSlots(slots, vaultSlots(store, vault.format))) return null;
-    const removed = writeEpoch(vault, stored, {
+): Promise<RotateResult | null> {
+  const epoch = await newEpoch(vault, plan, dek);
+  let removed: SlotRow[] | null = null;
+  try {
+    removed = commitEpoch(vault, {
       ...plan,
-      seenHead: headThrough(vault, plan.adopt?.head),
-      next,
-      slots: slots.map((slot) => slot.row),
-      copyBefore,
-      rows: made.rows,
-      copy: made.copy,
+      ...epoch,
+      format: FORMAT_VERSION,
+      head: plan.adopt === undefined
+        ? { previousDek: vault.unlocked.dek }
+        : { adopt: plan.adopt.head },
     });
-    return {
-      removed: removed.map((row) => slotInfo(parseSlot(row))),
-      copySecret: made.copySecret,
-      opener: made.rows.get(vault.unlocked.slot.row.id),
-    };
-  });
+  } finally {
+    // An epoch not written leaves none of its keys behind.
+    if (removed === null) {
+      for (const key of Object.values(epoch.next)) key.fill(0);
+      if (epoch.copySecret !== vault.unlocked.copySecret) {
+        epoch.copySecret?.fill(0);
+      }
+    }
+  }
+  if (removed === null) return null;
+  switchKeys(vault, dek, epoch);
+  return { removed: removed.map((row) => slotInfo(parseSlot(row))) };
 }
 
 /**
@@ -142,30 +101,23 @@ export async function rotateEpoch(
   plan: RotationPlan,
 ): Promise<RotateResult> {
   const dek = plan.adopt?.dek.slice() ?? randomBytes(KEY_BYTES);
-  const next = deriveSubKeys(dek, vault.keys.index);
   try {
     for (let attempt = 0; attempt < ROTATE_ATTEMPTS; attempt++) {
-      const done = await rotateOnce(vault, plan, dek, next);
-      if (done === null) continue;
-      // No copy of a cell sealed under the old key, or of a removed slot,
-      // may outlive the rotation in the file or its WAL.
-      rewriteIfMarked(vault.store);
-      switchKeys(vault, dek, next, done);
-      return { removed: done.removed };
+      const done = await rotateOnce(vault, plan, dek);
+      if (done !== null) return done;
     }
     throw new BusyError(vault.busyTimeoutMs);
   } catch (error) {
     dek.fill(0);
-    for (const key of Object.values(next)) key.fill(0);
     throw error;
   }
 }
 
+/** Switches `vault` to the epoch just written, zeroing the keys it had. */
 function switchKeys(
   vault: OpenedVault,
   dek: Uint8Array,
-  next: SubKeys,
-  { copySecret, opener }: Rotated,
+  { next, copySecret, rows }: NewEpoch,
 ): void {
   const { unlocked } = vault;
   const old = [unlocked.dek, ...Object.values(vault.keys)];
@@ -174,6 +126,7 @@ function switchKeys(
   }
   for (const key of old) key.fill(0);
   // The slot that opened the engine was rewrapped: keep its new row.
+  const opener = rows.get(unlocked.slot.row.id);
   vault.unlocked = {
     ...unlocked,
     dek,

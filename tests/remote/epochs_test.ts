@@ -1,7 +1,8 @@
 /**
  * Key epochs between copies through a real PostgreSQL: a rotation on one
  * copy becomes a new epoch every other copy follows unattended through
- * its own member key; a member removed on one copy while another is
+ * its own member key, and two rotations before a sync become one; a
+ * member removed on one copy while another is
  * offline ends with both on one epoch and the member gone, unable to open
  * it; two copies rotating at once end on one epoch with no removal lost;
  * a read-only copy follows with the identity it cloned with; and a forged
@@ -36,6 +37,23 @@ pgTest(
     const rows = await db
       .sql`SELECT DISTINCT epoch::int AS e FROM secrets_rows`;
     assertEquals(rows.map((row) => row.e), [before + 1]);
+  },
+);
+
+pgTest(
+  "two rotations on one copy before it syncs become one epoch the other follows",
+  async (db) => {
+    await using team = await makeTeam(db, { "db.password": "one" });
+    const before = (await team.sync(team.alice)).epoch;
+    await team.alice.rotate();
+    await team.alice.set("between.rotations", "a");
+    await team.alice.rotate();
+    const pushed = await team.sync(team.alice);
+    assertEquals(pushed.epoch, before + 1);
+    const followed = await team.sync(team.bob);
+    assertEquals([followed.epoch, followed.conflicts], [before + 1, []]);
+    assertEquals(await team.bob.get("between.rotations"), "a");
+    assertEquals(await team.bob.get("db.password"), "one");
   },
 );
 

@@ -32,7 +32,7 @@ import {
 } from "../../src/remote/records.ts";
 import { digestKey, stateDigest } from "../../src/rules/replica.ts";
 import { replicaMac } from "../../src/storage/macs.ts";
-import { openBase, openSeenHead } from "../../src/storage/rows.ts";
+import { openBase, openSeenHead } from "../../src/storage/replica_rows.ts";
 
 const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");

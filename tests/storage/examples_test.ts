@@ -23,9 +23,9 @@ import { annotationTable } from "../../src/storage/annotation_table.ts";
 import { type EntryRow, versionParams } from "../../src/storage/columns.ts";
 import {
   batches,
+  entryRows,
   entryTable,
   markDestroyed,
-  scanEntries,
 } from "../../src/storage/entry_table.ts";
 import {
   translateOsError,
@@ -41,7 +41,7 @@ import {
   vaultOwner,
   writeAtomic,
 } from "../../src/storage/files.ts";
-import { historyTable, scanHistory } from "../../src/storage/history_table.ts";
+import { historyRows, historyTable } from "../../src/storage/history_table.ts";
 import { readAccumulator } from "../../src/storage/integrity.ts";
 import { checkLocation, resolveVaultPath } from "../../src/storage/location.ts";
 import {
@@ -78,18 +78,23 @@ import {
   openVersion,
   sealAnnotation,
   sealCell,
-  sealRow,
   valueCell,
 } from "../../src/storage/rows.ts";
+import { sealRow } from "../../src/storage/row_write.ts";
 import {
   checkSchema,
   FORMAT_VERSION,
   isEmpty,
   SCHEMA,
   SINGLE_KEY_SCHEMA,
+  type SlotRow,
 } from "../../src/storage/schema.ts";
 import { hashDatabase, readSeal, writeSeal } from "../../src/storage/seal.ts";
-import { readSlots } from "../../src/storage/slot_table.ts";
+import {
+  insertSlot,
+  readSlots,
+  replaceSlots,
+} from "../../src/storage/slot_table.ts";
 import {
   openImage,
   openStore,
@@ -174,14 +179,14 @@ Deno.test("entry_table: prepare the entries table's statements", () =>
 Deno.test("entry_table: read a table in batches", () =>
   withSchema((store) => {
     let rows = 0;
-    batches(store, "entries", "name_hash")(() => rows++);
+    for (const _ of batches(store, "entries", "name_hash")()) rows++;
     assertEquals(rows, 0);
   }));
 
-Deno.test("entry_table: visit every entry row", () =>
+Deno.test("entry_table: read every entry row", () =>
   withSchema((store) => {
     let rows = 0;
-    scanEntries(store, () => rows++);
+    for (const _ of entryRows(store)) rows++;
     assertEquals(rows, 0);
   }));
 
@@ -269,10 +274,10 @@ Deno.test("history_table: prepare the history table's statements", () =>
     assertEquals(historyTable(store).versions("h").length, 0);
   }));
 
-Deno.test("history_table: visit every earlier version", () =>
+Deno.test("history_table: read every earlier version", () =>
   withSchema((store) => {
     let rows = 0;
-    scanHistory(store, () => rows++);
+    for (const _ of historyRows(store)) rows++;
     assertEquals(rows, 0);
   }));
 
@@ -510,6 +515,35 @@ Deno.test("seal: write a seal and read it back", () => {
 Deno.test("slot_table: read every key slot", () =>
   withSchema((store) => {
     assertEquals(readSlots(store).length, 0);
+  }));
+
+/** A key slot row `id` whose wrapped key is the one byte `wrapped`. */
+function slotRow(id: string, wrapped: number): SlotRow {
+  return {
+    id,
+    kind: "key",
+    label: id,
+    created: 1,
+    kdf: "{}",
+    salt: new Uint8Array([1]),
+    factors: "[]",
+    wrapped: new Uint8Array([wrapped]),
+  };
+}
+
+Deno.test("slot_table: replace the slots read, unless another process changed them", () =>
+  withSchema((store) => {
+    const [a, b] = [slotRow("aaaaaaaa", 1), slotRow("bbbbbbbb", 2)];
+    insertSlot(store, a);
+    insertSlot(store, b);
+    const stale = [a, { ...b, wrapped: new Uint8Array([9]) }];
+    const kept = new Map([[a.id, { ...a, wrapped: new Uint8Array([3]) }]]);
+    // Rows come back from SQLite as null-prototype objects.
+    const slots = () => readSlots(store).map((row) => ({ ...row }));
+    assertEquals(replaceSlots(store, stale, kept), null);
+    assertEquals(slots(), [a, b]);
+    assertEquals(replaceSlots(store, [a, b], kept), [b]);
+    assertEquals(slots(), [...kept.values()]);
   }));
 
 Deno.test("store: open a vault database in WAL mode", () => {

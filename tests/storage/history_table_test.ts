@@ -1,5 +1,5 @@
 import { assertEquals } from "../_assert.ts";
-import { historyTable, scanHistory } from "../../src/storage/history_table.ts";
+import { historyRows, historyTable } from "../../src/storage/history_table.ts";
 import { SCHEMA } from "../../src/storage/schema.ts";
 import type { HistoryRow } from "../../src/storage/columns.ts";
 import { newStore, tempDir } from "../_helpers.ts";
@@ -55,7 +55,7 @@ Deno.test("the history table keeps versions per entry, newest first, and finds t
   }
 });
 
-Deno.test("scanHistory visits every version once, across batches", async () => {
+Deno.test("historyRows yields every version once, across batches", async () => {
   await using dir = await tempDir();
   const store = newStore(dir.path);
   try {
@@ -68,7 +68,9 @@ Deno.test("scanHistory visits every version once, across batches", async () => {
       }
     });
     const seen = new Set<string>();
-    scanHistory(store, (row) => seen.add(`${row.name_hash}/${row.version}`));
+    for (const row of historyRows(store)) {
+      seen.add(`${row.name_hash}/${row.version}`);
+    }
     assertEquals(seen.size, 70 * 9);
   } finally {
     store.close();

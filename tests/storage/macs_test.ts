@@ -1,9 +1,18 @@
 import { assertEquals, assertFalse } from "../_assert.ts";
-import { equalBytes, randomBytes } from "../../src/crypto.ts";
+import { deriveSubKeys, equalBytes, randomBytes } from "../../src/crypto.ts";
 import {
+  annotationMac,
+  copyMac,
+  coveredMac,
+  type CoveredRow,
+  exposureMac,
+  historyLimitMac,
   historyMac,
+  replicaMac,
   rowMac,
   settingMac,
+  slotMac,
+  unversionedRowMac,
   xorInto,
 } from "../../src/storage/macs.ts";
 import type { EntryRow, HistoryRow } from "../../src/storage/columns.ts";
@@ -78,4 +87,36 @@ Deno.test("xorInto adds and removes a MAC, in any order", () => {
   xorInto(x, b);
   xorInto(x, a);
   assertEquals(x, b);
+});
+
+Deno.test("coveredMac gives each kind of row the MAC of its own kind", () => {
+  const keys = deriveSubKeys(randomBytes(32), randomBytes(32));
+  const sealed = { name_hash: "abc", sealed: new Uint8Array([7]) };
+  const slot = {
+    id: "abcdefgh",
+    kind: "key",
+    label: "ci",
+    created: 1,
+    kdf: "{}",
+    salt: new Uint8Array([1]),
+    factors: "[]",
+    wrapped: new Uint8Array([2]),
+  };
+  const copy = { vaultId: new Uint8Array([3]), recipient: new Uint8Array([4]) };
+  const { name_hash, name, value, created, updated } = row;
+  const unversioned = { name_hash, name, value, created, updated };
+  const cases: [CoveredRow, Uint8Array][] = [
+    [{ entry: row }, rowMac(keys.row, row)],
+    [{ unversioned }, unversionedRowMac(keys.row, unversioned)],
+    [{ history: row }, historyMac(keys.row, row)],
+    [{ annotation: sealed }, annotationMac(keys.row, sealed)],
+    [{ exposure: sealed }, exposureMac(keys.row, sealed)],
+    [{ replica: sealed }, replicaMac(keys.row, sealed)],
+    [{ slot }, slotMac(keys.row, slot)],
+    [{ copy }, copyMac(keys, copy)],
+    [{ historyLimit: 5 }, historyLimitMac(keys, 5)],
+  ];
+  for (const [covered, mac] of cases) {
+    assertEquals(coveredMac(keys, covered), mac);
+  }
 });
