@@ -20,7 +20,7 @@
  * @module
  */
 
-import { encodeBase64 } from "../base64.ts";
+import { encodeBase64, encodeHex } from "../base64.ts";
 import {
   decrypt,
   DEFAULT_KDF,
@@ -227,11 +227,7 @@ export function draftSlot(
       ? { name: "scrypt", ...DEFAULT_KDF }
       : HKDF);
   const row: SlotRow = {
-    id: Array.from(
-      randomBytes(ID_BYTES),
-      (b) => b.toString(16).padStart(2, "0"),
-    )
-      .join(""),
+    id: encodeHex(randomBytes(ID_BYTES)),
     kind,
     label,
     created: Date.now(),

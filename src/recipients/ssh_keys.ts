@@ -11,7 +11,7 @@
 
 import { createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { decodeBase64, encodeBase64 } from "../base64.ts";
+import { decodeBase64, encodeBase64, encodeHex } from "../base64.ts";
 import { KeyMismatchError, ValidationError } from "../errors.ts";
 import { decryptPrivateBlock } from "./ssh_cipher.ts";
 
@@ -210,13 +210,7 @@ function privateBody(text: string): Uint8Array {
 
 function rsaPrivate(reader: WireReader): KeyObject {
   const [n, e, d, qi, p, q] = Array.from({ length: 6 }, () => reader.string());
-  const big = (bytes: Uint8Array) =>
-    BigInt(
-      `0x${
-        Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") ||
-        "0"
-      }`,
-    );
+  const big = (bytes: Uint8Array) => BigInt(`0x${encodeHex(bytes) || "0"}`);
   const bytesOf = (value: bigint) => {
     const hex = value.toString(16);
     const padded = hex.length % 2 === 0 ? hex : `0${hex}`;

@@ -7,6 +7,7 @@
  */
 
 import { dirname, join, resolve } from "node:path";
+import { encodeHex } from "../base64.ts";
 import { randomBytes } from "../crypto.ts";
 import { SecurityError } from "../errors.ts";
 
@@ -75,8 +76,7 @@ export function pathExists(path: string): boolean {
 }
 
 function randomSuffix(): string {
-  return Array.from(randomBytes(8), (b) => b.toString(16).padStart(2, "0"))
-    .join("");
+  return encodeHex(randomBytes(8));
 }
 
 /**
